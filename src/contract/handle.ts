@@ -1,0 +1,95 @@
+/**
+ * Handles returned by `callSoon`, `callAt` and `callLater`. A loop keeps the
+ * handle in its ready queue or timer heap and calls `_run()` when it is due;
+ * a cancelled handle never runs.
+ */
+export class Handle {
+  /** @internal The callback, or null once cancelled (drops its references early). */
+  _callback: ((...args: any[]) => void) | null;
+  /** @internal */
+  _args: unknown[];
+
+  constructor(callback: (...args: any[]) => void, args: unknown[]) {
+    this._callback = callback;
+    this._args = args;
+  }
+
+  /** Stops the callback from running. Idempotent. */
+  cancel(): void {
+    this._callback = null;
+    this._args = EMPTY;
+  }
+
+  /** True once `cancel()` was called. */
+  cancelled(): boolean {
+    return this._callback === null;
+  }
+
+  /**
+   * @internal Runs the callback. Exceptions propagate: the loop catches them
+   * and reports them through `callExceptionHandler`.
+   */
+  _run(): void {
+    const cb = this._callback;
+    if (cb !== null) {
+      const args = this._args;
+      switch (args.length) {
+        case 0: cb(); break;
+        case 1: cb(args[0]); break;
+        default: cb(...args);
+      }
+    }
+  }
+}
+
+/** What a TimerHandle tells the timer heap holding it when it is cancelled. */
+export interface TimerOwner {
+  _timerCancelled(handle: TimerHandle): void;
+}
+
+/** A Handle for a callback due at a loop time. */
+export class TimerHandle extends Handle {
+  /** @internal Deadline in loop milliseconds. */
+  readonly _when: number;
+  /** @internal Tie-breaker: equal deadlines run in scheduling order. */
+  readonly _seq: number;
+  /** @internal The heap holding this handle while it is scheduled. */
+  _owner: TimerOwner | null = null;
+
+  constructor(when: number, seq: number, callback: (...args: any[]) => void, args: unknown[]) {
+    super(callback, args);
+    this._when = when;
+    this._seq = seq;
+  }
+
+  /** The loop time (ms) at which the callback is due. */
+  when(): number {
+    return this._when;
+  }
+
+  override cancel(): void {
+    if (this._callback !== null) {
+      super.cancel();
+      const owner = this._owner;
+      if (owner !== null) owner._timerCancelled(this);
+    }
+  }
+}
+
+const EMPTY: unknown[] = Object.freeze([]) as unknown as unknown[];
+
+/** Throws a TypeError unless `callback` is a function; every loop validates with this. */
+export function checkCallback(callback: unknown, what = 'callback'): void {
+  if (typeof callback !== 'function') {
+    throw new TypeError(`${what} must be a function, got ${callback === null ? 'null' : typeof callback}`);
+  }
+}
+
+/** Throws a RangeError/TypeError unless `ms` is a finite number (a delay or a deadline). */
+export function checkTime(ms: unknown, what: string): number {
+  if (typeof ms !== 'number' || Number.isNaN(ms)) {
+    throw new TypeError(`${what} must be a number, got ${typeof ms === 'number' ? 'NaN' : typeof ms}`);
+  }
+  if (!Number.isFinite(ms)) throw new RangeError(`${what} must be finite, got ${ms}`);
+  return ms;
+}

@@ -1,0 +1,18 @@
+/**
+ * anyloop: asyncio's Future, synchronization primitives, queues and tasks for
+ * any event loop that implements the three-method contract.
+ * @packageDocumentation
+ */
+export type { Loop, TimerLoop, ExceptionContext, ExceptionHandler } from './contract/loop.js';
+export { isTimerLoop } from './contract/loop.js';
+export { Handle, TimerHandle } from './contract/handle.js';
+export { getEventLoop, setEventLoop } from './contract/default-loop.js';
+export {
+  CancelledError, InvalidStateError, TimeoutError, QueueEmpty, QueueFull, QueueShutDown, BrokenBarrierError,
+} from './contract/errors.js';
+export { Future, isThenable, type DoneCallback, type FutureOptions } from './future/future.js';
+export type { Coroutine } from './future/coroutine.js';
+export type { AbortSignalLike, WaitOptions } from './future/signal.js';
+export type { PrimitiveOptions } from './primitives/loop-bound.js';
+export { Event } from './primitives/event.js';
+export { Lock } from './primitives/lock.js';

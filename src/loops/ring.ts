@@ -1,0 +1,57 @@
+/**
+ * A FIFO ring buffer with power-of-two capacity: O(1) push and shift, no
+ * per-item allocation, no array shifting (which is O(n) in XS).
+ */
+export class Ring<T> {
+  /** @internal */ _items: (T | undefined)[];
+  /** @internal */ _head = 0;
+  /** @internal */ _size = 0;
+
+  constructor(capacity = 16) {
+    let cap = 4;
+    while (cap < capacity) cap *= 2;
+    this._items = new Array<T | undefined>(cap);
+  }
+
+  /** Number of items held. */
+  get length(): number {
+    return this._size;
+  }
+
+  push(item: T): void {
+    const items = this._items;
+    if (this._size === items.length) this._grow();
+    this._items[(this._head + this._size) & (this._items.length - 1)] = item;
+    this._size++;
+  }
+
+  /** Removes and returns the oldest item; undefined when empty. */
+  shift(): T | undefined {
+    if (this._size === 0) return undefined;
+    const items = this._items;
+    const item = items[this._head];
+    items[this._head] = undefined;
+    this._head = (this._head + 1) & (items.length - 1);
+    this._size--;
+    return item;
+  }
+
+  /** The oldest item without removing it. */
+  peek(): T | undefined {
+    return this._size === 0 ? undefined : this._items[this._head];
+  }
+
+  /** Drops every item (keeps the capacity). */
+  clear(): void {
+    while (this._size > 0) this.shift();
+  }
+
+  private _grow(): void {
+    const old = this._items;
+    const n = old.length;
+    const items = new Array<T | undefined>(n * 2);
+    for (let i = 0; i < n; i++) items[i] = old[(this._head + i) & (n - 1)];
+    this._items = items;
+    this._head = 0;
+  }
+}

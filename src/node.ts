@@ -1,0 +1,5 @@
+/**
+ * The Node.js loop.
+ * @packageDocumentation
+ */
+export {};

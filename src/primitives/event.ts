@@ -1,0 +1,59 @@
+import type { Future } from '../future/future.js';
+import { bindSignal, type WaitOptions } from '../future/signal.js';
+import { Waiter } from '../future/waiter.js';
+import { LoopBound, removeItem, type PrimitiveOptions } from './loop-bound.js';
+
+/**
+ * asyncio.Event: a flag that tasks wait on. `set()` wakes every waiter once,
+ * on the false→true transition only; `clear()` does not touch waiters that
+ * were already woken.
+ */
+export class Event extends LoopBound {
+  /** @internal */ _value = false;
+  /** @internal Waiting waiters (cancelled ones leave at their next step). */
+  _waiters: EventWaiter[] = [];
+
+  constructor(options?: PrimitiveOptions) {
+    super(options);
+  }
+
+  /** True while the flag is set. */
+  isSet(): boolean {
+    return this._value;
+  }
+
+  /** Sets the flag and wakes every waiter. */
+  set(): void {
+    if (this._value) return;
+    this._value = true;
+    const waiters = this._waiters;
+    if (waiters.length === 0) return;
+    this._waiters = [];
+    for (let i = 0; i < waiters.length; i++) waiters[i]!._wake();
+  }
+
+  /** Clears the flag; later waits block until the next `set()`. */
+  clear(): void {
+    this._value = false;
+  }
+
+  /** Resolves with `true` once the flag is set (at once when it already is). */
+  wait(options?: WaitOptions): Future<true> {
+    const loop = this._getLoop();
+    if (this._value) return this._done(true);
+    const w = new EventWaiter(this, loop);
+    this._waiters.push(w);
+    return bindSignal(w, options);
+  }
+}
+
+class EventWaiter extends Waiter<true, Event> {
+  _resume(): void {
+    if (this._cancelRequested()) {
+      removeItem(this._owner._waiters, this);
+      this._cancelNow();
+    } else {
+      this._finish(true);
+    }
+  }
+}

@@ -1,0 +1,6 @@
+/**
+ * Tools for tests and for loop authors: a deterministic virtual-time loop and
+ * the loop conformance kit.
+ * @packageDocumentation
+ */
+export { VirtualTimeLoop } from './loops/virtual.js';
