@@ -5,5 +5,7 @@ export default defineConfig({
     root: new URL('..', import.meta.url).pathname,
     include: ['test/**/*.test.ts'],
     pool: 'forks',
+    // Lets tests collect garbage deterministically (FinalizationRegistry reports).
+    execArgv: ['--expose-gc'],
   },
 });
