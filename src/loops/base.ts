@@ -1,6 +1,6 @@
 import { checkCallback, checkTime, Handle, TimerHandle } from '../contract/handle.js';
 import type { ExceptionContext, ExceptionHandler, TimerLoop } from '../contract/loop.js';
-import { Ring } from './ring.js';
+import { Ring } from '../future/ring.js';
 import { TimerHeap } from './timer-heap.js';
 
 /**
