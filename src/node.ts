@@ -1,5 +1,5 @@
 /**
- * The Node.js loop.
+ * The Node.js loop: anyloop's primitives on Node's own scheduling.
  * @packageDocumentation
  */
-export {};
+export { NodeLoop, type NodeHost, type NodeLoopOptions } from './loops/node.js';

@@ -1,0 +1,286 @@
+import type { Handle, TimerHandle } from '../contract/handle.js';
+import { Future, isThenable } from '../future/future.js';
+import { BaseLoop } from './base.js';
+import { TimerHeap } from './timer-heap.js';
+
+/**
+ * The host functions NodeLoop schedules with. The defaults are Node's globals;
+ * tests inject their own to count host timers.
+ */
+export interface NodeHost {
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(id: unknown): void;
+  setImmediate(callback: () => void): unknown;
+  clearImmediate(id: unknown): void;
+  /** Monotonic milliseconds (`performance.now()`). */
+  now(): number;
+}
+
+/** Options of the NodeLoop constructor. */
+export interface NodeLoopOptions {
+  /** Host scheduling functions; Node's own when omitted. */
+  host?: NodeHost;
+}
+
+/** Node clamps longer delays to 1 ms; a longer wait is armed in steps of this. */
+const MAX_DELAY = 2_147_483_647;
+
+/**
+ * A TimerLoop on Node's own scheduling.
+ *
+ * It is host-integrated: it processes callbacks whenever it has work, in any
+ * Node program, without a run call. Each turn runs in its own `setImmediate`
+ * callback (at most one is pending), so promise jobs and I/O interleave with
+ * turns; timers share ONE host `setTimeout`, re-armed for the earliest
+ * deadline. When nothing is pending the loop holds no host handle, so the
+ * process can exit. `runForever()` and `runUntilComplete()` therefore only
+ * wait: the first keeps the process alive until `stop()`; the second holds
+ * nothing itself, since whatever can settle its awaitable (a timer, I/O) keeps
+ * the process alive already.
+ *
+ * `time()` is `performance.now()`: monotonic milliseconds.
+ */
+export class NodeLoop extends BaseLoop {
+  /** @internal The timer heap, telling the loop when a timer is cancelled. */
+  override readonly _timers: TimerHeap = new NotifyingTimerHeap(() => this._onTimerCancelled());
+  private readonly _host: NodeHost;
+  private _immediate: unknown = null;
+  private _timer: unknown = null;
+  /** The deadline the host timer is armed for (Infinity when none). */
+  private _armedWhen = Infinity;
+  private _closed = false;
+  private _forever: { resolve: () => void } | null = null;
+  private readonly _runs = new Set<{ reject: (e: Error) => void }>();
+  private readonly _onImmediate = (): void => {
+    this._immediate = null;
+    this._turn();
+  };
+  private readonly _onTimer = (): void => {
+    this._timer = null;
+    this._armedWhen = Infinity;
+    // A pending setImmediate runs the turn; running one here too would be a second.
+    if (this._immediate === null) this._turn();
+  };
+
+  constructor(options?: NodeLoopOptions) {
+    super();
+    if (options !== undefined && (options === null || typeof options !== 'object')) {
+      throw new TypeError('NodeLoop options must be an object');
+    }
+    this._host = options?.host === undefined ? nodeHost() : checkHost(options.host);
+  }
+
+  time(): number {
+    return this._host.now();
+  }
+
+  /** Throws an Error once the loop is closed. */
+  override callSoon<A extends unknown[]>(callback: (...args: A) => void, ...args: A): Handle {
+    this._checkOpen();
+    return super.callSoon(callback, ...args);
+  }
+
+  /** Throws an Error once the loop is closed. */
+  override callAt<A extends unknown[]>(when: number, callback: (...args: A) => void, ...args: A): TimerHandle {
+    this._checkOpen();
+    return super.callAt(when, callback, ...args);
+  }
+
+  /** True while `runForever()` or `runUntilComplete()` is waiting. */
+  isRunning(): boolean {
+    return this._forever !== null || this._runs.size > 0;
+  }
+
+  /** True once `close()` was called. */
+  isClosed(): boolean {
+    return this._closed;
+  }
+
+  /**
+   * Waits until `stop()` is called, keeping the process alive meanwhile.
+   * Callbacks run whether or not this is called. Rejects with an Error when
+   * the loop is closed or already running forever.
+   */
+  runForever(): Promise<void> {
+    if (this._closed) return Promise.reject(closedError());
+    if (this._forever !== null) return Promise.reject(new Error('NodeLoop is already running forever'));
+    return new Promise<void>((resolve) => {
+      this._forever = { resolve };
+      this._reschedule();
+    });
+  }
+
+  /**
+   * Resolves with the result of `awaitable` (a Future or a PromiseLike), or
+   * rejects with its exception. `stop()` before it settles rejects with an
+   * Error, as asyncio's run_until_complete does; so does a closed loop.
+   */
+  runUntilComplete<T>(awaitable: Future<T> | PromiseLike<T>): Promise<T> {
+    if (this._closed) return Promise.reject(closedError());
+    if (!(awaitable instanceof Future) && !isThenable(awaitable)) {
+      return Promise.reject(new TypeError('runUntilComplete() needs a Future or a PromiseLike'));
+    }
+    return new Promise<T>((resolve, reject) => {
+      const run = { reject };
+      this._runs.add(run);
+      const settle = (ok: boolean, v: unknown): void => {
+        if (!this._runs.delete(run)) return;
+        if (ok) resolve(v as T);
+        else reject(v);
+      };
+      try {
+        awaitable.then((v) => settle(true, v), (e) => settle(false, e));
+      } catch (e) {
+        settle(false, e);
+      }
+    });
+  }
+
+  /**
+   * Ends `runForever()` and makes pending `runUntilComplete()` calls reject.
+   * Scheduled callbacks keep running: the loop is host-integrated.
+   */
+  stop(): void {
+    const forever = this._forever;
+    this._forever = null;
+    if (forever !== null) forever.resolve();
+    const runs = [...this._runs];
+    this._runs.clear();
+    for (const run of runs) run.reject(new Error('NodeLoop stopped before the future completed'));
+    this._reschedule();
+  }
+
+  /**
+   * Cancels every pending callback and timer and releases the host handles;
+   * scheduling afterwards throws an Error. Throws while running (call `stop()`
+   * first). Idempotent.
+   */
+  close(): void {
+    if (this.isRunning()) throw new Error('cannot close a running NodeLoop; call stop() first');
+    if (this._closed) return;
+    this._closed = true;
+    // Cancelled in place: close() may come from a callback, in the middle of a
+    // turn that still counts on the ready queue's length.
+    const ready = this._ready;
+    for (let i = ready.length; i > 0; i--) {
+      const h = ready.shift()!;
+      h.cancel();
+      ready.push(h);
+    }
+    let t: TimerHandle | undefined;
+    while ((t = this._timers.popDue(Infinity)) !== undefined) t.cancel();
+    this._reschedule();
+  }
+
+  protected override _hostWake(): void {
+    if (this._immediate === null) this._reschedule();
+  }
+
+  /** One turn, then whatever host callback the remaining work needs. */
+  private _turn(): void {
+    this._runOnce();
+    this._reschedule();
+  }
+
+  /**
+   * With no live timer left, the host timer must go so that the process can
+   * exit. Otherwise it stays: an early wake-up re-arms it, which is cheaper
+   * than re-arming on every cancel (timeouts are mostly cancelled).
+   */
+  private _onTimerCancelled(): void {
+    if (this._timers.live === 0 && this._immediate === null) this._reschedule();
+  }
+
+  /**
+   * Keeps the host handles in step with the work: a pending setImmediate when a
+   * turn can run now, else the host timer armed for the earliest deadline (or a
+   * keep-alive while running forever), else nothing at all.
+   */
+  private _reschedule(): void {
+    const host = this._host;
+    if (this._closed) {
+      if (this._immediate !== null) host.clearImmediate(this._immediate);
+      this._immediate = null;
+      this._disarm();
+      return;
+    }
+    if (this._hasWork()) {
+      this._immediate ??= host.setImmediate(this._onImmediate);
+      return;
+    }
+    if (this._immediate !== null) return;
+    const next = this._timers.nextWhen();
+    const want = next ?? (this._forever !== null ? this.time() + MAX_DELAY : Infinity);
+    if (want === Infinity) {
+      this._disarm();
+    } else if (next === undefined ? this._timer === null : want !== this._armedWhen) {
+      this._disarm();
+      this._armedWhen = want;
+      // Whole milliseconds, rounded up: Node's timers fire on its own ms clock.
+      const delay = Math.min(MAX_DELAY, Math.max(0, Math.ceil(want - this.time())));
+      this._timer = host.setTimeout(this._onTimer, delay);
+    }
+  }
+
+  private _disarm(): void {
+    if (this._timer !== null) this._host.clearTimeout(this._timer);
+    this._timer = null;
+    this._armedWhen = Infinity;
+  }
+
+  private _checkOpen(): void {
+    if (this._closed) throw closedError();
+  }
+}
+
+function closedError(): Error {
+  return new Error('NodeLoop is closed');
+}
+
+/** A TimerHeap that reports cancellations to its loop. */
+class NotifyingTimerHeap extends TimerHeap {
+  private readonly _onCancel: () => void;
+
+  constructor(onCancel: () => void) {
+    super();
+    this._onCancel = onCancel;
+  }
+
+  override _timerCancelled(h: TimerHandle): void {
+    super._timerCancelled(h);
+    this._onCancel();
+  }
+}
+
+/** Node's own scheduling functions, read from globalThis (src/ is compiled without Node's types). */
+function nodeHost(): NodeHost {
+  const g = globalThis as unknown as {
+    setTimeout?: (cb: () => void, ms: number) => unknown;
+    clearTimeout?: (id: unknown) => void;
+    setImmediate?: (cb: () => void) => unknown;
+    clearImmediate?: (id: unknown) => void;
+    performance?: { now(): number };
+  };
+  const { setTimeout, clearTimeout, setImmediate, clearImmediate, performance } = g;
+  if (typeof setTimeout !== 'function' || typeof clearTimeout !== 'function' ||
+      typeof setImmediate !== 'function' || typeof clearImmediate !== 'function' ||
+      typeof performance?.now !== 'function') {
+    throw new Error('NodeLoop needs Node.js: setTimeout, setImmediate and performance.now were not found');
+  }
+  return {
+    setTimeout: (cb, ms) => setTimeout(cb, ms),
+    clearTimeout: (id) => clearTimeout(id),
+    setImmediate: (cb) => setImmediate(cb),
+    clearImmediate: (id) => clearImmediate(id),
+    now: () => performance.now(),
+  };
+}
+
+function checkHost(host: unknown): NodeHost {
+  const h = host as Partial<NodeHost> | null;
+  if (h === null || typeof h !== 'object' || typeof h.setTimeout !== 'function' || typeof h.clearTimeout !== 'function' ||
+      typeof h.setImmediate !== 'function' || typeof h.clearImmediate !== 'function' || typeof h.now !== 'function') {
+    throw new TypeError('host must provide setTimeout, clearTimeout, setImmediate, clearImmediate and now');
+  }
+  return h as NodeHost;
+}
