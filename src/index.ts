@@ -16,3 +16,6 @@ export type { AbortSignalLike, WaitOptions } from './future/signal.js';
 export type { PrimitiveOptions } from './primitives/loop-bound.js';
 export { Event } from './primitives/event.js';
 export { Lock } from './primitives/lock.js';
+export { Semaphore, BoundedSemaphore } from './primitives/semaphore.js';
+export { Condition } from './primitives/condition.js';
+export { Barrier } from './primitives/barrier.js';

@@ -1,0 +1,107 @@
+import type { Future } from '../future/future.js';
+import { bindSignal, type WaitOptions } from '../future/signal.js';
+import { Waiter, WOKEN_THEN_CANCELLED } from '../future/waiter.js';
+import { checkInteger } from './check-integer.js';
+import { LoopBound, removeItem, type PrimitiveOptions } from './loop-bound.js';
+
+/**
+ * asyncio.Semaphore: a counter of free units. `acquire()` takes one, waiting
+ * in FIFO order while none is free; `release()` gives one back.
+ *
+ * As in CPython 3.13, a unit is handed over when a waiter is woken (the value
+ * drops at wake time), so a newcomer never takes it first; a waiter woken and
+ * then cancelled gives its unit back and wakes the next one.
+ */
+export class Semaphore extends LoopBound {
+  /** @internal Free units, less those handed to woken waiters that have not run yet. */
+  _value: number;
+  /** @internal Waiters in arrival order, null until the first one. */
+  _waiters: SemaphoreWaiter[] | null = null;
+
+  /**
+   * @param value The initial number of units: an integer >= 0 (TypeError
+   * for a non-number, RangeError otherwise).
+   */
+  constructor(value = 1, options?: PrimitiveOptions) {
+    super(options);
+    this._value = checkInteger(value, 'Semaphore value', 0);
+  }
+
+  /** True when `acquire()` would wait: no free unit, or live waiters ahead. */
+  locked(): boolean {
+    return this._value === 0 || (this._waiters !== null && this._waiters.some(isLive));
+  }
+
+  /** Resolves with `true` once the caller holds a unit (at once when one is free and nobody waits). */
+  acquire(options?: WaitOptions): Future<true> {
+    const loop = this._getLoop();
+    if (!this.locked()) {
+      this._value--;
+      return this._done(true);
+    }
+    const w = new SemaphoreWaiter(this, loop);
+    (this._waiters ??= []).push(w);
+    return bindSignal(w, options);
+  }
+
+  /** Gives a unit back and wakes the first waiter, handing the unit to it. */
+  release(): void {
+    this._value++;
+    this._wakeUpNext();
+  }
+
+  /** @internal Hands a unit to the first waiter still waiting; false when there is none. */
+  _wakeUpNext(): boolean {
+    const waiters = this._waiters;
+    if (waiters === null) return false;
+    for (let i = 0; i < waiters.length; i++) {
+      const w = waiters[i]!;
+      if (!w._wDone()) {
+        this._value--;
+        w._wake();
+        return true;
+      }
+    }
+    return false;
+  }
+}
+
+/**
+ * asyncio.BoundedSemaphore: a Semaphore whose `release()` throws a RangeError
+ * rather than raise the value above its initial value.
+ */
+export class BoundedSemaphore extends Semaphore {
+  /** @internal The initial value: the most units there can be. */
+  readonly _boundValue: number;
+
+  constructor(value = 1, options?: PrimitiveOptions) {
+    super(value, options);
+    this._boundValue = this._value;
+  }
+
+  /** Gives a unit back. Throws a RangeError when that would exceed the initial value. */
+  override release(): void {
+    if (this._value >= this._boundValue) {
+      throw new RangeError(`BoundedSemaphore released too many times (its initial value is ${this._boundValue})`);
+    }
+    super.release();
+  }
+}
+
+function isLive(w: SemaphoreWaiter): boolean {
+  return !w._wCancelled();
+}
+
+class SemaphoreWaiter extends Waiter<true, Semaphore> {
+  _resume(): void {
+    const sem = this._owner;
+    removeItem(sem._waiters!, this);
+    const cancelled = this._cancelRequested();
+    // Woken and then cancelled: the unit it was handed goes back.
+    if (this._state === WOKEN_THEN_CANCELLED) sem._value++;
+    // Waiters that arrived meanwhile had to queue behind it: wake as many as there are units.
+    while (sem._value > 0 && sem._wakeUpNext());
+    if (cancelled) this._cancelNow();
+    else this._finish(true);
+  }
+}

@@ -1,0 +1,145 @@
+import { expect, it } from 'vitest';
+import fc from 'fast-check';
+import { setEventLoop } from '../../src/index.js';
+import type { Future } from '../../src/future/future.js';
+import type { WaitOptions } from '../../src/future/signal.js';
+import { VirtualTimeLoop } from '../../src/testing.js';
+
+/** What Lock and Semaphore have in common. */
+export interface Acquirable {
+  acquire(options?: WaitOptions): Future<true>;
+  release(): void;
+  locked(): boolean;
+  _waiters: unknown[] | null;
+}
+
+/**
+ * Registers the AbortSignal cases every acquire/release primitive shares.
+ * `make` returns one with no unit free, so that `acquire()` blocks.
+ */
+export function abortSignalCases(make: (loop: VirtualTimeLoop) => Acquirable): void {
+  it('a signal aborted before a blocking acquire cancels it, and it takes nothing', () => {
+    const loop = new VirtualTimeLoop();
+    const p = make(loop);
+    const ac = new AbortController();
+    ac.abort(new Error('gone'));
+    const w = p.acquire({ signal: ac.signal });
+    loop.runUntilIdle();
+    expect(w.cancelled()).toBe(true);
+    expect(() => w.result()).toThrow('gone');
+    expect(p._waiters).toEqual([]);
+    p.release();
+    expect(p.locked()).toBe(false);
+  });
+
+  it('aborting during the wait cancels just that wait; the next waiter gets the release', () => {
+    const loop = new VirtualTimeLoop();
+    const p = make(loop);
+    const ac = new AbortController();
+    const w1 = p.acquire({ signal: ac.signal });
+    const w2 = p.acquire();
+    loop.runUntilIdle();
+    ac.abort();
+    p.release();
+    loop.runUntilIdle();
+    expect(w1.cancelled()).toBe(true);
+    expect(w2.result()).toBe(true);
+    expect(p._waiters).toEqual([]);
+  });
+
+  it('aborting after the hand-off, before the waiter ran, passes the release on', () => {
+    const loop = new VirtualTimeLoop();
+    const p = make(loop);
+    const ac = new AbortController();
+    const w1 = p.acquire({ signal: ac.signal });
+    const w2 = p.acquire();
+    p.release();
+    ac.abort();
+    loop.runUntilIdle();
+    expect(w1.cancelled()).toBe(true);
+    expect(w2.result()).toBe(true);
+    expect(p.locked()).toBe(true);
+  });
+
+  it('an abort after the acquire completed changes nothing', () => {
+    const loop = new VirtualTimeLoop();
+    const p = make(loop);
+    p.release();
+    const ac = new AbortController();
+    const f = p.acquire({ signal: ac.signal });
+    ac.abort();
+    expect(f.result()).toBe(true);
+    expect(p.locked()).toBe(true);
+  });
+
+  it('rejects a signal that is not an AbortSignal with TypeError', () => {
+    const p = make(new VirtualTimeLoop());
+    expect(() => p.acquire({ signal: {} as never })).toThrow(TypeError);
+  });
+}
+
+type Op = { kind: 'acquire' } | { kind: 'release' } | { kind: 'cancel'; pick: number } | { kind: 'turn' };
+const op = fc.oneof(
+  fc.constant<Op>({ kind: 'acquire' }),
+  fc.constant<Op>({ kind: 'release' }),
+  fc.nat(7).map<Op>((pick) => ({ kind: 'cancel', pick })),
+  fc.constant<Op>({ kind: 'turn' }),
+);
+
+/**
+ * Checks, over random interleavings of acquire, release (by a holder), cancel
+ * of a pending acquire, and single loop turns, that a primitive with
+ * `capacity` units never grants more than it has and never loses one: once
+ * the loop is idle, nobody waits while a unit is free. `check` adds the
+ * primitive's own bookkeeping checks, given how many units are held.
+ */
+export function checkNoLostOrDoubleGrant(
+  capacities: fc.Arbitrary<number>,
+  make: (loop: VirtualTimeLoop, capacity: number) => Acquirable,
+  check: (p: Acquirable, capacity: number, held: number) => void = () => {},
+): void {
+  fc.assert(fc.property(capacities, fc.array(op, { maxLength: 40 }), (capacity, ops) => {
+    const loop = new VirtualTimeLoop();
+    const p = make(loop, capacity);
+    let held = 0;
+    const pending: Future<true>[] = [];
+    for (const o of ops) {
+      if (o.kind === 'acquire') {
+        const f = p.acquire();
+        if (f.done()) held++;
+        else {
+          pending.push(f);
+          f.addDoneCallback(() => { if (!f.cancelled()) held++; });
+        }
+      } else if (o.kind === 'release' && held > 0) {
+        held--;
+        p.release();
+      } else if (o.kind === 'cancel' && pending.length > 0) {
+        pending[o.pick % pending.length]!.cancel();
+      } else if (o.kind === 'turn') {
+        loop._runOnce();
+      }
+      expect(held).toBeLessThanOrEqual(capacity);
+    }
+    loop.runUntilIdle();
+    const waiting = pending.filter((f) => !f.done()).length;
+    if (waiting > 0) expect(held).toBe(capacity);
+    expect(p.locked()).toBe(held === capacity);
+    expect(p._waiters?.length ?? 0).toBe(waiting);
+    check(p, capacity, held);
+  }), { numRuns: 300 });
+}
+
+/** Checks that a primitive binds to the default loop only when `use` first needs one. */
+export function checkBindsDefaultLoopLazily<P>(make: () => P, use: (p: P) => Future<unknown>): void {
+  setEventLoop(null);
+  const p = make();
+  expect(() => use(p)).toThrow(/setEventLoop/);
+  const loop = new VirtualTimeLoop();
+  setEventLoop(loop);
+  try {
+    expect(use(p).loop).toBe(loop);
+  } finally {
+    setEventLoop(null);
+  }
+}
