@@ -182,6 +182,11 @@ export class XsWorker {
     return { ...r, text: new TextDecoder().decode(r.reply) };
   }
 
+  /** Everything the worker wrote to stderr so far (XS reports unhandled rejections there). */
+  get stderr(): string {
+    return this._stderr;
+  }
+
   /** Asks the worker to quit and waits until it has. */
   async close(): Promise<void> {
     if (this._exited === null) {

@@ -1,0 +1,130 @@
+/**
+ * The part of the simulator that runs inside the engine, bundled before the
+ * app: it installs a SimBoard, routes Moddable's global `trace` to it, plays
+ * the scenario's schedule on the board, and records one ordered trace of
+ * level changes, analog values and printed lines. It is the same code in
+ * Node and in XS; the host talks to it through plain data only.
+ */
+import { SimBoard, type PinChange } from './board.js';
+import type { Level, Schedule } from './scenario.js';
+import type { SimTrace, TraceEvent, TracePin } from './trace.js';
+
+/** What the host gives the driver: the scenario's schedule and the pins' labels. */
+export interface SimConfig {
+  schedule: Schedule;
+  /** Labels by GPIO number. */
+  labels: Record<string, string>;
+}
+
+/** Counters of the simulated host (the same in every engine). */
+export interface BoardStats {
+  /** Passes of the host run loop. */
+  turns: number;
+  /** Host timers the app created. */
+  timersCreated: number;
+  /** Host timers alive at the end. */
+  timersAlive: number;
+  /** Messages lost to a full host queue. */
+  droppedMessages: number;
+}
+
+/** What a run produced so far. */
+export interface SimResult {
+  trace: SimTrace;
+  /** Why the run stopped early (an exception that aborted XS, a host that never went idle), or null. */
+  failure: string | null;
+  board: BoardStats;
+}
+
+/** The driver as the host sees it. */
+export interface SimDriver {
+  /** Runs the board until virtual time `t` (capped at the scenario's end). Never rejects: a failure stops the run and is kept. */
+  advance(t: number): Promise<void>;
+  /** The run so far. */
+  result(): SimResult;
+}
+
+/**
+ * Installs a board for `config` and returns the driver. Called by the bundle
+ * before the app's modules run, so that the app's `timer`, `time` and
+ * `embedded:io/*` imports act on this board.
+ */
+export function installSim(config: SimConfig): SimDriver {
+  const { schedule, labels } = config;
+  const board = new SimBoard().install();
+  const events: TraceEvent[] = [];
+  const pins = new Map<number, TracePin & { last: number }>();
+  const analogPins = new Set(schedule.analog.map((a) => a.pin));
+  const scenarioPins = new Set([...schedule.initial.map((p) => p.pin), ...schedule.changes.map((c) => c.pin)]);
+  const label = (pin: number) => labels[String(pin)] ?? `GPIO${pin}`;
+  let failure: string | null = null;
+
+  board.onPinChange((c: PinChange) => {
+    if (analogPins.has(c.pin)) return;
+    const p = pins.get(c.pin);
+    if (p === undefined) {
+      // A pin's first level is its initial one when it comes up at time 0;
+      // later it starts from 0, the level the board reports for an unused pin.
+      const initial = c.t === 0 ? c.level : 0;
+      pins.set(c.pin, { pin: c.pin, label: label(c.pin), role: scenarioPins.has(c.pin) ? 'input' : 'output', initial, last: initial });
+      if (c.level !== initial) events.push({ t: c.t, pin: c.pin, level: c.level, by: c.by });
+    } else if (c.level !== p.last) {
+      p.last = c.level;
+      events.push({ t: c.t, pin: c.pin, level: c.level, by: c.by });
+    }
+  });
+
+  const setAnalog = (pin: number, value: number) => {
+    const before = board.analogChanges.length;
+    board.setAnalog(pin, value);
+    if (board.analogChanges.length === before) return;
+    const p = pins.get(pin);
+    if (p === undefined) pins.set(pin, { pin, label: label(pin), role: 'analog', initial: value, last: value });
+    else events.push({ t: board.now, pin, value });
+  };
+
+  (globalThis as { trace?: (...parts: unknown[]) => void }).trace = (...parts: unknown[]) => {
+    const t = board.now;
+    let text = parts.map(String).join('');
+    if (text.endsWith('\n')) text = text.slice(0, -1);
+    for (const line of text.split('\n')) {
+      board.trace(line);
+      events.push({ t, print: line });
+    }
+  };
+
+  for (const p of schedule.initial) board.drive(p.pin, p.level);
+  for (const a of schedule.analog) {
+    if (a.t === 0 && !pins.has(a.pin)) setAnalog(a.pin, a.value);
+    else board.at(a.t, () => setAnalog(a.pin, a.value));
+  }
+  for (const c of schedule.changes) board.at(c.t, () => board.drive(c.pin, c.level as Level));
+
+  return {
+    async advance(t: number): Promise<void> {
+      if (failure !== null) return;
+      try {
+        await board.runUntilAsync(Math.min(t, schedule.end));
+      } catch (e) {
+        failure = e instanceof Error ? e.message : String(e);
+      }
+    },
+    result(): SimResult {
+      return {
+        trace: {
+          end: schedule.end,
+          pins: [...pins.values()].sort((a, b) => a.pin - b.pin)
+            .map(({ pin, label: l, role, initial }) => ({ pin, label: l, role, initial })),
+          events: events.slice(),
+        },
+        failure,
+        board: {
+          turns: board.turns,
+          timersCreated: board.timersCreated,
+          timersAlive: board.timerCount,
+          droppedMessages: board.droppedMessages,
+        },
+      };
+    },
+  };
+}

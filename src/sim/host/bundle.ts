@@ -1,0 +1,168 @@
+/// <reference types="node" />
+import { existsSync, statSync } from 'node:fs';
+import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Plugin, RollupCache } from 'rollup';
+
+/** A bundle that could not be built: an unresolvable import, a syntax error, a missing tool. */
+export class BundleError extends Error {
+  override name = 'BundleError';
+}
+
+/** Where the anyloop modules are: src/ (TypeScript, in this repository) or dist/ (the installed package). */
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/**
+ * The Moddable modules the simulator replaces, by the names apps import
+ * them by, and the sim module that stands in for each.
+ */
+export const MODDABLE_SHIMS: Readonly<Record<string, string>> = Object.freeze({
+  'timer': 'sim/timer',
+  'time': 'sim/time',
+  'embedded:io/digital': 'sim/digital',
+  'embedded:io/analog': 'sim/analog',
+});
+
+const ENTRY = '\0anyloop-sim:entry';
+const INSTALL = '\0anyloop-sim:install';
+
+/** Options of {@link bundleApp}. */
+export interface BundleOptions {
+  /** The app's main module (TypeScript or JavaScript). */
+  app: string;
+  /** `xs`: one classic script defining the global `__anyloopSim`; `node`: an ES module exporting `sim`. */
+  engine: 'xs' | 'node';
+  /** Data given to the driver (the scenario's schedule), embedded in the bundle. */
+  config: unknown;
+}
+
+const caches = new Map<string, RollupCache>();
+
+/**
+ * Bundles the driver, the simulated Moddable modules, anyloop, the app and
+ * the scenario into one self-contained script. The driver module runs first
+ * (it installs the board), then the app's module body: its start-up.
+ * TypeScript is compiled to ES2022, what XS runs.
+ */
+export async function bundleApp(options: BundleOptions): Promise<string> {
+  const app = resolve(options.app);
+  if (!existsSync(app) || !statSync(app).isFile()) throw new BundleError(`app not found: ${options.app}`);
+  const { rollup } = await importTool<typeof import('rollup')>('rollup');
+  const driver = moduleFile('sim/driver');
+  // Imports run in order: the install module (the board) before the app's module body.
+  const entry = `import { sim } from ${JSON.stringify(INSTALL)};\nimport ${JSON.stringify(app)};\nexport { sim };\n`;
+  const install = `import { installSim } from ${JSON.stringify(driver)};\n` +
+    `export const sim = installSim(${JSON.stringify(options.config)});\n`;
+  const key = `${options.engine} ${app}`;
+  let build;
+  try {
+    build = await rollup({
+      input: ENTRY,
+      cache: caches.get(key),
+      plugins: [simPlugin(await typescriptTranspiler(), { [ENTRY]: entry, [INSTALL]: install })],
+      onwarn(warning, warn) {
+        if (warning.code === 'CIRCULAR_DEPENDENCY') return;
+        warn(warning);
+      },
+    });
+  } catch (e) {
+    throw new BundleError(describeRollupError(e));
+  }
+  try {
+    caches.set(key, build.cache!);
+    const { output } = await build.generate(options.engine === 'xs'
+      ? { format: 'iife', name: '__anyloopSim', generatedCode: 'es2015' }
+      : { format: 'es', generatedCode: 'es2015' });
+    return output[0].code;
+  } finally {
+    await build.close();
+  }
+}
+
+function simPlugin(transpile: (code: string, file: string) => string, virtual: Record<string, string>): Plugin {
+  return {
+    name: 'anyloop-sim',
+    resolveId(source, importer) {
+      if (source in virtual) return source;
+      const shim = MODDABLE_SHIMS[source];
+      if (shim !== undefined) return moduleFile(shim);
+      if (source === 'anyloop' || source.startsWith('anyloop/')) {
+        return moduleFile(source === 'anyloop' ? 'index' : source.slice('anyloop/'.length));
+      }
+      if (source.startsWith('.') || isAbsolute(source)) {
+        const base = importer === undefined || importer.startsWith('\0') ? process.cwd() : dirname(importer);
+        const found = sourceFile(resolve(base, source));
+        if (found !== null) return found;
+      }
+      this.error(`cannot resolve ${JSON.stringify(source)}${importer && !importer.startsWith('\0') ? ` imported by ${importer}` : ''}: ` +
+        `the simulator bundles relative imports, anyloop and the simulated Moddable modules (${Object.keys(MODDABLE_SHIMS).join(', ')})`);
+    },
+    load(id) {
+      return virtual[id];
+    },
+    transform(code, id) {
+      if (!id.endsWith('.ts') || id.endsWith('.d.ts')) return null;
+      return { code: transpile(code, id), map: null };
+    },
+  };
+}
+
+/** A module of anyloop by its path under src/ or dist/, without extension. */
+function moduleFile(name: string): string {
+  const found = sourceFile(join(ROOT, `${name}.js`));
+  if (found === null) throw new BundleError(`anyloop module ${name} is missing under ${ROOT}`);
+  return found;
+}
+
+/** The file an import path names: as written, or the TypeScript source of a `.js` path, or with an extension added. */
+function sourceFile(path: string): string | null {
+  const candidates = [path];
+  const ext = extname(path);
+  if (ext === '.js' || ext === '.mjs') candidates.push(path.slice(0, -ext.length) + (ext === '.js' ? '.ts' : '.mts'));
+  if (ext === '') candidates.push(`${path}.ts`, `${path}.js`, join(path, 'index.ts'), join(path, 'index.js'));
+  for (const c of candidates) {
+    if (existsSync(c) && statSync(c).isFile()) return c;
+  }
+  return null;
+}
+
+async function typescriptTranspiler(): Promise<(code: string, file: string) => string> {
+  const ts = (await importTool<{ default: typeof import('typescript') }>('typescript')).default;
+  return (code, file) => {
+    const out = ts.transpileModule(code, {
+      fileName: file,
+      reportDiagnostics: true,
+      compilerOptions: {
+        target: ts.ScriptTarget.ES2022,
+        module: ts.ModuleKind.ESNext,
+        verbatimModuleSyntax: false,
+        useDefineForClassFields: true,
+        sourceMap: false,
+      },
+    });
+    const errors = out.diagnostics?.filter((d) => d.category === ts.DiagnosticCategory.Error) ?? [];
+    if (errors.length > 0) {
+      const d = errors[0]!;
+      const where = d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start) : undefined;
+      throw new BundleError(`${file}${where ? `:${where.line + 1}:${where.character + 1}` : ''}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
+    }
+    return out.outputText;
+  };
+}
+
+async function importTool<T>(name: string): Promise<T> {
+  try {
+    return (await import(name)) as T;
+  } catch {
+    throw new BundleError(`the simulator needs the npm package ${name} to bundle apps: npm install -D ${name}`);
+  }
+}
+
+function describeRollupError(e: unknown): string {
+  if (e instanceof BundleError) return e.message;
+  const err = e as { message?: string; id?: string; loc?: { file?: string; line: number; column: number }; plugin?: string; cause?: unknown };
+  if (err.cause instanceof BundleError) return err.cause.message;
+  const where = err.loc ? `${err.loc.file ?? err.id}:${err.loc.line}:${err.loc.column + 1}: ` : err.id ? `${err.id}: ` : '';
+  const message = (err.message ?? String(e)).replace(/^\[plugin anyloop-sim\] /, '');
+  return message.startsWith(where) || where === '' ? message : `${where}${message}`;
+}

@@ -1,0 +1,204 @@
+/// <reference types="node" />
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { SimConfig, SimDriver, SimResult } from '../driver.js';
+import { parseScenario, scheduleOf, ScenarioError, type Scenario } from '../scenario.js';
+import { checkExpectations, type ExpectationResult } from '../trace.js';
+import { bundleApp } from './bundle.js';
+import { XsError, XsWorker } from './xsnap.js';
+
+/** The engines a scenario runs in. */
+export type Engine = 'node' | 'xs';
+
+/** XS's own meters of a run: deterministic, repeat exactly. */
+export interface XsRunMeters {
+  /** Computrons of the app's start-up (its module bodies and their promise jobs). */
+  startupComputrons: number;
+  /** Computrons of the whole run, start-up included. */
+  computrons: number;
+  /** The most live heap slots seen (after a GC at the end of start-up and of each slice of the run). */
+  peakHeapSlots: number;
+  /** Live heap slots at the end of the run. */
+  finalHeapSlots: number;
+  /** Live heap slots once the bundle ran, before the app did anything on the board. */
+  startupHeapSlots: number;
+}
+
+/** Everything a run produced. */
+export interface SimReport extends SimResult {
+  engine: Engine;
+  scenario: Scenario;
+  /** The outcome of each of the scenario's expectations. */
+  expectations: ExpectationResult[];
+  /** Problems besides the expectations: promise rejections nobody handled. */
+  unhandled: string[];
+  /** True when the run finished, every expectation held and nothing was left unhandled. */
+  ok: boolean;
+  /** Only for the xs engine. */
+  meters?: XsRunMeters;
+}
+
+/** Options of {@link runScenario}. */
+export interface RunOptions {
+  /** The app's main module. */
+  app: string;
+  /** A scenario, or the path of a JSON scenario file. */
+  scenario: Scenario | string;
+  engine: Engine;
+  /**
+   * Virtual milliseconds per slice of the run (default: a fiftieth of the
+   * scenario, at least 100). The host gets progress, and XS meters are
+   * sampled, at each slice's end; the trace does not depend on it.
+   */
+  sliceMs?: number;
+  /** Called after each slice with the virtual time reached and the end. */
+  onProgress?: (t: number, end: number) => void;
+}
+
+/** The app threw while it started (its module bodies ran). */
+export class AppStartError extends Error {
+  override name = 'AppStartError';
+}
+
+/** A file the simulator was given does not exist or cannot be read. */
+export class SimInputError extends Error {
+  override name = 'SimInputError';
+}
+
+/**
+ * Runs an app on the simulated board through a scenario, in Node (in-process)
+ * or in the real XS engine, and reports the trace, the expectations and, for
+ * XS, the engine's meters. The same app and scenario give the same trace in
+ * both engines.
+ *
+ * Throws ScenarioError (a bad scenario, naming the field), SimInputError (a
+ * missing file), BundleError (an app that does not bundle) or AppStartError
+ * (an app that throws at start-up); failures during the run are reported in
+ * `failure` instead.
+ */
+export async function runScenario(options: RunOptions): Promise<SimReport> {
+  if (options.engine !== 'node' && options.engine !== 'xs') {
+    throw new TypeError(`engine must be 'node' or 'xs', got ${String(options.engine)}`);
+  }
+  const scenario = typeof options.scenario === 'string' ? await loadScenario(options.scenario) : parseScenario(options.scenario);
+  const slice = options.sliceMs ?? Math.max(100, Math.ceil(scenario.end / 50));
+  if (!Number.isInteger(slice) || slice <= 0) throw new RangeError(`sliceMs must be a positive whole number, got ${slice}`);
+  const labels: Record<string, string> = {};
+  for (const [pin, setup] of Object.entries(scenario.pins ?? {})) if (setup.label !== undefined) labels[pin] = setup.label;
+  const config: SimConfig = { schedule: scheduleOf(scenario), labels };
+  const code = await bundleApp({ app: options.app, engine: options.engine, config });
+  const times: number[] = [];
+  for (let t = Math.min(slice, scenario.end); ; t = Math.min(t + slice, scenario.end)) {
+    times.push(t);
+    if (t === scenario.end) break;
+  }
+  const run = options.engine === 'xs' ? runInXs : runInNode;
+  const { result, unhandled, meters } = await run(code, times, (t) => options.onProgress?.(t, scenario.end));
+  const expectations = checkExpectations(scenario, result.trace);
+  const report: SimReport = {
+    engine: options.engine,
+    scenario,
+    ...result,
+    expectations,
+    unhandled,
+    ok: result.failure === null && unhandled.length === 0 && expectations.every((e) => e.ok),
+  };
+  if (meters !== undefined) report.meters = meters;
+  return report;
+}
+
+/** Reads and validates a JSON scenario file; errors name the file and the field. */
+export async function loadScenario(path: string): Promise<Scenario> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    throw new SimInputError(`cannot read scenario ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new ScenarioError(path, `not valid JSON: ${(e as Error).message}`);
+  }
+  try {
+    return parseScenario(json);
+  } catch (e) {
+    if (e instanceof ScenarioError) throw new ScenarioError(`${path}: ${e.path}`, e.message.slice(e.path.length + 2));
+    throw e;
+  }
+}
+
+interface EngineRun {
+  result: SimResult;
+  unhandled: string[];
+  meters?: XsRunMeters;
+}
+
+async function runInNode(code: string, times: number[], progress: (t: number) => void): Promise<EngineRun> {
+  const dir = await mkdtemp(join(tmpdir(), 'anyloop-sim-'));
+  const file = join(dir, 'app.mjs');
+  const g = globalThis as { trace?: unknown };
+  const hadTrace = 'trace' in g;
+  const savedTrace = g.trace;
+  const unhandled: string[] = [];
+  const onUnhandled = (reason: unknown) => { unhandled.push(`unhandled rejection: ${String(reason)}`); };
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    await writeFile(file, code);
+    let sim: SimDriver;
+    try {
+      ({ sim } = (await import(/* @vite-ignore */ pathToFileURL(file).href)) as { sim: SimDriver });
+    } catch (e) {
+      throw new AppStartError(`the app threw at start-up: ${String(e)}`, { cause: e });
+    }
+    for (const t of times) {
+      await sim.advance(t);
+      progress(t);
+    }
+    // The same round trip through JSON as the trace makes out of XS.
+    return { result: JSON.parse(JSON.stringify(sim.result())) as SimResult, unhandled };
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+    if (hadTrace) g.trace = savedTrace;
+    else delete g.trace;
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function runInXs(code: string, times: number[], progress: (t: number) => void): Promise<EngineRun> {
+  const xs = new XsWorker({ name: 'anyloop-sim' });
+  try {
+    let startup;
+    try {
+      startup = await xs.evaluate(code);
+    } catch (e) {
+      if (e instanceof XsError && !/^XS worker /.test(e.message)) {
+        throw new AppStartError(`the app threw at start-up: ${e.message}`, { cause: e });
+      }
+      throw e;
+    }
+    let computrons = startup.meters.compute;
+    const live = async () => (await xs.evaluate('gc()')).meters.currentHeapCount;
+    const startupHeapSlots = await live();
+    let peakHeapSlots = startupHeapSlots;
+    for (const t of times) {
+      computrons += (await xs.evaluate(`__anyloopSim.sim.advance(${t})`)).meters.compute;
+      peakHeapSlots = Math.max(peakHeapSlots, await live());
+      progress(t);
+    }
+    const finalHeapSlots = await live();
+    const out = await xs.evaluateText('new TextEncoder().encode(JSON.stringify(__anyloopSim.sim.result())).buffer');
+    const unhandled = xs.stderr.split('\n').filter((l) => l.startsWith('Unhandled exception '))
+      .map((l) => `unhandled rejection: ${l.slice('Unhandled exception '.length)}`);
+    return {
+      result: JSON.parse(out.text) as SimResult,
+      unhandled,
+      meters: { startupComputrons: startup.meters.compute, computrons, peakHeapSlots, finalHeapSlots, startupHeapSlots },
+    };
+  } finally {
+    await xs.terminate();
+  }
+}
