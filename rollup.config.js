@@ -8,6 +8,14 @@ export const entries = {
   index: 'src/index.ts',
   testing: 'src/testing.ts',
   node: 'src/node.ts',
+  sim: 'src/sim.ts',
+  // The simulator bundles these into apps by path, and runs its CLI as a bin.
+  'sim/driver': 'src/sim/driver.ts',
+  'sim/timer': 'src/sim/timer.ts',
+  'sim/time': 'src/sim/time.ts',
+  'sim/digital': 'src/sim/digital.ts',
+  'sim/analog': 'src/sim/analog.ts',
+  'sim/host/cli': 'src/sim/host/cli.ts',
 };
 
 export default {
@@ -30,5 +38,7 @@ export default {
       noEmitOnError: true,
     }),
   ],
+  // Node's modules and the simulator's bundling tools are loaded at run time, never bundled.
+  external: [/^node:/, 'rollup', 'typescript'],
   treeshake: { moduleSideEffects: false },
 };

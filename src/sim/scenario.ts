@@ -2,10 +2,9 @@
  * Scenarios: what happens on the simulated board over time, as plain JSON.
  * All times are whole virtual milliseconds from the start of the run.
  */
-import { ESP32_PINS } from './board.js';
+import { ESP32_PINS, type Level } from './board.js';
 
-/** A digital level. */
-export type Level = 0 | 1;
+export type { Level };
 
 /** A pin the scenario names: its label in the timeline and VCD, its level before anything happens. */
 export interface PinSetup {

@@ -1,0 +1,36 @@
+/**
+ * The desktop simulator: a simulated ESP32 board on virtual time that runs an
+ * unchanged Moddable app, driven by a scenario, in Node or in the real XS
+ * engine (@agoric/xsnap), with a timeline, a VCD waveform and XS's meters.
+ * The board and the Moddable module stand-ins run anywhere; the runner, the
+ * bundler, the XS host and the CLI (`anyloop-sim`) need Node.
+ * @packageDocumentation
+ */
+export {
+  SimBoard, SimAbort, ESP32_PINS, checkPin, currentBoard,
+  type Level, type PinChange, type AnalogChange, type PrintedLine, type SimBoardOptions, type PinDriver,
+} from './sim/board.js';
+export { timerFor, HostTimer, type TimerModule, type TimerCallback } from './sim/timer.js';
+export { timeFor, type TimeModule } from './sim/time.js';
+export { Digital, digitalFor, type DigitalOptions } from './sim/digital.js';
+export { Analog, analogFor, type AnalogOptions } from './sim/analog.js';
+export {
+  parseScenario, scheduleOf, ScenarioError,
+  type Scenario, type PinSetup, type Press, type Waveform, type AnalogSeries, type Expectation,
+  type LevelExpectation, type ChangesExpectation, type PrintedExpectation, type Schedule, type Stimulus, type AnalogStep,
+} from './sim/scenario.js';
+export { scenario, ScenarioBuilder } from './sim/scenario-builder.js';
+export {
+  checkExpectations, levelAt, pinName, isLevelEvent, isPrintEvent,
+  type SimTrace, type TraceEvent, type TracePin, type LevelEvent, type AnalogEvent, type PrintEvent, type ExpectationResult,
+} from './sim/trace.js';
+export { formatTimeline } from './sim/timeline.js';
+export { formatVcd } from './sim/vcd.js';
+export { installSim, type SimConfig, type SimDriver, type SimResult, type BoardStats } from './sim/driver.js';
+export {
+  runScenario, loadScenario, AppStartError, SimInputError,
+  type Engine, type RunOptions, type SimReport, type XsRunMeters,
+} from './sim/host/run.js';
+export { bundleApp, BundleError, MODDABLE_SHIMS, type BundleOptions } from './sim/host/bundle.js';
+export { XsWorker, XsError, xsnapWorkerPath, type XsMeters, type XsEvaluation, type XsWorkerOptions, type XsCommandHandler } from './sim/host/xsnap.js';
+export { main as cli, summary, type CliIO } from './sim/host/cli.js';
