@@ -41,6 +41,29 @@ export class Ring<T> {
     return this._size === 0 ? undefined : this._items[this._head];
   }
 
+  /**
+   * Removes the oldest occurrence of `item`, closing the gap (O(n)); false
+   * when absent. For waiter lists, where a cancelled waiter leaves from the middle.
+   */
+  remove(item: T): boolean {
+    const items = this._items;
+    const mask = items.length - 1;
+    const head = this._head;
+    const n = this._size;
+    for (let i = 0; i < n; i++) {
+      if (items[(head + i) & mask] !== item) continue;
+      if (i === 0) {
+        this.shift();
+        return true;
+      }
+      for (let j = i + 1; j < n; j++) items[(head + j - 1) & mask] = items[(head + j) & mask];
+      items[(head + n - 1) & mask] = undefined;
+      this._size--;
+      return true;
+    }
+    return false;
+  }
+
   /** Drops every item (keeps the capacity). */
   clear(): void {
     while (this._size > 0) this.shift();

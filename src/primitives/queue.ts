@@ -1,0 +1,311 @@
+import { QueueEmpty, QueueFull, QueueShutDown } from '../contract/errors.js';
+import type { Loop } from '../contract/loop.js';
+import { CoroutineFuture, type Coroutine } from '../future/coroutine.js';
+import { Future } from '../future/future.js';
+import { Ring } from '../future/ring.js';
+import { bindSignal, type WaitOptions } from '../future/signal.js';
+import { Waiter, WOKEN_THEN_CANCELLED } from '../future/waiter.js';
+import { checkInteger } from './check-integer.js';
+import { Event } from './event.js';
+import { LoopBound, type PrimitiveOptions } from './loop-bound.js';
+
+/**
+ * asyncio.Queue (CPython 3.13): a FIFO queue for producers and consumers.
+ *
+ * With `maxsize` 0 it is unbounded; otherwise `put()` waits while it holds
+ * `maxsize` items. Waiting getters and putters are woken one per item or free
+ * slot, in FIFO order, as asyncio does: a woken waiter takes its turn in its
+ * own next step, and if the item (or slot) is gone by then it waits again at
+ * the back; a waiter woken and then cancelled passes the wake-up on, so no
+ * item is lost or taken twice.
+ *
+ * Subclasses change the order by overriding the storage hooks `_init`,
+ * `_put`, `_get` and `_qsize`, as LifoQueue and PriorityQueue do.
+ */
+export class Queue<T = unknown> extends LoopBound {
+  /** @internal */ readonly _maxsize: number;
+  /** @internal Getters waiting for an item, in arrival order (asyncio's `_getters`). */
+  _getters = new Ring<GetWaiter<T>>(4);
+  /** @internal Putters waiting for a free slot, in arrival order (asyncio's `_putters`). */
+  _putters = new Ring<PutWaiter<T>>(4);
+  /** @internal Items put and not yet marked done by `taskDone()`. */
+  _unfinishedTasks = 0;
+  /** @internal Set while `_unfinishedTasks` is 0: what `join()` waits on. */
+  readonly _finished: Event;
+  /** @internal */ _isShutdown = false;
+  /** @internal The FIFO storage (subclasses have their own). */
+  declare _ring: Ring<T>;
+
+  /**
+   * @param maxsize The most items the queue holds; 0 (the default) for no
+   * limit. A non-number is a TypeError; a negative or non-integer value a RangeError.
+   */
+  constructor(maxsize = 0, options?: PrimitiveOptions) {
+    super(options);
+    this._maxsize = checkInteger(maxsize, 'maxsize', 0);
+    this._finished = new Event(options);
+    this._finished.set();
+    this._init(maxsize);
+  }
+
+  /** Sets up the item storage. Called once by the constructor. */
+  protected _init(_maxsize: number): void {
+    this._ring = new Ring<T>(4);
+  }
+
+  /** Adds an item to the storage. */
+  protected _put(item: T): void {
+    this._ring.push(item);
+  }
+
+  /** Removes and returns the next item; called only when `_qsize()` > 0. */
+  protected _get(): T {
+    return this._ring.shift() as T;
+  }
+
+  /** The number of items in the storage. */
+  protected _qsize(): number {
+    return this._ring.length;
+  }
+
+  /** The most items the queue holds; 0 for no limit. */
+  get maxsize(): number {
+    return this._maxsize;
+  }
+
+  /** The number of items in the queue. */
+  qsize(): number {
+    return this._qsize();
+  }
+
+  /** True when the queue holds no item. */
+  empty(): boolean {
+    return this._qsize() === 0;
+  }
+
+  /** True when the queue holds `maxsize` items (never when `maxsize` is 0). */
+  full(): boolean {
+    return this._maxsize > 0 && this._qsize() >= this._maxsize;
+  }
+
+  /**
+   * Puts an item, waiting while the queue is full. Errors come through the
+   * Future: QueueShutDown once the queue is shut down (also for a putter
+   * already waiting), or the storage's error (a PriorityQueue that cannot
+   * compare the item). Aborting `options.signal` cancels just this wait.
+   */
+  put(item: T, options?: WaitOptions): Future<void> {
+    const loop = this._getLoop();
+    if (!this.full()) {
+      try {
+        this.putNowait(item);
+      } catch (e) {
+        return this._failed(e);
+      }
+      return this._done(undefined);
+    }
+    if (this._isShutdown) return this._failed(new QueueShutDown());
+    const w = new PutWaiter<T>(this, loop, item);
+    this._putters.push(w);
+    return bindSignal(w, options);
+  }
+
+  /** Puts an item without waiting: QueueShutDown once shut down, QueueFull when full. */
+  putNowait(item: T): void {
+    if (this._isShutdown) throw new QueueShutDown();
+    if (this.full()) throw new QueueFull();
+    this._put(item);
+    this._unfinishedTasks++;
+    this._finished.clear();
+    wakeUpNext(this._getters);
+  }
+
+  /**
+   * Removes and returns an item, waiting while the queue is empty. Once the
+   * queue is shut down, the Future fails with QueueShutDown when it is empty
+   * (after `shutdown()`, getters drain what is left first). Aborting
+   * `options.signal` cancels just this wait.
+   */
+  get(options?: WaitOptions): Future<T> {
+    const loop = this._getLoop();
+    if (!this.empty()) {
+      let item: T;
+      try {
+        item = this.getNowait();
+      } catch (e) {
+        return this._failed(e);
+      }
+      return this._done(item);
+    }
+    if (this._isShutdown) return this._failed(new QueueShutDown());
+    const w = new GetWaiter<T>(this, loop);
+    this._getters.push(w);
+    return bindSignal(w, options);
+  }
+
+  /** Removes and returns an item without waiting: QueueShutDown when empty and shut down, else QueueEmpty when empty. */
+  getNowait(): T {
+    if (this.empty()) {
+      if (this._isShutdown) throw new QueueShutDown();
+      throw new QueueEmpty();
+    }
+    const item = this._get();
+    wakeUpNext(this._putters);
+    return item;
+  }
+
+  /**
+   * Marks one item taken by a consumer as processed; `join()` returns when
+   * every item put has been marked. Throws a RangeError (asyncio's ValueError)
+   * when called more often than items were put.
+   */
+  taskDone(): void {
+    if (this._unfinishedTasks <= 0) throw new RangeError('taskDone() called too many times');
+    if (--this._unfinishedTasks === 0) this._finished.set();
+  }
+
+  /** Resolves once every item put has been marked done with `taskDone()` (at once when none is pending). */
+  join(options?: WaitOptions): Future<void> {
+    const loop = this._getLoop();
+    if (this._unfinishedTasks === 0) return this._done(undefined);
+    return bindSignal(new CoroutineFuture<void>(waitSet(this._finished), loop, true), options);
+  }
+
+  /**
+   * Shuts the queue down (Python 3.13): puts fail with QueueShutDown, and so
+   * do waiting putters; gets drain the items left, then fail with it. With
+   * `immediate`, the items left are dropped at once, the count of unfinished
+   * tasks drops by as many (releasing `join()` when it reaches 0), and every
+   * waiting getter fails too.
+   */
+  shutdown(immediate = false): void {
+    if (typeof immediate !== 'boolean') throw new TypeError('shutdown(immediate) needs a boolean');
+    this._isShutdown = true;
+    if (immediate) {
+      while (!this.empty()) {
+        this._get();
+        if (this._unfinishedTasks > 0) this._unfinishedTasks--;
+      }
+      if (this._unfinishedTasks === 0) this._finished.set();
+    }
+    // Every waiter re-checks the queue in its next step, and fails there.
+    wakeUpAll(this._getters);
+    wakeUpAll(this._putters);
+  }
+
+  /**
+   * `for await (const item of queue)`: gets items until the queue is shut down
+   * and drained, then ends. It does not call `taskDone()`; a consumer that
+   * uses `join()` calls it for each item, as with asyncio.
+   */
+  async *[Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
+    for (;;) {
+      let item: T;
+      try {
+        item = await this.get();
+      } catch (e) {
+        if (e instanceof QueueShutDown) return;
+        throw e;
+      }
+      yield item;
+    }
+  }
+
+  /** @internal A Future already failed with `error`. */
+  _failed<R>(error: unknown): Future<R> {
+    const f = new Future<R>({ loop: this._getLoop() });
+    f.setException(error);
+    return f;
+  }
+}
+
+/** asyncio's `_wakeup_next`: removes waiters from the front until one that was still waiting is woken. */
+function wakeUpNext(waiters: Ring<Waiter<unknown, unknown>>): void {
+  let w: Waiter<unknown, unknown> | undefined;
+  while ((w = waiters.shift()) !== undefined) {
+    if (w._wake()) return;
+  }
+}
+
+function wakeUpAll(waiters: Ring<Waiter<unknown, unknown>>): void {
+  let w: Waiter<unknown, unknown> | undefined;
+  while ((w = waiters.shift()) !== undefined) w._wake();
+}
+
+function* waitSet(event: Event): Coroutine<void> {
+  yield* event.wait();
+}
+
+/** A get() waiting for an item: the loop body of asyncio's `Queue.get`. */
+class GetWaiter<T> extends Waiter<T, Queue<T>> {
+  _resume(): void {
+    const q = this._owner;
+    if (this._cancelRequested()) {
+      q._getters.remove(this);
+      // Woken for an item it will not take: the next getter gets the wake-up.
+      if (this._state === WOKEN_THEN_CANCELLED && !q.empty()) wakeUpNext(q._getters);
+      this._cancelNow();
+      return;
+    }
+    if (q.empty()) {
+      if (q._isShutdown) {
+        this._completeException(new QueueShutDown(), true);
+        return;
+      }
+      // Another consumer took the item first: wait again, at the back.
+      this._rewait();
+      q._getters.push(this);
+      return;
+    }
+    let item: T;
+    try {
+      item = q.getNowait();
+    } catch (e) {
+      this._completeException(e, true);
+      return;
+    }
+    this._finish(item);
+  }
+}
+
+/** A put() waiting for a free slot: the loop body of asyncio's `Queue.put`. */
+class PutWaiter<T> extends Waiter<void, Queue<T>> {
+  /** @internal The item to put, dropped once done. */
+  _item: T | undefined;
+
+  constructor(owner: Queue<T>, loop: Loop, item: T) {
+    super(owner, loop);
+    this._item = item;
+  }
+
+  _resume(): void {
+    const q = this._owner;
+    if (this._cancelRequested()) {
+      q._putters.remove(this);
+      this._item = undefined;
+      // Woken for a slot it will not fill: the next putter gets the wake-up.
+      if (this._state === WOKEN_THEN_CANCELLED && !q.full()) wakeUpNext(q._putters);
+      this._cancelNow();
+      return;
+    }
+    if (q.full()) {
+      if (q._isShutdown) {
+        this._item = undefined;
+        this._completeException(new QueueShutDown(), true);
+        return;
+      }
+      this._rewait();
+      q._putters.push(this);
+      return;
+    }
+    const item = this._item as T;
+    this._item = undefined;
+    try {
+      q.putNowait(item);
+    } catch (e) {
+      this._completeException(e, true);
+      return;
+    }
+    this._finish(undefined);
+  }
+}
