@@ -71,7 +71,7 @@ export abstract class Waiter<T, O> extends Future<T> {
   /**
    * @internal The code after asyncio's `await fut`. Called once per wake-up or
    * cancellation with `_state` telling which; it must end with `_finish()`,
-   * `_fail()` or `_rewait()`.
+   * `_cancelNow()`, `_completeException(e, true)` or `_rewait()`.
    */
   abstract _resume(): void;
 
