@@ -33,6 +33,8 @@ export interface SimResult {
   trace: SimTrace;
   /** Why the run stopped early (an exception that aborted XS, a host that never went idle), or null. */
   failure: string | null;
+  /** The virtual time the board reached (where a failure stopped it). */
+  reached: number;
   board: BoardStats;
 }
 
@@ -118,6 +120,7 @@ export function installSim(config: SimConfig): SimDriver {
           events: events.slice(),
         },
         failure,
+        reached: board.now,
         board: {
           turns: board.turns,
           timersCreated: board.timersCreated,

@@ -92,7 +92,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
 /** The lines after the timeline: failures, expectations, the board's counters and XS's meters. */
 export function summary(report: SimReport): string[] {
   const lines: string[] = [];
-  if (report.failure !== null) lines.push(`run stopped at ${lastTime(report)} ms: ${report.failure}`);
+  if (report.failure !== null) lines.push(`run stopped at ${report.reached} ms: ${report.failure}`);
   for (const u of report.unhandled) lines.push(u);
   if (report.expectations.length > 0) {
     const passed = report.expectations.filter((e) => e.ok).length;
@@ -108,11 +108,6 @@ export function summary(report: SimReport): string[] {
   }
   lines.push(report.ok ? 'result: ok' : 'result: FAILED');
   return lines;
-}
-
-function lastTime(report: SimReport): number {
-  const ev = report.trace.events;
-  return ev.length === 0 ? 0 : ev[ev.length - 1]!.t;
 }
 
 function n(x: number): string {
