@@ -186,12 +186,13 @@ async function runInXs(code: string, times: number[], progress: (t: number) => v
     const live = async () => (await xs.evaluate('gc()')).meters.currentHeapCount;
     const startupHeapSlots = await live();
     let peakHeapSlots = startupHeapSlots;
+    let finalHeapSlots = startupHeapSlots;
     for (const t of times) {
       computrons += (await xs.evaluate(`__anyloopSim.sim.advance(${t})`)).meters.compute;
-      peakHeapSlots = Math.max(peakHeapSlots, await live());
+      finalHeapSlots = await live();
+      peakHeapSlots = Math.max(peakHeapSlots, finalHeapSlots);
       progress(t);
     }
-    const finalHeapSlots = await live();
     const out = await xs.evaluateText('new TextEncoder().encode(JSON.stringify(__anyloopSim.sim.result())).buffer');
     const unhandled = xs.stderr.split('\n').filter((l) => l.startsWith('Unhandled exception '))
       .map((l) => `unhandled rejection: ${l.slice('Unhandled exception '.length)}`);

@@ -1,0 +1,100 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { BundleError } from '../src/sim/host/bundle.js';
+import { AppStartError, runScenario, type SimReport } from '../src/sim/host/run.js';
+import type { Scenario } from '../src/sim/scenario.js';
+import { isPrintEvent } from '../src/sim/trace.js';
+
+const fixtures = resolve(import.meta.dirname, 'fixtures', 'sim');
+const app = (name: string) => join(fixtures, name);
+const blinkScenario = JSON.parse(readFileSync(app('blink.json'), 'utf8')) as Scenario;
+const SLOW = 60_000;
+
+describe('one app, one scenario, two engines', () => {
+  const runs: Partial<Record<'node' | 'xs', SimReport>> = {};
+  const run = async (engine: 'node' | 'xs') => (runs[engine] ??= await runScenario({ app: app('blink.js'), scenario: blinkScenario, engine }));
+
+  it('runs the app in Node with every expectation holding', async () => {
+    const r = await run('node');
+    expect(r.failure).toBeNull();
+    expect(r.expectations.filter((e) => !e.ok)).toEqual([]);
+    expect(r.ok).toBe(true);
+    expect(r.meters).toBeUndefined();
+  }, SLOW);
+
+  it('runs the same bundle in the XS engine with every expectation holding, and reports its meters', async () => {
+    const r = await run('xs');
+    expect(r.failure).toBeNull();
+    expect(r.ok).toBe(true);
+    const m = r.meters!;
+    expect(m.computrons).toBeGreaterThan(m.startupComputrons);
+    expect(m.startupComputrons).toBeGreaterThan(0);
+    expect(m.peakHeapSlots).toBeGreaterThanOrEqual(Math.max(m.startupHeapSlots, m.finalHeapSlots));
+  }, SLOW);
+
+  it('gives the identical trace and board counters in both engines', async () => {
+    const [node, xs] = [await run('node'), await run('xs')];
+    expect(xs.trace).toEqual(node.trace);
+    expect(xs.board).toEqual(node.board);
+    // Not a vacuous comparison: the trace holds the bounces, the app's promise jobs and the analog step.
+    const prints = node.trace.events.filter(isPrintEvent).map((e) => e.print);
+    expect(prints).toEqual([
+      'started', 'sensor 100',
+      'press 1 at 300, reads 0', 'press 2 at 302, reads 0', 'press 3 at 304, reads 0',
+      'press 4 at 501, reads 0', 'press 5 at 503, reads 0',
+      'sensor 900',
+    ]);
+  }, SLOW);
+
+  it('gives XS meters that repeat exactly from run to run', async () => {
+    const again = await runScenario({ app: app('blink.js'), scenario: blinkScenario, engine: 'xs' });
+    expect(again.meters).toEqual((await run('xs')).meters);
+  }, SLOW);
+
+  it('gives the same trace however the run is sliced', async () => {
+    const fine = await runScenario({ app: app('blink.js'), scenario: blinkScenario, engine: 'node', sliceMs: 7 });
+    const whole = await runScenario({ app: app('blink.js'), scenario: blinkScenario, engine: 'xs', sliceMs: blinkScenario.end });
+    expect(fine.trace).toEqual((await run('node')).trace);
+    expect(whole.trace).toEqual((await run('node')).trace);
+  }, SLOW);
+});
+
+describe('failures', () => {
+  it.each(['node', 'xs'] as const)('reports an app that throws at start-up with its message (%s)', async (engine) => {
+    const e = await runScenario({ app: app('throws-at-startup.js'), scenario: { end: 100 }, engine }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(AppStartError);
+    expect((e as Error).message).toBe('the app threw at start-up: Error: no sensor on GPIO4');
+  }, SLOW);
+
+  it.each(['node', 'xs'] as const)('stops the run where an exception escaped a host callback, as XS aborts (%s)', async (engine) => {
+    const r = await runScenario({ app: app('aborts.js'), scenario: { end: 1000, expect: [{ printed: 'never', count: 0 }] }, engine });
+    expect(r.failure).toBe('XS aborted: an exception escaped a timer callback: RangeError: sensor out of range');
+    expect(r.reached).toBe(300);
+    expect(r.trace.events).toEqual([{ t: 100, print: 'before' }]);
+    expect(r.expectations.every((e) => e.ok)).toBe(true);
+    expect(r.ok).toBe(false);
+  }, SLOW);
+
+  describe('apps that do not bundle', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'anyloop-sim-app-'));
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('names an import the simulator cannot provide', async () => {
+      const file = join(dir, 'wifi.js');
+      writeFileSync(file, `import WiFi from 'wifi';\nnew WiFi();\n`);
+      const e = await runScenario({ app: file, scenario: { end: 10 }, engine: 'node' }).catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(BundleError);
+      expect((e as Error).message).toMatch(/^cannot resolve "wifi" imported by .*wifi\.js: the simulator bundles/);
+    });
+
+    it('names the file and line of a TypeScript syntax error', async () => {
+      const file = join(dir, 'broken.ts');
+      writeFileSync(file, 'const x: number = 1;\nlet y = (x +;\n');
+      const e = await runScenario({ app: file, scenario: { end: 10 }, engine: 'xs' }).catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(BundleError);
+      expect((e as Error).message).toMatch(/broken\.ts:2:\d+: Expression expected/);
+    });
+  });
+});
