@@ -4,3 +4,4 @@
  * @packageDocumentation
  */
 export { VirtualTimeLoop } from './loops/virtual.js';
+export { loopConformanceChecks, type ConformanceCheck, type ConformanceOptions } from './testing/conformance.js';
