@@ -37,3 +37,8 @@ export class QueueShutDown extends Error {
 export class BrokenBarrierError extends Error {
   override name = 'BrokenBarrierError';
 }
+
+/** A resource (a pin, a ticker) was closed while a task waited on it, or was used after `close()`. */
+export class ClosedError extends Error {
+  override name = 'ClosedError';
+}

@@ -91,6 +91,11 @@ export abstract class BaseLoop implements TimerLoop {
       text += `\n${e instanceof Error ? (e.stack ?? `${e.name}: ${e.message}`) : describe(e)}`;
     }
     if (typeof context.source_traceback === 'string') text += `\nFuture created at:\n${context.source_traceback}`;
+    this._printError(text);
+  }
+
+  /** @internal Where the default handler prints; a loop for another host may print elsewhere. */
+  protected _printError(text: string): void {
     printError(text);
   }
 

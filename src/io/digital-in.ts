@@ -1,0 +1,314 @@
+import { ClosedError } from '../contract/errors.js';
+import type { TimerHandle } from '../contract/handle.js';
+import { checkLoop, type Loop, type TimerLoop } from '../contract/loop.js';
+import { Future, PENDING, RESULT } from '../future/future.js';
+import { Ring } from '../future/ring.js';
+import { bindSignal, type WaitOptions } from '../future/signal.js';
+import { Waiter, WOKEN } from '../future/waiter.js';
+import { removeItem } from '../primitives/loop-bound.js';
+import { ClosableIterator } from '../tasks/closable-iterator.js';
+import { currentLoop } from '../tasks/task.js';
+import { requireTimerLoop } from '../tasks/timer-loop.js';
+import { checkDigitalClass, levelOf, type DigitalClass, type DigitalPort } from './digital-class.js';
+
+/** Which level changes of the pin count as edges. */
+export type EdgeKind = 'rising' | 'falling' | 'both';
+
+/** An edge: the pin's new level and the loop time it was seen at. */
+export interface EdgeEvent {
+  readonly value: 0 | 1;
+  readonly time: number;
+}
+
+/** Options of the DigitalIn constructor. */
+export interface DigitalInOptions {
+  /** The GPIO number. */
+  pin: number;
+  /** The edges to report. */
+  edge: EdgeKind;
+  /** The ECMA-419 Digital class (`import Digital from "embedded:io/digital"`). */
+  io: DigitalClass;
+  /** A Digital input mode, e.g. `Digital.InputPullUp` (default `Digital.Input`). */
+  mode?: unknown;
+  /** Milliseconds the level must stay put before a change counts (default 0: no debounce). */
+  debounce?: number;
+  /** Edges kept for tasks that have not asked yet (default 8); beyond it the oldest is dropped and counted. */
+  buffer?: number;
+  /** The loop (a TimerLoop); the current task's loop, else the default loop, when omitted. */
+  loop?: Loop;
+}
+
+/**
+ * A digital input whose edges tasks await.
+ *
+ * Moddable's GPIO interrupts coalesce (`onReadable` says "something
+ * changed", with no count and no time), so DigitalIn asks for both edges,
+ * reads the level and the loop time in `onReadable`, and works out the
+ * edges itself. Without debounce, two changes seen as one (a pulse shorter
+ * than the host's reaction) are reported as the two edges they were. With
+ * `debounce`, each change restarts a loop timer and a change counts only once
+ * the level has held still that long: a bouncing contact yields exactly one
+ * edge, timed when the contact settled.
+ *
+ * Edges nobody waits for are kept in a bounded buffer; when it is full the
+ * oldest is dropped and `overflows` counts it. `edge()` takes the next edge,
+ * `edges()` iterates them (async functions and generator coroutines alike),
+ * `waitFor(level)` waits for a level. `close()` releases the pin; waiting
+ * tasks fail with ClosedError and iterations end.
+ */
+export class DigitalIn implements AsyncIterable<EdgeEvent> {
+  /** The GPIO number. */
+  readonly pin: number;
+  /** The edges reported. */
+  readonly kind: EdgeKind;
+  /** Edges dropped because the buffer was full. */
+  overflows = 0;
+  /** @internal */ readonly _loop: TimerLoop;
+  /** @internal */ readonly _port: DigitalPort;
+  /** @internal */ readonly _debounce: number;
+  /** @internal */ readonly _capacity: number;
+  /** @internal Edges not yet taken. */
+  readonly _buffer = new Ring<EdgeEvent>(4);
+  /** @internal */ readonly _edgeWaiters: EdgeWaiter[] = [];
+  /** @internal */ readonly _levelWaiters: LevelWaiter[] = [];
+  /** @internal The debounced level. */
+  _stable: 0 | 1;
+  /** @internal When the last change was seen. */
+  _lastChange = 0;
+  /** @internal Until when the level must hold still to count. */
+  _deadline = 0;
+  /** @internal The debounce timer. */
+  _timer: TimerHandle | null = null;
+  /** @internal */ _closed = false;
+
+  constructor(options: DigitalInOptions) {
+    if (options === null || typeof options !== 'object') throw new TypeError('DigitalIn needs options { pin, edge, io }');
+    const io = checkDigitalClass(options.io);
+    const { pin, edge, debounce = 0, buffer = 8 } = options;
+    if (edge !== 'rising' && edge !== 'falling' && edge !== 'both') {
+      throw new TypeError(`edge must be 'rising', 'falling' or 'both', got ${String(edge)}`);
+    }
+    if (typeof debounce !== 'number' || !Number.isFinite(debounce) || debounce < 0) {
+      throw new RangeError(`debounce must be a non-negative number of ms, got ${String(debounce)}`);
+    }
+    if (!Number.isInteger(buffer) || buffer < 1) throw new RangeError(`buffer must be a positive integer, got ${String(buffer)}`);
+    const loop = options.loop === undefined ? currentLoop() : checkLoop(options.loop);
+    this._loop = requireTimerLoop(loop, 'DigitalIn');
+    this.pin = pin;
+    this.kind = edge;
+    this._debounce = debounce;
+    this._capacity = buffer;
+    // Both edges, always: the level is tracked here, whatever edges are reported.
+    this._port = new io({
+      pin,
+      mode: (options.mode ?? io.Input) as never,
+      edge: io.Rising | io.Falling,
+      onReadable: () => this._onReadable(),
+    });
+    this._stable = levelOf(this._port.read());
+  }
+
+  /** The pin's level now, as the hardware reads it (bouncing included). */
+  read(): 0 | 1 {
+    this._checkOpen();
+    return levelOf(this._port.read());
+  }
+
+  /** The debounced level: the level of the last edge (reported or not). */
+  get value(): 0 | 1 {
+    return this._stable;
+  }
+
+  /** Edges waiting in the buffer. */
+  get buffered(): number {
+    return this._buffer.length;
+  }
+
+  /** True once `close()` was called. */
+  get closed(): boolean {
+    return this._closed;
+  }
+
+  /** The next edge: a buffered one at once, else the next to come. Fails with ClosedError once closed. */
+  edge(options?: WaitOptions): Future<EdgeEvent> {
+    if (this._closed) return this._failed();
+    if (this._buffer.length > 0 && this._edgeWaiters.every(isCancelled)) return this._doneWith(this._buffer.shift()!);
+    const w = new EdgeWaiter(this, this._loop);
+    this._edgeWaiters.push(w);
+    return bindSignal(w, options);
+  }
+
+  /** The edges as an iterator that ends when the pin is closed (see ClosableIterator). */
+  edges(): ClosableIterator<EdgeEvent> {
+    return new ClosableIterator(() => this.edge(), this._loop);
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<EdgeEvent, undefined> {
+    return this.edges()[Symbol.asyncIterator]();
+  }
+
+  /**
+   * Resolves once the debounced level is `level`: at once (with the current
+   * time) when it already is, else with the edge that brings it. Level waits
+   * take nothing from the edge buffer.
+   */
+  waitFor(level: 0 | 1, options?: WaitOptions): Future<EdgeEvent> {
+    if (level !== 0 && level !== 1) throw new RangeError(`waitFor() needs a level of 0 or 1, got ${String(level)}`);
+    if (this._closed) return this._failed();
+    if (this._stable === level) return this._doneWith({ value: level, time: this._loop.time() });
+    const w = new LevelWaiter(this, this._loop, level);
+    this._levelWaiters.push(w);
+    return bindSignal(w, options);
+  }
+
+  /** Releases the pin: waiting tasks fail with ClosedError, iterations end. Idempotent. */
+  close(): void {
+    if (this._closed) return;
+    this._closed = true;
+    this._timer?.cancel();
+    this._timer = null;
+    this._port.close();
+    for (const w of this._edgeWaiters) w._closeWake();
+    for (const w of this._levelWaiters) w._closeWake();
+  }
+
+  /** @internal The host says the pin changed (maybe more than once). Runs outside the loop; never throws. */
+  _onReadable(): void {
+    if (this._closed) return;
+    const loop = this._loop;
+    try {
+      const level = levelOf(this._port.read());
+      const now = loop.time();
+      if (this._debounce > 0) {
+        this._lastChange = now;
+        this._deadline = now + this._debounce;
+        this._timer ??= loop.callAt(this._deadline, settle, this);
+      } else if (level !== this._stable) {
+        this._change(level, now);
+      } else {
+        // Two changes coalesced into one notification: a pulse, seen only at its ends.
+        this._change(level === 1 ? 0 : 1, now);
+        this._change(level, now);
+      }
+    } catch (exception) {
+      loop.callExceptionHandler({ message: `Exception in DigitalIn onReadable (pin ${this.pin})`, exception });
+    }
+  }
+
+  /** @internal A debounced level change: wake level waiters, buffer the edge if it is reported. */
+  _change(level: 0 | 1, time: number): void {
+    this._stable = level;
+    const event: EdgeEvent = { value: level, time };
+    for (const w of this._levelWaiters) if (w._level === level) w._deliver(event);
+    if (this.kind !== 'both' && (this.kind === 'rising') !== (level === 1)) return;
+    const buffer = this._buffer;
+    if (buffer.length === this._capacity) {
+      buffer.shift();
+      this.overflows++;
+    }
+    buffer.push(event);
+    this._wakeEdgeWaiters();
+  }
+
+  /** @internal Wakes waiting tasks while there are more buffered edges than woken tasks to take them. */
+  _wakeEdgeWaiters(): void {
+    let woken = 0;
+    for (const w of this._edgeWaiters) if (w._state === WOKEN) woken++;
+    for (const w of this._edgeWaiters) {
+      if (woken >= this._buffer.length) return;
+      if (w._wake()) woken++;
+    }
+  }
+
+  private _doneWith(event: EdgeEvent): Future<EdgeEvent> {
+    const f = new Future<EdgeEvent>({ loop: this._loop });
+    f._complete(RESULT, event, false);
+    return f;
+  }
+
+  private _failed(): Future<EdgeEvent> {
+    const f = new Future<EdgeEvent>({ loop: this._loop });
+    f._completeException(closedError(this.pin), false);
+    return f;
+  }
+
+  private _checkOpen(): void {
+    if (this._closed) throw closedError(this.pin);
+  }
+}
+
+/** The debounce timer: once the level held still for `debounce` ms, a change counts. */
+function settle(d: DigitalIn): void {
+  d._timer = null;
+  if (d._closed) return;
+  if (d._loop.time() < d._deadline) {
+    d._timer = d._loop.callAt(d._deadline, settle, d);
+    return;
+  }
+  const level = levelOf(d._port.read());
+  if (level !== d._stable) d._change(level, d._lastChange);
+}
+
+function isCancelled(w: EdgeWaiter): boolean {
+  return w._wCancelled();
+}
+
+function closedError(pin: number): ClosedError {
+  return new ClosedError(`DigitalIn on pin ${pin} was closed`);
+}
+
+class EdgeWaiter extends Waiter<EdgeEvent, DigitalIn> {
+  /** @internal Woken by close(), not by an edge. */
+  _byClose = false;
+
+  _closeWake(): void {
+    if (this._state === PENDING) {
+      this._byClose = true;
+      this._wake();
+    }
+  }
+
+  _resume(): void {
+    const d = this._owner;
+    removeItem(d._edgeWaiters, this);
+    if (this._cancelRequested()) {
+      // Woken for an edge and then cancelled: the edge stays buffered for the next waiter.
+      if (!d._closed) d._wakeEdgeWaiters();
+      this._cancelNow();
+    } else if (this._byClose) {
+      this._completeException(closedError(d.pin), true);
+    } else {
+      this._finish(d._buffer.shift()!);
+    }
+  }
+}
+
+class LevelWaiter extends Waiter<EdgeEvent, DigitalIn> {
+  /** @internal The level waited for. */
+  readonly _level: 0 | 1;
+  /** @internal The edge that brought it; null when woken by close(). */
+  _event: EdgeEvent | null = null;
+
+  constructor(owner: DigitalIn, loop: Loop, level: 0 | 1) {
+    super(owner, loop);
+    this._level = level;
+  }
+
+  _deliver(event: EdgeEvent): void {
+    if (this._state === PENDING) {
+      this._event = event;
+      this._wake();
+    }
+  }
+
+  _closeWake(): void {
+    this._wake();
+  }
+
+  _resume(): void {
+    removeItem(this._owner._levelWaiters, this);
+    if (this._cancelRequested()) this._cancelNow();
+    else if (this._event !== null) this._finish(this._event);
+    else this._completeException(closedError(this._owner.pin), true);
+  }
+}

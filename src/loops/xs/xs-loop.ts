@@ -1,0 +1,243 @@
+import type { Handle, TimerHandle } from '../../contract/handle.js';
+import { BaseLoop } from '../base.js';
+
+/**
+ * The part of Moddable's `timer` module XsLoop uses: pass its default export
+ * (`import Timer from "timer"`).
+ */
+export interface XsTimer {
+  // The timer object's type is the host's (or the simulator's); the loop only hands it back.
+  set(callback: (timer: any) => void, interval?: number, repeat?: number): unknown;
+  schedule(timer: any, interval?: number, repeat?: number): void;
+  clear(timer: any): void;
+}
+
+/** The part of Moddable's `time` module XsLoop uses: pass its default export (`import Time from "time"`). */
+export interface XsTime {
+  /** The host's millisecond counter (a signed 32-bit integer on the ESP32: it wraps). */
+  readonly ticks: number;
+}
+
+/** Options of the XsLoop constructor. */
+export interface XsLoopOptions {
+  /** Moddable's Timer class. */
+  Timer: XsTimer;
+  /** Moddable's Time class. */
+  Time: XsTime;
+  /** Callbacks one turn may run before the loop yields to the host (default 64). */
+  maxCallbacksPerTurn?: number;
+  /** Where the default exception handler prints (default: the global `trace`). */
+  trace?: (text: string) => void;
+}
+
+/**
+ * How long the host timer may sleep: about 12 days. The loop wakes at least
+ * this often, so that its clock sees every wrap of the 32-bit tick counter.
+ */
+const CLOCK_GUARD = 2 ** 30;
+
+/**
+ * The event loop for the Moddable SDK's XS engine (ESP32 and every other
+ * Moddable host), on ONE host timer for its whole life.
+ *
+ * Moddable keeps its timers in a list scanned on every pass of the host run
+ * loop, each one a native record plus a pinned object; so the loop keeps its
+ * own timers in a binary heap (lazy cancellation that compacts) and its ready
+ * callbacks in a ring buffer, and reschedules its single host timer with
+ * `Timer.schedule`: to 0 ms while callbacks are ready, to the earliest
+ * deadline otherwise. The host timer repeats (with a 12-day period), so it is
+ * never cleared by the host after firing, as one-shots are.
+ *
+ * Each firing runs one turn: the callbacks that were ready when it began, at
+ * most `maxCallbacksPerTurn` of them. Callbacks scheduled meanwhile run in a
+ * later turn, and between turns the host gets a full pass, in which it
+ * delivers GPIO, network and promise-job messages: a task that loops on
+ * `sleep(0)` cannot starve an interrupt. The loop never relies on promise
+ * jobs (microtasks) for its own ordering.
+ *
+ * Every callback runs wrapped: an exception goes to the exception handler
+ * (the default one prints through `trace` and never throws), since one that
+ * escaped to the host would abort XS and reboot the device. When idle the
+ * loop does nothing and allocates nothing: the host timer sleeps.
+ *
+ * `time()` is the host's millisecond tick (`Time.ticks`), unwrapped into a
+ * monotonic count; `Date.now()` is not used because SNTP can move it.
+ *
+ * Moddable's host owns the run loop, so `runForever()` returns at once: from
+ * then on the host runs the loop, until `stop()`.
+ */
+export class XsLoop extends BaseLoop {
+  /** Host turns the loop has run (not counting clock-guard wake-ups). */
+  turns = 0;
+  private readonly _Timer: XsTimer;
+  private readonly _Time: XsTime;
+  private readonly _maxPerTurn: number;
+  private readonly _trace: ((text: string) => void) | undefined;
+  private _host: unknown;
+  /** The loop time the host timer fires at, as far as the loop knows. */
+  private _armedAt: number;
+  private _now: number;
+  private _lastTicks: number;
+  private _running = false;
+  private _closed = false;
+  private _inTurn = false;
+  private readonly _onHost = (): void => this._hostTurn();
+
+  constructor(options: XsLoopOptions) {
+    super();
+    if (options === null || typeof options !== 'object') throw new TypeError('XsLoop needs options { Timer, Time }');
+    const { Timer, Time, maxCallbacksPerTurn = 64, trace } = options;
+    if (Timer === null || typeof Timer !== 'object' && typeof Timer !== 'function' ||
+        typeof Timer.set !== 'function' || typeof Timer.schedule !== 'function' || typeof Timer.clear !== 'function') {
+      throw new TypeError('XsLoop: Timer must be Moddable\'s Timer (import Timer from "timer")');
+    }
+    if (Time === null || typeof Time !== 'object' && typeof Time !== 'function' || typeof Time.ticks !== 'number') {
+      throw new TypeError('XsLoop: Time must be Moddable\'s Time (import Time from "time")');
+    }
+    if (!Number.isInteger(maxCallbacksPerTurn) || maxCallbacksPerTurn < 1) {
+      throw new RangeError(`maxCallbacksPerTurn must be a positive integer, got ${String(maxCallbacksPerTurn)}`);
+    }
+    if (trace !== undefined && typeof trace !== 'function') throw new TypeError('trace must be a function');
+    this._Timer = Timer;
+    this._Time = Time;
+    this._maxPerTurn = maxCallbacksPerTurn;
+    this._trace = trace;
+    this._lastTicks = Time.ticks;
+    this._now = this._lastTicks;
+    this._host = this._Timer.set(this._onHost, CLOCK_GUARD, CLOCK_GUARD);
+    this._armedAt = this._now + CLOCK_GUARD;
+  }
+
+  /** Monotonic loop time in ms: the host's tick counter, with its wraps undone. */
+  time(): number {
+    const ticks = this._Time.ticks;
+    // Signed 32-bit difference: right across a wrap of the counter.
+    this._now += (ticks - this._lastTicks) | 0;
+    this._lastTicks = ticks;
+    return this._now;
+  }
+
+  /** Throws an Error once the loop is closed. */
+  override callSoon<A extends unknown[]>(callback: (...args: A) => void, ...args: A): Handle {
+    this._checkOpen();
+    return super.callSoon(callback, ...args);
+  }
+
+  /** Throws an Error once the loop is closed. */
+  override callAt<A extends unknown[]>(when: number, callback: (...args: A) => void, ...args: A): TimerHandle {
+    this._checkOpen();
+    return super.callAt(when, callback, ...args);
+  }
+
+  /** True between `runForever()` and `stop()`. */
+  isRunning(): boolean {
+    return this._running;
+  }
+
+  /** True once `close()` was called. */
+  isClosed(): boolean {
+    return this._closed;
+  }
+
+  /**
+   * Starts running the loop and returns at once: the host runs it from now on,
+   * until `stop()`. Throws an Error when the loop is closed or already running.
+   */
+  runForever(): void {
+    this._checkOpen();
+    if (this._running) throw new Error('XsLoop is already running');
+    this._running = true;
+    this._arm();
+  }
+
+  /**
+   * Stops running the loop once the current turn is over (asyncio's
+   * `stop()`). Pending callbacks and timers stay, and run after the next
+   * `runForever()`.
+   */
+  stop(): void {
+    this._running = false;
+    if (!this._inTurn) this._arm();
+  }
+
+  /**
+   * Cancels every pending callback and timer and clears the host timer;
+   * scheduling afterwards throws. Throws while running (call `stop()` first).
+   * Idempotent.
+   */
+  close(): void {
+    if (this._running) throw new Error('cannot close a running XsLoop; call stop() first');
+    if (this._closed) return;
+    this._closed = true;
+    const ready = this._ready;
+    for (let h = ready.shift(); h !== undefined; h = ready.shift()) h.cancel();
+    let t: TimerHandle | undefined;
+    while ((t = this._timers.popDue(Infinity)) !== undefined) t.cancel();
+    const host = this._host;
+    this._host = null;
+    this._Timer.clear(host);
+  }
+
+  protected override _hostWake(): void {
+    if (this._running && !this._inTurn) this._arm();
+  }
+
+  /** @internal Prints through `trace`, as Moddable apps do. */
+  protected override _printError(text: string): void {
+    const out = this._trace ?? (globalThis as { trace?: (s: string) => void }).trace;
+    if (typeof out === 'function') out(`${text}\n`);
+    else super._printError(text);
+  }
+
+  /** The host timer fired: one turn (while running), then re-arm. Nothing escapes to the host. */
+  private _hostTurn(): void {
+    try {
+      this._armedAt = this.time() + CLOCK_GUARD;
+      if (this._running) {
+        this.turns++;
+        this._inTurn = true;
+        try {
+          this._runOnce(this._maxPerTurn);
+        } finally {
+          this._inTurn = false;
+        }
+      }
+      this._arm();
+    } catch (exception) {
+      this.callExceptionHandler({ message: 'Exception in the XsLoop host timer callback', exception });
+    }
+  }
+
+  /**
+   * Points the host timer at the next thing to do: now when callbacks are
+   * ready, else the earliest deadline, else the clock guard. An earlier
+   * arming is left alone: waking early costs one empty turn, fewer than
+   * re-arming on every change would.
+   */
+  private _arm(): void {
+    if (this._host === null) return;
+    let delay = CLOCK_GUARD;
+    if (this._running) {
+      if (this._ready.length > 0) {
+        delay = 0;
+      } else {
+        const next = this._timers.nextWhen();
+        if (next !== undefined) delay = Math.min(CLOCK_GUARD, Math.max(0, Math.ceil(next - this.time())));
+      }
+    }
+    const at = this._now + delay;
+    if (this._armedAt <= at) return;
+    this._armedAt = at;
+    try {
+      this._Timer.schedule(this._host, delay, CLOCK_GUARD);
+    } catch {
+      // The host timer was cleared behind the loop's back: a loop without one
+      // would never run again, so it takes a new one.
+      this._host = this._Timer.set(this._onHost, delay, CLOCK_GUARD);
+    }
+  }
+
+  private _checkOpen(): void {
+    if (this._closed) throw new Error('XsLoop is closed');
+  }
+}

@@ -1,0 +1,82 @@
+import { ClosedError } from '../contract/errors.js';
+import type { Loop } from '../contract/loop.js';
+import { CANCELLED, Future, RESULT } from '../future/future.js';
+
+/**
+ * Iterates the values a closable source produces (the edges of a pin, the
+ * ticks of an interval) until the source is closed, which ends the iteration
+ * cleanly instead of throwing its ClosedError.
+ *
+ * `next()` returns a Future of an IteratorResult, so the same object serves
+ * async functions (`for await (const edge of button.edges())`) and generator
+ * coroutines (`const r = yield* edges.next(); if (r.done) break;`). The
+ * result completes in the same loop slot as the source's wait, and
+ * cancelling it cancels that wait.
+ */
+export class ClosableIterator<T> implements AsyncIterable<T> {
+  /** @internal */ readonly _source: () => Future<T>;
+  /** @internal */ readonly _loop: Loop;
+  /** @internal Set by return(): the iteration is over. */
+  _ended = false;
+
+  constructor(source: () => Future<T>, loop: Loop) {
+    this._source = source;
+    this._loop = loop;
+  }
+
+  /** The next value, or `{ done: true }` once the source is closed or `return()` was called. */
+  next(): Future<IteratorResult<T, undefined>> {
+    const out = new NextResult<T>({ loop: this._loop });
+    if (this._ended) {
+      out._complete(RESULT, DONE, false);
+      return out;
+    }
+    const src = this._source();
+    out._source = src;
+    const forward = (f: Future<T>): void => {
+      if (out.done()) return;
+      if (f.cancelled()) {
+        out._complete(CANCELLED, f._value, true);
+        return;
+      }
+      const e = f.exception();
+      if (e === null) out._complete(RESULT, { done: false, value: f.result() }, true);
+      else if (e instanceof ClosedError) out._complete(RESULT, DONE, true);
+      else out._completeException(e, true);
+    };
+    if (src.done()) {
+      forward(src);
+      return out;
+    }
+    src.addDoneCallback(forward);
+    return out;
+  }
+
+  /** Ends the iteration (what `break` in `for await` calls). The source stays open. */
+  return(): Future<IteratorResult<T, undefined>> {
+    this._ended = true;
+    const out = new Future<IteratorResult<T, undefined>>({ loop: this._loop });
+    out._complete(RESULT, DONE, false);
+    return out;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<T, undefined> {
+    return {
+      next: () => Promise.resolve(this.next()),
+      return: () => Promise.resolve(this.return()),
+    };
+  }
+}
+
+/** The Future `next()` returns: cancelling it cancels the source's wait at once. */
+class NextResult<T> extends Future<IteratorResult<T, undefined>> {
+  /** @internal */ _source: Future<T> | null = null;
+
+  override cancel(msg?: string): boolean {
+    if (!super.cancel(msg)) return false;
+    this._source?.cancel(msg);
+    return true;
+  }
+}
+
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });

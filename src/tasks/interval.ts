@@ -1,0 +1,183 @@
+import { ClosedError } from '../contract/errors.js';
+import type { TimerHandle } from '../contract/handle.js';
+import { checkLoop, type Loop, type TimerLoop } from '../contract/loop.js';
+import { Future, PENDING, RESULT } from '../future/future.js';
+import { bindSignal, type WaitOptions } from '../future/signal.js';
+import { Waiter } from '../future/waiter.js';
+import { removeItem } from '../primitives/loop-bound.js';
+import { ClosableIterator } from './closable-iterator.js';
+import { currentLoop } from './task.js';
+import { requireTimerLoop } from './timer-loop.js';
+
+/** One tick of an interval. */
+export interface Tick {
+  /** The deadline this tick stands for, in loop time: `start + k * period`. */
+  readonly time: number;
+  /** Deadlines skipped since the previous tick because the consumer was late. */
+  readonly missed: number;
+}
+
+/** Options of `interval`. */
+export interface IntervalOptions {
+  /** The loop (a TimerLoop); the current task's loop, else the default loop, when omitted. */
+  loop?: Loop;
+}
+
+/**
+ * A drift-free ticker: deadlines at `start + k * period` (k = 1, 2, ...),
+ * where `start` is the loop time when it was made, whatever the consumer's
+ * own delays. A consumer that falls behind does not get a burst of stale
+ * ticks: the next `tick()` resolves at once with the latest deadline passed
+ * and says how many it skipped (`missed`). Timers run only while someone
+ * waits.
+ *
+ * ```ts
+ * const ticker = interval(500);
+ * // a generator coroutine
+ * for (;;) { const { time, missed } = yield* ticker.tick(); read(time, missed); }
+ * // an async function
+ * for await (const { time } of ticker) read(time);
+ * ```
+ *
+ * `close()` ends it: waiting ticks fail with ClosedError and `for await`
+ * loops end.
+ */
+export function interval(period: number, options?: IntervalOptions): Interval {
+  return new Interval(period, options);
+}
+
+/** The ticker `interval()` returns. */
+export class Interval implements AsyncIterable<Tick> {
+  /** Milliseconds between deadlines. */
+  readonly period: number;
+  /** @internal */ readonly _loop: TimerLoop;
+  /** @internal The first deadline. */
+  readonly _start: number;
+  /** @internal The next deadline not yet handed out. */
+  _next: number;
+  /** @internal */ _waiters: TickWaiter[] = [];
+  /** @internal The timer for `_next`, while someone waits. */
+  _handle: TimerHandle | null = null;
+  /** @internal */ _closed = false;
+  /** Deadlines skipped so far, in total. */
+  missed = 0;
+
+  constructor(period: number, options?: IntervalOptions) {
+    if (typeof period !== 'number' || !Number.isFinite(period) || period <= 0) {
+      throw new RangeError(`interval() period must be a positive, finite number of ms, got ${String(period)}`);
+    }
+    const loop = options?.loop === undefined ? currentLoop() : checkLoop(options.loop);
+    this._loop = requireTimerLoop(loop, 'interval()');
+    this.period = period;
+    this._start = this._loop.time();
+    this._next = this._start + period;
+  }
+
+  /** True once `close()` was called. */
+  get closed(): boolean {
+    return this._closed;
+  }
+
+  /**
+   * Resolves with the next tick: at the next deadline, or at once (with the
+   * latest deadline passed and the count of skipped ones) when the consumer
+   * is late. Fails with ClosedError once the interval is closed.
+   */
+  tick(options?: WaitOptions): Future<Tick> {
+    if (this._closed) return failed(this._loop, closedError());
+    if (this._loop.time() >= this._next && this._waiters.every(isCancelled)) {
+      const f = new Future<Tick>({ loop: this._loop });
+      f._complete(RESULT, this._take(), false);
+      return f;
+    }
+    const w = new TickWaiter(this, this._loop);
+    this._waiters.push(w);
+    this._arm();
+    return bindSignal(w, options);
+  }
+
+  /** The ticks as an iterator that ends when the interval is closed (see ClosableIterator). */
+  ticks(): ClosableIterator<Tick> {
+    return new ClosableIterator(() => this.tick(), this._loop);
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Tick, undefined> {
+    return this.ticks()[Symbol.asyncIterator]();
+  }
+
+  /** Stops the ticker: its timer goes, waiters fail with ClosedError. Idempotent. */
+  close(): void {
+    if (this._closed) return;
+    this._closed = true;
+    this._disarm();
+    for (const w of this._waiters) w._wake();
+  }
+
+  /** @internal Hands out the latest deadline passed, counting the ones skipped. */
+  _take(): Tick {
+    const period = this.period;
+    let latest = this._start + Math.floor((this._loop.time() - this._start) / period) * period;
+    if (latest < this._next) latest = this._next;
+    const missed = Math.round((latest - this._next) / period);
+    this.missed += missed;
+    this._next = latest + period;
+    return { time: latest, missed };
+  }
+
+  /** @internal Keeps one timer for the next deadline while a waiter waits. */
+  _arm(): void {
+    if (this._handle === null && this._waiters.some(isWaiting)) this._handle = this._loop.callAt(this._next, fire, this);
+  }
+
+  /** @internal */
+  _disarm(): void {
+    this._handle?.cancel();
+    this._handle = null;
+  }
+
+  /** @internal A deadline passed: wake the first waiter still waiting. */
+  _wakeFirst(): void {
+    for (const w of this._waiters) if (w._wake()) return;
+  }
+}
+
+function fire(it: Interval): void {
+  it._handle = null;
+  it._wakeFirst();
+}
+
+function isCancelled(w: TickWaiter): boolean {
+  return w._wCancelled();
+}
+
+function isWaiting(w: TickWaiter): boolean {
+  return w._state === PENDING;
+}
+
+class TickWaiter extends Waiter<Tick, Interval> {
+  _resume(): void {
+    const it = this._owner;
+    removeItem(it._waiters, this);
+    if (this._cancelRequested()) {
+      // Woken by a deadline and then cancelled: the deadline goes to the next waiter.
+      if (!it._closed && it._loop.time() >= it._next) it._wakeFirst();
+      if (!it._waiters.some(isWaiting)) it._disarm();
+      this._cancelNow();
+    } else if (it._closed) {
+      this._completeException(closedError(), true);
+    } else {
+      this._finish(it._take());
+      it._arm();
+    }
+  }
+}
+
+function failed<T>(loop: Loop, e: Error): Future<T> {
+  const f = new Future<T>({ loop });
+  f._completeException(e, false);
+  return f;
+}
+
+function closedError(): ClosedError {
+  return new ClosedError('the interval was closed');
+}

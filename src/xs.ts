@@ -1,0 +1,15 @@
+/**
+ * anyloop for the Moddable SDK's XS engine (ESP32 and every Moddable host):
+ * the XsLoop, GPIO inputs and outputs whose edges tasks await, an
+ * interrupt-safe flag, and a drift-free interval. Everything else (Future,
+ * the primitives, Queue, tasks) comes from `anyloop`.
+ * @packageDocumentation
+ */
+export { XsLoop, type XsLoopOptions, type XsTimer, type XsTime } from './loops/xs/xs-loop.js';
+export { InterruptFlag } from './primitives/interrupt-flag.js';
+export { interval, Interval, type IntervalOptions, type Tick } from './tasks/interval.js';
+export { ClosableIterator } from './tasks/closable-iterator.js';
+export { DigitalIn, type DigitalInOptions, type EdgeEvent, type EdgeKind } from './io/digital-in.js';
+export { DigitalOut, type DigitalOutOptions } from './io/digital-out.js';
+export type { DigitalClass, DigitalClassOptions, DigitalPort } from './io/digital-class.js';
+export { ClosedError } from './contract/errors.js';

@@ -1,0 +1,304 @@
+import { describe, expect, it } from 'vitest';
+import { createTask, sleep, type ExceptionContext, type Handle } from '../src/index.js';
+import { InterruptFlag, XsLoop, type XsLoopOptions } from '../src/xs.js';
+import { SimBoard, type SimBoardOptions } from '../src/sim/board.js';
+import { timerFor, type TimerModule } from '../src/sim/timer.js';
+import { timeFor } from '../src/sim/time.js';
+import { digitalFor } from '../src/sim/digital.js';
+
+/** A board, an XsLoop on it, and counters of what the loop asks of the host. */
+function setup(options: Partial<XsLoopOptions> = {}, boardOptions?: SimBoardOptions) {
+  const board = new SimBoard(boardOptions);
+  const Timer = timerFor(board);
+  const calls = { set: 0, schedule: 0, clear: 0, ticks: 0 };
+  const CountingTimer: TimerModule = {
+    set: (...a: Parameters<TimerModule['set']>) => { calls.set++; return Timer.set(...a); },
+    repeat: (...a: Parameters<TimerModule['repeat']>) => Timer.repeat(...a),
+    schedule: (...a: Parameters<TimerModule['schedule']>) => { calls.schedule++; Timer.schedule(...a); },
+    clear: (t) => { calls.clear++; Timer.clear(t); },
+    delay: (ms) => Timer.delay(ms),
+  };
+  const time = timeFor(board);
+  const Time = { get ticks() { calls.ticks++; return time.ticks; } };
+  const printed: string[] = [];
+  const loop = new XsLoop({ Timer: CountingTimer, Time, trace: (s) => printed.push(s), ...options });
+  return { board, loop, calls, printed, Digital: digitalFor(board) };
+}
+
+describe('XsLoop', () => {
+  it('runs nothing until runForever, then runs callbacks FIFO with their arguments', () => {
+    const { board, loop } = setup();
+    const log: string[] = [];
+    loop.callSoon((a: string, b: number) => log.push(`${a}${b}`), 'x', 1);
+    loop.callSoon(() => log.push('y'));
+    board.advance(10);
+    expect(log).toEqual([]);
+    loop.runForever();
+    expect(loop.isRunning()).toBe(true);
+    board.advance(0);
+    expect(log).toEqual(['x1', 'y']);
+  });
+
+  it('runs callbacks scheduled during a turn in a later turn, with a host pass in between', () => {
+    const { board, loop } = setup();
+    const log: string[] = [];
+    loop.runForever();
+    loop.callSoon(() => {
+      log.push('a');
+      loop.callSoon(() => log.push('c'));
+    });
+    loop.callSoon(() => log.push('b'));
+    board.step();
+    expect(log).toEqual(['a', 'b']);
+    board.step();
+    expect(log).toEqual(['a', 'b', 'c']);
+    expect(loop.turns).toBe(2);
+  });
+
+  it('fires timers in deadline order, equal deadlines in scheduling order, at their loop time', () => {
+    const { board, loop } = setup();
+    const log: string[] = [];
+    loop.runForever();
+    const t0 = loop.time();
+    loop.callLater(30, () => log.push(`c@${loop.time() - t0}`));
+    loop.callLater(10, () => log.push(`a@${loop.time() - t0}`));
+    loop.callAt(t0 + 30, () => log.push(`d@${loop.time() - t0}`));
+    loop.callLater(20, () => log.push(`b@${loop.time() - t0}`));
+    const cancelled = loop.callLater(15, () => log.push('never'));
+    cancelled.cancel();
+    board.advance(100);
+    expect(log).toEqual(['a@10', 'b@20', 'c@30', 'd@30']);
+  });
+
+  it('keeps ONE host timer for its whole life, whatever it schedules', () => {
+    const { board, loop, calls } = setup();
+    loop.runForever();
+    expect(board.timerCount).toBe(1);
+    let finished = 0;
+    for (let i = 0; i < 50; i++) {
+      createTask(function* () {
+        for (let k = 0; k < 5; k++) yield* sleep(1 + ((i * 7 + k) % 13));
+        finished++;
+      }, { loop });
+      loop.callSoon(() => {});
+      loop.callLater(i, () => {});
+    }
+    let max = 0;
+    for (let t = 0; t < 200; t++) {
+      board.advance(1);
+      max = Math.max(max, board.timerCount);
+    }
+    expect(finished).toBe(50);
+    expect(max).toBe(1);
+    expect(board.timersCreated).toBe(1);
+    expect(calls.set).toBe(1);
+    expect(calls.clear).toBe(0);
+  });
+
+  it('re-arms the host timer to 0 ms only while callbacks are ready, and to the deadline otherwise', () => {
+    const { board, loop } = setup();
+    loop.runForever();
+    let fired = -1;
+    loop.callLater(250, () => { fired = board.now; });
+    const passes = board.turns;
+    board.advance(1000);
+    expect(fired).toBe(250);
+    // One turn, for the timer; no wake-up in between.
+    expect(loop.turns).toBe(1);
+    expect(board.turns - passes).toBeLessThan(5);
+  });
+
+  it('bounds the callbacks of one turn and lets the host deliver GPIO messages between turns', () => {
+    const { board, loop, Digital } = setup({ maxCallbacksPerTurn: 10 });
+    const log: string[] = [];
+    new Digital({ pin: 4, mode: Digital.Input, edge: Digital.Rising, onReadable() { log.push('gpio'); } });
+    loop.runForever();
+    for (let i = 0; i < 25; i++) loop.callSoon(() => log.push(`cb${i}`));
+    board.step();
+    expect(log.length).toBe(10);
+    board.drive(4, 1);
+    board.step();
+    // The host fires its timer (a turn of 10), then delivers the GPIO message, before the last turn.
+    expect(log.slice(10)).toEqual([...Array.from({ length: 10 }, (_, i) => `cb${i + 10}`), 'gpio']);
+    board.step();
+    expect(log.length).toBe(26);
+  });
+
+  it('does not let a task looping on sleep(0) starve an interrupt', () => {
+    const { board, loop, Digital } = setup();
+    const flag = new InterruptFlag({ loop });
+    const button = new Digital({ pin: 0, mode: Digital.InputPullUp, edge: Digital.Falling, onReadable() { flag.set(); } });
+    let spins = 0, spinsAtPress = -1, spinsAtWake = -1;
+    loop.runForever();
+    createTask(function* () {
+      for (;;) {
+        spins++;
+        if (spins === 100) {
+          spinsAtPress = spins;
+          board.drive(0, 0);
+        }
+        yield* sleep(0, undefined, { loop });
+      }
+    }, { loop });
+    createTask(function* () {
+      yield* flag.wait();
+      spinsAtWake = spins;
+    }, { loop });
+    for (let i = 0; i < 300 && spinsAtWake < 0; i++) board.step();
+    expect(spinsAtPress).toBe(100);
+    expect(spinsAtWake - spinsAtPress).toBeLessThanOrEqual(3);
+    expect(button.read()).toBe(0);
+  });
+
+  it('sends an exception in a callback to the handler and goes on; nothing reaches the host', () => {
+    const { board, loop, printed } = setup();
+    const log: string[] = [];
+    loop.runForever();
+    loop.callSoon(() => { throw new Error('bad callback'); });
+    loop.callSoon(() => log.push('after'));
+    loop.callLater(5, () => { throw new TypeError('bad timer'); });
+    loop.callLater(6, () => log.push('timer after'));
+    board.advance(10);
+    expect(log).toEqual(['after', 'timer after']);
+    expect(board.aborted).toBe(null);
+    expect(printed.length).toBe(2);
+    expect(printed[0]).toMatch(/^anyloop: Exception in callback\nError: bad callback/);
+    expect(printed[0]!.endsWith('\n')).toBe(true);
+    expect(printed[1]).toMatch(/TypeError: bad timer/);
+  });
+
+  it('calls a custom exception handler with the loop and the context, and survives one that throws', () => {
+    const { board, loop, printed } = setup();
+    const seen: ExceptionContext[] = [];
+    loop.setExceptionHandler((l, ctx) => {
+      expect(l).toBe(loop);
+      seen.push(ctx);
+      throw new Error('handler broke');
+    });
+    loop.runForever();
+    let h: Handle | undefined;
+    h = loop.callSoon(() => { throw new RangeError('x'); });
+    board.advance(1);
+    expect(seen.map((c) => [c.message, (c.exception as Error).name, c.handle === h])).toEqual([['Exception in callback', 'RangeError', true]]);
+    expect(printed[0]).toMatch(/Unhandled error in exception handler/);
+    expect(board.aborted).toBe(null);
+  });
+
+  it('prints through the global trace when given no trace function', () => {
+    const board = new SimBoard();
+    const lines: string[] = [];
+    const g = globalThis as { trace?: (s: string) => void };
+    g.trace = (s) => lines.push(s);
+    try {
+      const loop = new XsLoop({ Timer: timerFor(board), Time: timeFor(board) });
+      loop.callExceptionHandler({ message: 'hello', exception: new Error('e') });
+      expect(lines.length).toBe(1);
+      expect(lines[0]).toMatch(/^anyloop: hello\nError: e/);
+    } finally {
+      delete g.trace;
+    }
+  });
+
+  it('schedules and cancels 100,000 timers without growth and with one host timer', () => {
+    const { board, loop } = setup();
+    loop.runForever();
+    let maxHeap = 0;
+    for (let i = 0; i < 100_000; i++) {
+      const h = loop.callLater(1000 + (i % 500), () => {});
+      h.cancel();
+      if ((i & 1023) === 0) maxHeap = Math.max(maxHeap, loop._timers.size);
+    }
+    maxHeap = Math.max(maxHeap, loop._timers.size);
+    expect(maxHeap).toBeLessThanOrEqual(130);
+    expect(loop._timers.live).toBe(0);
+    board.advance(2000);
+    expect(loop._timers.size).toBe(0);
+    expect(board.timerCount).toBe(1);
+  });
+
+  it('does nothing while idle: no turn, no host call, no reading of the clock', () => {
+    const { board, loop, calls } = setup();
+    loop.runForever();
+    loop.callLater(10, () => {});
+    board.advance(20);
+    const before = { ...calls }, turns = loop.turns;
+    board.advance(7 * 24 * 3_600_000);
+    expect(calls).toEqual(before);
+    expect(loop.turns).toBe(turns);
+  });
+
+  it('keeps time monotonic across the wrap of Time.ticks', () => {
+    const { board, loop } = setup({}, { start: 2 ** 31 - 100 });
+    loop.runForever();
+    const t0 = loop.time();
+    const seen: number[] = [];
+    loop.callLater(150, () => seen.push(loop.time() - t0));
+    loop.callLater(300, () => seen.push(loop.time() - t0));
+    board.advance(400);
+    expect(seen).toEqual([150, 300]);
+    expect(loop.time() - t0).toBe(400);
+  });
+
+  it('wakes itself often enough to see every wrap of the tick counter while idle', () => {
+    const { board, loop } = setup();
+    loop.runForever();
+    const t0 = loop.time();
+    const days = 60;
+    board.advance(days * 24 * 3_600_000);
+    expect(loop.time() - t0).toBe(days * 24 * 3_600_000);
+  });
+
+  it('stops after the current turn, keeps what is pending, and resumes', () => {
+    const { board, loop } = setup();
+    const log: string[] = [];
+    loop.runForever();
+    loop.callSoon(() => { log.push('a'); loop.stop(); });
+    loop.callSoon(() => log.push('b'));
+    loop.callSoon(() => loop.callSoon(() => log.push('c')));
+    board.advance(10);
+    expect(log).toEqual(['a', 'b']);
+    expect(loop.isRunning()).toBe(false);
+    loop.runForever();
+    board.advance(10);
+    expect(log).toEqual(['a', 'b', 'c']);
+  });
+
+  it('refuses to run twice, to close while running, and to schedule once closed', () => {
+    const { board, loop } = setup();
+    loop.runForever();
+    expect(() => loop.runForever()).toThrow(/already running/);
+    expect(() => loop.close()).toThrow(/call stop\(\) first/);
+    const late = loop.callLater(5, () => { throw new Error('must not run'); });
+    loop.stop();
+    loop.close();
+    loop.close();
+    expect(late.cancelled()).toBe(true);
+    expect(board.timerCount).toBe(0);
+    expect(() => loop.callSoon(() => {})).toThrow(/closed/);
+    expect(() => loop.runForever()).toThrow(/closed/);
+  });
+
+  it('takes a new host timer when its own was cleared behind its back', () => {
+    const { board, loop } = setup();
+    loop.runForever();
+    const Timer = timerFor(board);
+    Timer.clear((loop as unknown as { _host: never })._host);
+    expect(board.timerCount).toBe(0);
+    let ran = false;
+    loop.callLater(5, () => { ran = true; });
+    board.advance(10);
+    expect(ran).toBe(true);
+    expect(board.timerCount).toBe(1);
+  });
+
+  it('validates its options', () => {
+    const board = new SimBoard();
+    const Timer = timerFor(board), Time = timeFor(board);
+    expect(() => new XsLoop(undefined as never)).toThrow(TypeError);
+    expect(() => new XsLoop({ Timer: {} as never, Time })).toThrow(/Timer must be/);
+    expect(() => new XsLoop({ Timer, Time: {} as never })).toThrow(/Time must be/);
+    expect(() => new XsLoop({ Timer, Time, maxCallbacksPerTurn: 0 })).toThrow(RangeError);
+    expect(() => new XsLoop({ Timer, Time, trace: 'x' as never })).toThrow(TypeError);
+    expect(board.timerCount).toBe(0);
+  });
+});
