@@ -2,6 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { Handle, type ExceptionContext, type Future } from '../src/index.js';
 import { NodeLoop } from '../src/node.js';
 import { loopConformanceChecks, VirtualTimeLoop } from '../src/testing.js';
+import { XsLoop } from '../src/xs.js';
+import { SimBoard } from '../src/sim/board.js';
+import { timerFor } from '../src/sim/timer.js';
+import { timeFor } from '../src/sim/time.js';
 
 describe('conformance: VirtualTimeLoop', () => {
   const checks = loopConformanceChecks({
@@ -19,6 +23,34 @@ describe('conformance: NodeLoop', () => {
   });
   for (const check of checks) it(check.name, () => check.run());
 });
+
+describe('conformance: XsLoop on the simulated ESP32', () => {
+  const boards = new WeakMap<XsLoop, SimBoard>();
+  const checks = loopConformanceChecks({
+    makeLoop: () => {
+      const board = new SimBoard();
+      const loop = new XsLoop({ Timer: timerFor(board), Time: timeFor(board) });
+      boards.set(loop, board);
+      loop.runForever();
+      return loop;
+    },
+    run: (loop, future) => runBoard(boards.get(loop)!, () => future.done()),
+    dispose: (loop) => {
+      loop.stop();
+      loop.close();
+    },
+  });
+  for (const check of checks) it(check.name, () => check.run());
+});
+
+/** Drives a board's host run loop until `done()`, letting promise jobs run after every pass. */
+async function runBoard(board: SimBoard, done: () => boolean): Promise<void> {
+  for (let passes = 0; !done(); passes++) {
+    if (passes > 100_000) throw new Error('the future was not done after 100,000 host passes');
+    board.step();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
 
 /**
  * A small non-timer loop with switchable bugs, to prove the kit notices each
