@@ -1,0 +1,130 @@
+import { describe, expect, it } from 'vitest';
+import { CancelledError, createTask, sleep, type Loop } from '../src/index.js';
+import { ClosedError, interval, type Tick } from '../src/xs.js';
+import { VirtualTimeLoop } from '../src/testing.js';
+
+describe('interval', () => {
+  it('ticks on a fixed grid whatever the consumer\'s own delays (no drift)', () => {
+    const loop = new VirtualTimeLoop();
+    const seen: string[] = [];
+    const task = createTask(function* () {
+      const ticker = interval(100, { loop });
+      for (let i = 0; i < 5; i++) {
+        const { time, missed } = yield* ticker.tick();
+        seen.push(`${time}/${loop.time()}/${missed}`);
+        yield* sleep(37);
+      }
+    }, { loop });
+    loop.runUntilComplete(task);
+    expect(seen).toEqual(['100/100/0', '200/200/0', '300/300/0', '400/400/0', '500/500/0']);
+  });
+
+  it('skips the ticks a late consumer missed and says how many', () => {
+    const loop = new VirtualTimeLoop();
+    const ticker = interval(100, { loop });
+    const ticks: Tick[] = [];
+    const task = createTask(function* () {
+      ticks.push(yield* ticker.tick());
+      yield* sleep(350);
+      ticks.push(yield* ticker.tick());
+      ticks.push(yield* ticker.tick());
+    }, { loop });
+    loop.runUntilComplete(task);
+    expect(ticks).toEqual([{ time: 100, missed: 0 }, { time: 400, missed: 2 }, { time: 500, missed: 0 }]);
+    expect(ticker.missed).toBe(2);
+    expect(loop.time()).toBe(500);
+  });
+
+  it('iterates with for await in an async function, and the iteration ends on close', async () => {
+    const loop = new VirtualTimeLoop();
+    const ticker = interval(50, { loop });
+    const times: number[] = [];
+    const consumer = (async () => {
+      for await (const t of ticker) {
+        times.push(t.time);
+        if (times.length === 3) loop.callLater(10, () => ticker.close());
+      }
+      return 'ended';
+    })();
+    expect(await loop.runUntilCompleteAsync(consumer)).toBe('ended');
+    expect(times).toEqual([50, 100, 150]);
+    expect(loop._timers.live).toBe(0);
+  });
+
+  it('iterates from a generator coroutine through ticks().next()', () => {
+    const loop = new VirtualTimeLoop();
+    const ticker = interval(20, { loop });
+    const task = createTask(function* () {
+      const it = ticker.ticks();
+      const got: number[] = [];
+      for (;;) {
+        const r = yield* it.next();
+        if (r.done) return got;
+        got.push(r.value.time);
+        if (got.length === 2) ticker.close();
+      }
+    }, { loop });
+    expect(loop.runUntilComplete(task)).toEqual([20, 40]);
+  });
+
+  it('fails a waiting tick with ClosedError on close and refuses ticks afterwards', () => {
+    const loop = new VirtualTimeLoop();
+    const ticker = interval(100, { loop });
+    const t = ticker.tick();
+    ticker.close();
+    ticker.close();
+    loop.runUntilIdle();
+    expect(() => t.result()).toThrow(ClosedError);
+    expect(() => ticker.tick().result()).toThrow(ClosedError);
+    expect(ticker.closed).toBe(true);
+    expect(loop._timers.live).toBe(0);
+  });
+
+  it('leaves no live timer behind a cancelled tick', () => {
+    const loop = new VirtualTimeLoop();
+    const ticker = interval(100, { loop });
+    const t = ticker.tick();
+    expect(loop._timers.live).toBe(1);
+    t.cancel();
+    loop.runUntilIdle();
+    expect(() => t.result()).toThrow(CancelledError);
+    expect(loop._timers.live).toBe(0);
+    loop.advance(250);
+    expect(ticker.tick().result()).toEqual({ time: 200, missed: 1 });
+  });
+
+  it('serves several waiters in FIFO order, one deadline each', () => {
+    const loop = new VirtualTimeLoop();
+    const ticker = interval(100, { loop });
+    const a = ticker.tick(), b = ticker.tick();
+    loop.advance(100);
+    expect(a.result()).toEqual({ time: 100, missed: 0 });
+    expect(b.done()).toBe(false);
+    const c = ticker.tick();
+    loop.advance(100);
+    expect(b.result()).toEqual({ time: 200, missed: 0 });
+    expect(c.done()).toBe(false);
+    loop.advance(100);
+    expect(c.result()).toEqual({ time: 300, missed: 0 });
+    ticker.close();
+  });
+
+  it('hands a deadline to the next waiter when the woken one is cancelled before its step', () => {
+    const loop = new VirtualTimeLoop();
+    const ticker = interval(100, { loop });
+    const a = ticker.tick(), b = ticker.tick();
+    loop.callAt(100, () => a.cancel());
+    loop.advance(100);
+    expect(a.cancelled()).toBe(true);
+    expect(b.result()).toEqual({ time: 100, missed: 0 });
+  });
+
+  it('validates its period and needs a timer loop', () => {
+    const loop = new VirtualTimeLoop();
+    expect(() => interval(0, { loop })).toThrow(RangeError);
+    expect(() => interval(-5, { loop })).toThrow(RangeError);
+    expect(() => interval(Infinity, { loop })).toThrow(RangeError);
+    const plain = { callSoon: loop.callSoon.bind(loop), callExceptionHandler() {}, getDebug: () => false } as unknown as Loop;
+    expect(() => interval(10, { loop: plain })).toThrow(/needs a TimerLoop/);
+  });
+});
