@@ -29,7 +29,9 @@ describe('anyloop-sim', () => {
     expect(r.out).toMatch(/^anyloop-sim: .*blink\.js on a simulated ESP32, Node, scenario "blink" \(.*blink\.json, 1200 ms\)/);
     expect(r.out).toContain('     300  GPIO0 BOOT   ↓ 0          scenario\n     300  print        press 1 at 300, reads 0');
     expect(r.out).toContain('expectations: 4 of 4 held');
-    expect(r.out).toContain(`VCD waveform of 3 pins written to ${vcd}`);
+    // GPIO5 is an input of the app that nobody drives: it rests at its pull-up.
+    expect(r.out).toContain('       0  GPIO5        input, rests at 1\n');
+    expect(r.out).toContain(`VCD waveform of 4 pins written to ${vcd}`);
     expect(readFileSync(vcd, 'utf8')).toContain('$var wire 1 " GPIO2_LED $end');
   }, SLOW);
 

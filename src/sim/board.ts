@@ -285,6 +285,12 @@ export class SimBoard {
     this.analogChanges.push({ t: this._now, pin, value });
   }
 
+  /** How the app uses a pin now: `output` while it drives it, `input` while it holds it otherwise, undefined when unused. */
+  pinRole(pin: number): 'input' | 'output' | undefined {
+    const driver = this._drivers.get(checkPin(pin));
+    return driver === undefined ? undefined : driver.output === undefined ? 'input' : 'output';
+  }
+
   /** @internal A GPIO driver claims a pin. Throws "in use" when another driver holds it. */
   _attach(pin: number, driver: PinDriver): void {
     if (this._drivers.has(pin)) throw new Error('in use');

@@ -68,7 +68,8 @@ export function installSim(config: SimConfig): SimDriver {
       // A pin's first level is its initial one when it comes up at time 0;
       // later it starts from 0, the level the board reports for an unused pin.
       const initial = c.t === 0 ? c.level : 0;
-      pins.set(c.pin, { pin: c.pin, label: label(c.pin), role: scenarioPins.has(c.pin) ? 'input' : 'output', initial, last: initial });
+      const role = scenarioPins.has(c.pin) || board.pinRole(c.pin) === 'input' ? 'input' : 'output';
+      pins.set(c.pin, { pin: c.pin, label: label(c.pin), role, initial, last: initial });
       if (c.level !== initial) events.push({ t: c.t, pin: c.pin, level: c.level, by: c.by });
     } else if (c.level !== p.last) {
       p.last = c.level;
