@@ -1,0 +1,95 @@
+import { CancelledError } from '../contract/errors.js';
+import type { Loop } from '../contract/loop.js';
+import type { Coroutine } from '../future/coroutine.js';
+import { CANCELLED, Future, isThenable, PENDING, RESULT } from '../future/future.js';
+import { reasonMessage } from '../future/signal.js';
+import { createAbortController, type AbortControllerLike } from './abort.js';
+
+/** True for a generator object: what a coroutine is. */
+export function isCoroutine(value: unknown): value is Coroutine<unknown> {
+  return value !== null && typeof value === 'object' &&
+    typeof (value as Partial<Coroutine<unknown>>).next === 'function' &&
+    typeof (value as Partial<Coroutine<unknown>>).throw === 'function';
+}
+
+const GeneratorFunctionPrototype = Object.getPrototypeOf(function* () {}) as object;
+
+/** True for a `function*` (a bound one too). */
+export function isGeneratorFunction(fn: unknown): boolean {
+  return typeof fn === 'function' && Object.getPrototypeOf(fn) === GeneratorFunctionPrototype;
+}
+
+/**
+ * The Future a task waits on while an async function's promise runs. Its
+ * cancel() cannot stop the promise; it aborts the AbortSignal that was given
+ * to the function and stays pending until the promise settles. A rejection
+ * with a CancelledError (such as the signal's reason), or, once aborted, with
+ * the signal's reason or an error named AbortError, makes it cancelled; any
+ * other outcome is its own, as for a coroutine that catches CancelledError.
+ */
+class PromiseFollower<T> extends Future<T> {
+  /** @internal */ readonly _controller: AbortControllerLike;
+
+  constructor(promise: PromiseLike<T>, controller: AbortControllerLike, loop: Loop) {
+    super({ loop });
+    this._controller = controller;
+    promise.then(
+      (v) => { if (this._state === PENDING) this._complete(RESULT, v, false); },
+      (e) => { if (this._state === PENDING) this._settleRejected(e); },
+    );
+  }
+
+  override cancel(msg?: string): boolean {
+    if (this._state !== PENDING) return super.cancel(msg);
+    const signal = this._controller.signal;
+    if (!signal.aborted) this._controller.abort(new CancelledError(msg));
+    return true;
+  }
+
+  /** @internal */
+  _settleRejected(e: unknown): void {
+    const signal = this._controller.signal;
+    if (e instanceof CancelledError) {
+      this._complete(CANCELLED, e, false);
+    } else if (signal.aborted && (e === signal.reason || (e instanceof Error && e.name === 'AbortError'))) {
+      const r = signal.reason;
+      this._complete(CANCELLED, r instanceof CancelledError ? r : new CancelledError(reasonMessage(e)), false);
+    } else {
+      this._completeException(e, false);
+    }
+  }
+}
+
+/**
+ * Drives what a task function or a scope body returned: a coroutine is run in
+ * place, a Future awaited, a PromiseLike followed (cancelling it aborts
+ * `controller`). Anything else is a TypeError.
+ */
+export function* follow<T>(result: unknown, controller: AbortControllerLike, loop: Loop, what: string): Coroutine<T> {
+  if (isCoroutine(result)) return (yield* result) as T;
+  if (result instanceof Future) return (yield* result) as T;
+  if (isThenable(result)) return yield* new PromiseFollower(result as PromiseLike<T>, controller, loop);
+  throw new TypeError(`${what} must return a coroutine (a generator), a Future or a PromiseLike, got ${result === null ? 'null' : typeof result}`);
+}
+
+/**
+ * Runs a scope body (timeout, TaskGroup) inside the current task. A generator
+ * function is called as `body(arg)` and its coroutine receives cancellation
+ * as CancelledError. Any other function is called as `body(arg, signal)`
+ * with a signal of its own, aborted when the scope's task is cancelled while
+ * it waits on the body's promise.
+ */
+export function* callBody<A, T>(
+  body: (arg: A, signal: AbortControllerLike['signal']) => unknown, arg: A, loop: Loop, what: string,
+): Coroutine<T> {
+  if (typeof body !== 'function') throw new TypeError(`${what} must be a function`);
+  if (isGeneratorFunction(body)) {
+    const coro = (body as (arg: A) => unknown)(arg);
+    if (!isCoroutine(coro)) throw new TypeError(`${what} must return a coroutine`);
+    return (yield* coro) as T;
+  }
+  const controller = createAbortController((exception) => {
+    loop.callExceptionHandler({ message: 'Exception in an abort listener', exception });
+  });
+  return yield* follow<T>(body(arg, controller.signal), controller, loop, what);
+}

@@ -1,0 +1,98 @@
+import { checkLoop, type Loop } from '../contract/loop.js';
+import type { Coroutine } from '../future/coroutine.js';
+import { bindSignal, checkSignal, reasonMessage, type AbortSignalLike } from '../future/signal.js';
+import { createTask, currentLoop, currentTask, type Task } from './task.js';
+
+/**
+ * The body of a scope. A generator function (`function* (t) { ... }`) gets
+ * only the scope object and receives cancellation as CancelledError where it
+ * waits. Any other function (an async function) also gets an AbortSignal of
+ * its own, aborted when the scope cancels it.
+ */
+export type ScopeBody<S, T> = (scope: S, signal: AbortSignalLike) => Coroutine<T> | PromiseLike<T>;
+
+/** Options of the scopes (`timeout`, `timeoutAt`, `TaskGroup.run`). */
+export interface ScopeOptions {
+  /** The loop; the current task's loop, else the default loop, when omitted. */
+  loop?: Loop;
+  /** Aborting it cancels the task running the scope: an outside cancellation, never a timeout. */
+  signal?: AbortSignalLike | undefined;
+}
+
+/**
+ * A block of code run under a scope (a timeout, a TaskGroup): asyncio's
+ * `async with`. Use it one of two ways, once:
+ *
+ * - `const v = yield* scope` inside a task's coroutine: the scope applies to
+ *   the current task, exactly as asyncio's context manager does;
+ * - `const v = await scope` anywhere: the scope runs in a task of its own
+ *   (one more loop turn at the start and at the end).
+ */
+export abstract class Scope<T> implements PromiseLike<T> {
+  /** @internal */ readonly _loop: Loop;
+  /** @internal */ readonly _signal: AbortSignalLike | undefined;
+  /** @internal */ _entered = false;
+  /** @internal The task of `await scope`. */
+  _task: Task<T> | null = null;
+
+  constructor(options: ScopeOptions | undefined) {
+    if (options !== undefined && (options === null || typeof options !== 'object')) {
+      throw new TypeError('options must be an object');
+    }
+    this._loop = options?.loop === undefined ? currentLoop() : checkLoop(options.loop);
+    const signal = options?.signal;
+    if (signal !== undefined) checkSignal(signal);
+    this._signal = signal;
+  }
+
+  /** @internal What the scope is called in messages. */
+  abstract get _what(): string;
+
+  /** @internal The scope's logic, run inside `task`. */
+  abstract _run(task: Task<unknown>): Coroutine<T>;
+
+  /** `yield* scope` inside a task. */
+  *[Symbol.iterator](): Coroutine<T> {
+    const task = this._enter();
+    const signal = this._signal;
+    if (signal === undefined) return yield* this._run(task);
+    const onAbort = (): void => { task.cancel(reasonMessage(signal.reason)); };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      return yield* this._run(task);
+    } finally {
+      signal.removeEventListener?.('abort', onAbort);
+    }
+  }
+
+  /** `await scope`: runs it in a task of its own. */
+  then<R1 = T, R2 = never>(
+    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    let task = this._task;
+    if (task === null) {
+      task = this._task = createTask(this._runInOwnTask(), { loop: this._loop });
+      bindSignal(task, { signal: this._signal });
+    }
+    return task.then(onFulfilled, onRejected);
+  }
+
+  /** @internal The coroutine of the task of `await scope`. */
+  *_runInOwnTask(): Coroutine<T> {
+    return yield* this._run(this._enter());
+  }
+
+  /** @internal Checks that the scope runs once, in a task on its loop; returns that task. */
+  _enter(): Task<unknown> {
+    const task = currentTask();
+    if (task === null) {
+      throw new Error(`${this._what} must run inside a task: yield* it in a task's coroutine, or await it`);
+    }
+    if (task._loop !== this._loop) throw new Error(`${this._what} belongs to another loop than the current task`);
+    if (this._entered) throw new Error(`${this._what} has already been entered`);
+    this._entered = true;
+    return task;
+  }
+}

@@ -1,0 +1,189 @@
+import { CancelledError } from '../contract/errors.js';
+import { getEventLoop } from '../contract/default-loop.js';
+import { checkLoop, type Loop } from '../contract/loop.js';
+import { CoroutineFuture, type Coroutine } from '../future/coroutine.js';
+import { PENDING } from '../future/future.js';
+import type { AbortSignalLike } from '../future/signal.js';
+import { createAbortController, type AbortControllerLike } from './abort.js';
+import { follow, isCoroutine } from './follow.js';
+
+/**
+ * What `createTask` runs: a coroutine (a generator object), or a function
+ * called in the task's first step with an AbortSignal that the task's
+ * cancel() aborts. The function may return a coroutine (a generator
+ * function), a Future, or a PromiseLike (an async function).
+ */
+export type TaskFunction<T> = (signal: AbortSignalLike) => Coroutine<T> | PromiseLike<T>;
+
+/** Options of `createTask`. */
+export interface TaskOptions {
+  /** The task's name; `Task-N` when omitted. */
+  name?: string;
+  /** The loop that runs it; the current task's loop, else the default loop, when omitted. */
+  loop?: Loop;
+}
+
+// Mutable module state lives in a holder object (see default-loop.ts on why).
+const state: { current: Task<unknown> | null; counter: number; all: WeakMap<Loop, Set<Task<unknown>>> | null } = {
+  current: null, counter: 0, all: null,
+};
+
+/**
+ * asyncio.Task: runs a coroutine one step per loop callback. The first step
+ * runs in a later loop turn, never in `createTask`. Cancellation is thrown
+ * into the coroutine at the point where it waits, so its `finally` blocks
+ * run and the primitive it waited on gives back what it held.
+ *
+ * A Task is a Future: `await task` from async functions, `yield* task` from
+ * coroutines. Its exception, when set and never retrieved, is reported in
+ * debug mode as `Task exception was never retrieved`.
+ */
+export class Task<T> extends CoroutineFuture<T> {
+  static override _unretrievedMessage = 'Task exception was never retrieved';
+
+  /** @internal */ _name: string;
+  /** @internal asyncio's `_num_cancels_requested`. */
+  _cancelRequests = 0;
+  /** @internal The abort controller of a task made from a function. */
+  readonly _controller: AbortControllerLike | null;
+
+  /** Use `createTask()`. */
+  constructor(coro: Coroutine<T> | TaskFunction<T>, options?: TaskOptions) {
+    if (options !== undefined && (options === null || typeof options !== 'object')) {
+      throw new TypeError('options must be an object');
+    }
+    const name = options?.name;
+    if (name !== undefined && typeof name !== 'string') throw new TypeError('name must be a string');
+    const loop = options?.loop === undefined ? currentLoop() : checkLoop(options.loop);
+    let controller: AbortControllerLike | null = null;
+    if (typeof coro === 'function') {
+      controller = createAbortController((exception) => {
+        loop.callExceptionHandler({ message: 'Exception in an abort listener', exception });
+      });
+      coro = callTaskFunction(coro, controller, loop);
+    } else if (!isCoroutine(coro)) {
+      throw new TypeError('createTask() needs a coroutine (a generator object) or a function; use ensureFuture() for a PromiseLike');
+    }
+    super(coro, loop, false);
+    this._controller = controller;
+    this._name = name ?? `Task-${++state.counter}`;
+    let all = (state.all ??= new WeakMap()).get(loop);
+    if (all === undefined) state.all.set(loop, all = new Set());
+    all.add(this as Task<unknown>);
+  }
+
+  /** The task's name. */
+  getName(): string {
+    return this._name;
+  }
+
+  /** Renames the task. */
+  setName(name: string): void {
+    if (typeof name !== 'string') throw new TypeError('name must be a string');
+    this._name = name;
+  }
+
+  /**
+   * Requests cancellation: CancelledError (with `msg`) is thrown into the
+   * coroutine where it waits, on its next step; a task made from a function
+   * also has its AbortSignal aborted (once: it stays aborted). Each call on a
+   * pending task counts in `cancelling()`. False once the task is done.
+   */
+  override cancel(msg?: string): boolean {
+    if (this._state !== PENDING) return super.cancel(msg);
+    this._cancelRequests++;
+    const c = this._controller;
+    if (c !== null && !c.signal.aborted) c.abort(new CancelledError(msg));
+    return super.cancel(msg);
+  }
+
+  /** The number of pending cancellation requests: each `cancel()` adds one, each `uncancel()` removes one. */
+  cancelling(): number {
+    return this._cancelRequests;
+  }
+
+  /**
+   * Removes one cancellation request and returns how many remain. When none
+   * remains, a cancellation not yet delivered is dropped (asyncio 3.13).
+   * Called by whoever called `cancel()` and handled it (timeouts, TaskGroup).
+   */
+  uncancel(): number {
+    if (this._cancelRequests > 0 && --this._cancelRequests === 0) this._mustCancel = undefined;
+    return this._cancelRequests;
+  }
+
+  /** A Task's outcome comes from its coroutine: throws an Error, as asyncio does. */
+  override setResult(_value: T): never {
+    throw new Error('Task does not support setResult()');
+  }
+
+  /** A Task's outcome comes from its coroutine: throws an Error, as asyncio does. */
+  override setException(_exception: unknown): never {
+    throw new Error('Task does not support setException()');
+  }
+
+  /** `<Task name state>`, for logs. */
+  override toString(): string {
+    const s = this._state;
+    const what = s === PENDING ? 'pending' : this.cancelled() ? 'cancelled' : 'done';
+    return `<Task ${this._name} ${what}>`;
+  }
+
+  /** @internal One step, with this task as the current task. */
+  override _step(ok: boolean, value: unknown): void {
+    const prev = state.current;
+    state.current = this as Task<unknown>;
+    try {
+      super._step(ok, value);
+    } finally {
+      state.current = prev;
+    }
+  }
+
+  /**
+   * @internal In debug mode, formats the error's stack first: until then V8
+   * keeps the frames' receivers, this task among them, and the task could
+   * never be collected and reported.
+   */
+  override _completeException(exception: unknown, inline: boolean): void {
+    if (this._loop.getDebug() && exception instanceof Error) void exception.stack;
+    super._completeException(exception, inline);
+  }
+
+  /** @internal Leaves the set of pending tasks when done. */
+  override _complete(s: number, value: unknown, inline: boolean): void {
+    state.all?.get(this._loop)?.delete(this as Task<unknown>);
+    super._complete(s, value, inline);
+  }
+}
+
+function* callTaskFunction<T>(fn: TaskFunction<T>, controller: AbortControllerLike, loop: Loop): Coroutine<T> {
+  return yield* follow<T>(fn(controller.signal), controller, loop, 'a task function');
+}
+
+/**
+ * Wraps a coroutine, or a function (see TaskFunction), in a Task scheduled on
+ * `options.loop` (default: the current task's loop, else the default loop).
+ */
+export function createTask<T>(coro: Coroutine<T> | TaskFunction<T>, options?: TaskOptions): Task<T> {
+  return new Task(coro, options);
+}
+
+/**
+ * The task whose step is running, or null. Async functions run their code
+ * after an `await` in promise jobs, outside any task step: there it is null.
+ */
+export function currentTask(): Task<unknown> | null {
+  return state.current;
+}
+
+/** The pending tasks of `loop` (default: the current task's loop, else the default loop). */
+export function allTasks(loop?: Loop): Set<Task<unknown>> {
+  const l = loop === undefined ? currentLoop() : checkLoop(loop);
+  return new Set(state.all?.get(l));
+}
+
+/** @internal The loop a wait uses when given none: the current task's, else the default loop. */
+export function currentLoop(): Loop {
+  return state.current?._loop ?? getEventLoop();
+}

@@ -1,0 +1,162 @@
+import { CancelledError, TimeoutError } from '../contract/errors.js';
+import type { Handle } from '../contract/handle.js';
+import type { Loop } from '../contract/loop.js';
+import type { Coroutine } from '../future/coroutine.js';
+import { callBody } from './follow.js';
+import { Scope, type ScopeBody, type ScopeOptions } from './scope.js';
+import type { Task } from './task.js';
+import { checkDelay, requireTimerLoop } from './timer-loop.js';
+
+const CREATED = 0, ENTERED = 1, EXPIRING = 2, EXPIRED = 3, EXITED = 4;
+const STATE_NAMES = ['created', 'active', 'expiring', 'expired', 'finished'];
+
+/**
+ * asyncio.Timeout: the deadline of a `timeout()` scope, handed to its body.
+ * Deadlines are loop times in milliseconds (`loop.time()`), as in asyncio;
+ * null never expires.
+ */
+export class Timeout {
+  /** @internal */ _state = CREATED;
+  /** @internal */ _when: number | null;
+  /** @internal */ readonly _loop: Loop;
+  /** @internal The expiry callback (a timer, or callSoon for a past deadline). */
+  _handle: Handle | null = null;
+  /** @internal */ _task: Task<unknown> | null = null;
+  /** @internal The task's `cancelling()` on entry. */
+  _cancelling = 0;
+
+  /** @internal Made by `timeout()` and `timeoutAt()`. */
+  constructor(when: number | null, loop: Loop) {
+    this._when = when;
+    this._loop = loop;
+  }
+
+  /** The deadline (loop time, ms), or null when there is none. */
+  when(): number | null {
+    return this._when;
+  }
+
+  /**
+   * Moves the deadline to loop time `when` (absolute, as asyncio's
+   * `reschedule`; null: never). A deadline already past expires in the next
+   * loop turn. Only while the scope runs and has not expired.
+   */
+  reschedule(when: number | null): void {
+    if (this._state !== ENTERED) {
+      throw new Error(this._state === CREATED ? 'Timeout has not been entered'
+        : `Cannot change state of ${STATE_NAMES[this._state]} Timeout`);
+    }
+    checkDelay(when, 'when', true);
+    this._when = when;
+    this._handle?.cancel();
+    this._handle = null;
+    if (when === null || when === Infinity) return;
+    const loop = requireTimerLoop(this._loop, 'a timeout');
+    this._handle = when <= loop.time() ? loop.callSoon(onTimeout, this) : loop.callAt(when, onTimeout, this);
+  }
+
+  /** `reschedule(loop.time() + ms)`; null: never. */
+  rescheduleIn(ms: number | null): void {
+    checkDelay(ms, 'ms', true);
+    this.reschedule(ms === null ? null : requireTimerLoop(this._loop, 'a timeout').time() + ms);
+  }
+
+  /** True once the deadline passed and the scope cancelled its task. */
+  expired(): boolean {
+    return this._state === EXPIRING || this._state === EXPIRED;
+  }
+
+  /** `<Timeout [state] when=…>`, for logs. */
+  toString(): string {
+    return `<Timeout [${STATE_NAMES[this._state]}]${this._state === ENTERED ? ` when=${this._when}` : ''}>`;
+  }
+
+  /** @internal asyncio's `__aenter__`. */
+  _enter(task: Task<unknown>): void {
+    this._state = ENTERED;
+    this._task = task;
+    this._cancelling = task.cancelling();
+    this.reschedule(this._when);
+  }
+
+  /**
+   * @internal asyncio's `__aexit__`: when this timeout expired and took back
+   * its own cancellation (nobody else's is pending), the CancelledError
+   * becomes TimeoutError. An outside cancellation is never converted.
+   */
+  _exit(failed: boolean, error: unknown): void {
+    this._handle?.cancel();
+    this._handle = null;
+    if (this._state === EXPIRING) {
+      this._state = EXPIRED;
+      if (this._task!.uncancel() <= this._cancelling && failed && error instanceof CancelledError) {
+        throw new TimeoutError('the timeout expired', { cause: error });
+      }
+    } else if (this._state === ENTERED) {
+      this._state = EXITED;
+    }
+  }
+}
+
+function onTimeout(t: Timeout): void {
+  t._task!.cancel();
+  t._state = EXPIRING;
+  t._handle = null;
+}
+
+class TimeoutScope<T> extends Scope<T> {
+  /** @internal */ readonly _timeout: Timeout;
+  /** @internal */ readonly _body: ScopeBody<Timeout, T>;
+
+  constructor(when: number | null, relative: boolean, body: ScopeBody<Timeout, T>, options: ScopeOptions | undefined) {
+    if (typeof body !== 'function') throw new TypeError('the timeout() body must be a function');
+    super(options);
+    if (relative && when !== null) when += requireTimerLoop(this._loop, 'timeout(ms)').time();
+    this._timeout = new Timeout(when, this._loop);
+    this._body = body;
+  }
+
+  get _what(): string {
+    return 'timeout()';
+  }
+
+  *_run(task: Task<unknown>): Coroutine<T> {
+    const t = this._timeout;
+    t._enter(task);
+    let value: T;
+    try {
+      value = yield* callBody<Timeout, T>(this._body, t, this._loop, 'the timeout() body');
+    } catch (e) {
+      t._exit(true, e);
+      throw e;
+    }
+    t._exit(false, undefined);
+    return value;
+  }
+}
+
+/**
+ * asyncio.timeout as a scope: runs `body`, and if it is still running `ms`
+ * milliseconds from now, cancels it and raises TimeoutError (its `cause` is
+ * the CancelledError). `null` never expires. Inside a task:
+ *
+ * ```ts
+ * const item = yield* timeout(100, function* (t) { return yield* queue.get(); });
+ * ```
+ *
+ * From an async function: `await timeout(100, async (t, signal) => queue.get({ signal }))`
+ * (the scope then runs in a task of its own, and an async body stops only
+ * where it honours its signal). `t` is the Timeout: `reschedule()`, `expired()`.
+ *
+ * Nested timeouts: an expiry converts only its own cancellation, so with
+ * equal deadlines the outer one raises TimeoutError and the inner one lets
+ * CancelledError through. An outside `cancel()` is never turned into TimeoutError.
+ */
+export function timeout<T>(ms: number | null, body: ScopeBody<Timeout, T>, options?: ScopeOptions): Scope<T> {
+  return new TimeoutScope(checkDelay(ms, 'timeout() delay', true), true, body, options);
+}
+
+/** asyncio.timeout_at: `timeout()` with a deadline in loop time (ms), or null for none. */
+export function timeoutAt<T>(when: number | null, body: ScopeBody<Timeout, T>, options?: ScopeOptions): Scope<T> {
+  return new TimeoutScope(checkDelay(when, 'timeoutAt() deadline', true), false, body, options);
+}

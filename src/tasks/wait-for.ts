@@ -1,0 +1,67 @@
+import { CancelledError, TimeoutError } from '../contract/errors.js';
+import { checkLoop, type Loop } from '../contract/loop.js';
+import type { Coroutine } from '../future/coroutine.js';
+import { Future } from '../future/future.js';
+import { bindSignal, type WaitOptions } from '../future/signal.js';
+import { awaitIn, ensureFuture, type Awaitable } from './ensure-future.js';
+import { createTask, currentLoop, type Task } from './task.js';
+import { timeout } from './timeout.js';
+import { checkDelay } from './timer-loop.js';
+
+/** Options of `waitFor`. */
+export interface WaitForOptions extends WaitOptions {
+  /** The loop; the future's own, else the current task's, else the default loop, when omitted. */
+  loop?: Loop;
+}
+
+/**
+ * asyncio.wait_for: waits for `aw`, at most `ms` milliseconds (null: no
+ * limit). On expiry `aw` is cancelled, and once it has finished cancelling
+ * the returned Future fails with TimeoutError (its `cause` is the
+ * CancelledError). Cancelling the returned Future cancels `aw`; that is
+ * never turned into TimeoutError. With `ms <= 0`, `aw` is cancelled at once
+ * (a coroutine never starts) unless it is already done.
+ *
+ * The returned Future is a Task of its own running Python 3.12's
+ * `async with timeout(ms): return await aw`, so it works from async
+ * functions: `await waitFor(queue.get(), 100)`. Inside a task's coroutine,
+ * `yield* timeout(ms, ...)` is the exact in-task scope (no extra task, no
+ * extra loop turn).
+ */
+export function waitFor<T>(aw: Awaitable<T>, ms: number | null, options?: WaitForOptions): Task<T> {
+  checkDelay(ms, 'waitFor() timeout', true);
+  let loop: Loop;
+  if (options?.loop !== undefined) loop = checkLoop(options.loop);
+  else loop = aw instanceof Future ? aw._loop : currentLoop();
+  const coro = ms !== null && ms <= 0 ? cancelUnlessDone(aw, loop) : waitWithin(aw, ms, loop);
+  return bindSignal(createTask(coro, { loop }), options);
+}
+
+function* waitWithin<T>(aw: Awaitable<T>, ms: number | null, loop: Loop): Coroutine<T> {
+  return yield* timeout(ms, function* () { return yield* awaitIn(aw, loop); }, { loop });
+}
+
+function* cancelUnlessDone<T>(aw: Awaitable<T>, loop: Loop): Coroutine<T> {
+  const fut = ensureFuture(aw, { loop });
+  if (fut.done()) return fut.result();
+  yield* cancelAndWait(fut, loop);
+  try {
+    return fut.result();
+  } catch (e) {
+    if (e instanceof CancelledError) throw new TimeoutError('the timeout expired', { cause: e });
+    throw e;
+  }
+}
+
+/** asyncio's `_cancel_and_wait`: cancels `fut` and waits until it is done. */
+function* cancelAndWait(fut: Future<unknown>, loop: Loop): Coroutine<void> {
+  const waiter = new Future<void>({ loop });
+  const release = (): void => { if (!waiter.done()) waiter.setResult(); };
+  fut.addDoneCallback(release);
+  try {
+    fut.cancel();
+    yield* waiter;
+  } finally {
+    fut.removeDoneCallback(release);
+  }
+}

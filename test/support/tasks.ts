@@ -1,0 +1,46 @@
+import { sleep, type Coroutine } from '../../src/index.js';
+import { VirtualTimeLoop } from '../../src/testing.js';
+
+/** The error `fn` throws (fails the test when it does not throw). */
+export function errorOf(fn: () => unknown): Error {
+  try {
+    fn();
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error('expected a throw');
+}
+
+/**
+ * A VirtualTimeLoop, a log, and `worker(name, ms, fail?)`: a coroutine that
+ * sleeps `ms`, then returns its name or throws RangeError(name), logging
+ * `['done' | 'cancelled', name, time]`.
+ */
+export function workers() {
+  const loop = new VirtualTimeLoop();
+  const log: unknown[] = [];
+  function* worker(name: string, ms: number, fail = false): Coroutine<string> {
+    try {
+      yield* sleep(ms);
+    } catch (e) {
+      log.push(['cancelled', name, loop.time()]);
+      throw e;
+    }
+    if (fail) throw new RangeError(name);
+    log.push(['done', name, loop.time()]);
+    return name;
+  }
+  return { loop, log, worker };
+}
+
+/** Collects garbage (tests run with --expose-gc) until `done()` or 50 rounds, letting finalizers run. */
+export async function collectGarbageUntil(done: () => boolean): Promise<void> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (typeof gc !== 'function') throw new Error('tests must run with --expose-gc');
+  for (let i = 0; i < 50 && !done(); i++) {
+    gc();
+    await new Promise((r) => setImmediate(r));
+  }
+  gc();
+  await new Promise((r) => setImmediate(r));
+}
