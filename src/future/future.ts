@@ -200,6 +200,10 @@ export class Future<T> implements PromiseLike<T> {
   /** @internal Completes with an exception; in debug mode, watches that somebody retrieves it. */
   _completeException(exception: unknown, inline: boolean): void {
     if (this._loop.getDebug()) {
+      // Format the stack now: until then V8 keeps the frames' receivers alive
+      // (this future among them when it threw in its own step), and the
+      // future could never be collected and reported.
+      if (exception instanceof Error) void exception.stack;
       unretrievedRegistry()?.register(this, {
         loop: this._loop,
         message: (this.constructor as typeof Future)._unretrievedMessage,

@@ -140,16 +140,6 @@ export class Task<T> extends CoroutineFuture<T> {
     }
   }
 
-  /**
-   * @internal In debug mode, formats the error's stack first: until then V8
-   * keeps the frames' receivers, this task among them, and the task could
-   * never be collected and reported.
-   */
-  override _completeException(exception: unknown, inline: boolean): void {
-    if (this._loop.getDebug() && exception instanceof Error) void exception.stack;
-    super._completeException(exception, inline);
-  }
-
   /** @internal Leaves the set of pending tasks when done. */
   override _complete(s: number, value: unknown, inline: boolean): void {
     state.all?.get(this._loop)?.delete(this as Task<unknown>);
