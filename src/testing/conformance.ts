@@ -4,6 +4,7 @@ import { makeContext, type CheckContext, type CheckSpec } from './check-support.
 import { contractChecks } from './contract-checks.js';
 import { primitiveChecks } from './primitive-checks.js';
 import { queueChecks } from './queue-checks.js';
+import { taskChecks } from './task-checks.js';
 
 /** How the conformance kit makes and drives the loop under test. */
 export interface ConformanceOptions<L extends Loop> {
@@ -49,7 +50,7 @@ export function loopConformanceChecks<L extends Loop>(options: ConformanceOption
   const probe = options.makeLoop();
   const timers = isTimerLoop(probe);
   dispose?.(probe);
-  const specs = [...contractChecks, ...primitiveChecks, ...queueChecks].filter((s) => timers || !s.needsTimers);
+  const specs = [...contractChecks, ...primitiveChecks, ...queueChecks, ...taskChecks].filter((s) => timers || !s.needsTimers);
   return specs.map((spec) => ({ name: spec.name, run: () => runCheck(spec, options.makeLoop, run, dispose) }));
 }
 
