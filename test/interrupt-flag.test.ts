@@ -117,6 +117,18 @@ describe('InterruptFlag', () => {
     expect(flag._waiters.length).toBe(0);
   });
 
+  it('never throws from set(), even when its loop is closed: the failure goes to the handler', () => {
+    const board = new SimBoard();
+    const loop = new XsLoop({ Timer: timerFor(board), Time: timeFor(board) });
+    const seen: string[] = [];
+    loop.setExceptionHandler((_l, ctx) => seen.push(`${ctx.message}: ${(ctx.exception as Error).message}`));
+    const flag = new InterruptFlag({ loop });
+    flag.wait();
+    loop.close();
+    expect(() => flag.set()).not.toThrow();
+    expect(seen).toEqual(['InterruptFlag.set() could not wake a waiter: XsLoop is closed']);
+  });
+
   it('can be set before it is bound to any loop', () => {
     const flag = new InterruptFlag();
     expect(() => flag.set()).not.toThrow();

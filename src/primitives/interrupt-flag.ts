@@ -41,7 +41,13 @@ export class InterruptFlag extends LoopBound {
   /** Sets the flag: safe from any host callback. Never throws. */
   set(): void {
     this._sets++;
-    if (this._pending++ === 0) this._wakeNext();
+    if (this._pending++ !== 0) return;
+    try {
+      this._wakeNext();
+    } catch (exception) {
+      // A closed loop refuses the wake-up; an exception here would reach the host.
+      this._loop?.callExceptionHandler({ message: 'InterruptFlag.set() could not wake a waiter', exception });
+    }
   }
 
   /** Clears the flag, dropping the sets no waiter has taken yet. */
