@@ -202,16 +202,22 @@ describe('XsLoop', () => {
   it('schedules and cancels 100,000 timers without growth and with one host timer', () => {
     const { board, loop } = setup();
     loop.runForever();
+    // An earlier live timer keeps the cancelled ones off the top of the heap,
+    // so only compaction can keep it small.
+    let sentinel = 0;
+    loop.callLater(500, () => sentinel++);
     let maxHeap = 0;
     for (let i = 0; i < 100_000; i++) {
       const h = loop.callLater(1000 + (i % 500), () => {});
       h.cancel();
-      if ((i & 1023) === 0) maxHeap = Math.max(maxHeap, loop._timers.size);
+      maxHeap = Math.max(maxHeap, loop._timers.size);
     }
     maxHeap = Math.max(maxHeap, loop._timers.size);
-    expect(maxHeap).toBeLessThanOrEqual(130);
-    expect(loop._timers.live).toBe(0);
+    expect(maxHeap).toBeGreaterThan(64);
+    expect(maxHeap).toBeLessThanOrEqual(131);
+    expect(loop._timers.live).toBe(1);
     board.advance(2000);
+    expect(sentinel).toBe(1);
     expect(loop._timers.size).toBe(0);
     expect(board.timerCount).toBe(1);
   });
