@@ -1,6 +1,6 @@
 // anyloop on Node: producer/consumer with a bounded Queue, and a Lock that
 // keeps each consumer's two-line report together. Run with `npm start`.
-import { Future, Lock, Queue, setEventLoop } from '../../dist/index.js';
+import { Lock, Queue, setEventLoop, sleep } from '../../dist/index.js';
 import { NodeLoop } from '../../dist/node.js';
 
 const loop = new NodeLoop();
@@ -8,13 +8,6 @@ setEventLoop(loop); // primitives created without { loop } bind to it
 
 const queue = new Queue(2); // holds at most 2 jobs: the producer waits when it is full
 const printer = new Lock(); // one report at a time
-
-/** A Future done after `ms` milliseconds of loop time. */
-function sleep(ms) {
-  const done = new Future();
-  loop.callLater(ms, () => done.setResult());
-  return done;
-}
 
 async function producer() {
   for (let i = 1; i <= 6; i++) {
