@@ -53,6 +53,14 @@ describe('one app, one scenario, two engines', () => {
     expect(again.meters).toEqual((await run('xs')).meters);
   }, SLOW);
 
+  it('measures the app, not the length of the run: the live XS heap stops growing once the app runs steadily', async () => {
+    const heap = async (end: number) => (await runScenario({ app: app('blink.js'), scenario: { end }, engine: 'xs', sliceMs: 1000 })).meters!;
+    const [short, long] = [await heap(2000), await heap(20000)];
+    expect(long.finalHeapSlots).toBe(short.finalHeapSlots);
+    expect(long.peakHeapSlots).toBe(short.peakHeapSlots);
+    expect(long.computrons).toBeGreaterThan(5 * short.computrons);
+  }, SLOW);
+
   it('gives the same trace however the run is sliced', async () => {
     const fine = await runScenario({ app: app('blink.js'), scenario: blinkScenario, engine: 'node', sliceMs: 7 });
     const whole = await runScenario({ app: app('blink.js'), scenario: blinkScenario, engine: 'xs', sliceMs: blinkScenario.end });

@@ -51,6 +51,32 @@ describe('XsWorker: the XS engine host', () => {
     expect(r.text).toBe('got PING');
   });
 
+  it('delivers commands to handleCommand, with their meters and replies; unlike evaluations they keep no heap slot', async () => {
+    const xs = worker();
+    await xs.evaluate(`globalThis.seen = [];
+      globalThis.handleCommand = (m) => {
+        const s = new TextDecoder().decode(m);
+        if (s === 'gc') return gc();
+        seen.push(s);
+        return Promise.resolve(s.length).then((n) => { seen.push(n); });
+      };`);
+    const r = await xs.issueCommand('hello');
+    expect(r.meters.compute).toBeGreaterThan(0);
+    expect((await xs.evaluateText(text('JSON.stringify(seen)'))).text).toBe('["hello",5]');
+    const live = async () => (await xs.issueCommand('gc')).meters.currentHeapCount;
+    const before = await live();
+    for (let i = 0; i < 20; i++) await xs.issueCommand('gc');
+    const afterCommands = await live();
+    for (let i = 0; i < 20; i++) await xs.evaluate('0');
+    const afterEvaluations = await live();
+    expect(afterCommands).toBe(before);
+    // Each evaluate() is two evaluated scripts (the code and the print marker).
+    expect(afterEvaluations - afterCommands).toBe(40);
+    await expect(xs.issueCommand('')).resolves.toBeDefined();
+    await xs.evaluate('globalThis.handleCommand = () => { throw new RangeError("no such command") }');
+    await expect(xs.issueCommand('x')).rejects.toThrow('RangeError: no such command');
+  });
+
   it('reports meters that repeat exactly run to run and grow with the work done', async () => {
     const run = async (n: number) => {
       const xs = worker();

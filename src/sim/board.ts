@@ -71,6 +71,12 @@ export interface SimBoardOptions {
    * idle would otherwise spin forever.
    */
   maxPassesPerInstant?: number;
+  /**
+   * Whether the board keeps `changes`, `analogChanges` and `printed` (default
+   * true). A host that records through `onPinChange` turns it off, so that
+   * the engine's heap holds the app and not a growing history.
+   */
+  record?: boolean;
 }
 
 /** Thrown by every run of a board whose JavaScript aborted (what reboots a real device). */
@@ -154,6 +160,7 @@ export class SimBoard {
   private readonly _queueLength: number;
   private readonly _passCost: number;
   private readonly _maxPasses: number;
+  private readonly _record: boolean;
   private readonly _timers: HostTimerRecord[] = [];
   private readonly _queue: Message[] = [];
   private _external: External[] = [];
@@ -185,6 +192,8 @@ export class SimBoard {
     this._queueLength = positiveInteger(options.queueLength ?? 10, 'queueLength');
     this._passCost = wholeMs(options.passCost ?? 0, 'passCost');
     this._maxPasses = positiveInteger(options.maxPassesPerInstant ?? 100_000, 'maxPassesPerInstant');
+    this._record = options.record ?? true;
+    if (typeof this._record !== 'boolean') throw new TypeError(`record must be a boolean, got ${typeof this._record}`);
     this.trace = this.trace.bind(this);
   }
 
@@ -228,7 +237,7 @@ export class SimBoard {
   trace(...parts: unknown[]): void {
     let text = parts.map(String).join('');
     if (text.endsWith('\n')) text = text.slice(0, -1);
-    this.printed.push({ t: this._now, text });
+    if (this._record) this.printed.push({ t: this._now, text });
   }
 
   // ---- pins -------------------------------------------------------------
@@ -282,7 +291,7 @@ export class SimBoard {
     if (typeof value !== 'number' || !Number.isFinite(value)) throw new TypeError(`analog value must be a finite number, got ${String(value)}`);
     if (this._analog.get(pin) === value) return;
     this._analog.set(pin, value);
-    this.analogChanges.push({ t: this._now, pin, value });
+    if (this._record) this.analogChanges.push({ t: this._now, pin, value });
   }
 
   /** How the app uses a pin now: `output` while it drives it, `input` while it holds it otherwise, undefined when unused. */
@@ -313,7 +322,7 @@ export class SimBoard {
     this._levels.set(pin, level);
     if (before === level || (before === undefined && level === 0 && driver === undefined)) return;
     const change: PinChange = { t: this._now, pin, level, by };
-    this.changes.push(change);
+    if (this._record) this.changes.push(change);
     for (const l of this._pinListeners.slice()) l(change);
     if (before !== undefined) driver?.changed(level);
   }

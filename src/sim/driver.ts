@@ -53,8 +53,12 @@ export interface SimDriver {
  */
 export function installSim(config: SimConfig): SimDriver {
   const { schedule, labels } = config;
-  const board = new SimBoard().install();
-  const events: TraceEvent[] = [];
+  // The board keeps no history: the driver records, in flat arrays of
+  // numbers and strings, which take no heap slots in XS, so that XS's heap
+  // meters count the app and not the length of the run.
+  const board = new SimBoard({ record: false }).install();
+  const nums: number[] = [];
+  const texts: string[] = [];
   const pins = new Map<number, TracePin & { last: number }>();
   const analogPins = new Set(schedule.analog.map((a) => a.pin));
   const scenarioPins = new Set([...schedule.initial.map((p) => p.pin), ...schedule.changes.map((c) => c.pin)]);
@@ -70,29 +74,32 @@ export function installSim(config: SimConfig): SimDriver {
       const initial = c.t === 0 ? c.level : 0;
       const role = scenarioPins.has(c.pin) || board.pinRole(c.pin) === 'input' ? 'input' : 'output';
       pins.set(c.pin, { pin: c.pin, label: label(c.pin), role, initial, last: initial });
-      if (c.level !== initial) events.push({ t: c.t, pin: c.pin, level: c.level, by: c.by });
+      if (c.level !== initial) nums.push(c.t, c.by === 'app' ? APP : SCENARIO, c.pin, c.level);
     } else if (c.level !== p.last) {
       p.last = c.level;
-      events.push({ t: c.t, pin: c.pin, level: c.level, by: c.by });
+      nums.push(c.t, c.by === 'app' ? APP : SCENARIO, c.pin, c.level);
     }
   });
 
   const setAnalog = (pin: number, value: number) => {
-    const before = board.analogChanges.length;
+    const had = pins.has(pin);
+    if (had && board.analog(pin) === value) return;
     board.setAnalog(pin, value);
-    if (board.analogChanges.length === before) return;
-    const p = pins.get(pin);
-    if (p === undefined) pins.set(pin, { pin, label: label(pin), role: 'analog', initial: value, last: value });
-    else events.push({ t: board.now, pin, value });
+    if (!had) {
+      // Like a digital pin: an input first set after time 0 read 0 until then.
+      const initial = board.now === 0 ? value : 0;
+      pins.set(pin, { pin, label: label(pin), role: 'analog', initial, last: initial });
+      if (value === initial) return;
+    }
+    nums.push(board.now, ANALOG, pin, value);
   };
 
   (globalThis as { trace?: (...parts: unknown[]) => void }).trace = (...parts: unknown[]) => {
-    const t = board.now;
     let text = parts.map(String).join('');
     if (text.endsWith('\n')) text = text.slice(0, -1);
     for (const line of text.split('\n')) {
-      board.trace(line);
-      events.push({ t, print: line });
+      nums.push(board.now, PRINT, -1, texts.length);
+      texts.push(line);
     }
   };
 
@@ -113,12 +120,19 @@ export function installSim(config: SimConfig): SimDriver {
       }
     },
     result(): SimResult {
+      const events: TraceEvent[] = [];
+      for (let i = 0; i < nums.length; i += 4) {
+        const t = nums[i]!, kind = nums[i + 1]!, pin = nums[i + 2]!, v = nums[i + 3]!;
+        if (kind === PRINT) events.push({ t, print: texts[v]! });
+        else if (kind === ANALOG) events.push({ t, pin, value: v });
+        else events.push({ t, pin, level: v as Level, by: kind === APP ? 'app' : 'scenario' });
+      }
       return {
         trace: {
           end: schedule.end,
           pins: [...pins.values()].sort((a, b) => a.pin - b.pin)
             .map(({ pin, label: l, role, initial }) => ({ pin, label: l, role, initial })),
-          events: events.slice(),
+          events,
         },
         failure,
         reached: board.now,
@@ -132,3 +146,6 @@ export function installSim(config: SimConfig): SimDriver {
     },
   };
 }
+
+// The kinds of recorded events: each is four numbers (time, kind, pin, value or text index).
+const SCENARIO = 0, APP = 1, ANALOG = 2, PRINT = 3;

@@ -170,6 +170,15 @@ async function runInNode(code: string, times: number[], progress: (t: number) =>
   }
 }
 
+/** The commands the XS host sends to the bundle's driver. */
+const HOST_COMMANDS = `globalThis.handleCommand = (message) => {
+  const [op, arg] = new TextDecoder().decode(message).split(' ');
+  if (op === 'advance') return __anyloopSim.sim.advance(Number(arg));
+  if (op === 'gc') return gc();
+  if (op === 'result') return new TextEncoder().encode(JSON.stringify(__anyloopSim.sim.result())).buffer;
+  throw new Error('unknown command ' + op);
+};`;
+
 async function runInXs(code: string, times: number[], progress: (t: number) => void): Promise<EngineRun> {
   const xs = new XsWorker({ name: 'anyloop-sim' });
   try {
@@ -182,22 +191,25 @@ async function runInXs(code: string, times: number[], progress: (t: number) => v
       }
       throw e;
     }
+    // The run goes through commands, not evaluations: XS keeps a heap slot
+    // per evaluated script, which would show as the app's heap growing.
+    await xs.evaluate(HOST_COMMANDS);
     let computrons = startup.meters.compute;
-    const live = async () => (await xs.evaluate('gc()')).meters.currentHeapCount;
+    const live = async () => (await xs.issueCommand('gc')).meters.currentHeapCount;
     const startupHeapSlots = await live();
     let peakHeapSlots = startupHeapSlots;
     let finalHeapSlots = startupHeapSlots;
     for (const t of times) {
-      computrons += (await xs.evaluate(`__anyloopSim.sim.advance(${t})`)).meters.compute;
+      computrons += (await xs.issueCommand(`advance ${t}`)).meters.compute;
       finalHeapSlots = await live();
       peakHeapSlots = Math.max(peakHeapSlots, finalHeapSlots);
       progress(t);
     }
-    const out = await xs.evaluateText('new TextEncoder().encode(JSON.stringify(__anyloopSim.sim.result())).buffer');
+    const out = new TextDecoder().decode((await xs.issueCommand('result')).reply);
     const unhandled = xs.stderr.split('\n').filter((l) => l.startsWith('Unhandled exception '))
       .map((l) => `unhandled rejection: ${l.slice('Unhandled exception '.length)}`);
     return {
-      result: JSON.parse(out.text) as SimResult,
+      result: JSON.parse(out) as SimResult,
       unhandled,
       meters: { startupComputrons: startup.meters.compute, computrons, peakHeapSlots, finalHeapSlots, startupHeapSlots },
     };

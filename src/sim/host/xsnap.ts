@@ -182,6 +182,22 @@ export class XsWorker {
     return { ...r, text: new TextDecoder().decode(r.reply) };
   }
 
+  /**
+   * Delivers `message` to the worker's global `handleCommand(ArrayBuffer)`,
+   * runs the promise jobs and immediates that follow, and resolves with the
+   * meters and the reply (when handleCommand returned an ArrayBuffer).
+   * Rejects with an XsError when handleCommand throws.
+   *
+   * Unlike `evaluate`, it compiles no code: XS keeps a heap slot for every
+   * evaluated script, so repeated work measured by heap count goes through
+   * commands. Lines printed meanwhile reach `onPrint`, and the `printed` of
+   * the next evaluation (telling when they have all arrived takes one).
+   */
+  issueCommand(message: Uint8Array | string): Promise<{ reply: Uint8Array; meters: XsMeters }> {
+    const bytes = typeof message === 'string' ? Buffer.from(message) : Buffer.from(message.buffer, message.byteOffset, message.byteLength);
+    return this._enqueue(() => this._send(Buffer.concat([Buffer.from('?'), bytes])));
+  }
+
   /** Everything the worker wrote to stderr so far (XS reports unhandled rejections there). */
   get stderr(): string {
     return this._stderr;
