@@ -26,7 +26,7 @@ export {
 } from './sim/trace.js';
 export { formatTimeline } from './sim/timeline.js';
 export { formatVcd } from './sim/vcd.js';
-export { installSim, type SimConfig, type SimDriver, type SimResult, type BoardStats } from './sim/driver.js';
+export { installSim, simConfig, type SimConfig, type SimDriver, type SimResult, type BoardStats } from './sim/driver.js';
 export {
   runScenario, loadScenario, AppStartError, SimInputError,
   type Engine, type RunOptions, type SimReport, type XsRunMeters,

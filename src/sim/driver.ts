@@ -6,14 +6,38 @@
  * Node and in XS; the host talks to it through plain data only.
  */
 import { SimBoard, type PinChange } from './board.js';
-import type { Level, Schedule } from './scenario.js';
+import { scheduleOf, type Level, type Scenario } from './scenario.js';
 import type { SimTrace, TraceEvent, TracePin } from './trace.js';
 
-/** What the host gives the driver: the scenario's schedule and the pins' labels. */
+/**
+ * What the host gives the driver: the scenario's schedule as flat arrays of
+ * numbers (which take no heap slots in XS, however long the scenario), and
+ * the pins' labels. Made by {@link simConfig}.
+ */
 export interface SimConfig {
-  schedule: Schedule;
+  end: number;
+  /** `pin, level` pairs: input levels before the app starts. */
+  initial: number[];
+  /** `time, pin, level` triples in time order: the level changes the scenario makes. */
+  changes: number[];
+  /** `time, pin, value` triples in time order: the analog inputs' values. */
+  analog: number[];
   /** Labels by GPIO number. */
   labels: Record<string, string>;
+}
+
+/** The driver's configuration for a (valid) scenario. */
+export function simConfig(scenario: Scenario): SimConfig {
+  const s = scheduleOf(scenario);
+  const labels: Record<string, string> = {};
+  for (const [pin, setup] of Object.entries(scenario.pins ?? {})) if (setup.label !== undefined) labels[pin] = setup.label;
+  return {
+    end: s.end,
+    initial: s.initial.flatMap((p) => [p.pin, p.level]),
+    changes: s.changes.flatMap((c) => [c.t, c.pin, c.level]),
+    analog: s.analog.flatMap((a) => [a.t, a.pin, a.value]),
+    labels,
+  };
 }
 
 /** Counters of the simulated host (the same in every engine). */
@@ -52,7 +76,7 @@ export interface SimDriver {
  * `embedded:io/*` imports act on this board.
  */
 export function installSim(config: SimConfig): SimDriver {
-  const { schedule, labels } = config;
+  const { end, initial, changes, analog, labels } = config;
   // The board keeps no history: the driver records, in flat arrays of
   // numbers and strings, which take no heap slots in XS, so that XS's heap
   // meters count the app and not the length of the run.
@@ -60,8 +84,11 @@ export function installSim(config: SimConfig): SimDriver {
   const nums: number[] = [];
   const texts: string[] = [];
   const pins = new Map<number, TracePin & { last: number }>();
-  const analogPins = new Set(schedule.analog.map((a) => a.pin));
-  const scenarioPins = new Set([...schedule.initial.map((p) => p.pin), ...schedule.changes.map((c) => c.pin)]);
+  const analogPins = new Set<number>();
+  for (let i = 1; i < analog.length; i += 3) analogPins.add(analog[i]!);
+  const scenarioPins = new Set<number>();
+  for (let i = 0; i < initial.length; i += 2) scenarioPins.add(initial[i]!);
+  for (let i = 1; i < changes.length; i += 3) scenarioPins.add(changes[i]!);
   const label = (pin: number) => labels[String(pin)] ?? `GPIO${pin}`;
   let failure: string | null = null;
 
@@ -71,10 +98,10 @@ export function installSim(config: SimConfig): SimDriver {
     if (p === undefined) {
       // A pin's first level is its initial one when it comes up at time 0;
       // later it starts from 0, the level the board reports for an unused pin.
-      const initial = c.t === 0 ? c.level : 0;
+      const first = c.t === 0 ? c.level : 0;
       const role = scenarioPins.has(c.pin) || board.pinRole(c.pin) === 'input' ? 'input' : 'output';
-      pins.set(c.pin, { pin: c.pin, label: label(c.pin), role, initial, last: initial });
-      if (c.level !== initial) nums.push(c.t, c.by === 'app' ? APP : SCENARIO, c.pin, c.level);
+      pins.set(c.pin, { pin: c.pin, label: label(c.pin), role, initial: first, last: first });
+      if (c.level !== first) nums.push(c.t, c.by === 'app' ? APP : SCENARIO, c.pin, c.level);
     } else if (c.level !== p.last) {
       p.last = c.level;
       nums.push(c.t, c.by === 'app' ? APP : SCENARIO, c.pin, c.level);
@@ -87,9 +114,9 @@ export function installSim(config: SimConfig): SimDriver {
     board.setAnalog(pin, value);
     if (!had) {
       // Like a digital pin: an input first set after time 0 read 0 until then.
-      const initial = board.now === 0 ? value : 0;
-      pins.set(pin, { pin, label: label(pin), role: 'analog', initial, last: initial });
-      if (value === initial) return;
+      const first = board.now === 0 ? value : 0;
+      pins.set(pin, { pin, label: label(pin), role: 'analog', initial: first, last: first });
+      if (value === first) return;
     }
     nums.push(board.now, ANALOG, pin, value);
   };
@@ -103,18 +130,28 @@ export function installSim(config: SimConfig): SimDriver {
     }
   };
 
-  for (const p of schedule.initial) board.drive(p.pin, p.level);
-  for (const a of schedule.analog) {
-    if (a.t === 0 && !pins.has(a.pin)) setAnalog(a.pin, a.value);
-    else board.at(a.t, () => setAnalog(a.pin, a.value));
-  }
-  for (const c of schedule.changes) board.at(c.t, () => board.drive(c.pin, c.level as Level));
+  // The schedule is fed to the board one instant at a time, so the board
+  // holds one pending event, not one per change. At an instant, analog
+  // values are set before levels change.
+  let a = 0, c = 0;
+  for (; a < analog.length && analog[a] === 0; a += 3) setAnalog(analog[a + 1]!, analog[a + 2]!);
+  for (let i = 0; i < initial.length; i += 2) board.drive(initial[i]!, initial[i + 1] as Level);
+  const feed = (): void => {
+    const t = Math.min(a < analog.length ? analog[a]! : Infinity, c < changes.length ? changes[c]! : Infinity);
+    if (t === Infinity) return;
+    board.at(t, () => {
+      for (; a < analog.length && analog[a] === t; a += 3) setAnalog(analog[a + 1]!, analog[a + 2]!);
+      for (; c < changes.length && changes[c] === t; c += 3) board.drive(changes[c + 1]!, changes[c + 2] as Level);
+      feed();
+    });
+  };
+  feed();
 
   return {
     async advance(t: number): Promise<void> {
       if (failure !== null) return;
       try {
-        await board.runUntilAsync(Math.min(t, schedule.end));
+        await board.runUntilAsync(Math.min(t, end));
       } catch (e) {
         failure = e instanceof Error ? e.message : String(e);
       }
@@ -129,7 +166,7 @@ export function installSim(config: SimConfig): SimDriver {
       }
       return {
         trace: {
-          end: schedule.end,
+          end,
           pins: [...pins.values()].sort((a, b) => a.pin - b.pin)
             .map(({ pin, label: l, role, initial }) => ({ pin, label: l, role, initial })),
           events,

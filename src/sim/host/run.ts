@@ -4,8 +4,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { SimConfig, SimDriver, SimResult } from '../driver.js';
-import { parseScenario, scheduleOf, ScenarioError, type Scenario } from '../scenario.js';
+import { simConfig, type SimDriver, type SimResult } from '../driver.js';
+import { parseScenario, ScenarioError, type Scenario } from '../scenario.js';
 import { checkExpectations, type ExpectationResult } from '../trace.js';
 import { bundleApp } from './bundle.js';
 import { XsError, XsWorker } from './xsnap.js';
@@ -87,10 +87,7 @@ export async function runScenario(options: RunOptions): Promise<SimReport> {
   const scenario = typeof options.scenario === 'string' ? await loadScenario(options.scenario) : parseScenario(options.scenario);
   const slice = options.sliceMs ?? Math.max(100, Math.ceil(scenario.end / 50));
   if (!Number.isInteger(slice) || slice <= 0) throw new RangeError(`sliceMs must be a positive whole number, got ${slice}`);
-  const labels: Record<string, string> = {};
-  for (const [pin, setup] of Object.entries(scenario.pins ?? {})) if (setup.label !== undefined) labels[pin] = setup.label;
-  const config: SimConfig = { schedule: scheduleOf(scenario), labels };
-  const code = await bundleApp({ app: options.app, engine: options.engine, config });
+  const code = await bundleApp({ app: options.app, engine: options.engine, config: simConfig(scenario) });
   const times: number[] = [];
   for (let t = Math.min(slice, scenario.end); ; t = Math.min(t + slice, scenario.end)) {
     times.push(t);
