@@ -26,6 +26,7 @@ export abstract class BaseLoop implements TimerLoop {
   protected _hostWake(): void {}
 
   callSoon<A extends unknown[]>(callback: (...args: A) => void, ...args: A): Handle {
+    this._checkSchedule();
     checkCallback(callback);
     const h = new Handle(callback as (...a: unknown[]) => void, args);
     this._ready.push(h);
@@ -34,6 +35,7 @@ export abstract class BaseLoop implements TimerLoop {
   }
 
   callAt<A extends unknown[]>(when: number, callback: (...args: A) => void, ...args: A): TimerHandle {
+    this._checkSchedule();
     checkTime(when, 'when');
     checkCallback(callback);
     const h = new TimerHandle(when, this._timers.nextSeq(), callback as (...a: unknown[]) => void, args);
@@ -93,6 +95,9 @@ export abstract class BaseLoop implements TimerLoop {
     if (typeof context.source_traceback === 'string') text += `\nFuture created at:\n${context.source_traceback}`;
     this._printError(text);
   }
+
+  /** @internal Called before anything is scheduled; a loop that can be closed throws here once it is. */
+  protected _checkSchedule(): void {}
 
   /** @internal Where the default handler prints; a loop for another host may print elsewhere. */
   protected _printError(text: string): void {

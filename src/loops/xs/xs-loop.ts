@@ -1,4 +1,4 @@
-import type { Handle, TimerHandle } from '../../contract/handle.js';
+import type { TimerHandle } from '../../contract/handle.js';
 import { BaseLoop } from '../base.js';
 
 /**
@@ -64,7 +64,8 @@ const CLOCK_GUARD = 2 ** 30;
  * monotonic count; `Date.now()` is not used because SNTP can move it.
  *
  * Moddable's host owns the run loop, so `runForever()` returns at once: from
- * then on the host runs the loop, until `stop()`.
+ * then on the host runs the loop, until `stop()`. Once `close()`d, scheduling
+ * throws an Error.
  */
 export class XsLoop extends BaseLoop {
   /** Host turns the loop has run (not counting clock-guard wake-ups). */
@@ -117,18 +118,6 @@ export class XsLoop extends BaseLoop {
     return this._now;
   }
 
-  /** Throws an Error once the loop is closed. */
-  override callSoon<A extends unknown[]>(callback: (...args: A) => void, ...args: A): Handle {
-    this._checkOpen();
-    return super.callSoon(callback, ...args);
-  }
-
-  /** Throws an Error once the loop is closed. */
-  override callAt<A extends unknown[]>(when: number, callback: (...args: A) => void, ...args: A): TimerHandle {
-    this._checkOpen();
-    return super.callAt(when, callback, ...args);
-  }
-
   /** True between `runForever()` and `stop()`. */
   isRunning(): boolean {
     return this._running;
@@ -144,7 +133,7 @@ export class XsLoop extends BaseLoop {
    * until `stop()`. Throws an Error when the loop is closed or already running.
    */
   runForever(): void {
-    this._checkOpen();
+    this._checkSchedule();
     if (this._running) throw new Error('XsLoop is already running');
     this._running = true;
     this._arm();
@@ -237,7 +226,8 @@ export class XsLoop extends BaseLoop {
     }
   }
 
-  private _checkOpen(): void {
+  /** @internal Scheduling on a closed loop throws an Error. */
+  protected override _checkSchedule(): void {
     if (this._closed) throw new Error('XsLoop is closed');
   }
 }
