@@ -61,6 +61,19 @@ describe('one app, one scenario, two engines', () => {
     expect(long.computrons).toBeGreaterThan(5 * short.computrons);
   }, SLOW);
 
+  it('keeps the scenario out of the XS heap: 100 presses cost the same slots as one', async () => {
+    const presses = (n: number) => Array.from({ length: n }, (_, i) => ({ pin: 0, at: 100 + 50 * i, holdMs: 20, bounceMs: 3 }));
+    const heap = async (n: number) => {
+      const r = await runScenario({ app: app('blink.js'), scenario: { end: 5200, press: presses(n) }, engine: 'xs', sliceMs: 5200 });
+      // Three falling edges per press: two while it closes, one while it opens.
+      expect(r.trace.events.filter((e) => 'print' in e && e.print.startsWith('press')).length).toBe(3 * n);
+      return r.meters!;
+    };
+    const [one, many] = [await heap(1), await heap(100)];
+    expect(many.startupHeapSlots).toBe(one.startupHeapSlots);
+    expect(many.finalHeapSlots).toBe(one.finalHeapSlots);
+  }, SLOW);
+
   it('gives the same trace however the run is sliced', async () => {
     const fine = await runScenario({ app: app('blink.js'), scenario: blinkScenario, engine: 'node', sliceMs: 7 });
     const whole = await runScenario({ app: app('blink.js'), scenario: blinkScenario, engine: 'xs', sliceMs: blinkScenario.end });

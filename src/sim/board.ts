@@ -144,6 +144,9 @@ interface Message {
 
 const HOUR = 60 * 60 * 1000;
 
+/** What stands in the outside world's list for an event that already ran. */
+const SPENT: External = Object.freeze({ t: -Infinity, seq: -1, run: () => {} });
+
 // The board app code is bound to (module state; see the note at the top).
 const current: { board: SimBoard | null } = { board: null };
 
@@ -534,7 +537,9 @@ export class SimBoard {
   private _runExternal(t: number): void {
     const list = this._external;
     while (this._externalHead < list.length && list[this._externalHead]!.t <= t) {
-      const e = list[this._externalHead++]!;
+      const e = list[this._externalHead]!;
+      // The list keeps its spent head until it compacts: drop the event itself.
+      list[this._externalHead++] = SPENT;
       if (e.t > this._now) this._now = e.t;
       e.run();
     }
