@@ -1,0 +1,103 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runScenario, type SimReport } from '../src/sim/host/run.js';
+import type { Scenario } from '../src/sim/scenario.js';
+import { isLevelEvent, isPrintEvent } from '../src/sim/trace.js';
+import { formatVcd } from '../src/sim/vcd.js';
+import { sigrokMissing, vcdTransitions } from './support/sigrok.js';
+
+// The esp32 example app, unchanged (targets/esp32/main.ts), on the simulated
+// board, through the scenarios that ship with it, in Node and in XS.
+const target = resolve(import.meta.dirname, '..', 'targets', 'esp32');
+const main = join(target, 'main.ts');
+const scenario = (name: string) => JSON.parse(readFileSync(join(target, 'scenarios', `${name}.json`), 'utf8')) as Scenario;
+const SLOW = 60_000;
+
+const runs = new Map<string, SimReport>();
+async function run(name: string, engine: 'node' | 'xs'): Promise<SimReport> {
+  const key = `${name} ${engine}`;
+  let r = runs.get(key);
+  if (r === undefined) {
+    r = await runScenario({ app: main, scenario: scenario(name), engine });
+    runs.set(key, r);
+  }
+  return r;
+}
+
+const prints = (r: SimReport, text: string) => r.trace.events.filter((e) => isPrintEvent(e) && e.print.includes(text));
+
+describe.each(['bounce', 'stall', 'backpressure', 'default'])('the esp32 app, scenario %s', (name) => {
+  it.each(['node', 'xs'] as const)('holds every expectation of the scenario in %s', async (engine) => {
+    const r = await run(name, engine);
+    expect(r.failure).toBeNull();
+    expect(r.unhandled).toEqual([]);
+    expect(r.expectations.filter((e) => !e.ok).map((e) => e.message)).toEqual([]);
+    expect(r.expectations.length).toBeGreaterThan(0);
+    expect(r.ok).toBe(true);
+  }, SLOW);
+
+  it('gives the same trace in Node and in XS', async () => {
+    const [node, xs] = [await run(name, 'node'), await run(name, 'xs')];
+    expect(xs.trace).toEqual(node.trace);
+    expect(xs.board).toEqual(node.board);
+    expect(node.trace.events.length).toBeGreaterThan(10);
+  }, SLOW);
+});
+
+describe('what the scenarios show', () => {
+  it('a bouncing button gives one toggle: seven contact changes, one LED edge 20 ms after the contact settled', async () => {
+    const r = await run('bounce', 'xs');
+    const boot = r.trace.events.filter((e) => isLevelEvent(e) && e.pin === 0 && e.t < 1400);
+    expect(boot).toHaveLength(7);
+    expect(r.trace.events.filter((e) => isLevelEvent(e) && e.pin === 2)).toEqual([{ t: 1226, pin: 2, level: 1, by: 'app' }]);
+    expect(prints(r, 'button')).toEqual([{ t: 1226, print: 'button pressed at 1206 ms: LED on' }]);
+  }, SLOW);
+
+  it('a sensor stall trips the watchdog, which sees the recovery', async () => {
+    const r = await run('stall', 'xs');
+    expect(prints(r, 'watchdog')).toEqual([
+      { t: 4000, print: 'watchdog: consumer stalled, no progress for 3000 ms' },
+      { t: 6500, print: 'watchdog: consumer recovered after 5500 ms' },
+    ]);
+  }, SLOW);
+
+  it('a full queue applies back-pressure: the sampler waits, skips ticks, and no reading is lost or reordered', async () => {
+    const r = await run('backpressure', 'xs');
+    expect(prints(r, 'sampler')).toEqual([
+      { t: 6000, print: 'sampler: queue full at 6000 ms, waiting' },
+      { t: 8500, print: 'sampler: skipped 4 readings while the queue was full' },
+      { t: 8500, print: 'sampler: queue full at 8500 ms, waiting' },
+    ]);
+    const taken = prints(r, 'sensor ').map((e) => Number(/at (\d+) ms/.exec((e as { print: string }).print)![1]));
+    expect(taken).toEqual([...taken].sort((a, b) => a - b));
+    // Every deadline the sampler did not skip is consumed exactly once.
+    const skipped = [6500, 7000, 7500, 8000];
+    const expected = Array.from({ length: 20 }, (_, i) => 500 * (i + 1)).filter((t) => !skipped.includes(t));
+    expect(taken).toEqual(expected);
+  }, SLOW);
+});
+
+describe('the VCD of the default scenario, read back by sigrok-cli', () => {
+  const missing = sigrokMissing();
+  const dir = mkdtempSync(join(tmpdir(), 'anyloop-esp32-vcd-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it.skipIf(missing)('holds the button bounces and the two LED toggles at their times', async () => {
+    const r = await run('default', 'xs');
+    const file = join(dir, 'default.vcd');
+    writeFileSync(file, formatVcd(r.trace));
+    const rows = vcdTransitions(file);
+    const changesOf = (name: string) => rows.filter((row, i) => i === 0 || row.levels[name] !== rows[i - 1]!.levels[name])
+      .map((row) => [row.t, row.levels[name]]);
+    expect(changesOf('GPIO2_LED')).toEqual([[0, 0], [1226, 1], [10024, 0]]);
+    expect(changesOf('GPIO0_BOOT')).toEqual([
+      [0, 1],
+      [1200, 0], [1201, 1], [1202, 0], [1203, 1], [1204, 0], [1205, 1], [1206, 0],
+      [1500, 1], [1501, 0], [1502, 1], [1503, 0], [1504, 1], [1505, 0], [1506, 1],
+      [10000, 0], [10001, 1], [10002, 0], [10003, 1], [10004, 0],
+      [10250, 1], [10251, 0], [10252, 1], [10253, 0], [10254, 1],
+    ]);
+  }, SLOW);
+});
