@@ -91,13 +91,13 @@ describe('the VCD of the default scenario, read back by sigrok-cli', () => {
     const rows = vcdTransitions(file);
     const changesOf = (name: string) => rows.filter((row, i) => i === 0 || row.levels[name] !== rows[i - 1]!.levels[name])
       .map((row) => [row.t, row.levels[name]]);
-    expect(changesOf('GPIO2_LED')).toEqual([[0, 0], [1226, 1], [10024, 0]]);
+    expect(changesOf('GPIO2_LED')).toEqual([[0, 0], [1226, 1], [10144, 0]]);
     expect(changesOf('GPIO0_BOOT')).toEqual([
       [0, 1],
       [1200, 0], [1201, 1], [1202, 0], [1203, 1], [1204, 0], [1205, 1], [1206, 0],
-      [1500, 1], [1501, 0], [1502, 1], [1503, 0], [1504, 1], [1505, 0], [1506, 1],
-      [10000, 0], [10001, 1], [10002, 0], [10003, 1], [10004, 0],
-      [10250, 1], [10251, 0], [10252, 1], [10253, 0], [10254, 1],
+      [1450, 1], [1451, 0], [1452, 1], [1453, 0], [1454, 1], [1455, 0], [1456, 1],
+      [10120, 0], [10121, 1], [10122, 0], [10123, 1], [10124, 0],
+      [10370, 1], [10371, 0], [10372, 1], [10373, 0], [10374, 1],
     ]);
   }, SLOW);
 });

@@ -28,7 +28,7 @@ const trace: SimTrace = {
 
 describe('the terminal timeline', () => {
   it('shows each pin, every change with who made it, and the printed lines, in order', () => {
-    expect(formatTimeline(trace)).toEqual([
+    expect(formatTimeline(trace, { everyEdge: true })).toEqual([
       '  t (ms)  pin          event',
       '       0  GPIO0 BOOT   input, rests at 1',
       '       0  GPIO2        output, starts at 0',
@@ -42,6 +42,35 @@ describe('the terminal timeline', () => {
       '     600  GPIO0 BOOT   ↑ 1          scenario',
       '     600  GPIO2        ↓ 0          app',
       '    1000               end',
+    ]);
+  });
+
+  it('shows a bouncing contact as one line, and only a burst of the scenario on one pin with nothing in between', () => {
+    const bouncy: SimTrace = {
+      end: 500,
+      pins: [{ pin: 0, label: 'BOOT', role: 'input', initial: 1 }, { pin: 4, label: 'GPIO4', role: 'input', initial: 1 }],
+      events: [
+        { t: 100, pin: 0, level: 0, by: 'scenario' },
+        { t: 101, pin: 0, level: 1, by: 'scenario' },
+        { t: 103, pin: 0, level: 0, by: 'scenario' },
+        { t: 200, pin: 0, level: 1, by: 'scenario' },
+        { t: 201, pin: 0, level: 0, by: 'scenario' },
+        { t: 201, print: 'edge' },
+        { t: 202, pin: 0, level: 1, by: 'scenario' },
+        { t: 300, pin: 4, level: 0, by: 'scenario' },
+        { t: 300, pin: 4, level: 1, by: 'scenario' },
+        { t: 301, pin: 0, level: 0, by: 'scenario' },
+      ],
+    };
+    expect(formatTimeline(bouncy).slice(3, -1)).toEqual([
+      '     100  GPIO0 BOOT   ↓↑↓ 0        scenario, bounced: 3 changes in 3 ms',
+      '     200  GPIO0 BOOT   ↑ 1          scenario',
+      '     201  GPIO0 BOOT   ↓ 0          scenario',
+      '     201  print        edge',
+      '     202  GPIO0 BOOT   ↑ 1          scenario',
+      '     300  GPIO4        ↓ 0          scenario',
+      '     300  GPIO4        ↑ 1          scenario',
+      '     301  GPIO0 BOOT   ↓ 0          scenario',
     ]);
   });
 });

@@ -1,4 +1,14 @@
-import { isLevelEvent, isPrintEvent, pinName, type SimTrace } from './trace.js';
+import { isLevelEvent, isPrintEvent, pinName, type LevelEvent, type SimTrace } from './trace.js';
+
+/** Options of {@link formatTimeline}. */
+export interface TimelineOptions {
+  /**
+   * Show every change of a bouncing contact on its own line (default false:
+   * a burst of three or more changes of one pin by the scenario, each within
+   * 2 ms of the last and with nothing else in between, is one line).
+   */
+  everyEdge?: boolean;
+}
 
 /**
  * A run as lines a person reads on a terminal: when (virtual ms), which pin,
@@ -7,12 +17,12 @@ import { isLevelEvent, isPrintEvent, pinName, type SimTrace } from './trace.js';
  * ```
  *    t (ms)  pin          event
  *         0  GPIO0 BOOT   input, rests at 1
- *       100  GPIO0 BOOT   ↓ 0          scenario
+ *       100  GPIO0 BOOT   ↓↑↓↑↓ 0      scenario, bounced: 5 changes in 4 ms
  *       130  GPIO2 LED    ↑ 1          app
  *       130  print        LED on
  * ```
  */
-export function formatTimeline(trace: SimTrace): string[] {
+export function formatTimeline(trace: SimTrace, options: TimelineOptions = {}): string[] {
   const names = new Map(trace.pins.map((p) => [p.pin, pinName(trace, p.pin)]));
   const width = Math.max(5, ...[...names.values()].map((n) => n.length)) + 2;
   const tw = Math.max(6, String(trace.end).length);
@@ -24,11 +34,40 @@ export function formatTimeline(trace: SimTrace): string[] {
       : p.role === 'output' ? `output, starts at ${p.initial}` : `analog input, reads ${p.initial}`;
     lines.push(row(0, names.get(p.pin)!, what));
   }
-  for (const e of trace.events) {
-    if (isPrintEvent(e)) lines.push(row(e.t, 'print', e.print));
-    else if (isLevelEvent(e)) lines.push(row(e.t, names.get(e.pin)!, `${e.level === 1 ? '↑ 1' : '↓ 0'}          ${e.by}`));
-    else lines.push(row(e.t, names.get(e.pin)!, `= ${e.value}`));
+  const events = trace.events;
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i]!;
+    if (isPrintEvent(e)) {
+      lines.push(row(e.t, 'print', e.print));
+    } else if (isLevelEvent(e)) {
+      const burst = options.everyEdge === true ? [e] : bounces(trace, i);
+      const last = burst[burst.length - 1]!;
+      const edges = `${burst.map(arrow).join('')} ${last.level}`.padEnd(12);
+      const bounced = burst.length === 1 ? '' : `, bounced: ${burst.length} changes in ${last.t - e.t} ms`;
+      lines.push(row(e.t, names.get(e.pin)!, `${edges} ${e.by}${bounced}`));
+      i += burst.length - 1;
+    } else {
+      lines.push(row(e.t, names.get(e.pin)!, `= ${e.value}`));
+    }
   }
   lines.push(row(trace.end, '', 'end'));
   return lines;
+}
+
+function arrow(e: LevelEvent): string {
+  return e.level === 1 ? '↑' : '↓';
+}
+
+/** The burst of scenario changes of one pin starting at event `i`: itself alone unless three or more. */
+function bounces(trace: SimTrace, i: number): LevelEvent[] {
+  const first = trace.events[i] as LevelEvent;
+  const burst = [first];
+  if (first.by !== 'scenario') return burst;
+  for (let j = i + 1; j < trace.events.length; j++) {
+    const e = trace.events[j]!;
+    const prev = burst[burst.length - 1]!;
+    if (!isLevelEvent(e) || e.pin !== first.pin || e.by !== 'scenario' || e.t - prev.t > 2) break;
+    burst.push(e);
+  }
+  return burst.length >= 3 ? burst : [first];
 }

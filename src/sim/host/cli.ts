@@ -8,16 +8,17 @@ import { formatTimeline } from '../timeline.js';
 import { formatVcd } from '../vcd.js';
 import { runScenario, type Engine, type SimReport } from './run.js';
 
-const USAGE = `usage: anyloop-sim <app-entry> [--scenario file.json] [--engine xs|node] [--vcd out.vcd] [--json report.json] [--quiet] [--progress]
+const USAGE = `usage: anyloop-sim <app-entry> [--scenario file.json] [--engine xs|node] [--vcd out.vcd] [--json report.json] [--quiet] [--every-edge] [--progress]
 
 Runs a Moddable app (TypeScript or JavaScript) on a simulated ESP32 board on
 virtual time, driven by a scenario, in the real XS engine (default) or in Node.
-  --scenario  the scenario file (default: scenario.json or scenarios/default.json next to the app)
-  --engine    xs (the XS engine, with its meters) or node (in-process)
-  --vcd       write a VCD waveform file of every pin (GTKWave, Surfer, PulseView)
-  --json      write the whole report as JSON
-  --quiet     print only the summary, not the timeline
-  --progress  report progress even when stderr is not a terminal`;
+  --scenario    the scenario file (default: scenario.json or scenarios/default.json next to the app)
+  --engine      xs (the XS engine, with its meters) or node (in-process)
+  --vcd         write a VCD waveform file of every pin (GTKWave, Surfer, PulseView)
+  --json        write the whole report as JSON
+  --quiet       print only the summary, not the timeline
+  --every-edge  show each change of a bouncing contact on its own line
+  --progress    report progress even when stderr is not a terminal`;
 
 /** Where the CLI writes. */
 export interface CliIO {
@@ -39,6 +40,7 @@ interface Args {
   vcd?: string;
   json?: string;
   quiet: boolean;
+  everyEdge: boolean;
   progress: boolean;
 }
 
@@ -74,7 +76,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
   io.out(`anyloop-sim: ${args.app} on a simulated ESP32, ${args.engine === 'xs' ? 'XS engine' : 'Node'}, scenario${name} (${args.scenario}, ${report.scenario.end} ms)`);
   if (!args.quiet) {
     io.out('');
-    for (const line of formatTimeline(report.trace)) io.out(line);
+    for (const line of formatTimeline(report.trace, { everyEdge: args.everyEdge })) io.out(line);
   }
   io.out('');
   for (const line of summary(report)) io.out(line);
@@ -116,7 +118,7 @@ function n(x: number): string {
 
 function parseArgs(argv: string[]): Args {
   let app: string | undefined;
-  const opts: Partial<Args> = { quiet: false, progress: false, engine: 'xs' };
+  const opts: Partial<Args> = { quiet: false, everyEdge: false, progress: false, engine: 'xs' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = (): string => {
@@ -132,6 +134,7 @@ function parseArgs(argv: string[]): Args {
     } else if (a === '--vcd') opts.vcd = value();
     else if (a === '--json') opts.json = value();
     else if (a === '--quiet') opts.quiet = true;
+    else if (a === '--every-edge') opts.everyEdge = true;
     else if (a === '--progress') opts.progress = true;
     else if (a.startsWith('-')) throw new UsageError(`unknown option ${a}`);
     else if (app === undefined) app = a;
