@@ -92,9 +92,13 @@ describe('the packed package, installed into an empty project', () => {
     expect(result).toBe('ok');
   }, SLOW);
 
-  it('runs the README demo with `npm start` on the freshly built package', async () => {
+  it('runs the README main command, `npm start`, on the freshly built package: the esp32 app on the simulated board in XS', async () => {
     const { stdout } = await run('npm', ['start', '--silent'], { cwd: repo });
-    for (let i = 1; i <= 6; i++) expect(stdout).toContain(`report for job ${i} printed`);
-    expect(stdout).toContain('producer: all jobs done, queue shut down');
+    expect(stdout).toContain('targets/esp32/main.ts on a simulated ESP32, XS engine');
+    expect(stdout).toContain('button pressed at 1206 ms: LED on');
+    expect(stdout).toContain('watchdog: consumer stalled, no progress for 3000 ms');
+    expect(stdout).toMatch(/XS meters: [\d,]+ computrons/);
+    expect(stdout).toContain('result: ok');
+    expect(stdout).toContain('VCD waveform of 3 pins written to out/sim/esp32-default.vcd');
   }, SLOW);
 });
