@@ -92,5 +92,15 @@ describe('anyloop-sim', () => {
       expect(r!.stderr).toBe('anyloop-sim: the app threw at start-up: Error: no sensor on GPIO4\n');
       expect(r!.stdout).toBe('');
     }, SLOW);
+
+    it.skipIf(!built)('exits 1 and says so when the app leaves a rejected promise unhandled (node engine)', async () => {
+      const file = join(dir, 'end500.json');
+      writeFileSync(file, JSON.stringify({ end: 500 }));
+      const r = await promisify(execFile)(process.execPath, [bin, join(fixtures, 'rejects.js'), '--scenario', file, '--engine', 'node', '--quiet'])
+        .then(() => null, (e: { code: number; stdout: string }) => e);
+      expect(r!.code).toBe(1);
+      expect(r!.stdout).toContain('\nunhandled rejection: Error: nobody listens\n');
+      expect(r!.stdout).toContain('result: FAILED');
+    }, SLOW);
   });
 });

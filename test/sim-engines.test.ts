@@ -98,6 +98,14 @@ describe('failures', () => {
     expect(r.ok).toBe(false);
   }, SLOW);
 
+  // In Node, vitest itself reports an unhandled rejection: the CLI test runs that engine in a process of its own.
+  it('reports a promise rejection nobody handled (xs)', async () => {
+    const r = await runScenario({ app: app('rejects.js'), scenario: { end: 500 }, engine: 'xs' });
+    expect(r.unhandled).toEqual(['unhandled rejection: Error: nobody listens']);
+    expect(r.failure).toBeNull();
+    expect(r.ok).toBe(false);
+  }, SLOW);
+
   describe('apps that do not bundle', () => {
     const dir = mkdtempSync(join(tmpdir(), 'anyloop-sim-app-'));
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
