@@ -77,6 +77,14 @@ describe('XsWorker: the XS engine host', () => {
     await expect(xs.issueCommand('x')).rejects.toThrow('RangeError: no such command');
   });
 
+  it('fails the evaluation whose command the host handler could not answer, and stays usable', async () => {
+    const xs = worker({ handleCommand: () => { throw new RangeError('no such sensor'); } });
+    const e = await xs.evaluate(`globalThis.got = issueCommand(new ArrayBuffer(1)).byteLength; 'done'`).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(XsError);
+    expect((e as Error).message).toBe("the host's command handler failed: no such sensor");
+    expect((await xs.evaluateText(text('got'))).text).toBe('0');
+  });
+
   it('reports meters that repeat exactly run to run and grow with the work done', async () => {
     const run = async (n: number) => {
       const xs = worker();

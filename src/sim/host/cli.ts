@@ -194,6 +194,12 @@ function processIO(): CliIO {
 }
 
 // Run when executed (also through npm's bin symlink), not when imported.
-if (process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+if (isMain()) main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+
+function isMain(): boolean {
+  try {
+    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
+  }
 }

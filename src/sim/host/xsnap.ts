@@ -35,7 +35,7 @@ export type XsCommandHandler = (message: Uint8Array) => Uint8Array | string | Pr
 export interface XsWorkerOptions {
   /** A name for the worker process (shown in error messages). */
   name?: string;
-  /** Answers the worker's `issueCommand` calls; without one, a command fails in the worker. */
+  /** Answers the worker's `issueCommand` calls; without one, they get an empty reply. */
   handleCommand?: XsCommandHandler;
   /** Called with each line the worker prints, as it arrives. */
   onPrint?: (line: string) => void;
@@ -93,6 +93,7 @@ export class XsWorker {
   private _queue: Promise<unknown> = Promise.resolve();
   private _exited: Error | null = null;
   private _syncs = 0;
+  private _handlerError: XsError | null = null;
   private readonly _exit: Promise<void>;
 
   constructor(options: XsWorkerOptions = {}) {
@@ -282,7 +283,11 @@ export class XsWorker {
     const p = this._pending;
     this._pending = null;
     if (p === null) return;
-    if (kind === OK) {
+    const handlerError = this._handlerError;
+    this._handlerError = null;
+    if (handlerError !== null) {
+      p.reject(handlerError);
+    } else if (kind === OK) {
       const sep = message.indexOf(METER_SEPARATOR, 1);
       const meta = JSON.parse(message.subarray(1, sep).toString('utf8')) as XsMeters;
       p.resolve({
@@ -306,9 +311,10 @@ export class XsWorker {
       try {
         reply = await handler(request);
       } catch (e) {
-        // The worker blocks until it gets an answer: it must get one.
+        // The worker blocks until it gets an answer: it gets an empty one,
+        // and the evaluation that asked fails with this error when it ends.
         reply = '';
-        this._printed.push(`anyloop-sim: command handler failed: ${e instanceof Error ? e.message : String(e)}`);
+        this._handlerError ??= new XsError(`the host's command handler failed: ${e instanceof Error ? e.message : String(e)}`);
       }
     }
     const body = typeof reply === 'string' ? Buffer.from(reply) : Buffer.from(reply.buffer, reply.byteOffset, reply.byteLength);
