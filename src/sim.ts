@@ -24,7 +24,7 @@ export {
   checkExpectations, levelAt, pinName, isLevelEvent, isPrintEvent,
   type SimTrace, type TraceEvent, type TracePin, type LevelEvent, type AnalogEvent, type PrintEvent, type ExpectationResult,
 } from './sim/trace.js';
-export { formatTimeline } from './sim/timeline.js';
+export { formatTimeline, type TimelineOptions } from './sim/timeline.js';
 export { formatVcd } from './sim/vcd.js';
 export { installSim, simConfig, type SimConfig, type SimDriver, type SimResult, type BoardStats } from './sim/driver.js';
 export {
