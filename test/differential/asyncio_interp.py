@@ -2,9 +2,10 @@
 
 Reads programs (one JSON object per line) on stdin, runs each on asyncio with a
 virtual-time event loop, and writes one JSON line per program:
-``{"trace": [...], "final": [...], "py311": [...], "loopErrors": [...]}``.
+``{"trace": [...], "final": [...], "pre313": [...], "loopErrors": [...]}``.
 
-Usage: ``python3 asyncio_interp.py [--py311=emulate|exclude] < programs.jsonl``.
+Usage: ``python3 asyncio_interp.py < programs.jsonl`` (CPython 3.11 or later;
+programs with ``shutdown`` need 3.13).
 The program format and the trace vocabulary are described in README.md; the
 TypeScript interpreter (interp.ts) must produce the same trace for the same
 program.
@@ -20,14 +21,14 @@ from asyncio import events
 
 MAX_IDLE_ROUNDS = 50
 
-# Python 3.11 differs from 3.13, which anyloop follows, in three behaviours. A
-# run reports by these names which of them it reached; with --py311=emulate (the
-# default) the oracle then does what 3.13 does (a few lines each, below), with
-# --py311=exclude it stays as it is and the program is not compared. Each is
+# Before 3.13, asyncio differs from 3.13, which anyloop follows, in three
+# behaviours, and before 3.11.3 in a fourth. On such a Python a run reports by these names which of them it
+# reached, and the test leaves that program out; nothing is emulated. Each is
 # checked only where the running Python lacks the 3.13 behaviour.
-CONDITION_311 = "py311-condition-notify-on-exception"
-SEMAPHORE_311 = "py311-semaphore-wake-one"
-UNCANCEL_311 = "py311-uncancel-keeps-pending-cancel"
+CONDITION_PRE313 = "pre313-condition-notify-on-exception"
+SEMAPHORE_PRE313 = "pre313-semaphore-wake-one"
+UNCANCEL_PRE313 = "pre313-uncancel-keeps-pending-cancel"
+TIMEOUT_PRE313 = "pre313-timeout-converts-only-at-zero"
 
 
 def _source_has(func, text):
@@ -40,6 +41,10 @@ def _source_has(func, text):
 CHECK_CONDITION = not hasattr(asyncio.Condition, "_notify")
 CHECK_SEMAPHORE = not _source_has(asyncio.Semaphore.acquire, "while self._value > 0")
 CHECK_UNCANCEL = not _source_has(asyncio.tasks._PyTask.uncancel, "_must_cancel")
+CHECK_TIMEOUT = not _source_has(asyncio.Timeout.__aexit__, "self._cancelling")
+
+# 3.13's exception; before 3.13 no program has a shutdown, and `except ()` matches nothing.
+QueueShutDown = getattr(asyncio, "QueueShutDown", ())
 
 
 class _VirtualSelector:
@@ -119,13 +124,12 @@ def _undone(waiters):
     return any(not w.done() for w in (waiters or ()))
 
 
-class _Checked311Semaphore:
-    """3.11's Semaphore, noting (or emulating) where 3.13's differs.
+class _CheckedSemaphore:
+    """A pre-3.13 Semaphore that notes where 3.13's would differ.
 
-    3.13's acquire() ends by waking waiters while units are left; 3.11 wakes at
-    most one. The two differ exactly when a unit is left and a waiter is still
-    waiting at the moment acquire() finishes (either way); emulation wakes the
-    rest, as 3.13's loop does.
+    3.13's acquire() ends by waking waiters while units are left; earlier
+    versions wake at most one. The two differ exactly when a unit is left and
+    a waiter is still waiting at the moment acquire() finishes (either way).
     """
 
     async def acquire(self):
@@ -133,63 +137,80 @@ class _Checked311Semaphore:
             return await super().acquire()
         finally:
             if self._value > 0 and _undone(self._waiters):
-                if self._interp.reach(SEMAPHORE_311):
-                    while self._value > 0 and _undone(self._waiters):
-                        self._wake_up_next()
+                self._interp.reach(SEMAPHORE_PRE313)
 
 
-class Semaphore311(_Checked311Semaphore, asyncio.Semaphore):
+class CheckedSemaphore(_CheckedSemaphore, asyncio.Semaphore):
     pass
 
 
-class BoundedSemaphore311(_Checked311Semaphore, asyncio.BoundedSemaphore):
+class CheckedBoundedSemaphore(_CheckedSemaphore, asyncio.BoundedSemaphore):
     pass
 
 
-class Condition311(asyncio.Condition):
-    """3.11's Condition, noting (or emulating) where 3.13's wait() differs (gh-112202).
+class CheckedCondition(asyncio.Condition):
+    """A pre-3.13 Condition that notes where 3.13's wait() would differ (gh-112202).
 
     3.13 notifies one other waiter whenever wait() raises (so a notification
-    given to a waiter that is then cancelled is not lost); 3.11 does not. The
-    two differ exactly when wait() raises while another waiter still waits;
-    emulation notifies that waiter, as 3.13's ``self._notify(1)`` does.
+    given to a waiter that is then cancelled is not lost); earlier versions do
+    not. The two differ exactly when wait() raises while another waiter waits.
     """
 
     async def wait(self):
         try:
             return await super().wait()
         except BaseException:
-            if _undone(self._waiters) and self._interp.reach(CONDITION_311):
-                next(f for f in self._waiters if not f.done()).set_result(False)
+            if _undone(self._waiters):
+                self._interp.reach(CONDITION_PRE313)
             raise
 
 
-class Task311(asyncio.tasks._PyTask):
-    """3.11's Task (CPython's pure-Python one, so `_must_cancel` can be written), noting
-    (or emulating) where 3.13's uncancel() differs.
+class CheckedTask(asyncio.Task):
+    """A pre-3.13 Task that notes where 3.13's uncancel() would differ.
 
     In 3.13, the uncancel() that brings cancelling() to 0 also drops a cancel
-    requested but not delivered yet (one a task made on itself, say); 3.11
-    still delivers it at the next suspension point, or cancels the task as
-    its coroutine returns.
+    requested but not delivered yet (one a task made on itself, say); earlier
+    versions still deliver it at the next suspension point, or cancel the task
+    as its coroutine returns.
     """
 
     def uncancel(self):
         n = super().uncancel()
-        if n == 0 and self._must_cancel and self._interp.reach(UNCANCEL_311):
-            self._must_cancel = False
+        if n == 0 and self._must_cancel:
+            self._interp.reach(UNCANCEL_PRE313)
         return n
+
+
+class CheckedTimeout(asyncio.Timeout):
+    """A Timeout before 3.11.3 that notes where 3.13's would differ (gh-102780).
+
+    An expired scope turns the CancelledError into TimeoutError when uncancel()
+    brings cancelling() back to its value on entry in 3.13, but only when it
+    brings it to 0 before 3.11.3: they differ inside a task with a cancel
+    still counted on entry (one it made on itself, say).
+    """
+
+    async def __aenter__(self):
+        self._on_entry = asyncio.current_task().cancelling()
+        return await super().__aenter__()
+
+    async def __aexit__(self, exc_type, exc_val, exc_tb):
+        expiring = self.expired()
+        try:
+            return await super().__aexit__(exc_type, exc_val, exc_tb)
+        finally:
+            if expiring and exc_type is asyncio.CancelledError and 0 < self._task.cancelling() <= self._on_entry:
+                self._interp.reach(TIMEOUT_PRE313)
 
 
 class Interpreter:
     """Runs one program on a fresh VirtualTimeLoop and records its trace (the twin of interp.ts)."""
 
-    def __init__(self, program, emulate_313):
+    def __init__(self, program):
         self.program = program
-        self.emulate_313 = emulate_313
         self.trace = []
         self.loop_errors = []
-        self.py311 = set()
+        self.pre313 = set()
         self.rounds = 0
         self.loop = VirtualTimeLoop(self._on_idle)
         self.loop.set_exception_handler(self._on_loop_error)
@@ -201,9 +222,8 @@ class Interpreter:
         self.tasks = []
 
     def reach(self, name):
-        """Notes that 3.11 differs from 3.13 here; True when the oracle should do what 3.13 does."""
-        self.py311.add(name)
-        return self.emulate_313
+        """Notes that this Python differs from 3.13 here: the program is not compared."""
+        self.pre313.add(name)
 
     def _make(self, spec):
         kind = spec["kind"]
@@ -213,7 +233,7 @@ class Interpreter:
             return asyncio.Event()
         if kind in ("Semaphore", "BoundedSemaphore"):
             if CHECK_SEMAPHORE:
-                o = (Semaphore311 if kind == "Semaphore" else BoundedSemaphore311)(spec["value"])
+                o = (CheckedSemaphore if kind == "Semaphore" else CheckedBoundedSemaphore)(spec["value"])
                 o._interp = self
                 return o
             return getattr(asyncio, kind)(spec["value"])
@@ -232,14 +252,21 @@ class Interpreter:
     def _task(self, coro):
         if not CHECK_UNCANCEL:
             return self.loop.create_task(coro)
-        t = Task311(coro, loop=self.loop)
+        t = CheckedTask(coro, loop=self.loop)
+        t._interp = self
+        return t
+
+    def _timeout(self, ms):
+        if not CHECK_TIMEOUT:
+            return asyncio.timeout(ms)
+        t = CheckedTimeout(self.loop.time() + ms)
         t._interp = self
         return t
 
     def _condition(self, lock):
         if not CHECK_CONDITION:
             return asyncio.Condition(lock)
-        c = Condition311(lock)
+        c = CheckedCondition(lock)
         c._interp = self
         return c
 
@@ -274,7 +301,7 @@ class Interpreter:
         return {
             "trace": self.trace,
             "final": self.final_state(),
-            "py311": sorted(self.py311),
+            "pre313": sorted(self.pre313),
             "loopErrors": self.loop_errors,
         }
 
@@ -343,7 +370,7 @@ class Interpreter:
         okind = self.kinds.get(name)
         if kind == "timeout":
             try:
-                async with asyncio.timeout(op["ms"]):
+                async with self._timeout(op["ms"]):
                     await self.run_op(i, k, op["body"], held)
             except TimeoutError:
                 self.emit(i, k, "timeout")
@@ -389,23 +416,36 @@ class Interpreter:
                     o.notify_all()
                 self.emit(i, k, f"{kind} {name}")
         elif kind == "put":
-            await o.put(op["item"])
-            self.emit(i, k, f"put {name} {fmt(op['item'])}")
+            try:
+                await o.put(op["item"])
+                self.emit(i, k, f"put {name} {fmt(op['item'])}")
+            except QueueShutDown:
+                self.emit(i, k, f"shut {name}")
         elif kind == "get":
-            v = await o.get()
-            self.emit(i, k, f"got {name} {fmt(v)}")
+            try:
+                v = await o.get()
+                self.emit(i, k, f"got {name} {fmt(v)}")
+            except QueueShutDown:
+                self.emit(i, k, f"shut {name}")
         elif kind == "putNowait":
             try:
                 o.put_nowait(op["item"])
                 self.emit(i, k, f"put {name} {fmt(op['item'])}")
             except asyncio.QueueFull:
                 self.emit(i, k, f"full {name}")
+            except QueueShutDown:
+                self.emit(i, k, f"shut {name}")
         elif kind == "getNowait":
             try:
                 v = o.get_nowait()
                 self.emit(i, k, f"got {name} {fmt(v)}")
             except asyncio.QueueEmpty:
                 self.emit(i, k, f"empty {name}")
+            except QueueShutDown:
+                self.emit(i, k, f"shut {name}")
+        elif kind == "shutdown":
+            o.shutdown(op["immediate"])
+            self.emit(i, k, f"shutdown {name}{' immediate' if op['immediate'] else ''}")
         elif kind == "probe":
             self.emit(i, k, f"probe {name} {self.state(name)}")
         elif kind == "taskDone":
@@ -442,18 +482,14 @@ class Interpreter:
 
 
 def main():
-    mode = "emulate"
-    for arg in sys.argv[1:]:
-        if arg.startswith("--py311=") and arg[8:] in ("emulate", "exclude"):
-            mode = arg[8:]
-        else:
-            sys.exit(f"usage: {sys.argv[0]} [--py311=emulate|exclude] < programs.jsonl")
+    if len(sys.argv) > 1:
+        sys.exit(f"usage: {sys.argv[0]} < programs.jsonl")
     for line in sys.stdin:
         line = line.strip()
         if not line:
             continue
         try:
-            result = Interpreter(json.loads(line), mode == "emulate").run()
+            result = Interpreter(json.loads(line)).run()
         except Exception as e:  # an interpreter bug: report it rather than stop the batch
             result = {"error": repr(e)}
         sys.stdout.write(json.dumps(result) + "\n")

@@ -44,13 +44,22 @@ const PREFIX: Record<(typeof KINDS)[number], string> = {
   Lock: 'L', Semaphore: 'S', BoundedSemaphore: 'BS', Event: 'E', Condition: 'C',
   Queue: 'Q', LifoQueue: 'LQ', PriorityQueue: 'PQ', Barrier: 'B',
 };
+// Rare, since it ends a queue's normal life: the chance of a shutdown among a queue's ops.
+const SHUTDOWN_CHANCE = 0.06;
 // Ops that may wake another task: a cancel right after one hits a task woken but not yet resumed.
 const WAKING = new Set([
   'release', 'set', 'notify', 'notifyAll', 'put', 'putNowait', 'get', 'getNowait', 'taskDone', 'wait', 'abort', 'reset',
+  'shutdown',
 ]);
 
+/** What the oracle supports beyond Python 3.11. */
+export interface Features {
+  /** `Queue.shutdown()` (Python 3.13). */
+  shutdown: boolean;
+}
+
 /** A random, well-formed program: a task releases only what it acquired and waits on a Condition only holding it. */
-export function generateProgram(rng: Rng): Program {
+export function generateProgram(rng: Rng, features: Features): Program {
   // A fifth of the programs focus on one primitive with more tasks: more contention, longer waiter queues.
   const focused = rng.chance(0.2);
   const objects = generateObjects(rng, focused ? 1 : rng.int(1, 4));
@@ -58,7 +67,7 @@ export function generateProgram(rng: Rng): Program {
   const counter = { item: 0 };
   const tasks: TaskSpec[] = [];
   for (let i = 0; i < nTasks; i++) {
-    const task: TaskSpec = { ops: generateOps(rng, objects, i, nTasks, counter) };
+    const task: TaskSpec = { ops: generateOps(rng, features, objects, i, nTasks, counter) };
     if (rng.chance(0.25)) task.resilient = true;
     tasks.push(task);
   }
@@ -97,7 +106,9 @@ function generateObjects(rng: Rng, n: number): ObjectSpec[] {
   return objects;
 }
 
-function generateOps(rng: Rng, objects: ObjectSpec[], self: number, nTasks: number, counter: { item: number }): Op[] {
+function generateOps(
+  rng: Rng, features: Features, objects: ObjectSpec[], self: number, nTasks: number, counter: { item: number },
+): Op[] {
   const ops: Op[] = [];
   const held = new Map<string, number>();
   const n = rng.int(1, 8);
@@ -171,12 +182,25 @@ function generateOps(rng: Rng, objects: ObjectSpec[], self: number, nTasks: numb
       case 'PriorityQueue': {
         // Priorities repeat, so equal priorities fall back to comparing values, as Python lists do.
         const item: Item = obj.kind === 'PriorityQueue' ? [rng.int(0, 2), ++counter.item] : ++counter.item;
+        // With shutdown (drawn only then, so that it changes no other draw when off): often after a
+        // sleep, so that others are waiting when it comes; consumers that mark what they get done
+        // and more joiners, so that a shutdown(true) finds joiners it can release.
+        if (features.shutdown && rng.chance(SHUTDOWN_CHANCE)) {
+          if (rng.chance(0.6)) ops.push({ op: 'sleep', ms: rng.pick(DURATIONS) });
+          op = { op: 'shutdown', obj: name, immediate: rng.chance(0.5) };
+          break;
+        }
         const c = rng.next();
         if (c < 0.33) op = maybeTimeout({ op: 'put', obj: name, item });
-        else if (c < 0.66) op = maybeTimeout({ op: 'get', obj: name });
-        else if (c < 0.78) op = { op: 'putNowait', obj: name, item };
+        else if (c < 0.66) {
+          op = maybeTimeout({ op: 'get', obj: name });
+          if (features.shutdown && rng.chance(0.5)) {
+            ops.push(op);
+            op = { op: 'taskDone', obj: name };
+          }
+        } else if (c < 0.78) op = { op: 'putNowait', obj: name, item };
         else if (c < 0.9) op = { op: 'getNowait', obj: name };
-        else if (c < 0.95) op = { op: 'taskDone', obj: name };
+        else if (c < 0.95 && !features.shutdown) op = { op: 'taskDone', obj: name };
         else op = maybeTimeout({ op: 'join', obj: name });
         break;
       }

@@ -1,6 +1,6 @@
 import {
   Barrier, BoundedSemaphore, BrokenBarrierError, CancelledError, Condition, createTask, currentTask, Event, LifoQueue,
-  Lock, PriorityQueue, Queue, QueueEmpty, QueueFull, Semaphore, sleep, timeout, TimeoutError, type Coroutine, type Task,
+  Lock, PriorityQueue, Queue, QueueEmpty, QueueFull, QueueShutDown, Semaphore, sleep, timeout, TimeoutError, type Coroutine, type Task,
 } from '../../src/index.js';
 import { VirtualTimeLoop } from '../../src/testing.js';
 import { formatItem, lockKey, MAX_IDLE_ROUNDS, type BlockingOp, type Op, type Program, type RunResult } from './program.js';
@@ -80,7 +80,7 @@ class Interpreter {
       this.trace.push(`${this.loop.time()} @${this.loop.turn + 1} idle ${pending.map((i) => `T${i}`).join(',')}`);
       for (const i of pending) this.tasks[i]!.cancel();
     }
-    return { trace: this.trace, final: this.finalState(), py311: [], loopErrors: this.loopErrors };
+    return { trace: this.trace, final: this.finalState(), pre313: [], loopErrors: this.loopErrors };
   }
 
   finalState(): string[] {
@@ -206,21 +206,30 @@ class Interpreter {
         }
         break;
       case 'put':
-        yield* (o as Queue<unknown>).put(op.item);
-        this.emit(i, k, `put ${name} ${formatItem(op.item)}`);
+        try {
+          yield* (o as Queue<unknown>).put(op.item);
+          this.emit(i, k, `put ${name} ${formatItem(op.item)}`);
+        } catch (e) {
+          if (!(e instanceof QueueShutDown)) throw e;
+          this.emit(i, k, `shut ${name}`);
+        }
         break;
-      case 'get': {
-        const v = yield* (o as Queue<unknown>).get();
-        this.emit(i, k, `got ${name} ${formatItem(v)}`);
+      case 'get':
+        try {
+          const v = yield* (o as Queue<unknown>).get();
+          this.emit(i, k, `got ${name} ${formatItem(v)}`);
+        } catch (e) {
+          if (!(e instanceof QueueShutDown)) throw e;
+          this.emit(i, k, `shut ${name}`);
+        }
         break;
-      }
       case 'putNowait':
         try {
           (o as Queue<unknown>).putNowait(op.item);
           this.emit(i, k, `put ${name} ${formatItem(op.item)}`);
         } catch (e) {
-          if (!(e instanceof QueueFull)) throw e;
-          this.emit(i, k, `full ${name}`);
+          if (!(e instanceof QueueFull || e instanceof QueueShutDown)) throw e;
+          this.emit(i, k, `${e instanceof QueueFull ? 'full' : 'shut'} ${name}`);
         }
         break;
       case 'getNowait':
@@ -228,9 +237,13 @@ class Interpreter {
           const v = (o as Queue<unknown>).getNowait();
           this.emit(i, k, `got ${name} ${formatItem(v)}`);
         } catch (e) {
-          if (!(e instanceof QueueEmpty)) throw e;
-          this.emit(i, k, `empty ${name}`);
+          if (!(e instanceof QueueEmpty || e instanceof QueueShutDown)) throw e;
+          this.emit(i, k, `${e instanceof QueueEmpty ? 'empty' : 'shut'} ${name}`);
         }
+        break;
+      case 'shutdown':
+        (o as Queue<unknown>).shutdown(op.immediate);
+        this.emit(i, k, `shutdown ${name}${op.immediate ? ' immediate' : ''}`);
         break;
       case 'probe':
         this.emit(i, k, `probe ${name} ${this.state(name)}`);

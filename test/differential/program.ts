@@ -29,6 +29,7 @@ export type Op =
   | { op: 'release' | 'set' | 'clear' | 'notifyAll' | 'getNowait' | 'taskDone' | 'abort' | 'reset' | 'probe'; obj: string }
   | { op: 'notify'; obj: string; n: number }
   | { op: 'putNowait'; obj: string; item: Item }
+  | { op: 'shutdown'; obj: string; immediate: boolean }
   | { op: 'cancel'; task: number };
 
 export interface TaskSpec {
@@ -49,11 +50,10 @@ export interface RunResult {
   /** Final state of every task and object. */
   final: string[];
   /**
-   * Python before 3.13 only: the 3.11-versus-3.13 differences (README.md) this
-   * run reached. asyncio_interp.py emulates 3.13 there, or with `exclude` the
-   * program is not compared.
+   * Python before 3.13 only: the 3.13 behaviours (README.md) this run reached
+   * and the running Python lacks. Such a program is not compared.
    */
-  py311: string[];
+  pre313: string[];
   /** Reports that reached the loop's exception handler: always a failure. */
   loopErrors: string[];
   /** The interpreter itself failed. */

@@ -3,7 +3,8 @@ import type { BlockingOp, Op, Program, TaskSpec } from './program.js';
 /**
  * Programs one step simpler than `p`, simplest steps first: without a task,
  * without an op, a timeout scope replaced by its body, a task no longer
- * resilient, smaller numbers, without an unused object.
+ * resilient, smaller numbers, a plain shutdown for an immediate one, without
+ * an unused object.
  */
 export function shrinkCandidates(p: Program): Program[] {
   const out: Program[] = [];
@@ -54,6 +55,7 @@ function simplerOps(op: Op): Op[] {
   if (op.op === 'timeout') return [op.body, ...(op.ms > 0 ? [{ ...op, ms: op.ms - 1 }] : [])];
   if (op.op === 'sleep' && op.ms > 0) return [{ ...op, ms: op.ms - 1 }];
   if (op.op === 'notify' && op.n > 1) return [{ ...op, n: op.n - 1 }];
+  if (op.op === 'shutdown' && op.immediate) return [{ ...op, immediate: false }];
   return [];
 }
 
