@@ -1,0 +1,67 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT } from '../bench/lib/bundle.js';
+import { entrySizes, primitiveSizes } from '../bench/lib/size-suite.js';
+import { XsBench } from '../bench/lib/xs-suite.js';
+
+/** bench/budgets.json: the most each measure may reach (set from measurements, with a little headroom). */
+interface Budgets {
+  size: { entries: Record<string, number>; primitives: Record<string, number> };
+  xs: {
+    slotsPerPendingWaiter: Record<string, number>;
+    computronsPerQueueHandoff: Record<string, number>;
+    heapGrowth: Record<string, { cycles: number; slots: number }>;
+  };
+}
+
+const budgets = JSON.parse(readFileSync(join(ROOT, 'bench/budgets.json'), 'utf8')) as Budgets;
+
+/** The measures above their budget (or without one), as readable lines. */
+function overBudget(measured: Record<string, number>, budget: Record<string, number>, unit: string): string[] {
+  const over: string[] = [];
+  for (const [name, value] of Object.entries(measured)) {
+    const max = budget[name];
+    if (max === undefined) over.push(`${name}: ${value} ${unit}, and bench/budgets.json has no budget for it`);
+    else if (value > max) over.push(`${name}: ${value} ${unit} > budget ${max}`);
+  }
+  return over;
+}
+
+function gzipOf(sizes: Record<string, { gzip: number }>): Record<string, number> {
+  return Object.fromEntries(Object.entries(sizes).map(([k, v]) => [k, v.gzip]));
+}
+
+describe('size budgets: min+gzip bytes of the built dist/, bundled by rollup and minified by terser', () => {
+  it('keeps every entry point within its budget', async () => {
+    expect(overBudget(gzipOf(await entrySizes()), budgets.size.entries, 'B')).toEqual([]);
+  }, 120_000);
+
+  it('keeps every primitive imported alone (tree-shaken) within its budget', async () => {
+    expect(overBudget(gzipOf(await primitiveSizes()), budgets.size.primitives, 'B')).toEqual([]);
+  }, 120_000);
+});
+
+describe('XS budgets: the real XS engine, deterministic meters', () => {
+  let xs: XsBench;
+  beforeAll(async () => { xs = await XsBench.start(); }, 120_000);
+  afterAll(async () => { await xs?.close(); });
+
+  it('keeps the heap slots per pending waiter within budget', async () => {
+    const measured: Record<string, number> = {};
+    for (const kind of Object.keys(budgets.xs.slotsPerPendingWaiter)) measured[kind] = await xs.slotsPerPending(kind);
+    expect(overBudget(measured, budgets.xs.slotsPerPendingWaiter, 'slots')).toEqual([]);
+  }, 60_000);
+
+  it('keeps the computrons per Queue hand-off within budget', async () => {
+    const measured: Record<string, number> = {};
+    for (const work of Object.keys(budgets.xs.computronsPerQueueHandoff)) measured[work] = await xs.computronsPerOp(work);
+    expect(overBudget(measured, budgets.xs.computronsPerQueueHandoff, 'computrons')).toEqual([]);
+  }, 60_000);
+
+  for (const [work, { cycles, slots }] of Object.entries(budgets.xs.heapGrowth)) {
+    it(`does not grow the heap across ${cycles.toLocaleString('en-US')} ${work}`, async () => {
+      expect(await xs.heapGrowth(work, cycles)).toBeLessThanOrEqual(slots);
+    }, 60_000);
+  }
+});
