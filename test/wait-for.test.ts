@@ -102,6 +102,21 @@ describe('waitFor', () => {
     expect(loop._timers.live).toBe(0);
   });
 
+  it('cancelled before its first step, it still cancels the waiter it was given: a later item is not lost', () => {
+    const loop = new VirtualTimeLoop();
+    const queue = new Queue<string>(0, { loop });
+    const get = queue.get();
+    const w = waitFor(get, 100);
+    w.cancel();
+    loop.runUntilIdle();
+    expect(w.cancelled()).toBe(true);
+    expect(get.cancelled()).toBe(true);
+    queue.putNowait('kept');
+    loop.runUntilIdle();
+    expect(queue.qsize()).toBe(1);
+    expect(queue.getNowait()).toBe('kept');
+  });
+
   it('an abort of its signal cancels it', () => {
     const loop = new VirtualTimeLoop();
     const ac = new AbortController();

@@ -34,7 +34,15 @@ export function waitFor<T>(aw: Awaitable<T>, ms: number | null, options?: WaitFo
   if (options?.loop !== undefined) loop = checkLoop(options.loop);
   else loop = aw instanceof Future ? aw._loop : currentLoop();
   const coro = ms !== null && ms <= 0 ? cancelUnlessDone(aw, loop) : waitWithin(aw, ms, loop);
-  return bindSignal(createTask(coro, { loop }), options);
+  const task = createTask(coro, { loop });
+  if (aw instanceof Future) {
+    // A Future is already waiting (a queue getter, a lock waiter). If the task
+    // is cancelled before its first step, its coroutine never runs to cancel
+    // it, and the abandoned waiter would later take an item or a lock that
+    // nobody receives.
+    task.addDoneCallback(() => { if (!aw.done()) aw.cancel(); });
+  }
+  return bindSignal(task, options);
 }
 
 function* waitWithin<T>(aw: Awaitable<T>, ms: number | null, loop: Loop): Coroutine<T> {
