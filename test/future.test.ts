@@ -143,6 +143,23 @@ describe('Future', () => {
     expect(await loop.runUntilCompleteAsync(p)).toBe('handled x');
   });
 
+  it('an awaiting async function resumes when the future is done, without waiting for a loop turn', async () => {
+    const { fut } = setup();
+    const p = (async () => (await fut) + 1)();
+    fut.setResult(2);
+    expect(await p).toBe(3);
+  });
+
+  it('runs then() handlers as promise jobs, never inside setResult', async () => {
+    const { fut } = setup();
+    let ran = false;
+    const p = fut.then(() => { ran = true; });
+    fut.setResult(1);
+    expect(ran).toBe(false);
+    await p;
+    expect(ran).toBe(true);
+  });
+
   it('yield* returns the result of a done future without suspending', () => {
     const { fut } = setup();
     fut.setResult(5);

@@ -44,8 +44,8 @@ export class Future<T> implements PromiseLike<T> {
   _state: number = PENDING;
   /** @internal The result, the exception, or the cancel message / CancelledError. */
   _value: unknown = undefined;
-  /** @internal One callback, several, or none. */
-  _callbacks: DoneCallback<any> | DoneCallback<any>[] | null = null;
+  /** @internal One done callback or promise reaction, several, or none. */
+  _callbacks: Listener | Listener[] | null = null;
 
   constructor(options?: FutureOptions) {
     this._loop = options?.loop === undefined ? getEventLoop() : checkLoop(options.loop);
@@ -123,21 +123,15 @@ export class Future<T> implements PromiseLike<T> {
   /** Adds a callback run (through loop.callSoon) when the future is done; at once when it already is. */
   addDoneCallback(callback: DoneCallback<this>): void {
     checkCallback(callback);
-    if (this._state > 0) {
-      this._loop.callSoon(callback, this);
-      return;
-    }
-    const cbs = this._callbacks;
-    if (cbs === null) this._callbacks = callback;
-    else if (typeof cbs === 'function') this._callbacks = [cbs, callback];
-    else cbs.push(callback);
+    if (this._state > 0) this._loop.callSoon(callback, this);
+    else this._listen(callback);
   }
 
   /** Removes every registration of `callback`; returns how many were removed. */
   removeDoneCallback(callback: DoneCallback<this>): number {
     const cbs = this._callbacks;
     if (cbs === null) return 0;
-    if (typeof cbs === 'function') {
+    if (!Array.isArray(cbs)) {
       if (cbs !== callback) return 0;
       this._callbacks = null;
       return 1;
@@ -148,30 +142,22 @@ export class Future<T> implements PromiseLike<T> {
     return removed;
   }
 
-  /** PromiseLike: `await fut`. The promise it returns never rejects unless this future fails. */
+  /**
+   * PromiseLike: `await fut`. The promise settles as soon as the future is
+   * done, without waiting for a loop turn (promise jobs defer it anyway), and
+   * it rejects only when this future fails or is cancelled.
+   */
   then<R1 = T, R2 = never>(
     onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
-    return new Promise<R1 | R2>((resolve, reject) => {
-      this.addDoneCallback(() => {
-        let ok = true;
-        let v: unknown;
-        try {
-          v = this.result();
-        } catch (e) {
-          ok = false;
-          v = e;
-        }
-        try {
-          if (ok) resolve(onFulfilled ? onFulfilled(v as T) : (v as R1));
-          else if (onRejected) resolve(onRejected(v));
-          else reject(v);
-        } catch (e) {
-          reject(e);
-        }
-      });
-    });
+    let settled: Promise<T>;
+    if (this._state > 0) {
+      settled = this._state === RESULT ? Promise.resolve(this._value as T) : Promise.reject(this._failure());
+    } else {
+      settled = new Promise<T>((resolve, reject) => this._listen(new Reaction(resolve, reject)));
+    }
+    return settled.then(onFulfilled, onRejected);
   }
 
   /** Generator coroutines: `const v = yield* fut` suspends until done, then returns the result or throws. */
@@ -225,26 +211,52 @@ export class Future<T> implements PromiseLike<T> {
     const cbs = this._callbacks;
     if (cbs === null) return;
     this._callbacks = null;
-    if (typeof cbs === 'function') {
-      if (inline) this._runCallback(cbs);
-      else this._loop.callSoon(cbs, this);
+    if (!Array.isArray(cbs)) this._notify(cbs, inline);
+    else for (let i = 0; i < cbs.length; i++) this._notify(cbs[i]!, inline);
+  }
+
+  /** @internal Adds a listener to a pending future. */
+  _listen(listener: Listener): void {
+    const cbs = this._callbacks;
+    if (cbs === null) this._callbacks = listener;
+    else if (Array.isArray(cbs)) cbs.push(listener);
+    else this._callbacks = [cbs, listener];
+  }
+
+  /** @internal The exception an `await` rejects with (marks it retrieved). */
+  _failure(): unknown {
+    if (this._state === CANCELLED) return this._cancelledError();
+    this._retrieved();
+    return this._value;
+  }
+
+  /**
+   * @internal Tells one listener that the future is done: a promise reaction
+   * settles at once, a done callback is scheduled (or, `inline`, run now; a
+   * failure goes to the loop's handler).
+   */
+  _notify(listener: Listener, inline: boolean): void {
+    if (listener instanceof Reaction) {
+      if (this._state === RESULT) listener.resolve(this._value);
+      else listener.reject(this._failure());
+    } else if (!inline) {
+      this._loop.callSoon(listener, this);
     } else {
-      for (let i = 0; i < cbs.length; i++) {
-        if (inline) this._runCallback(cbs[i]!);
-        else this._loop.callSoon(cbs[i]!, this);
+      try {
+        listener(this);
+      } catch (exception) {
+        this._loop.callExceptionHandler({ message: 'Exception in callback', exception, future: this });
       }
     }
   }
-
-  /** @internal Runs one done callback inline; a failure goes to the loop's handler. */
-  _runCallback(cb: DoneCallback<this>): void {
-    try {
-      cb(this);
-    } catch (exception) {
-      this._loop.callExceptionHandler({ message: 'Exception in callback', exception, future: this });
-    }
-  }
 }
+
+/** How `then()` waits: the settle functions of a promise. They never throw. */
+class Reaction {
+  constructor(readonly resolve: (value: any) => void, readonly reject: (reason: unknown) => void) {}
+}
+
+type Listener = DoneCallback<any> | Reaction;
 
 /** True for a PromiseLike (anything with a callable `then`). */
 export function isThenable(value: unknown): value is PromiseLike<unknown> {
