@@ -5,7 +5,7 @@ import {
 } from '../src/index.js';
 import { VirtualTimeLoop } from '../src/testing.js';
 
-// The examples of the tasks part of the README (/work/notes/readme-tasks.md), run on VirtualTimeLoop.
+// The examples of the README's tasks sections (Tasks, Timeouts, TaskGroup, producer/consumer), run on VirtualTimeLoop.
 
 afterEach(() => setEventLoop(null));
 
