@@ -160,6 +160,19 @@ describe('Future', () => {
     expect(ran).toBe(true);
   });
 
+  it('has the Promise habits catch() and finally()', async () => {
+    const { loop, fut } = setup();
+    const other = new Future<number>({ loop });
+    const order: string[] = [];
+    const caught = fut.catch((e) => `caught ${(e as Error).message}`);
+    const passed = other.finally(() => order.push('finally'));
+    fut.setException(new Error('x'));
+    other.setResult(4);
+    expect(await caught).toBe('caught x');
+    expect(await passed).toBe(4);
+    expect(order).toEqual(['finally']);
+  });
+
   it('yield* returns the result of a done future without suspending', () => {
     const { fut } = setup();
     fut.setResult(5);

@@ -160,6 +160,16 @@ export class Future<T> implements PromiseLike<T> {
     return settled.then(onFulfilled, onRejected);
   }
 
+  /** The Promise habit: `fut.catch(onRejected)` is `fut.then(undefined, onRejected)`. */
+  catch<R = never>(onRejected?: ((reason: unknown) => R | PromiseLike<R>) | null): Promise<T | R> {
+    return this.then(undefined, onRejected);
+  }
+
+  /** The Promise habit: runs `onFinally` once the future is done and passes its outcome on. */
+  finally(onFinally?: (() => void) | null): Promise<T> {
+    return this.then().finally(onFinally);
+  }
+
   /** Generator coroutines: `const v = yield* fut` suspends until done, then returns the result or throws. */
   *[Symbol.iterator](): Generator<Future<unknown>, T, unknown> {
     if (this._state <= 0) yield this;
