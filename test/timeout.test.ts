@@ -380,6 +380,17 @@ describe('timeout with async functions', () => {
     expect(loop._timers.live).toBe(0);
   });
 
+  it('has the Promise habits catch() and finally(), which start it like then()', async () => {
+    const loop = new VirtualTimeLoop();
+    setEventLoop(loop);
+    let finished = false;
+    const caught = timeout(5, async (_t, signal) => sleep(50, 'late', { signal })).catch((e) => (e as Error).name);
+    const ended = timeout(100, async () => 'ok').finally(() => { finished = true; });
+    expect(await loop.runUntilCompleteAsync(caught)).toBe('TimeoutError');
+    expect(await loop.runUntilCompleteAsync(ended)).toBe('ok');
+    expect(finished).toBe(true);
+  });
+
   it('an async body inside a task gets its own signal, aborted on expiry', () => {
     const loop = new VirtualTimeLoop();
     const ev = new Event({ loop });

@@ -79,6 +79,16 @@ export abstract class Scope<T> implements PromiseLike<T> {
     return task.then(onFulfilled, onRejected);
   }
 
+  /** The Promise habit: `scope.catch(onRejected)` is `scope.then(undefined, onRejected)`. */
+  catch<R = never>(onRejected?: ((reason: unknown) => R | PromiseLike<R>) | null): Promise<T | R> {
+    return this.then(undefined, onRejected);
+  }
+
+  /** The Promise habit: runs `onFinally` once the scope has ended and passes its outcome on. */
+  finally(onFinally?: (() => void) | null): Promise<T> {
+    return this.then().finally(onFinally);
+  }
+
   /** @internal The coroutine of the task of `await scope`. */
   *_runInOwnTask(): Coroutine<T> {
     return yield* this._run(this._enter());
