@@ -2,6 +2,7 @@
 // entry point shares the same Future and primitives, tree-shaking works for
 // consumers, and a Moddable manifest can name each module. Declarations are
 // emitted beside them by the TypeScript plugin.
+import { rmSync } from 'node:fs';
 import typescript from '@rollup/plugin-typescript';
 
 export const entries = {
@@ -30,8 +31,11 @@ export default {
     sourcemap: false,
   },
   plugins: [
+    cleanOutput(),
+    // One program for every module, the Node-only host tools among them; the
+    // typecheck keeps Node's types out of the rest (tsconfig.json).
     typescript({
-      tsconfig: './tsconfig.json',
+      tsconfig: './src/sim/host/tsconfig.json',
       outDir: 'dist',
       declaration: true,
       declarationDir: 'dist',
@@ -43,3 +47,17 @@ export default {
   external: [/^node:/, 'rollup', 'typescript'],
   treeshake: { moduleSideEffects: false },
 };
+
+/**
+ * Empties the output directory before a successful build writes it: rollup
+ * only adds and overwrites, so files of renamed or removed modules would
+ * linger and be packed.
+ */
+function cleanOutput() {
+  return {
+    name: 'clean-output',
+    generateBundle(options) {
+      rmSync(options.dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -32,5 +32,6 @@ export {
   type Engine, type RunOptions, type SimReport, type XsRunMeters,
 } from './sim/host/run.js';
 export { bundleApp, BundleError, MODDABLE_SHIMS, type BundleOptions } from './sim/host/bundle.js';
+export { MissingPeerError } from './sim/host/peers.js';
 export { XsWorker, XsError, xsnapWorkerPath, type XsMeters, type XsEvaluation, type XsWorkerOptions, type XsCommandHandler } from './sim/host/xsnap.js';
 export { main as cli, summary, type CliIO } from './sim/host/cli.js';

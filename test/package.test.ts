@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -41,7 +41,7 @@ describe('the packed package, installed into an empty project', () => {
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
   it('ships the built entry points with their types, and no development files', () => {
-    for (const entry of ['index', 'testing', 'node']) {
+    for (const entry of ['index', 'testing', 'node', 'xs', 'sim', 'sim/host/cli']) {
       expect(packed).toContain(`dist/${entry}.js`);
       expect(packed).toContain(`dist/${entry}.d.ts`);
     }
@@ -49,6 +49,15 @@ describe('the packed package, installed into an empty project', () => {
     expect(packed).toContain('README.md');
     const unwanted = packed.filter((p) => /^(test|targets|bench|node_modules|\.ci|\.git)\/|\.tgz$|(^|\/)tsconfig\.json$/.test(p));
     expect(unwanted).toEqual([]);
+  });
+
+  it('ships a module of dist/ for each source module and nothing stale: every declaration beside its module', () => {
+    const sources = packed.filter((p) => p.startsWith('src/') && p.endsWith('.ts')).map((p) => p.slice('src/'.length, -'.ts'.length)).sort();
+    const modules = packed.filter((p) => p.startsWith('dist/') && p.endsWith('.js')).map((p) => p.slice('dist/'.length, -'.js'.length)).sort();
+    const declarations = packed.filter((p) => p.startsWith('dist/') && p.endsWith('.d.ts')).map((p) => p.slice('dist/'.length, -'.d.ts'.length)).sort();
+    expect(modules).toEqual(sources);
+    expect(declarations).toEqual(modules);
+    expect(packed.filter((p) => p.startsWith('dist/') && !/\.(js|d\.ts)$/.test(p))).toEqual([]);
   });
 
   it('imports Queue and Future from anyloop and VirtualTimeLoop from anyloop/testing in plain JavaScript', async () => {
@@ -79,17 +88,59 @@ describe('the packed package, installed into an empty project', () => {
       import { Future, Queue, type Loop } from 'anyloop';
       import { loopConformanceChecks, VirtualTimeLoop } from 'anyloop/testing';
       import { NodeLoop } from 'anyloop/node';
+      import { XsLoop } from 'anyloop/xs';
+      // The simulator's declarations need neither Node's types nor its tools' (types: [] above).
+      import { MissingPeerError, runScenario, type SimReport } from 'anyloop/sim';
       const loop: Loop = new VirtualTimeLoop();
       const queue = new Queue<number>(0, { loop });
       const next: Future<number> = queue.get();
       // @ts-expect-error a Queue<number> holds numbers only (proves the types are not any)
       queue.putNowait('x');
       const names: string[] = loopConformanceChecks({ makeLoop: () => new NodeLoop(), dispose: (l) => l.close() }).map((c) => c.name);
-      export { next, names };
+      const report: Promise<SimReport> = runScenario({ app: 'main.js', scenario: { end: 100 }, engine: 'node' });
+      export { next, names, report, XsLoop, MissingPeerError };
     `);
     const tsc = join(root, 'node_modules', '.bin', 'tsc');
     const result = await run(tsc, ['-p', user]).then(() => 'ok', (e: { stdout?: string }) => e.stdout ?? String(e));
     expect(result).toBe('ok');
+  }, SLOW);
+
+  it('runs anyloop-sim with only the tools a run needs (optional peer dependencies), and names the missing ones', async () => {
+    const sim = async (...argv: string[]) => run(process.execPath, [join(user, 'node_modules', '.bin', 'anyloop-sim'), ...argv], { cwd: user })
+      .then(({ stdout, stderr }) => ({ code: 0, stdout, stderr }), (e: { code: number; stdout: string; stderr: string }) => e);
+    const fixtures = join(root, 'test', 'fixtures', 'sim');
+    const blink = [join(fixtures, 'blink.js'), '--scenario', join(fixtures, 'blink.json'), '--quiet'];
+    writeFileSync(join(user, 'app.ts'), "import Timer from 'timer';\nconst every: number = 100;\nTimer.set(() => trace(`tick at ${every}\\n`), every);\n");
+    writeFileSync(join(user, 'app.json'), JSON.stringify({ end: 200, expect: [{ printed: 'tick at 100', count: 1 }] }));
+    const app = ['app.ts', '--scenario', 'app.json', '--quiet'];
+    const install = (name: string) => {
+      mkdirSync(join(user, 'node_modules', dirname(name)), { recursive: true });
+      symlinkSync(join(root, 'node_modules', name), join(user, 'node_modules', name), 'dir');
+    };
+
+    let r = await sim(...blink);
+    expect(r.stderr).toBe('anyloop-sim: the simulator needs the npm packages rollup (to bundle apps) and @agoric/xsnap (for the XS engine), ' +
+      'which are not installed: npm install --save-dev rollup@4 @agoric/xsnap@0.15\n');
+    expect(r.code).toBe(2);
+    r = await sim(...app, '--engine', 'node');
+    expect(r.stderr).toBe('anyloop-sim: the simulator needs the npm packages rollup (to bundle apps) and typescript (to compile TypeScript), ' +
+      'which are not installed: npm install --save-dev rollup@4 typescript@5\n');
+    expect(r.code).toBe(2);
+
+    install('rollup');
+    r = await sim(...blink, '--engine', 'node');
+    expect(r.stdout).toContain('expectations: 4 of 4 held');
+    expect(r.code).toBe(0);
+    r = await sim(...app, '--engine', 'xs');
+    expect(r.stderr).toBe('anyloop-sim: the simulator needs the npm packages typescript (to compile TypeScript) and @agoric/xsnap (for the XS engine), ' +
+      'which are not installed: npm install --save-dev typescript@5 @agoric/xsnap@0.15\n');
+
+    install('typescript');
+    install('@agoric/xsnap');
+    r = await sim(...app, '--engine', 'xs');
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain('expectations: 1 of 1 held');
+    expect(r.stdout).toContain('result: ok');
   }, SLOW);
 
   it('runs the README main command, `npm start`, on the freshly built package: the esp32 app on the simulated board in XS', async () => {

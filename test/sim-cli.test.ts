@@ -4,21 +4,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main, type CliIO } from '../src/sim/host/cli.js';
+import { cli } from './support/cli.js';
 
 const root = resolve(import.meta.dirname, '..');
 const fixtures = join(root, 'test', 'fixtures', 'sim');
 const dir = mkdtempSync(join(tmpdir(), 'anyloop-sim-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const SLOW = 60_000;
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  let err = '';
-  const io: CliIO = { out: (l) => out.push(l), err: (t) => { err += t; }, errIsTTY: false };
-  const code = await main(argv, io);
-  return { code, out: out.join('\n'), err };
-}
 
 describe('anyloop-sim', () => {
   it('runs an app, shows the timeline and the summary, writes the VCD and exits 0 when every expectation holds', async () => {

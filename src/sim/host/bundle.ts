@@ -1,10 +1,10 @@
-/// <reference types="node" />
 import { existsSync, statSync } from 'node:fs';
 import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Plugin, RollupCache } from 'rollup';
+import { importPeer, MissingPeerError, type Peer } from './peers.js';
 
-/** A bundle that could not be built: an unresolvable import, a syntax error, a missing tool. */
+/** A bundle that could not be built: an unresolvable import, a syntax error, an unusable tool. */
 export class BundleError extends Error {
   override name = 'BundleError';
 }
@@ -47,7 +47,7 @@ const caches = new Map<string, RollupCache>();
 export async function bundleApp(options: BundleOptions): Promise<string> {
   const app = resolve(options.app);
   if (!existsSync(app) || !statSync(app).isFile()) throw new BundleError(`app not found: ${options.app}`);
-  const { rollup } = await importTool<typeof import('rollup')>('rollup');
+  const { rollup } = await importPeer<typeof import('rollup')>('rollup');
   const driver = moduleFile('sim/driver');
   // Imports run in order: the install module (the board) before the app's module body.
   const entry = `import { sim } from ${JSON.stringify(INSTALL)};\nimport ${JSON.stringify(app)};\nexport { sim };\n`;
@@ -59,13 +59,15 @@ export async function bundleApp(options: BundleOptions): Promise<string> {
     build = await rollup({
       input: ENTRY,
       cache: caches.get(key),
-      plugins: [simPlugin(await typescriptTranspiler(), { [ENTRY]: entry, [INSTALL]: install })],
+      plugins: [simPlugin({ [ENTRY]: entry, [INSTALL]: install })],
       onwarn(warning, warn) {
         if (warning.code === 'CIRCULAR_DEPENDENCY') return;
         warn(warning);
       },
     });
   } catch (e) {
+    const cause = (e as { cause?: unknown }).cause;
+    if (cause instanceof MissingPeerError) throw cause;
     throw new BundleError(describeRollupError(e));
   }
   try {
@@ -79,7 +81,18 @@ export async function bundleApp(options: BundleOptions): Promise<string> {
   }
 }
 
-function simPlugin(transpile: (code: string, file: string) => string, virtual: Record<string, string>): Plugin {
+/**
+ * The npm packages bundling `app` needs, as far as can be told before it is
+ * bundled: rollup, and typescript when the app or anyloop's own modules are
+ * TypeScript. A JavaScript app that imports TypeScript needs it too.
+ */
+export function bundleTools(app: string): Peer[] {
+  return /\.[cm]?ts$/.test(app) || moduleFile('index').endsWith('.ts') ? ['rollup', 'typescript'] : ['rollup'];
+}
+
+function simPlugin(virtual: Record<string, string>): Plugin {
+  // Loaded by the first TypeScript module: JavaScript apps need no typescript.
+  let transpile: Promise<(code: string, file: string) => string> | undefined;
   return {
     name: 'anyloop-sim',
     resolveId(source, importer) {
@@ -100,9 +113,10 @@ function simPlugin(transpile: (code: string, file: string) => string, virtual: R
     load(id) {
       return virtual[id];
     },
-    transform(code, id) {
-      if (!id.endsWith('.ts') || id.endsWith('.d.ts')) return null;
-      return { code: transpile(code, id), map: null };
+    async transform(code, id) {
+      if (!/\.[cm]?ts$/.test(id) || /\.d\.[cm]?ts$/.test(id)) return null;
+      transpile ??= typescriptTranspiler();
+      return { code: (await transpile)(code, id), map: null };
     },
   };
 }
@@ -127,7 +141,11 @@ function sourceFile(path: string): string | null {
 }
 
 async function typescriptTranspiler(): Promise<(code: string, file: string) => string> {
-  const ts = (await importTool<{ default: typeof import('typescript') }>('typescript')).default;
+  const ts = (await importPeer<{ default: typeof import('typescript') }>('typescript')).default;
+  // typescript 7 and later are a native compiler without this JavaScript API.
+  if (typeof ts.transpileModule !== 'function') {
+    throw new BundleError(`the simulator needs typescript 5 or 6 to compile TypeScript, found ${String(ts.version)}: npm install --save-dev typescript@5`);
+  }
   return (code, file) => {
     const out = ts.transpileModule(code, {
       fileName: file,
@@ -148,14 +166,6 @@ async function typescriptTranspiler(): Promise<(code: string, file: string) => s
     }
     return out.outputText;
   };
-}
-
-async function importTool<T>(name: string): Promise<T> {
-  try {
-    return (await import(name)) as T;
-  } catch {
-    throw new BundleError(`the simulator needs the npm package ${name} to bundle apps: npm install -D ${name}`);
-  }
 }
 
 function describeRollupError(e: unknown): string {

@@ -1,4 +1,3 @@
-/// <reference types="node" />
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,7 +6,8 @@ import { pathToFileURL } from 'node:url';
 import { simConfig, type SimDriver, type SimResult } from '../driver.js';
 import { parseScenario, ScenarioError, type Scenario } from '../scenario.js';
 import { checkExpectations, type ExpectationResult } from '../trace.js';
-import { bundleApp } from './bundle.js';
+import { bundleApp, bundleTools } from './bundle.js';
+import { requirePeers, type Peer } from './peers.js';
 import { XsError, XsWorker } from './xsnap.js';
 
 /** The engines a scenario runs in. */
@@ -75,8 +75,9 @@ export class SimInputError extends Error {
  * both engines.
  *
  * Throws ScenarioError (a bad scenario, naming the field), SimInputError (a
- * missing file), BundleError (an app that does not bundle) or AppStartError
- * (an app that throws at start-up); failures during the run are reported in
+ * missing file), MissingPeerError (naming every tool the run needs that is not
+ * installed), BundleError (an app that does not bundle) or AppStartError (an
+ * app that throws at start-up); failures during the run are reported in
  * `failure` instead.
  */
 export async function runScenario(options: RunOptions): Promise<SimReport> {
@@ -87,6 +88,9 @@ export async function runScenario(options: RunOptions): Promise<SimReport> {
   const scenario = typeof options.scenario === 'string' ? await loadScenario(options.scenario) : parseScenario(options.scenario);
   const slice = options.sliceMs ?? Math.max(100, Math.ceil(scenario.end / 50));
   if (!Number.isInteger(slice) || slice <= 0) throw new RangeError(`sliceMs must be a positive whole number, got ${slice}`);
+  const tools: Peer[] = bundleTools(options.app);
+  if (options.engine === 'xs') tools.push('@agoric/xsnap');
+  requirePeers(tools);
   const code = await bundleApp({ app: options.app, engine: options.engine, config: simConfig(scenario) });
   const times: number[] = [];
   for (let t = Math.min(slice, scenario.end); ; t = Math.min(t + slice, scenario.end)) {

@@ -1,9 +1,9 @@
-/// <reference types="node" />
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
+import { requirePeers } from './peers.js';
 
 /**
  * What the XS worker reports after each evaluation. The numbers come from XS
@@ -328,20 +328,17 @@ function netstring(body: Buffer): Buffer {
 
 /**
  * The path of the `xsnap-worker` binary of the installed @agoric/xsnap.
- * Throws an Error saying what to install when it is missing.
+ * Throws a MissingPeerError when it is not installed, an XsError when it has
+ * no worker for this platform or the worker was not built.
  */
 export function xsnapWorkerPath(): string {
-  let pkg: string;
-  try {
-    pkg = createRequire(import.meta.url).resolve('@agoric/xsnap/package.json');
-  } catch {
-    throw new Error('the XS engine needs the npm package @agoric/xsnap: npm install -D @agoric/xsnap');
-  }
+  requirePeers(['@agoric/xsnap']);
+  const pkg = createRequire(import.meta.url).resolve('@agoric/xsnap/package.json');
   const platform = process.platform === 'linux' ? 'lin' : process.platform === 'darwin' ? 'mac' : null;
-  if (platform === null) throw new Error(`@agoric/xsnap has no XS worker for ${process.platform}`);
+  if (platform === null) throw new XsError(`@agoric/xsnap has no XS worker for ${process.platform}`);
   const bin = join(dirname(pkg), 'xsnap-native', 'xsnap', 'build', 'bin', platform, 'release', 'xsnap-worker');
   if (!existsSync(bin)) {
-    throw new Error(`the XS worker was not built (${bin} is missing): run npm rebuild @agoric/xsnap`);
+    throw new XsError(`the XS worker was not built (${bin} is missing): run npm rebuild @agoric/xsnap`);
   }
   return bin;
 }
