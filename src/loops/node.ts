@@ -1,4 +1,4 @@
-import type { Handle, TimerHandle } from '../contract/handle.js';
+import type { TimerHandle } from '../contract/handle.js';
 import { Future, isThenable } from '../future/future.js';
 import { BaseLoop } from './base.js';
 import { TimerHeap } from './timer-heap.js';
@@ -72,18 +72,6 @@ export class NodeLoop extends BaseLoop {
 
   time(): number {
     return this._host.now();
-  }
-
-  /** Throws an Error once the loop is closed. */
-  override callSoon<A extends unknown[]>(callback: (...args: A) => void, ...args: A): Handle {
-    this._checkOpen();
-    return super.callSoon(callback, ...args);
-  }
-
-  /** Throws an Error once the loop is closed. */
-  override callAt<A extends unknown[]>(when: number, callback: (...args: A) => void, ...args: A): TimerHandle {
-    this._checkOpen();
-    return super.callAt(when, callback, ...args);
   }
 
   /** True while `runForever()` or `runUntilComplete()` is waiting. */
@@ -228,7 +216,8 @@ export class NodeLoop extends BaseLoop {
     this._armedWhen = Infinity;
   }
 
-  private _checkOpen(): void {
+  /** @internal Scheduling on a closed loop throws an Error. */
+  protected override _checkSchedule(): void {
     if (this._closed) throw closedError();
   }
 }
