@@ -8,7 +8,7 @@ import type { Task } from './task.js';
 import { checkDelay, requireTimerLoop } from './timer-loop.js';
 
 const CREATED = 0, ENTERED = 1, EXPIRING = 2, EXPIRED = 3, EXITED = 4;
-const STATE_NAMES = ['created', 'active', 'expiring', 'expired', 'finished'];
+const STATE_NAMES = Object.freeze(['created', 'active', 'expiring', 'expired', 'finished']);
 
 /**
  * asyncio.Timeout: the deadline of a `timeout()` scope, handed to its body.
