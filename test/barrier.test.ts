@@ -3,6 +3,7 @@ import { Barrier, BrokenBarrierError, CancelledError } from '../src/index.js';
 import type { Coroutine } from '../src/future/coroutine.js';
 import { VirtualTimeLoop } from '../src/testing.js';
 import { checkBindsDefaultLoopLazily } from './support/acquirable.js';
+import { expectCancelledAtOnce, expectTypeErrorForNonSignals } from './support/signals.js';
 import { Turns } from './support/turns.js';
 
 // Expected turn logs are what CPython 3.13 asyncio prints for the same
@@ -236,17 +237,42 @@ describe('Barrier: cancellation', () => {
     expect(t.log).toEqual(['2:L passed i=1', '2:cancel A', '3:A cancelled', '3:state=filling count=0']);
   });
 
-  it('a signal aborted before the wait cancels it and leaves the barrier empty', () => {
+  it('a signal aborted before the wait cancels it at once and leaves the barrier empty', () => {
     const loop = new VirtualTimeLoop();
     const b = new Barrier(2, { loop });
     const ac = new AbortController();
-    ac.abort();
+    ac.abort('not coming');
     const w = b.wait({ signal: ac.signal });
+    expectCancelledAtOnce(w, 'not coming');
+    expect(b._cond.locked()).toBe(false);
     loop.runUntilIdle();
-    expect(w.cancelled()).toBe(true);
     expect(b.nWaiting).toBe(0);
     expect(b._cond._waiters).toEqual([]);
     expect(b._cond.locked()).toBe(false);
+  });
+
+  it('an already-aborted signal cancels even the arrival that would trip the barrier: it does not trip', () => {
+    const loop = new VirtualTimeLoop();
+    const b = new Barrier(2, { loop });
+    const first = b.wait();
+    expectCancelledAtOnce(b.wait({ signal: AbortSignal.abort(new Error('late')) }), 'late');
+    expectTypeErrorForNonSignals((signal) => b.wait({ signal }));
+    loop.runUntilIdle();
+    expect(first.done()).toBe(false);
+    expect(b.nWaiting).toBe(1);
+    expect(b.wait().result()).toBe(1);
+    loop.runUntilIdle();
+    expect(first.result()).toBe(0);
+  });
+
+  it('a one-party barrier, which never blocks, still honours an aborted signal and rejects a non-signal', () => {
+    const loop = new VirtualTimeLoop();
+    const b = new Barrier(1, { loop });
+    expect(b.wait().result()).toBe(0);
+    expectCancelledAtOnce(b.wait({ signal: AbortSignal.abort('no') }), 'no');
+    expectTypeErrorForNonSignals((signal) => b.wait({ signal }));
+    expect(b._cond.locked()).toBe(false);
+    expect(b.wait().result()).toBe(0);
   });
 
   it('aborting a signal during the wait cancels just that wait', () => {

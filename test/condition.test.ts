@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CancelledError, Condition, Future, Lock } from '../src/index.js';
 import type { Coroutine } from '../src/future/coroutine.js';
 import { VirtualTimeLoop } from '../src/testing.js';
+import { expectCancelledAtOnce, expectTypeErrorForNonSignals } from './support/signals.js';
 import { Turns } from './support/turns.js';
 
 // Expected turn logs are what CPython 3.13 asyncio prints for the same
@@ -375,16 +376,64 @@ describe('Condition: waitFor', () => {
 });
 
 describe('Condition: AbortSignal', () => {
-  it('a signal aborted before the wait cancels it once the lock is back', () => {
+  it('a signal aborted before the wait cancels it at once, and the lock is never released', () => {
     const loop = new VirtualTimeLoop();
     const cond = new Condition(undefined, { loop });
     const ac = new AbortController();
     ac.abort('early');
     cond.acquire();
+    const other = cond.acquire();
     const w = cond.wait({ signal: ac.signal });
+    expectCancelledAtOnce(w, 'early');
     loop.runUntilIdle();
-    expect(w.cancelled()).toBe(true);
-    expect(() => w.result()).toThrow('early');
+    // Had the wait released the lock, the other acquire would hold it by now.
+    expect(other.done()).toBe(false);
+    expect(cond._waiters).toEqual([]);
+    expect(cond.locked()).toBe(true);
+  });
+
+  it('wait() without the lock is an Error even with an aborted signal; a non-signal is a TypeError', () => {
+    const cond = new Condition(undefined, { loop: new VirtualTimeLoop() });
+    expect(() => cond.wait({ signal: AbortSignal.abort() })).toThrow(/un-acquired lock/);
+    cond.acquire();
+    expectTypeErrorForNonSignals((signal) => cond.wait({ signal }));
+    expect(cond._waiters).toEqual([]);
+    expect(cond.locked()).toBe(true);
+  });
+
+  it('acquire() goes through the lock: an already-aborted signal takes no free lock', () => {
+    const loop = new VirtualTimeLoop();
+    const cond = new Condition(undefined, { loop });
+    expectCancelledAtOnce(cond.acquire({ signal: AbortSignal.abort('no') }), 'no');
+    expectTypeErrorForNonSignals((signal) => cond.acquire({ signal }));
+    loop.runUntilIdle();
+    expect(cond.locked()).toBe(false);
+  });
+
+  it('an already-aborted signal cancels even a waitFor whose predicate holds, without calling it', () => {
+    const loop = new VirtualTimeLoop();
+    const cond = new Condition(undefined, { loop });
+    cond.acquire();
+    let calls = 0;
+    const f = cond.waitFor(() => ++calls, { signal: AbortSignal.abort('skip') });
+    expectCancelledAtOnce(f, 'skip');
+    expect(calls).toBe(0);
+    expectTypeErrorForNonSignals((signal) => cond.waitFor(() => ++calls, { signal }));
+    expect(calls).toBe(0);
+    loop.runUntilIdle();
+    expect(cond.locked()).toBe(true);
+    expect(cond._waiters).toEqual([]);
+  });
+
+  it('a predicate that aborts the signal before waitFor waits cancels the wait (no abort event comes later)', () => {
+    const loop = new VirtualTimeLoop();
+    const cond = new Condition(undefined, { loop });
+    cond.acquire();
+    const ac = new AbortController();
+    const f = cond.waitFor(() => { ac.abort('from the predicate'); return false; }, { signal: ac.signal });
+    loop.runUntilIdle();
+    expect(f.cancelled()).toBe(true);
+    expect(() => f.result()).toThrow('from the predicate');
     expect(cond._waiters).toEqual([]);
     expect(cond.locked()).toBe(true);
   });

@@ -5,6 +5,7 @@ import { SimBoard } from '../src/sim/board.js';
 import { timerFor } from '../src/sim/timer.js';
 import { timeFor } from '../src/sim/time.js';
 import { digitalFor, type Digital } from '../src/sim/digital.js';
+import { expectCancelledAtOnce, expectTypeErrorForNonSignals } from './support/signals.js';
 
 /** A running XsLoop on a simulated board whose clock starts at 0. */
 function setup() {
@@ -136,6 +137,31 @@ describe('DigitalIn', () => {
     expect(pressed.result()).toEqual({ value: 0, time: 75 });
     expect(button.buffered).toBe(0);
     expect(() => button.waitFor(2 as never)).toThrow(RangeError);
+  });
+
+  it('an already-aborted signal cancels even an edge() with an edge buffered, which stays for the next edge()', () => {
+    const { board, io, loop } = setup();
+    const input = new DigitalIn({ pin: 4, mode: io.InputPullDown, edge: 'rising', io, loop });
+    board.at(10, () => board.drive(4, 1));
+    board.advance(20);
+    expect(input.buffered).toBe(1);
+    expectCancelledAtOnce(input.edge({ signal: AbortSignal.abort('skip') }), 'skip');
+    expectTypeErrorForNonSignals((signal) => input.edge({ signal }));
+    board.advance(1);
+    expect(input.buffered).toBe(1);
+    expect(input.edge().result()).toEqual({ value: 1, time: 10 });
+    expect(input._edgeWaiters).toEqual([]);
+  });
+
+  it('an already-aborted signal cancels even a waitFor(level) the pin is already at; a non-signal is a TypeError', () => {
+    const { board, io, loop } = setup();
+    const button = new DigitalIn({ pin: 0, mode: io.InputPullUp, edge: 'both', io, loop });
+    expectCancelledAtOnce(button.waitFor(1, { signal: AbortSignal.abort(new Error('no')) }), 'no');
+    expectTypeErrorForNonSignals((signal) => button.waitFor(1, { signal }));
+    expect(() => button.waitFor(2 as never, { signal: AbortSignal.abort() })).toThrow(RangeError);
+    board.advance(1);
+    expect(button._levelWaiters).toEqual([]);
+    expect(button.buffered).toBe(0);
   });
 
   it('passes an edge to the next waiter when the woken one is cancelled', () => {

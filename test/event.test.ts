@@ -3,6 +3,7 @@ import { CancelledError, Event } from '../src/index.js';
 import type { Coroutine } from '../src/future/coroutine.js';
 import { VirtualTimeLoop } from '../src/testing.js';
 import { checkBindsDefaultLoopLazily } from './support/acquirable.js';
+import { expectCancelledAtOnce, expectTypeErrorForNonSignals } from './support/signals.js';
 import { Turns } from './support/turns.js';
 
 // Expected turn logs are what CPython 3.13 asyncio prints for the same
@@ -109,17 +110,17 @@ describe('Event', () => {
     expect(ev._waiters).toEqual([]);
   });
 
-  it('a signal aborted before the wait cancels it; one aborted during the wait cancels just that wait', () => {
+  it('a signal aborted before the wait cancels it at once; one aborted during the wait cancels just that wait', () => {
     const loop = new VirtualTimeLoop();
     const ev = new Event({ loop });
     const early = new AbortController();
-    early.abort();
+    early.abort('too late');
     const w0 = ev.wait({ signal: early.signal });
+    expectCancelledAtOnce(w0, 'too late');
     const during = new AbortController();
     const w1 = ev.wait({ signal: during.signal });
     const w2 = ev.wait();
     loop.runUntilIdle();
-    expect(w0.cancelled()).toBe(true);
     during.abort('enough');
     loop.runUntilIdle();
     expect(w1.cancelled()).toBe(true);
@@ -133,12 +134,22 @@ describe('Event', () => {
     expect(ev._waiters).toEqual([]);
   });
 
-  it('a wait on a set event ignores an aborted signal: nothing to wait for', () => {
-    const ev = new Event({ loop: new VirtualTimeLoop() });
+  it('an already-aborted signal cancels even a wait on a set event, which stays set', () => {
+    const loop = new VirtualTimeLoop();
+    const ev = new Event({ loop });
     ev.set();
-    const ac = new AbortController();
-    ac.abort();
-    expect(ev.wait({ signal: ac.signal }).result()).toBe(true);
+    expectCancelledAtOnce(ev.wait({ signal: AbortSignal.abort(new Error('stop')) }), 'stop');
+    loop.runUntilIdle();
+    expect(ev.isSet()).toBe(true);
+    expect(ev._waiters).toEqual([]);
+  });
+
+  it('a signal that is not an AbortSignal is a TypeError, whether or not the wait would block', () => {
+    const ev = new Event({ loop: new VirtualTimeLoop() });
+    expectTypeErrorForNonSignals((signal) => ev.wait({ signal }));
+    expect(ev._waiters).toEqual([]);
+    ev.set();
+    expectTypeErrorForNonSignals((signal) => ev.wait({ signal }));
   });
 
   it('works with await from an async function', async () => {

@@ -6,6 +6,7 @@ import { SimBoard } from '../src/sim/board.js';
 import { timerFor } from '../src/sim/timer.js';
 import { timeFor } from '../src/sim/time.js';
 import { digitalFor } from '../src/sim/digital.js';
+import { expectCancelledAtOnce, expectTypeErrorForNonSignals } from './support/signals.js';
 
 function results(futures: Future<number>[]): (number | string)[] {
   return futures.map((f) => (!f.done() ? 'pending' : f.cancelled() ? 'cancelled' : f.result()));
@@ -115,6 +116,21 @@ describe('InterruptFlag', () => {
     loop.runUntilIdle();
     expect(() => a.result()).toThrow(CancelledError);
     expect(flag._waiters.length).toBe(0);
+  });
+
+  it('an already-aborted signal cancels even a wait on a set flag, and the sets stay for the next wait', () => {
+    const loop = new VirtualTimeLoop();
+    const flag = new InterruptFlag({ loop });
+    const blocked = flag.wait({ signal: AbortSignal.abort('early') });
+    expectCancelledAtOnce(blocked, 'early');
+    expect(flag._waiters.length).toBe(0);
+    flag.set();
+    flag.set();
+    expectCancelledAtOnce(flag.wait({ signal: AbortSignal.abort(new Error('not now')) }), 'not now');
+    expectTypeErrorForNonSignals((signal) => flag.wait({ signal }));
+    loop.runUntilIdle();
+    expect(flag.isSet()).toBe(true);
+    expect(flag.wait().result()).toBe(2);
   });
 
   it('never throws from set(), even when its loop is closed: the failure goes to the handler', () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CancelledError, createTask, sleep, type Loop } from '../src/index.js';
 import { ClosedError, interval, type Tick } from '../src/xs.js';
 import { VirtualTimeLoop } from '../src/testing.js';
+import { expectCancelledAtOnce, expectTypeErrorForNonSignals } from './support/signals.js';
 
 describe('interval', () => {
   it('ticks on a fixed grid whatever the consumer\'s own delays (no drift)', () => {
@@ -117,6 +118,25 @@ describe('interval', () => {
     loop.advance(100);
     expect(a.cancelled()).toBe(true);
     expect(b.result()).toEqual({ time: 100, missed: 0 });
+  });
+
+  it('an already-aborted signal cancels a tick at once and arms no timer', () => {
+    const loop = new VirtualTimeLoop();
+    const ticker = interval(100, { loop });
+    expectCancelledAtOnce(ticker.tick({ signal: AbortSignal.abort('stop') }), 'stop');
+    expect(ticker._waiters).toEqual([]);
+    expect(loop._timers.size).toBe(0);
+  });
+
+  it('an already-aborted signal cancels even a tick that is due: the deadline stays for the next tick', () => {
+    const loop = new VirtualTimeLoop();
+    const ticker = interval(100, { loop });
+    loop.advance(250);
+    expectCancelledAtOnce(ticker.tick({ signal: AbortSignal.abort(new Error('late')) }), 'late');
+    expectTypeErrorForNonSignals((signal) => ticker.tick({ signal }));
+    loop.runUntilIdle();
+    expect(ticker.missed).toBe(0);
+    expect(ticker.tick().result()).toEqual({ time: 200, missed: 1 });
   });
 
   it('validates its period and needs a timer loop', () => {

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { Future, Queue, QueueEmpty, QueueFull, QueueShutDown, setEventLoop } from '../src/index.js';
 import { VirtualTimeLoop } from '../src/testing.js';
 import { getter, joiner, outcome, putter, state as queueState } from './support/queue-tasks.js';
+import { expectCancelledAtOnce, expectTypeErrorForNonSignals } from './support/signals.js';
 import { Turns } from './support/turns.js';
 
 // Expected turn logs are what CPython 3.13 asyncio prints for the same
@@ -364,12 +365,39 @@ describe('Queue: cancellation races', () => {
     expect(q._putters.length).toBe(0);
   });
 
-  it('an already aborted signal cancels a wait at once', () => {
+  it('an already aborted signal cancels a wait at once: it never queues', () => {
     const { loop, q } = setup();
     const g = q.get({ signal: AbortSignal.abort('gone') });
-    loop.runUntilIdle();
-    expect(outcome(g)).toBe('cancelled');
+    expectCancelledAtOnce(g, 'gone');
     expect(q._getters.length).toBe(0);
+    loop.runUntilIdle();
+    q.putNowait(1);
+    expect(q.qsize()).toBe(1);
+  });
+
+  it('an already aborted signal cancels even a get that need not wait: the item stays in the queue', () => {
+    const { loop, q } = setup(2);
+    q.putNowait('a');
+    q.putNowait('b');
+    const blockedPut = q.put('c');
+    expectCancelledAtOnce(q.get({ signal: AbortSignal.abort(new Error('not now')) }), 'not now');
+    expectTypeErrorForNonSignals((signal) => q.get({ signal }));
+    loop.runUntilIdle();
+    expect(items(q)).toEqual(['a', 'b']);
+    // No slot was freed, so the waiting put is still waiting.
+    expect(blockedPut.done()).toBe(false);
+    expect(q.get().result()).toBe('a');
+  });
+
+  it('an already aborted signal cancels even a put that need not wait: the item is never added', () => {
+    const { loop, q } = setup(2);
+    q.putNowait('a');
+    const p = q.put('b', { signal: AbortSignal.abort('no room wanted') });
+    expectCancelledAtOnce(p, 'no room wanted');
+    expectTypeErrorForNonSignals((signal) => q.put('c', { signal }));
+    loop.runUntilIdle();
+    expect(items(q)).toEqual(['a']);
+    expect(q._unfinishedTasks).toBe(1);
   });
 
   it('never loses or duplicates an item under random puts, gets and cancellations', () => {
@@ -500,6 +528,17 @@ describe('Queue: taskDone and join', () => {
     q.taskDone();
     loop.runUntilIdle();
     expect(outcome(c)).toBe('ok undefined');
+  });
+
+  it('an already aborted signal cancels even a join that need not wait; a non-signal is a TypeError', () => {
+    const { loop, q } = setup();
+    expectCancelledAtOnce(q.join({ signal: AbortSignal.abort('skip') }), 'skip');
+    expectTypeErrorForNonSignals((signal) => q.join({ signal }));
+    q.putNowait(1);
+    expectCancelledAtOnce(q.join({ signal: AbortSignal.abort('skip') }), 'skip');
+    loop.runUntilIdle();
+    expect(q._finished._waiters).toEqual([]);
+    expect(q._unfinishedTasks).toBe(1);
   });
 
   it('a put after the count reached 0 makes later joins wait again', () => {

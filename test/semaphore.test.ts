@@ -4,6 +4,7 @@ import { BoundedSemaphore, CancelledError, Semaphore } from '../src/index.js';
 import type { Coroutine } from '../src/future/coroutine.js';
 import { VirtualTimeLoop } from '../src/testing.js';
 import { abortSignalCases, checkBindsDefaultLoopLazily, checkNoLostOrDoubleGrant } from './support/acquirable.js';
+import { expectCancelledAtOnce, expectTypeErrorForNonSignals } from './support/signals.js';
 import { Turns } from './support/turns.js';
 
 // Expected turn logs are what CPython 3.13 asyncio prints for the same
@@ -267,6 +268,16 @@ describe('Semaphore: cancellation races', () => {
 
 describe('Semaphore: AbortSignal', () => {
   abortSignalCases((loop) => new Semaphore(0, { loop }));
+
+  it('an already-aborted signal leaves the value as it was, with units free', () => {
+    const loop = new VirtualTimeLoop();
+    const sem = new Semaphore(3, { loop });
+    for (let i = 0; i < 2; i++) expectCancelledAtOnce(sem.acquire({ signal: AbortSignal.abort('no') }), 'no');
+    expectTypeErrorForNonSignals((signal) => sem.acquire({ signal }));
+    loop.runUntilIdle();
+    expect(sem._value).toBe(3);
+    expect(sem._waiters).toBe(null);
+  });
 });
 
 describe('BoundedSemaphore: AbortSignal', () => {

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { CancelledError, createTask, setEventLoop, sleep, type Loop } from '../src/index.js';
 import { VirtualTimeLoop } from '../src/testing.js';
+import { expectCancelledAtOnce, expectTypeErrorForNonSignals } from './support/signals.js';
 
 afterEach(() => setEventLoop(null));
 
@@ -123,9 +124,28 @@ describe('sleep(ms)', () => {
     expect(s.cancelled()).toBe(true);
     expect(loop._timers.live).toBe(0);
     expect(() => s.result()).toThrow(CancelledError);
-    const already = sleep(0, 1, { loop, signal: ac.signal });
-    loop.runUntilIdle();
-    expect(already.cancelled()).toBe(true);
+  });
+
+  it('an already-aborted signal cancels it at once, with no timer and no turn scheduled', () => {
+    const loop = new VirtualTimeLoop();
+    for (const ms of [0, -5, 10, Infinity]) {
+      expectCancelledAtOnce(sleep(ms, 'v', { loop, signal: AbortSignal.abort(`no ${ms}`) }), `no ${ms}`);
+    }
+    expect(loop._timers.size).toBe(0);
+    expect(loop._ready.length).toBe(0);
+  });
+
+  it('a signal that is not an AbortSignal is a TypeError for every delay, sleep(0) included', () => {
+    const loop = new VirtualTimeLoop();
+    for (const ms of [0, 10]) expectTypeErrorForNonSignals((signal) => sleep(ms, 'v', { loop, signal }));
+    expect(loop._timers.size).toBe(0);
+    expect(loop._ready.length).toBe(0);
+  });
+
+  it('a loop without timers is still an error for sleep(ms > 0) with an aborted signal', () => {
+    const loop = timerlessLoop(new VirtualTimeLoop());
+    expect(() => sleep(1, undefined, { loop, signal: AbortSignal.abort() })).toThrow(/TimerLoop/);
+    expectCancelledAtOnce(sleep(0, undefined, { loop, signal: AbortSignal.abort('fine') }), 'fine');
   });
 
   it('sleep(Infinity) waits until cancelled, with no timer', () => {

@@ -3,6 +3,7 @@ import {
   CancelledError, Event, TaskGroup, createTask, currentTask, setEventLoop, sleep, type AbortSignalLike, type Coroutine, type Task,
 } from '../src/index.js';
 import { VirtualTimeLoop } from '../src/testing.js';
+import { expectTypeErrorForNonSignals } from './support/signals.js';
 import { workers } from './support/tasks.js';
 
 afterEach(() => setEventLoop(null));
@@ -234,6 +235,44 @@ describe('TaskGroup', () => {
     } finally {
       g.AggregateError = saved;
     }
+  });
+});
+
+describe('TaskGroup: an already-aborted signal', () => {
+  it('yield* TaskGroup.run(...) fails at once with CancelledError: the body never runs, no child is made', () => {
+    const { loop, log, worker } = setup();
+    let ran = false;
+    const task = createTask(function* () {
+      try {
+        yield* TaskGroup.run(function* (tg) {
+          ran = true;
+          tg.createTask(worker('child', 1));
+        }, { signal: AbortSignal.abort('closed') });
+      } catch (e) {
+        return `${(e as Error).name}: ${(e as Error).message}, cancelling ${currentTask()!.cancelling()}`;
+      }
+      return 'no error';
+    }, { loop });
+    loop._runOnce();
+    expect(task.result()).toBe('CancelledError: closed, cancelling 0');
+    loop.runUntilIdle();
+    expect(ran).toBe(false);
+    expect(log).toEqual([]);
+  });
+
+  it('await TaskGroup.run(...) rejects with no loop turn; the body is never called', async () => {
+    const loop = new VirtualTimeLoop();
+    let called = false;
+    const scope = TaskGroup.run(async () => { called = true; }, { loop, signal: AbortSignal.abort(new Error('gone')) });
+    await expect(Promise.resolve(scope)).rejects.toThrow(CancelledError);
+    await expect(Promise.resolve(scope)).rejects.toThrow('gone');
+    expect(called).toBe(false);
+    expect(loop._ready.length).toBe(0);
+  });
+
+  it('a signal that is not an AbortSignal is a TypeError when the scope is made', () => {
+    const loop = new VirtualTimeLoop();
+    expectTypeErrorForNonSignals((signal) => TaskGroup.run(function* () {}, { loop, signal }));
   });
 });
 

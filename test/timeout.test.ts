@@ -4,6 +4,7 @@ import {
   type AbortSignalLike, type Loop, type Timeout,
 } from '../src/index.js';
 import { VirtualTimeLoop } from '../src/testing.js';
+import { expectTypeErrorForNonSignals } from './support/signals.js';
 import { errorOf } from './support/tasks.js';
 
 afterEach(() => setEventLoop(null));
@@ -347,6 +348,29 @@ describe('timeout scope in a task', () => {
     ac.abort('stop');
     expect(() => loop.runUntilComplete(task)).toThrow(CancelledError);
   });
+
+  it('an already-aborted options.signal fails the scope at once with CancelledError; the body never runs and no timer is set', () => {
+    const loop = new VirtualTimeLoop();
+    let ran = false;
+    const task = createTask(function* () {
+      try {
+        yield* timeout(50, function* () { ran = true; }, { signal: AbortSignal.abort(new Error('stopped')) });
+      } catch (e) {
+        return `${(e as Error).name}: ${(e as Error).message}, cancelling ${currentTask()!.cancelling()}`;
+      }
+      return 'no error';
+    }, { loop });
+    loop._runOnce();
+    expect(task.result()).toBe('CancelledError: stopped, cancelling 0');
+    expect(ran).toBe(false);
+    expect(loop._timers.size).toBe(0);
+  });
+
+  it('a signal that is not an AbortSignal is a TypeError when the scope is made', () => {
+    const loop = new VirtualTimeLoop();
+    expectTypeErrorForNonSignals((signal) => timeout(5, function* () {}, { loop, signal }));
+    expectTypeErrorForNonSignals((signal) => timeoutAt(5, function* () {}, { loop, signal }));
+  });
 });
 
 describe('timeout with async functions', () => {
@@ -434,5 +458,16 @@ describe('timeout with async functions', () => {
     const scope = timeout(100, async (_t, signal) => { await sleep(1000, undefined, { signal }); }, { signal: ac.signal });
     loop.callLater(10, () => ac.abort());
     await expect(loop.runUntilCompleteAsync(scope)).rejects.toBeInstanceOf(CancelledError);
+  });
+
+  it('await of a scope whose signal is already aborted rejects with no loop turn; the body is never called', async () => {
+    const loop = new VirtualTimeLoop();
+    let called = false;
+    const scope = timeout(100, async () => { called = true; }, { loop, signal: AbortSignal.abort('gone') });
+    await expect(Promise.resolve(scope)).rejects.toThrow(CancelledError);
+    await expect(Promise.resolve(scope)).rejects.toThrow('gone');
+    expect(called).toBe(false);
+    expect(loop._ready.length).toBe(0);
+    expect(loop._timers.size).toBe(0);
   });
 });

@@ -3,6 +3,7 @@ import {
   CancelledError, Future, Queue, TimeoutError, createTask, currentTask, setEventLoop, sleep, waitFor, type Task,
 } from '../src/index.js';
 import { VirtualTimeLoop } from '../src/testing.js';
+import { expectCancelledAtOnce, expectTypeErrorForNonSignals } from './support/signals.js';
 import { errorOf } from './support/tasks.js';
 
 afterEach(() => setEventLoop(null));
@@ -124,6 +125,47 @@ describe('waitFor', () => {
     loop.advance(3);
     ac.abort();
     expect(() => loop.runUntilComplete(w)).toThrow(CancelledError);
+  });
+
+  it('an already-aborted signal cancels it at once and cancels the Future it was given: no item is taken', () => {
+    const loop = new VirtualTimeLoop();
+    const q = new Queue<string>(0, { loop });
+    const get = q.get();
+    const w = waitFor(get, 100, { signal: AbortSignal.abort('abandoned') });
+    expectCancelledAtOnce(w, 'abandoned');
+    expect(w.cancelling()).toBe(0);
+    loop.runUntilIdle();
+    expect(get.cancelled()).toBe(true);
+    expect(q._getters.length).toBe(0);
+    q.putNowait('kept');
+    loop.runUntilIdle();
+    expect(q.qsize()).toBe(1);
+    expect(loop._timers.size).toBe(0);
+  });
+
+  it('an already-aborted signal cancels it even when the Future is done or no wait is needed; a coroutine never starts', () => {
+    const loop = new VirtualTimeLoop();
+    const done = new Future<number>({ loop });
+    done.setResult(1);
+    expectCancelledAtOnce(waitFor(done, 10, { signal: AbortSignal.abort('a') }), 'a');
+    expectCancelledAtOnce(waitFor(done, 0, { signal: AbortSignal.abort('b') }), 'b');
+    let started = false;
+    const coro = (function* () { started = true; return 2; })();
+    expectCancelledAtOnce(waitFor(coro, null, { loop, signal: AbortSignal.abort(new Error('c')) }), 'c');
+    loop.runUntilIdle();
+    expect(started).toBe(false);
+    // Closed, not just left unstarted.
+    expect(coro.next()).toEqual({ done: true, value: undefined });
+    expect(started).toBe(false);
+  });
+
+  it('a signal that is not an AbortSignal is a TypeError even when the Future is already done', () => {
+    const loop = new VirtualTimeLoop();
+    const done = new Future<number>({ loop });
+    done.setResult(1);
+    expectTypeErrorForNonSignals((signal) => waitFor(done, 10, { signal }));
+    expectTypeErrorForNonSignals((signal) => waitFor(done, 0, { signal }));
+    expect(loop._ready.length).toBe(0);
   });
 
   it('await waitFor(queue.get(), 100) from an async function; a timed-out get loses no item', async () => {

@@ -3,7 +3,7 @@ import type { TimerHandle } from '../contract/handle.js';
 import { checkLoop, type Loop, type TimerLoop } from '../contract/loop.js';
 import { Future, PENDING, RESULT } from '../future/future.js';
 import { Ring } from '../future/ring.js';
-import { bindSignal, type WaitOptions } from '../future/signal.js';
+import { abortedWait, bindSignal, type WaitOptions } from '../future/signal.js';
 import { Waiter, WOKEN } from '../future/waiter.js';
 import { removeItem } from '../primitives/loop-bound.js';
 import { ClosableIterator } from '../tasks/closable-iterator.js';
@@ -131,6 +131,8 @@ export class DigitalIn implements AsyncIterable<EdgeEvent> {
 
   /** The next edge: a buffered one at once, else the next to come. Fails with ClosedError once closed. */
   edge(options?: WaitOptions): Future<EdgeEvent> {
+    const aborted = options && abortedWait<EdgeEvent>(this._loop, options);
+    if (aborted) return aborted;
     if (this._closed) return this._failed();
     if (this._buffer.length > 0 && this._edgeWaiters.every(isCancelled)) return this._doneWith(this._buffer.shift()!);
     const w = new EdgeWaiter(this, this._loop);
@@ -154,6 +156,8 @@ export class DigitalIn implements AsyncIterable<EdgeEvent> {
    */
   waitFor(level: 0 | 1, options?: WaitOptions): Future<EdgeEvent> {
     if (level !== 0 && level !== 1) throw new RangeError(`waitFor() needs a level of 0 or 1, got ${String(level)}`);
+    const aborted = options && abortedWait<EdgeEvent>(this._loop, options);
+    if (aborted) return aborted;
     if (this._closed) return this._failed();
     if (this._stable === level) return this._doneWith({ value: level, time: this._loop.time() });
     const w = new LevelWaiter(this, this._loop, level);

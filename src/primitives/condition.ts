@@ -3,7 +3,7 @@ import { checkCallback } from '../contract/handle.js';
 import type { Loop } from '../contract/loop.js';
 import { CoroutineFuture, type Coroutine } from '../future/coroutine.js';
 import { Future } from '../future/future.js';
-import { bindSignal, type WaitOptions } from '../future/signal.js';
+import { abortedWait, bindSignal, type WaitOptions } from '../future/signal.js';
 import { Lock } from './lock.js';
 import { LoopBound, removeItem, type PrimitiveOptions } from './loop-bound.js';
 
@@ -63,11 +63,15 @@ export class Condition extends LoopBound {
   /**
    * Releases the lock, waits until notified, re-acquires the lock and resolves
    * with `true`. The lock is held again however the wait ends, cancellation
-   * included. Throws an Error at once when the lock is not held.
+   * included. Throws an Error at once when the lock is not held. An
+   * already-aborted signal cancels it at once without releasing the lock:
+   * the wait never began.
    */
   wait(options?: WaitOptions): Future<true> {
     this._checkLocked('wait on');
     const loop = this._getLoop();
+    const aborted = options && abortedWait<true>(loop, options);
+    if (aborted) return aborted;
     return bindSignal(new CoroutineFuture(this._waitCoro(loop), loop, true), options);
   }
 
@@ -76,13 +80,17 @@ export class Condition extends LoopBound {
    * resolves with that value; at once when it already does. Call it with the
    * lock held: after each wake-up the predicate is checked again with the lock
    * held. Throws an Error at once when it has to wait and the lock is not held.
+   * An already-aborted signal cancels it at once, before the predicate is called.
    */
   waitFor<R>(predicate: () => R, options?: WaitOptions): Future<R> {
     checkCallback(predicate, 'predicate');
+    const loop = this._getLoop();
+    const aborted = options && abortedWait<R>(loop, options);
+    if (aborted) return aborted;
     const result = predicate();
     if (result) return this._done(result);
     this._checkLocked('wait on');
-    return bindSignal(new CoroutineFuture(this._waitForCoro(predicate), this._getLoop(), true), options);
+    return bindSignal(new CoroutineFuture(this._waitForCoro(predicate), loop, true), options);
   }
 
   /**

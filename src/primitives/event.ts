@@ -1,5 +1,5 @@
 import type { Future } from '../future/future.js';
-import { bindSignal, type WaitOptions } from '../future/signal.js';
+import { abortedWait, bindSignal, type WaitOptions } from '../future/signal.js';
 import { Waiter } from '../future/waiter.js';
 import { LoopBound, removeItem, type PrimitiveOptions } from './loop-bound.js';
 
@@ -40,6 +40,8 @@ export class Event extends LoopBound {
   /** Resolves with `true` once the flag is set (at once when it already is). */
   wait(options?: WaitOptions): Future<true> {
     const loop = this._getLoop();
+    const aborted = options && abortedWait<true>(loop, options);
+    if (aborted) return aborted;
     if (this._value) return this._done(true);
     const w = new EventWaiter(this, loop);
     this._waiters.push(w);

@@ -1,5 +1,5 @@
 import type { Future } from '../future/future.js';
-import { bindSignal, type WaitOptions } from '../future/signal.js';
+import { abortedWait, bindSignal, type WaitOptions } from '../future/signal.js';
 import { Waiter, WOKEN } from '../future/waiter.js';
 import { LoopBound, removeItem, type PrimitiveOptions } from './loop-bound.js';
 
@@ -62,6 +62,8 @@ export class InterruptFlag extends LoopBound {
    */
   wait(options?: WaitOptions): Future<number> {
     const loop = this._getLoop();
+    const aborted = options && abortedWait<number>(loop, options);
+    if (aborted) return aborted;
     if (this._pending > 0 && this._waiters.every(isCancelled)) return this._done(this._take());
     const w = new InterruptWaiter(this, loop);
     this._waiters.push(w);

@@ -1,5 +1,5 @@
 import type { Future } from '../future/future.js';
-import { bindSignal, type WaitOptions } from '../future/signal.js';
+import { abortedWait, bindSignal, type WaitOptions } from '../future/signal.js';
 import { Waiter } from '../future/waiter.js';
 import { LoopBound, removeItem, type PrimitiveOptions } from './loop-bound.js';
 
@@ -25,6 +25,8 @@ export class Lock extends LoopBound {
   /** Resolves with `true` once the lock is held by the caller (at once when it is free and nobody waits). */
   acquire(options?: WaitOptions): Future<true> {
     const loop = this._getLoop();
+    const aborted = options && abortedWait<true>(loop, options);
+    if (aborted) return aborted;
     const waiters = this._waiters;
     if (!this._locked && (waiters === null || waiters.every(isCancelled))) {
       this._locked = true;

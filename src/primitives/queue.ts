@@ -3,7 +3,7 @@ import type { Loop } from '../contract/loop.js';
 import { CoroutineFuture, type Coroutine } from '../future/coroutine.js';
 import { Future } from '../future/future.js';
 import { Ring } from '../future/ring.js';
-import { bindSignal, type WaitOptions } from '../future/signal.js';
+import { abortedWait, bindSignal, type WaitOptions } from '../future/signal.js';
 import { Waiter, WOKEN_THEN_CANCELLED } from '../future/waiter.js';
 import { checkInteger } from './check-integer.js';
 import { Event } from './event.js';
@@ -96,6 +96,8 @@ export class Queue<T = unknown> extends LoopBound {
    */
   put(item: T, options?: WaitOptions): Future<void> {
     const loop = this._getLoop();
+    const aborted = options && abortedWait<void>(loop, options);
+    if (aborted) return aborted;
     if (!this.full()) {
       try {
         this.putNowait(item);
@@ -128,6 +130,8 @@ export class Queue<T = unknown> extends LoopBound {
    */
   get(options?: WaitOptions): Future<T> {
     const loop = this._getLoop();
+    const aborted = options && abortedWait<T>(loop, options);
+    if (aborted) return aborted;
     if (!this.empty()) {
       let item: T;
       try {
@@ -167,6 +171,8 @@ export class Queue<T = unknown> extends LoopBound {
   /** Resolves once every item put has been marked done with `taskDone()` (at once when none is pending). */
   join(options?: WaitOptions): Future<void> {
     const loop = this._getLoop();
+    const aborted = options && abortedWait<void>(loop, options);
+    if (aborted) return aborted;
     if (this._unfinishedTasks === 0) return this._done(undefined);
     return bindSignal(new CoroutineFuture<void>(waitSet(this._finished), loop, true), options);
   }

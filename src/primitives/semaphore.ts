@@ -1,5 +1,5 @@
 import type { Future } from '../future/future.js';
-import { bindSignal, type WaitOptions } from '../future/signal.js';
+import { abortedWait, bindSignal, type WaitOptions } from '../future/signal.js';
 import { Waiter, WOKEN_THEN_CANCELLED } from '../future/waiter.js';
 import { checkInteger } from './check-integer.js';
 import { LoopBound, removeItem, type PrimitiveOptions } from './loop-bound.js';
@@ -35,6 +35,8 @@ export class Semaphore extends LoopBound {
   /** Resolves with `true` once the caller holds a unit (at once when one is free and nobody waits). */
   acquire(options?: WaitOptions): Future<true> {
     const loop = this._getLoop();
+    const aborted = options && abortedWait<true>(loop, options);
+    if (aborted) return aborted;
     if (!this.locked()) {
       this._value--;
       return this._done(true);

@@ -2,7 +2,7 @@ import { ClosedError } from '../contract/errors.js';
 import type { TimerHandle } from '../contract/handle.js';
 import { checkLoop, type Loop, type TimerLoop } from '../contract/loop.js';
 import { Future, PENDING, RESULT } from '../future/future.js';
-import { bindSignal, type WaitOptions } from '../future/signal.js';
+import { abortedWait, bindSignal, type WaitOptions } from '../future/signal.js';
 import { Waiter } from '../future/waiter.js';
 import { removeItem } from '../primitives/loop-bound.js';
 import { ClosableIterator } from './closable-iterator.js';
@@ -84,6 +84,8 @@ export class Interval implements AsyncIterable<Tick> {
    * is late. Fails with ClosedError once the interval is closed.
    */
   tick(options?: WaitOptions): Future<Tick> {
+    const aborted = options && abortedWait<Tick>(this._loop, options);
+    if (aborted) return aborted;
     if (this._closed) return failed(this._loop, closedError());
     if (this._loop.time() >= this._next && this._waiters.every(isCancelled)) {
       const f = new Future<Tick>({ loop: this._loop });

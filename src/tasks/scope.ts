@@ -1,6 +1,7 @@
 import { checkLoop, type Loop } from '../contract/loop.js';
 import type { Coroutine } from '../future/coroutine.js';
-import { bindSignal, checkSignal, reasonMessage, type AbortSignalLike } from '../future/signal.js';
+import type { Future } from '../future/future.js';
+import { abortedWait, bindSignal, checkSignal, reasonMessage, type AbortSignalLike } from '../future/signal.js';
 import { createTask, currentLoop, currentTask, type Task } from './task.js';
 
 /**
@@ -15,7 +16,11 @@ export type ScopeBody<S, T> = (scope: S, signal: AbortSignalLike) => Coroutine<T
 export interface ScopeOptions {
   /** The loop; the current task's loop, else the default loop, when omitted. */
   loop?: Loop;
-  /** Aborting it cancels the task running the scope: an outside cancellation, never a timeout. */
+  /**
+   * Aborting it cancels the task running the scope: an outside cancellation,
+   * never a timeout. Already aborted, it makes the scope fail at once with
+   * CancelledError (the reason's message), without calling the body.
+   */
   signal?: AbortSignalLike | undefined;
 }
 
@@ -32,8 +37,8 @@ export abstract class Scope<T> implements PromiseLike<T> {
   /** @internal */ readonly _loop: Loop;
   /** @internal */ readonly _signal: AbortSignalLike | undefined;
   /** @internal */ _entered = false;
-  /** @internal The task of `await scope`. */
-  _task: Task<T> | null = null;
+  /** @internal The outcome of `await scope`: its task, or the cancellation by an aborted signal. */
+  _task: Future<T> | null = null;
 
   constructor(options: ScopeOptions | undefined) {
     if (options !== undefined && (options === null || typeof options !== 'object')) {
@@ -56,9 +61,10 @@ export abstract class Scope<T> implements PromiseLike<T> {
     const task = this._enter();
     const signal = this._signal;
     if (signal === undefined) return yield* this._run(task);
+    const aborted = abortedWait<T>(this._loop, { signal });
+    if (aborted) return yield* aborted;
     const onAbort = (): void => { task.cancel(reasonMessage(signal.reason)); };
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
+    signal.addEventListener('abort', onAbort, { once: true });
     try {
       return yield* this._run(task);
     } finally {
@@ -71,12 +77,13 @@ export abstract class Scope<T> implements PromiseLike<T> {
     onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
-    let task = this._task;
-    if (task === null) {
-      task = this._task = createTask(this._runInOwnTask(), { loop: this._loop });
-      bindSignal(task, { signal: this._signal });
+    let outcome = this._task;
+    if (outcome === null) {
+      const options = { signal: this._signal };
+      outcome = this._task = abortedWait<T>(this._loop, options) ??
+        bindSignal(createTask(this._runInOwnTask(), { loop: this._loop }), options);
     }
-    return task.then(onFulfilled, onRejected);
+    return outcome.then(onFulfilled, onRejected);
   }
 
   /** The Promise habit: `scope.catch(onRejected)` is `scope.then(undefined, onRejected)`. */

@@ -1,7 +1,7 @@
 import type { TimerHandle } from '../contract/handle.js';
 import { checkLoop, type Loop } from '../contract/loop.js';
 import { Future, PENDING, RESULT } from '../future/future.js';
-import { bindSignal, type WaitOptions } from '../future/signal.js';
+import { abortedWait, bindSignal, type WaitOptions } from '../future/signal.js';
 import { Waiter } from '../future/waiter.js';
 import { currentLoop } from './task.js';
 import { checkDelay, requireTimerLoop } from './timer-loop.js';
@@ -23,9 +23,12 @@ export interface SleepOptions extends WaitOptions {
 export function sleep<T = void>(ms: number, value?: T, options?: SleepOptions): Future<T> {
   checkDelay(ms, 'sleep() delay', false);
   const loop = options?.loop === undefined ? currentLoop() : checkLoop(options.loop);
+  const timers = ms > 0 && ms !== Infinity ? requireTimerLoop(loop, 'sleep(ms > 0)') : null;
+  const aborted = options && abortedWait<T>(loop, options);
+  if (aborted) return aborted;
   if (ms <= 0) return bindSignal(new NextTurn(value as T, loop), options);
   const fut = new Sleep<T>({ loop });
-  if (ms !== Infinity) fut._handle = requireTimerLoop(loop, 'sleep(ms > 0)').callLater(ms, wake, fut, value);
+  if (timers !== null) fut._handle = timers.callLater(ms, wake, fut, value);
   return bindSignal(fut, options);
 }
 

@@ -2,8 +2,9 @@ import { CancelledError, TimeoutError } from '../contract/errors.js';
 import { checkLoop, type Loop } from '../contract/loop.js';
 import type { Coroutine } from '../future/coroutine.js';
 import { Future } from '../future/future.js';
-import { bindSignal, type WaitOptions } from '../future/signal.js';
+import { abortedWait, bindSignal, type WaitOptions } from '../future/signal.js';
 import { awaitIn, ensureFuture, type Awaitable } from './ensure-future.js';
+import { isCoroutine } from './follow.js';
 import { createTask, currentLoop, type Task } from './task.js';
 import { timeout } from './timeout.js';
 import { checkDelay } from './timer-loop.js';
@@ -27,12 +28,17 @@ export interface WaitForOptions extends WaitOptions {
  * functions: `await waitFor(queue.get(), 100)`. Inside a task's coroutine,
  * `yield* timeout(ms, ...)` is the exact in-task scope (no extra task, no
  * extra loop turn).
+ *
+ * An already-aborted `options.signal` returns a Task already cancelled, and
+ * `aw` is dropped at once: a Future is cancelled, a coroutine closed unstarted.
  */
 export function waitFor<T>(aw: Awaitable<T>, ms: number | null, options?: WaitForOptions): Task<T> {
   checkDelay(ms, 'waitFor() timeout', true);
   let loop: Loop;
   if (options?.loop !== undefined) loop = checkLoop(options.loop);
   else loop = aw instanceof Future ? aw._loop : currentLoop();
+  const aborted = options && abortedWait<T>(loop, options);
+  if (aborted) return abandon(aw, aborted);
   const coro = ms !== null && ms <= 0 ? cancelUnlessDone(aw, loop) : waitWithin(aw, ms, loop);
   const task = createTask(coro, { loop });
   if (aw instanceof Future) {
@@ -43,6 +49,17 @@ export function waitFor<T>(aw: Awaitable<T>, ms: number | null, options?: WaitFo
     task.addDoneCallback(() => { if (!aw.done()) aw.cancel(); });
   }
   return bindSignal(task, options);
+}
+
+/** waitFor with an aborted signal: drops `aw` and returns a Task cancelled at once. */
+function abandon<T>(aw: Awaitable<T>, aborted: Future<T>): Task<T> {
+  if (aw instanceof Future) aw.cancel();
+  else if (isCoroutine(aw)) aw.return(undefined as T);
+  const loop = aborted._loop;
+  const task = createTask(awaitIn(aborted, loop), { loop });
+  // Its only step, run now rather than in a later turn, re-raises the abort.
+  task._step(true, undefined);
+  return task;
 }
 
 function* waitWithin<T>(aw: Awaitable<T>, ms: number | null, loop: Loop): Coroutine<T> {

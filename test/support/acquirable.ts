@@ -4,6 +4,7 @@ import { setEventLoop } from '../../src/index.js';
 import type { Future } from '../../src/future/future.js';
 import type { WaitOptions } from '../../src/future/signal.js';
 import { VirtualTimeLoop } from '../../src/testing.js';
+import { expectCancelledAtOnce, expectTypeErrorForNonSignals } from './signals.js';
 
 /** What Lock and Semaphore have in common. */
 export interface Acquirable {
@@ -18,18 +19,30 @@ export interface Acquirable {
  * `make` returns one with no unit free, so that `acquire()` blocks.
  */
 export function abortSignalCases(make: (loop: VirtualTimeLoop) => Acquirable): void {
-  it('a signal aborted before a blocking acquire cancels it, and it takes nothing', () => {
+  it('a signal aborted before a blocking acquire cancels it at once, and it never queues', () => {
     const loop = new VirtualTimeLoop();
     const p = make(loop);
-    const ac = new AbortController();
-    ac.abort(new Error('gone'));
-    const w = p.acquire({ signal: ac.signal });
+    const w = p.acquire({ signal: AbortSignal.abort(new Error('gone')) });
+    expectCancelledAtOnce(w, 'gone');
+    expect(p._waiters?.length ?? 0).toBe(0);
     loop.runUntilIdle();
-    expect(w.cancelled()).toBe(true);
-    expect(() => w.result()).toThrow('gone');
-    expect(p._waiters).toEqual([]);
     p.release();
     expect(p.locked()).toBe(false);
+  });
+
+  it('an already-aborted signal cancels even an acquire that would not block, and it takes nothing', () => {
+    const loop = new VirtualTimeLoop();
+    const p = make(loop);
+    p.release();
+    expect(p.locked()).toBe(false);
+    const w = p.acquire({ signal: AbortSignal.abort('not needed') });
+    expectCancelledAtOnce(w, 'not needed');
+    expect(p.locked()).toBe(false);
+    loop.runUntilIdle();
+    expect(p.locked()).toBe(false);
+    // The one free unit is still there for the next acquire, and it is the only one.
+    expect(p.acquire().result()).toBe(true);
+    expect(p.locked()).toBe(true);
   });
 
   it('aborting during the wait cancels just that wait; the next waiter gets the release', () => {
@@ -72,9 +85,13 @@ export function abortSignalCases(make: (loop: VirtualTimeLoop) => Acquirable): v
     expect(p.locked()).toBe(true);
   });
 
-  it('rejects a signal that is not an AbortSignal with TypeError', () => {
+  it('rejects a signal that is not an AbortSignal with TypeError, whether or not the acquire would block', () => {
     const p = make(new VirtualTimeLoop());
-    expect(() => p.acquire({ signal: {} as never })).toThrow(TypeError);
+    expectTypeErrorForNonSignals((signal) => p.acquire({ signal }));
+    p.release();
+    expectTypeErrorForNonSignals((signal) => p.acquire({ signal }));
+    expect(p.locked()).toBe(false);
+    expect(p._waiters?.length ?? 0).toBe(0);
   });
 }
 
