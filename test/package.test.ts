@@ -29,6 +29,10 @@ describe('the packed package, installed into an empty project', () => {
       filter: (src) => !(NOT_COPIED.has(basename(src)) && resolve(src, '..') === root) && !src.endsWith('.tgz'),
     });
     symlinkSync(join(root, 'node_modules'), join(repo, 'node_modules'), 'dir');
+    // What an earlier build of a module since moved or removed leaves behind: the build must not ship it.
+    mkdirSync(join(repo, 'dist', 'gone'), { recursive: true });
+    writeFileSync(join(repo, 'dist', 'gone', 'module.js'), 'export {};\n');
+    writeFileSync(join(repo, 'dist', 'gone', 'module.d.ts'), 'export {};\n');
     const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', work], { cwd: repo, maxBuffer: 1 << 24 });
     const info = JSON.parse(stdout.slice(stdout.indexOf('['))) as { filename: string; files: { path: string }[] }[];
     tarball = join(work, info[0]!.filename);
