@@ -72,7 +72,11 @@ function targets(r: Omit<Results, 'targets'>): Target[] {
     out.push({ target: `Timers: XS computrons per schedule+cancel at ${last / 1000}k pending ≤ 2× at ${first / 1000}k (${loop})`, measured: `${sig(s.ratio)}×`, met: s.ratio <= 2 });
   }
   for (const [loop, s] of Object.entries(r.scale)) {
-    out.push({ target: `Timers: V8 time per schedule+cancel at ${last / 1000}k pending ≤ 2× at ${first / 1000}k (${loop})`, measured: `${showSpread(s.ratio)}×`, met: s.ratio.median <= 2 });
+    out.push({
+      target: `Timers: V8 time per schedule+cancel at ${last / 1000}k pending ≤ 2× at ${first / 1000}k (${loop}; steady pass)`,
+      measured: `${showSpread(s.ratio)}× (cold pass ${showSpread(s.cold.ratio)}×)`,
+      met: s.ratio.median <= 2,
+    });
   }
   const core = r.sizes.entries['anyloop']!.gzip;
   out.push({ target: 'Size: core (`anyloop` entry) ≤ 6 KB min+gzip', measured: `${core} B`, met: core <= 6 * KB });
@@ -136,7 +140,8 @@ function markdown(r: Results): string {
   const scaleRows: string[][] = Object.entries(r.xs.timerScale).map(([loop, s]) =>
     [loop, 'XS (computrons)', ...SCALE_SIZES.map((n) => sig(s.perOp[n]!, 4)), sig(s.ratio)]);
   for (const [loop, s] of Object.entries(r.scale)) {
-    scaleRows.push([loop, 'V8 (ns, median (min–max))', ...SCALE_SIZES.map((n) => showSpread(s.nsPerOp[n]!)), showSpread(s.ratio)]);
+    scaleRows.push([loop, 'V8 (ns, median (min–max)), steady pass', ...SCALE_SIZES.map((n) => showSpread(s.nsPerOp[n]!)), showSpread(s.ratio)]);
+    scaleRows.push([loop, 'V8 (ns, median (min–max)), cold pass', ...SCALE_SIZES.map((n) => showSpread(s.cold.nsPerOp[n]!)), showSpread(s.cold.ratio)]);
   }
   parts.push(markdownTable(header, scaleRows));
 

@@ -270,8 +270,8 @@ export const bench = {
   },
   /**
    * Computrons per schedule+cancel on a fresh loop holding `pending` timers
-   * (the same pattern as scale.ts in V8), measured with XS's meter around the
-   * operations only.
+   * (the same pattern as scale.ts in V8, in one pass: computrons count no
+   * collection), measured with XS's meter around the operations only.
    */
   timerScale(loopKind: 'VirtualTimeLoop' | 'XsLoop', pending: number, ops: number): number {
     const loop = loopKind === 'XsLoop' ? simulatedXsLoop().loop : new VirtualTimeLoop();

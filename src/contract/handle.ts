@@ -6,19 +6,21 @@
 export class Handle {
   /** @internal The callback, or null once cancelled (drops its references early). */
   _callback: ((...args: any[]) => void) | null;
-  /** @internal */
-  _args: unknown[];
+  /**
+   * @internal The arguments, when there are any: a handle without arguments
+   * has no such property, and keeps one slot less in XS.
+   */
+  _args?: unknown[];
 
   constructor(callback: (...args: any[]) => void, args: unknown[]) {
     this._callback = callback;
-    // Not the caller's empty rest array: a pending timer keeps 2 slots less in XS.
-    this._args = args.length === 0 ? EMPTY : args;
+    if (args.length > 0) this._args = args;
   }
 
   /** Stops the callback from running. Idempotent. */
   cancel(): void {
     this._callback = null;
-    this._args = EMPTY;
+    if (this._args !== undefined) this._args = undefined;
   }
 
   /** True once `cancel()` was called. */
@@ -34,11 +36,9 @@ export class Handle {
     const cb = this._callback;
     if (cb !== null) {
       const args = this._args;
-      switch (args.length) {
-        case 0: cb(); break;
-        case 1: cb(args[0]); break;
-        default: cb(...args);
-      }
+      if (args === undefined) cb();
+      else if (args.length === 1) cb(args[0]);
+      else cb(...args);
     }
   }
 }
@@ -56,6 +56,8 @@ export class TimerHandle extends Handle {
   readonly _seq: number;
   /** @internal The heap holding this handle while it is scheduled. */
   _owner: TimerOwner | null = null;
+  /** @internal Its place in that heap. */
+  _index = -1;
 
   constructor(when: number, seq: number, callback: (...args: any[]) => void, args: unknown[]) {
     super(callback, args);
@@ -76,8 +78,6 @@ export class TimerHandle extends Handle {
     }
   }
 }
-
-const EMPTY: unknown[] = Object.freeze([]) as unknown as unknown[];
 
 /** Throws a TypeError unless `callback` is a function; every loop validates with this. */
 export function checkCallback(callback: unknown, what = 'callback'): void {

@@ -31,7 +31,7 @@ export class CoroutineFuture<T> extends Future<T> {
   readonly _wakeup: (f: Future<unknown>) => void;
 
   constructor(coro: Coroutine<T>, loop: Loop, inline: boolean) {
-    super({ loop });
+    super(undefined, loop);
     if (coro === null || typeof coro !== 'object' || typeof coro.next !== 'function' || typeof coro.throw !== 'function') {
       throw new TypeError('a coroutine must be a generator object (call the generator function)');
     }

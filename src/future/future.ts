@@ -47,8 +47,11 @@ export class Future<T> implements PromiseLike<T> {
   /** @internal One done callback or promise reaction, several, or none. */
   _callbacks: Listener | Listener[] | null = null;
 
-  constructor(options?: FutureOptions) {
-    this._loop = options?.loop === undefined ? getEventLoop() : checkLoop(options.loop);
+  constructor(options?: FutureOptions);
+  /** @internal On a loop that was checked already (a primitive's, a task's): no options object, no second check. */
+  constructor(options: undefined, loop: Loop);
+  constructor(options?: FutureOptions, loop?: Loop) {
+    this._loop = loop ?? (options?.loop === undefined ? getEventLoop() : checkLoop(options.loop));
     if (this._loop.getDebug()) {
       (this as { _source?: string })._source = new Error('Future created at').stack;
     }

@@ -5,7 +5,8 @@
 export class Ring<T> {
   /** @internal */ _items: (T | undefined)[];
   /** @internal */ _head = 0;
-  /** @internal */ _size = 0;
+  /** Number of items held (a plain field: reading it is one property access, not a getter call). */
+  length = 0;
 
   constructor(capacity = 16) {
     let cap = 4;
@@ -13,32 +14,22 @@ export class Ring<T> {
     this._items = new Array<T | undefined>(cap);
   }
 
-  /** Number of items held. */
-  get length(): number {
-    return this._size;
-  }
-
   push(item: T): void {
     const items = this._items;
-    if (this._size === items.length) this._grow();
-    this._items[(this._head + this._size) & (this._items.length - 1)] = item;
-    this._size++;
+    if (this.length === items.length) this._grow();
+    this._items[(this._head + this.length) & (this._items.length - 1)] = item;
+    this.length++;
   }
 
   /** Removes and returns the oldest item; undefined when empty. */
   shift(): T | undefined {
-    if (this._size === 0) return undefined;
+    if (this.length === 0) return undefined;
     const items = this._items;
     const item = items[this._head];
     items[this._head] = undefined;
     this._head = (this._head + 1) & (items.length - 1);
-    this._size--;
+    this.length--;
     return item;
-  }
-
-  /** The oldest item without removing it. */
-  peek(): T | undefined {
-    return this._size === 0 ? undefined : this._items[this._head];
   }
 
   /**
@@ -49,7 +40,7 @@ export class Ring<T> {
     const items = this._items;
     const mask = items.length - 1;
     const head = this._head;
-    const n = this._size;
+    const n = this.length;
     for (let i = 0; i < n; i++) {
       if (items[(head + i) & mask] !== item) continue;
       if (i === 0) {
@@ -58,7 +49,7 @@ export class Ring<T> {
       }
       for (let j = i + 1; j < n; j++) items[(head + j - 1) & mask] = items[(head + j) & mask];
       items[(head + n - 1) & mask] = undefined;
-      this._size--;
+      this.length--;
       return true;
     }
     return false;
@@ -66,7 +57,7 @@ export class Ring<T> {
 
   /** Drops every item (keeps the capacity). */
   clear(): void {
-    while (this._size > 0) this.shift();
+    while (this.length > 0) this.shift();
   }
 
   private _grow(): void {

@@ -27,7 +27,7 @@ export abstract class Waiter<T, O> extends Future<T> {
   _owner: O;
 
   constructor(owner: O, loop: Future<T>['_loop']) {
-    super({ loop });
+    super(undefined, loop);
     this._owner = owner;
   }
 

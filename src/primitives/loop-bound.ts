@@ -29,7 +29,7 @@ export class LoopBound {
 
   /** @internal A Future already done with `value`: what a wait returns when it need not wait. */
   _done<T>(value: T): Future<T> {
-    const f = new Future<T>({ loop: this._getLoop() });
+    const f = new Future<T>(undefined, this._getLoop());
     f._state = RESULT;
     f._value = value;
     return f;
