@@ -79,14 +79,14 @@ export class Digital {
   /** The level of an input pin. */
   read(): Level {
     const p = this._open();
-    if (p.output !== undefined || p.mode === OUTPUT_OPEN_DRAIN) throw new Error('unimplemented');
+    if (p.output !== undefined || p.mode === OUTPUT_OPEN_DRAIN) throw new Error('read() of an output pin: the ESP32 host answers "unimplemented"');
     return p.board.level(p.pin);
   }
 
   /** Drives an output pin: any truthy value is high. */
   write(value: unknown): void {
     const p = this._open();
-    if (p.mode !== OUTPUT && p.mode !== OUTPUT_OPEN_DRAIN) throw new Error('unimplemented');
+    if (p.mode !== OUTPUT && p.mode !== OUTPUT_OPEN_DRAIN) throw new Error('write() to an input pin: the ESP32 host answers "unimplemented"');
     p.written = value ? 1 : 0;
     p.board._settle(p.pin, 'app');
   }
