@@ -191,7 +191,7 @@ describe('DigitalIn', () => {
     expect(() => new io({ pin: 4, mode: io.Input }).close()).not.toThrow();
     board.drive(4, 1);
     board.advance(10);
-    expect(loop._timers.live).toBe(0);
+    expect(loop._timers.size).toBe(0);
   });
 
   it('reports a failure in its interrupt handling to the loop instead of letting it reach the host', () => {
@@ -273,7 +273,7 @@ describe('DigitalOut', () => {
     board.advance(200);
     expect(p.done()).toBe(true);
     expect(board.changes.map((c) => [c.t, c.level])).toEqual([[0, 0], [0, 1], [30, 0]]);
-    expect(loop._timers.live).toBe(0);
+    expect(loop._timers.size).toBe(0);
   });
 
   it('fails pulses with ClosedError on close and refuses writes afterwards', () => {

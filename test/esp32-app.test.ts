@@ -103,7 +103,7 @@ describe('the esp32 example app, unchanged, on the simulated board', () => {
     app.stop();
     board.advance(10_000);
     expect(lines.length).toBe(3);
-    expect(app.loop._ready.length + app.loop._timers.live).toBe(0);
+    expect(app.loop._ready.length + app.loop._timers.size).toBe(0);
     app.loop.stop();
     app.loop.close();
     expect(board.timerCount).toBe(0);

@@ -56,7 +56,7 @@ describe('gather', () => {
     expect(g.done()).toBe(true);
     expect(g.cancelled()).toBe(false);
     expect(() => g.result()).toThrow(CancelledError);
-    expect(loop._timers.live).toBe(0);
+    expect(loop._timers.size).toBe(0);
     expect(g.cancel()).toBe(false);
   });
 

@@ -49,7 +49,7 @@ describe('interval', () => {
     })();
     expect(await loop.runUntilCompleteAsync(consumer)).toBe('ended');
     expect(times).toEqual([50, 100, 150]);
-    expect(loop._timers.live).toBe(0);
+    expect(loop._timers.size).toBe(0);
   });
 
   it('iterates from a generator coroutine through ticks().next()', () => {
@@ -78,18 +78,18 @@ describe('interval', () => {
     expect(() => t.result()).toThrow(ClosedError);
     expect(() => ticker.tick().result()).toThrow(ClosedError);
     expect(ticker.closed).toBe(true);
-    expect(loop._timers.live).toBe(0);
+    expect(loop._timers.size).toBe(0);
   });
 
   it('leaves no live timer behind a cancelled tick', () => {
     const loop = new VirtualTimeLoop();
     const ticker = interval(100, { loop });
     const t = ticker.tick();
-    expect(loop._timers.live).toBe(1);
+    expect(loop._timers.size).toBe(1);
     t.cancel();
     loop.runUntilIdle();
     expect(() => t.result()).toThrow(CancelledError);
-    expect(loop._timers.live).toBe(0);
+    expect(loop._timers.size).toBe(0);
     loop.advance(250);
     expect(ticker.tick().result()).toEqual({ time: 200, missed: 1 });
   });

@@ -138,7 +138,7 @@ describe('README: the same producer/consumer, two ways', () => {
     const log = run(main);
     expect(log).toEqual(expected);
     expect(consumers.every((c) => c.cancelled())).toBe(true);
-    expect(loop._timers.live).toBe(0);
+    expect(loop._timers.size).toBe(0);
   });
 
   it('with async functions (their cancellation: the signal)', async () => {
@@ -180,6 +180,6 @@ describe('README: the same producer/consumer, two ways', () => {
     expect(log).toEqual(expected);
     expect(consumers.every((c) => c.cancelled())).toBe(true);
     expect(queue!._getters.length).toBe(0);
-    expect(loop._timers.live).toBe(0);
+    expect(loop._timers.size).toBe(0);
   });
 });

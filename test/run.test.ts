@@ -48,7 +48,7 @@ describe('run', () => {
     expect(log).toEqual(['left-over cleaned up']);
     expect(reports.map((r) => r.message)).toEqual(['unhandled exception during run() shutdown']);
     expect(reports[0]!.exception).toBeInstanceOf(RangeError);
-    expect(loop._timers.live).toBe(0);
+    expect(loop._timers.size).toBe(0);
   });
 
   it('throws main\'s error, after the clean-up', () => {
@@ -102,7 +102,7 @@ describe('run', () => {
       expect(out).toBeInstanceOf(Promise);
       expect(await out).toBe('async main');
       expect(log).toEqual([CancelledError.name]);
-      expect(loop._timers.live).toBe(0);
+      expect(loop._timers.size).toBe(0);
     } finally {
       loop.close();
     }

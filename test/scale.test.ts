@@ -62,7 +62,7 @@ describe('scale', () => {
     loop.runUntilIdle();
     expect(allTasks(loop).size).toBeGreaterThanOrEqual(N);
     expect(lock._waiters!.length).toBeGreaterThan(0);
-    expect(loop._timers.live).toBeGreaterThan(0);
+    expect(loop._timers.size).toBeGreaterThan(0);
 
     for (const t of tasks) t.cancel();
     loop.runUntilIdle();
@@ -71,7 +71,7 @@ describe('scale', () => {
     expect(cleanedUp).toBe(N);
     expect(allTasks(loop).size).toBe(0);
     expect(loop._ready.length).toBe(0);
-    expect(loop._timers.live).toBe(0);
+    expect(loop._timers.size).toBe(0);
     expect(lock._waiters?.length ?? 0).toBe(0);
     expect(event._waiters?.length ?? 0).toBe(0);
     expect(sem._waiters?.length ?? 0).toBe(0);

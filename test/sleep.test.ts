@@ -104,15 +104,15 @@ describe('sleep(ms)', () => {
     const loop = new VirtualTimeLoop();
     const task = createTask(function* () { yield* sleep(1000); }, { loop });
     loop.runUntilIdle();
-    expect(loop._timers.live).toBe(1);
+    expect(loop._timers.size).toBe(1);
     task.cancel();
-    expect(loop._timers.live).toBe(0);
+    expect(loop._timers.size).toBe(0);
     loop.runUntilIdle();
     expect(task.cancelled()).toBe(true);
     const direct = sleep(50, undefined, { loop });
-    expect(loop._timers.live).toBe(1);
+    expect(loop._timers.size).toBe(1);
     expect(direct.cancel()).toBe(true);
-    expect(loop._timers.live).toBe(0);
+    expect(loop._timers.size).toBe(0);
     expect(direct.cancel()).toBe(false);
   });
 
@@ -122,7 +122,7 @@ describe('sleep(ms)', () => {
     const s = sleep(10, 1, { loop, signal: ac.signal });
     ac.abort('no more');
     expect(s.cancelled()).toBe(true);
-    expect(loop._timers.live).toBe(0);
+    expect(loop._timers.size).toBe(0);
     expect(() => s.result()).toThrow(CancelledError);
   });
 

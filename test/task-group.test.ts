@@ -61,7 +61,7 @@ describe('TaskGroup', () => {
       ['group', ['RangeError:a', 'RangeError:b'], 2],
       ['cancelling', 0],
     ]);
-    expect(loop._timers.live).toBe(0);
+    expect(loop._timers.size).toBe(0);
   });
 
   // asyncio: x and y cancelled at once; the group holds only the body's error.

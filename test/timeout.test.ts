@@ -30,7 +30,7 @@ describe('timeout scope in a task', () => {
     expect(log).toEqual(['finally@10']);
     expect(scope!.expired()).toBe(true);
     expect(task.cancelling()).toBe(0);
-    expect(loop._timers.live).toBe(0);
+    expect(loop._timers.size).toBe(0);
   });
 
   it('returns the body\'s value when it finishes in time, and cancels its timer', () => {
@@ -45,7 +45,7 @@ describe('timeout scope in a task', () => {
     }, { loop });
     expect(loop.runUntilComplete(task)).toBe('in time');
     expect(scope!.expired()).toBe(false);
-    expect(loop._timers.live).toBe(0);
+    expect(loop._timers.size).toBe(0);
     expect(loop.time()).toBe(3);
     expect(String(scope)).toBe('<Timeout [finished]>');
   });
@@ -245,7 +245,7 @@ describe('timeout scope in a task', () => {
     const err = errorOf(() => loop.runUntilComplete(task));
     expect(err).toBeInstanceOf(CancelledError);
     expect(err.message).toBe('outside');
-    expect(loop._timers.live).toBe(0);
+    expect(loop._timers.size).toBe(0);
   });
 
   // asyncio: caught with cancelling() 1; the cleanup times out at +3 with cancelling() still 1; task cancelled.
@@ -401,7 +401,7 @@ describe('timeout with async functions', () => {
     setEventLoop(loop);
     const v = loop.runUntilCompleteAsync(timeout(100, async () => { await sleep(10); return 'ok'; }));
     expect(await v).toBe('ok');
-    expect(loop._timers.live).toBe(0);
+    expect(loop._timers.size).toBe(0);
   });
 
   it('has the Promise habits catch() and finally(), which start it like then()', async () => {

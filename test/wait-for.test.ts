@@ -14,7 +14,7 @@ describe('waitFor', () => {
     const w = waitFor(sleep(5, 'in time', { loop }), 10);
     expect(loop.runUntilComplete(w)).toBe('in time');
     expect(loop.time()).toBe(5);
-    expect(loop._timers.live).toBe(0);
+    expect(loop._timers.size).toBe(0);
   });
 
   it('on expiry cancels what it waits on and fails with TimeoutError caused by the CancelledError', () => {
@@ -26,7 +26,7 @@ describe('waitFor', () => {
     expect(err.cause).toBeInstanceOf(CancelledError);
     expect(inner.cancelled()).toBe(true);
     expect(loop.time()).toBe(10);
-    expect(loop._timers.live).toBe(0);
+    expect(loop._timers.size).toBe(0);
   });
 
   it('waits until the cancelled work has finished cancelling before it fails', () => {
@@ -100,7 +100,7 @@ describe('waitFor', () => {
     const err = errorOf(() => loop.runUntilComplete(w));
     expect(err).toBeInstanceOf(CancelledError);
     expect(inner.cancelled()).toBe(true);
-    expect(loop._timers.live).toBe(0);
+    expect(loop._timers.size).toBe(0);
   });
 
   it('cancelled before its first step, it still cancels the waiter it was given: a later item is not lost', () => {

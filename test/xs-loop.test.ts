@@ -214,7 +214,7 @@ describe('XsLoop', () => {
     }
     maxHeap = Math.max(maxHeap, loop._timers.size);
     expect(maxHeap).toBe(1);
-    expect(loop._timers.live).toBe(1);
+    expect(loop._timers.size).toBe(1);
     board.advance(2000);
     expect(sentinel).toBe(1);
     expect(loop._timers.size).toBe(0);

@@ -18,8 +18,3 @@ export function getEventLoop(): Loop {
 export function setEventLoop(loop: Loop | null): void {
   state.loop = loop === null ? null : checkLoop(loop);
 }
-
-/** @internal The default loop or null, without throwing. */
-export function peekEventLoop(): Loop | null {
-  return state.loop;
-}

@@ -15,9 +15,9 @@ export class Ring<T> {
   }
 
   push(item: T): void {
+    if (this.length === this._items.length) this._grow();
     const items = this._items;
-    if (this.length === items.length) this._grow();
-    this._items[(this._head + this.length) & (this._items.length - 1)] = item;
+    items[(this._head + this.length) & (items.length - 1)] = item;
     this.length++;
   }
 

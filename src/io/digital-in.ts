@@ -225,13 +225,13 @@ export class DigitalIn implements AsyncIterable<EdgeEvent> {
   }
 
   private _doneWith(event: EdgeEvent): Future<EdgeEvent> {
-    const f = new Future<EdgeEvent>({ loop: this._loop });
+    const f = new Future<EdgeEvent>(undefined, this._loop);
     f._complete(RESULT, event, false);
     return f;
   }
 
   private _failed(): Future<EdgeEvent> {
-    const f = new Future<EdgeEvent>({ loop: this._loop });
+    const f = new Future<EdgeEvent>(undefined, this._loop);
     f._completeException(closedError(this.pin), false);
     return f;
   }

@@ -95,7 +95,7 @@ export class DigitalOut {
       this._pulseEnd = end;
       this._pulseTimer = loop.callAt(end, endPulse, this);
     }
-    const f = new Future<void>({ loop });
+    const f = new Future<void>(undefined, loop);
     this._pulses.push(f);
     return f;
   }
@@ -109,7 +109,7 @@ export class DigitalOut {
     this._port.close();
     const pulses = this._pulses;
     this._pulses = [];
-    for (const f of pulses) if (!f.done()) f.setException(new ClosedError(`DigitalOut on pin ${this.pin} was closed`));
+    for (const f of pulses) if (!f.done()) f.setException(closedError(this.pin));
   }
 
   /** @internal Ends the pulse in progress, if any, leaving the level as it is. */
@@ -134,7 +134,7 @@ export class DigitalOut {
   }
 
   private _checkOpen(): void {
-    if (this._closed) throw new ClosedError(`DigitalOut on pin ${this.pin} was closed`);
+    if (this._closed) throw closedError(this.pin);
   }
 }
 
@@ -142,4 +142,8 @@ function endPulse(out: DigitalOut): void {
   out._pulseTimer = null;
   out._set(out._value === 0 ? 1 : 0);
   out._resolvePulses();
+}
+
+function closedError(pin: number): ClosedError {
+  return new ClosedError(`DigitalOut on pin ${pin} was closed`);
 }

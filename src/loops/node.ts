@@ -176,7 +176,7 @@ export class NodeLoop extends BaseLoop {
    * than re-arming on every cancel (timeouts are mostly cancelled).
    */
   private _onTimerCancelled(): void {
-    if (this._timers.live === 0 && this._immediate === null) this._reschedule();
+    if (this._timers.size === 0 && this._immediate === null) this._reschedule();
   }
 
   /**

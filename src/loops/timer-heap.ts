@@ -11,13 +11,8 @@ export class TimerHeap implements TimerOwner {
   /** @internal */ _heap: TimerHandle[] = [];
   private _seq = 0;
 
-  /** Handles in the heap. */
+  /** Handles in the heap: live timers only, since a cancelled one leaves at once. */
   get size(): number {
-    return this._heap.length;
-  }
-
-  /** Live (not cancelled) timers: every handle in the heap. */
-  get live(): number {
     return this._heap.length;
   }
 

@@ -129,7 +129,7 @@ export class Condition extends LoopBound {
 
   /** @internal asyncio's `Condition.wait` coroutine, from just after its lock check. */
   *_waitCoro(loop: Loop): Coroutine<true> {
-    const fut = new Future<boolean>({ loop });
+    const fut = new Future<boolean>(undefined, loop);
     this._lock.release();
     try {
       try {

@@ -219,7 +219,7 @@ export class Queue<T = unknown> extends LoopBound {
 
   /** @internal A Future already failed with `error`. */
   _failed<R>(error: unknown): Future<R> {
-    const f = new Future<R>({ loop: this._getLoop() });
+    const f = new Future<R>(undefined, this._getLoop());
     f.setException(error);
     return f;
   }

@@ -484,8 +484,8 @@ export class SimBoard {
     const due: HostTimerRecord[] = [];
     for (const r of this._timers) {
       if (!r.unscheduled && !r.fire && r.trigger <= now) r.fire = true;
+      if (r.fire) due.push(r);
     }
-    for (const r of this._timers) if (r.fire) due.push(r);
     for (const r of due) {
       if (!r.fire || r.cleared) continue;
       r.fire = false;
@@ -526,10 +526,7 @@ export class SimBoard {
       }
     }
     let msg: Message | undefined;
-    while (this._aborted === null && (msg = this._queue.shift()) !== undefined) {
-      const m = msg;
-      this._hostCall(m.deliver, m.what);
-    }
+    while (this._aborted === null && (msg = this._queue.shift()) !== undefined) this._hostCall(msg.deliver, msg.what);
     return true;
   }
 

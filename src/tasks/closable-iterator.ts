@@ -26,7 +26,7 @@ export class ClosableIterator<T> implements AsyncIterable<T> {
 
   /** The next value, or `{ done: true }` once the source is closed or `return()` was called. */
   next(): Future<IteratorResult<T, undefined>> {
-    const out = new NextResult<T>({ loop: this._loop });
+    const out = new NextResult<T>(undefined, this._loop);
     if (this._ended) {
       out._complete(RESULT, DONE, false);
       return out;
@@ -55,7 +55,7 @@ export class ClosableIterator<T> implements AsyncIterable<T> {
   /** Ends the iteration (what `break` in `for await` calls). The source stays open. */
   return(): Future<IteratorResult<T, undefined>> {
     this._ended = true;
-    const out = new Future<IteratorResult<T, undefined>>({ loop: this._loop });
+    const out = new Future<IteratorResult<T, undefined>>(undefined, this._loop);
     out._complete(RESULT, DONE, false);
     return out;
   }

@@ -15,7 +15,7 @@ export function isCoroutine(value: unknown): value is Coroutine<unknown> {
 const GeneratorFunctionPrototype = Object.getPrototypeOf(function* () {}) as object;
 
 /** True for a `function*` (a bound one too). */
-export function isGeneratorFunction(fn: unknown): boolean {
+function isGeneratorFunction(fn: unknown): boolean {
   return typeof fn === 'function' && Object.getPrototypeOf(fn) === GeneratorFunctionPrototype;
 }
 
@@ -31,7 +31,7 @@ class PromiseFollower<T> extends Future<T> {
   /** @internal */ readonly _controller: AbortControllerLike;
 
   constructor(promise: PromiseLike<T>, controller: AbortControllerLike, loop: Loop) {
-    super({ loop });
+    super(undefined, loop);
     this._controller = controller;
     promise.then(
       (v) => { if (this._state === PENDING) this._complete(RESULT, v, false); },

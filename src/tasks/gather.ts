@@ -25,7 +25,7 @@ class GatheringFuture<T> extends Future<T> {
   /** @internal */ _cancelRequested = false;
 
   constructor(children: Future<unknown>[], loop: Loop) {
-    super({ loop });
+    super(undefined, loop);
     this._children = children;
   }
 

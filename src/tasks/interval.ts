@@ -88,7 +88,7 @@ export class Interval implements AsyncIterable<Tick> {
     if (aborted) return aborted;
     if (this._closed) return failed(this._loop, closedError());
     if (this._loop.time() >= this._next && this._waiters.every(isCancelled)) {
-      const f = new Future<Tick>({ loop: this._loop });
+      const f = new Future<Tick>(undefined, this._loop);
       f._complete(RESULT, this._take(), false);
       return f;
     }
@@ -175,7 +175,7 @@ class TickWaiter extends Waiter<Tick, Interval> {
 }
 
 function failed<T>(loop: Loop, e: Error): Future<T> {
-  const f = new Future<T>({ loop });
+  const f = new Future<T>(undefined, loop);
   f._completeException(e, false);
   return f;
 }

@@ -10,7 +10,7 @@ import { ensureFuture, type Awaitable } from './ensure-future.js';
 export function shield<T>(aw: Awaitable<T>): Future<T> {
   const inner = ensureFuture(aw);
   if (inner.done()) return inner;
-  const outer = new Future<T>({ loop: inner._loop });
+  const outer = new Future<T>(undefined, inner._loop);
   const onInnerDone = (): void => {
     if (outer.cancelled()) {
       if (!inner.cancelled()) inner.exception();

@@ -27,7 +27,7 @@ export function sleep<T = void>(ms: number, value?: T, options?: SleepOptions): 
   const aborted = options && abortedWait<T>(loop, options);
   if (aborted) return aborted;
   if (ms <= 0) return bindSignal(new NextTurn(value as T, loop), options);
-  const fut = new Sleep<T>({ loop });
+  const fut = new Sleep<T>(undefined, loop);
   if (timers !== null) fut._handle = timers.callLater(ms, wake, fut, value);
   return bindSignal(fut, options);
 }

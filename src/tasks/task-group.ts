@@ -112,7 +112,7 @@ export class TaskGroup {
     // Loops because the wait can be cancelled repeatedly (the parent being
     // cancelled from outside, while our own cancellation is in progress).
     while (this._tasks.size > 0) {
-      const fut = this._onCompletedFut ??= new Future<boolean>({ loop: this._loop });
+      const fut = this._onCompletedFut ??= new Future<boolean>(undefined, this._loop);
       try {
         yield* fut;
       } catch (e) {

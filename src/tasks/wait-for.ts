@@ -80,7 +80,7 @@ function* cancelUnlessDone<T>(aw: Awaitable<T>, loop: Loop): Coroutine<T> {
 
 /** asyncio's `_cancel_and_wait`: cancels `fut` and waits until it is done. */
 function* cancelAndWait(fut: Future<unknown>, loop: Loop): Coroutine<void> {
-  const waiter = new Future<void>({ loop });
+  const waiter = new Future<void>(undefined, loop);
   const release = (): void => { if (!waiter.done()) waiter.setResult(); };
   fut.addDoneCallback(release);
   try {

@@ -9,7 +9,7 @@ import { Semaphore } from '../primitives/semaphore.js';
 import { expectEqual, expectTrue, rejection, show, type CheckSpec } from './check-support.js';
 
 /** Resolves after one loop callback: a scheduling point inside an async function. */
-export function nextTurn(loop: Loop): Future<void> {
+function nextTurn(loop: Loop): Future<void> {
   const f = new Future<void>({ loop });
   loop.callSoon(() => f.setResult());
   return f;
