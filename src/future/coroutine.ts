@@ -15,9 +15,9 @@ export type Coroutine<T> = Generator<Future<unknown> | PromiseLike<unknown>, T, 
  *
  * Two modes. A Task (the subclass in the tasks layer) starts in a later loop
  * turn and schedules its done callbacks. A sub-coroutine (`inline`: what
- * `await coro()` is in asyncio, used by Condition and Barrier) starts at once,
- * synchronously, and completes inline, because it runs as part of the step of
- * whatever awaits it.
+ * `await coro()` is in asyncio, used by Condition, Barrier and Queue.join)
+ * starts at once, synchronously, and completes inline, because it runs as
+ * part of the step of whatever awaits it.
  */
 export class CoroutineFuture<T> extends Future<T> {
   /** @internal */ _coro: Coroutine<T> | null;
