@@ -264,7 +264,7 @@ describe('NodeLoop on Node', () => {
     loop.close();
   });
 
-  it('time() is the host\'s performance.now()', () => {
+  it('time() is the host\'s monotonic clock, performance.now', () => {
     const spy = vi.spyOn(performance, 'now').mockReturnValue(1234.5);
     try {
       expect(new NodeLoop().time()).toBe(1234.5);
