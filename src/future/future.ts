@@ -271,6 +271,21 @@ class Reaction {
 
 type Listener = DoneCallback<any> | Reaction;
 
+/** @internal A Future on `loop` already done with `value`: what a wait returns when it need not wait. */
+export function resolvedFuture<T>(loop: Loop, value: T): Future<T> {
+  const f = new Future<T>(undefined, loop);
+  f._state = RESULT;
+  f._value = value;
+  return f;
+}
+
+/** @internal A Future on `loop` already failed with `error`: how a wait reports a failure instead of throwing. */
+export function failedFuture<T>(loop: Loop, error: unknown): Future<T> {
+  const f = new Future<T>(undefined, loop);
+  f._completeException(error, false);
+  return f;
+}
+
 /** True for a PromiseLike (anything with a callable `then`). */
 export function isThenable(value: unknown): value is PromiseLike<unknown> {
   return value !== null && (typeof value === 'object' || typeof value === 'function') &&

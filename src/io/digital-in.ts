@@ -1,7 +1,7 @@
 import { ClosedError } from '../contract/errors.js';
 import type { TimerHandle } from '../contract/handle.js';
 import { checkLoop, type Loop, type TimerLoop } from '../contract/loop.js';
-import { Future, PENDING, RESULT } from '../future/future.js';
+import { PENDING, failedFuture, resolvedFuture, type Future } from '../future/future.js';
 import { Ring } from '../future/ring.js';
 import { abortedWait, bindSignal, type WaitOptions } from '../future/signal.js';
 import { Waiter, WOKEN } from '../future/waiter.js';
@@ -134,7 +134,7 @@ export class DigitalIn implements AsyncIterable<EdgeEvent> {
     const aborted = options && abortedWait<EdgeEvent>(this._loop, options);
     if (aborted) return aborted;
     if (this._closed) return this._failed();
-    if (this._buffer.length > 0 && this._edgeWaiters.every(isCancelled)) return this._doneWith(this._buffer.shift()!);
+    if (this._buffer.length > 0 && this._edgeWaiters.every(isCancelled)) return resolvedFuture(this._loop, this._buffer.shift()!);
     const w = new EdgeWaiter(this, this._loop);
     this._edgeWaiters.push(w);
     return bindSignal(w, options);
@@ -159,7 +159,7 @@ export class DigitalIn implements AsyncIterable<EdgeEvent> {
     const aborted = options && abortedWait<EdgeEvent>(this._loop, options);
     if (aborted) return aborted;
     if (this._closed) return this._failed();
-    if (this._stable === level) return this._doneWith({ value: level, time: this._loop.time() });
+    if (this._stable === level) return resolvedFuture(this._loop, { value: level, time: this._loop.time() });
     const w = new LevelWaiter(this, this._loop, level);
     this._levelWaiters.push(w);
     return bindSignal(w, options);
@@ -224,16 +224,8 @@ export class DigitalIn implements AsyncIterable<EdgeEvent> {
     }
   }
 
-  private _doneWith(event: EdgeEvent): Future<EdgeEvent> {
-    const f = new Future<EdgeEvent>(undefined, this._loop);
-    f._complete(RESULT, event, false);
-    return f;
-  }
-
   private _failed(): Future<EdgeEvent> {
-    const f = new Future<EdgeEvent>(undefined, this._loop);
-    f._completeException(closedError(this.pin), false);
-    return f;
+    return failedFuture(this._loop, closedError(this.pin));
   }
 
   private _checkOpen(): void {

@@ -1,6 +1,6 @@
 import { getEventLoop } from '../contract/default-loop.js';
 import { checkLoop, type Loop } from '../contract/loop.js';
-import { Future, RESULT } from '../future/future.js';
+import { resolvedFuture, type Future } from '../future/future.js';
 
 /** Options every primitive's constructor takes. */
 export interface PrimitiveOptions {
@@ -29,10 +29,7 @@ export class LoopBound {
 
   /** @internal A Future already done with `value`: what a wait returns when it need not wait. */
   _done<T>(value: T): Future<T> {
-    const f = new Future<T>(undefined, this._getLoop());
-    f._state = RESULT;
-    f._value = value;
-    return f;
+    return resolvedFuture(this._getLoop(), value);
   }
 }
 

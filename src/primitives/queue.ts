@@ -1,7 +1,7 @@
 import { QueueEmpty, QueueFull, QueueShutDown } from '../contract/errors.js';
 import type { Loop } from '../contract/loop.js';
 import { CoroutineFuture, type Coroutine } from '../future/coroutine.js';
-import { Future } from '../future/future.js';
+import { failedFuture, type Future } from '../future/future.js';
 import { Ring } from '../future/ring.js';
 import { abortedWait, bindSignal, type WaitOptions } from '../future/signal.js';
 import { Waiter, WOKEN_THEN_CANCELLED } from '../future/waiter.js';
@@ -219,9 +219,7 @@ export class Queue<T = unknown> extends LoopBound {
 
   /** @internal A Future already failed with `error`. */
   _failed<R>(error: unknown): Future<R> {
-    const f = new Future<R>(undefined, this._getLoop());
-    f.setException(error);
-    return f;
+    return failedFuture(this._getLoop(), error);
   }
 }
 

@@ -1,7 +1,7 @@
 import { ClosedError } from '../contract/errors.js';
 import type { TimerHandle } from '../contract/handle.js';
 import { checkLoop, type Loop, type TimerLoop } from '../contract/loop.js';
-import { Future, PENDING, RESULT } from '../future/future.js';
+import { PENDING, failedFuture, resolvedFuture, type Future } from '../future/future.js';
 import { abortedWait, bindSignal, type WaitOptions } from '../future/signal.js';
 import { Waiter } from '../future/waiter.js';
 import { removeItem } from '../primitives/loop-bound.js';
@@ -86,11 +86,9 @@ export class Interval implements AsyncIterable<Tick> {
   tick(options?: WaitOptions): Future<Tick> {
     const aborted = options && abortedWait<Tick>(this._loop, options);
     if (aborted) return aborted;
-    if (this._closed) return failed(this._loop, closedError());
+    if (this._closed) return failedFuture(this._loop, closedError());
     if (this._loop.time() >= this._next && this._waiters.every(isCancelled)) {
-      const f = new Future<Tick>(undefined, this._loop);
-      f._complete(RESULT, this._take(), false);
-      return f;
+      return resolvedFuture(this._loop, this._take());
     }
     const w = new TickWaiter(this, this._loop);
     this._waiters.push(w);
@@ -172,12 +170,6 @@ class TickWaiter extends Waiter<Tick, Interval> {
       it._arm();
     }
   }
-}
-
-function failed<T>(loop: Loop, e: Error): Future<T> {
-  const f = new Future<T>(undefined, loop);
-  f._completeException(e, false);
-  return f;
 }
 
 function closedError(): ClosedError {
