@@ -6,6 +6,7 @@
 export type { Loop, TimerLoop, ExceptionContext, ExceptionHandler } from './contract/loop.js';
 export { isTimerLoop } from './contract/loop.js';
 export { Handle, TimerHandle } from './contract/handle.js';
+export { BaseLoop } from './loops/base.js';
 export { getEventLoop, setEventLoop } from './contract/default-loop.js';
 export {
   CancelledError, InvalidStateError, TimeoutError, QueueEmpty, QueueFull, QueueShutDown, BrokenBarrierError,

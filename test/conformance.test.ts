@@ -118,7 +118,7 @@ describe('the conformance kit notices broken loops', () => {
     class DrainingLoop extends VirtualTimeLoop {
       override _runOnce(): void {
         if (this._ready.length === 0) return super._runOnce();
-        for (let h = this._ready.shift(); h !== undefined; h = this._ready.shift()) h._run();
+        for (let h = this._ready.shift(); h !== undefined; h = this._ready.shift()) h.run();
       }
     }
     const check = loopConformanceChecks({

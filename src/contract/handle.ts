@@ -1,7 +1,7 @@
 /**
- * Handles returned by `callSoon`, `callAt` and `callLater`. A loop keeps the
- * handle in its ready queue or timer heap and calls `_run()` when it is due;
- * a cancelled handle never runs.
+ * Handles returned by `callSoon`, `callAt` and `callLater`. A loop makes one
+ * with `new Handle(callback, args)`, keeps it in its ready queue (or timer
+ * heap) and calls `run()` when it is due; a cancelled handle never runs.
  */
 export class Handle {
   /** @internal The callback, or null once cancelled (drops its references early). */
@@ -12,6 +12,7 @@ export class Handle {
    */
   _args?: unknown[];
 
+  /** A handle for `callback(...args)`; `args` is the callSoon rest array, kept as is. */
   constructor(callback: (...args: any[]) => void, args: unknown[]) {
     this._callback = callback;
     if (args.length > 0) this._args = args;
@@ -29,10 +30,11 @@ export class Handle {
   }
 
   /**
-   * @internal Runs the callback. Exceptions propagate: the loop catches them
-   * and reports them through `callExceptionHandler`.
+   * Runs the callback with its arguments; does nothing once cancelled. For
+   * loops: exceptions propagate, and the loop must catch them and report them
+   * through `callExceptionHandler` (`{ message, exception, handle }`).
    */
-  _run(): void {
+  run(): void {
     const cb = this._callback;
     if (cb !== null) {
       const args = this._args;

@@ -4,14 +4,21 @@ import { Ring } from '../future/ring.js';
 import { TimerHeap } from './timer-heap.js';
 
 /**
- * The machinery every concrete loop shares: a ring-buffer ready queue, a timer
- * heap, turns, and exception handling. A loop adds a clock (`time()`) and,
- * when it runs on a host, `_hostWake()` to get a turn scheduled.
+ * The machinery every concrete loop shares, exported for loop authors: a
+ * ring-buffer ready queue, a timer heap, turns, and exception handling
+ * (docs/writing-a-loop.md). A loop adds a clock (`time()`) and, when it runs
+ * on a host, overrides `_hostWake()` to get turns scheduled and calls
+ * `_runOnce()` in them.
+ *
+ * The subclass API is the underscore-named members below, as in asyncio's
+ * BaseEventLoop (`_ready`, `_run_once`): `_ready`, `_timers`, `_runOnce`,
+ * `_hasWork`, and the hooks `_hostWake`, `_checkSchedule` and `_printError`.
+ * They are part of the published types and kept stable.
  */
 export abstract class BaseLoop implements TimerLoop {
-  /** @internal Callbacks ready to run. */
+  /** Callbacks ready to run, oldest first (`length`, `shift()`; a closing loop may cancel them in place). */
   readonly _ready = new Ring<Handle>(16);
-  /** @internal Scheduled timers. */
+  /** Scheduled live timers: `nextWhen()` is the earliest deadline, `size` their number. */
   readonly _timers = new TimerHeap();
   private _debug = false;
   private _handler: ExceptionHandler | null = null;
@@ -20,8 +27,10 @@ export abstract class BaseLoop implements TimerLoop {
   abstract time(): number;
 
   /**
-   * @internal Called when the loop gains work while it may be asleep: a first
-   * ready callback, or a timer. Host-driven loops arm their host timer here.
+   * Called when the loop gains work while it may be asleep: a first ready
+   * callback, or a new timer. A host-driven loop schedules a turn or arms its
+   * host timer here; it must not run callbacks inside it (the caller is
+   * `callSoon`). The default does nothing, for loops driven from outside.
    */
   protected _hostWake(): void {}
 
@@ -96,15 +105,15 @@ export abstract class BaseLoop implements TimerLoop {
     this._printError(text);
   }
 
-  /** @internal Called before anything is scheduled; a loop that can be closed throws here once it is. */
+  /** Called before anything is scheduled; a loop that can be closed throws here once it is. */
   protected _checkSchedule(): void {}
 
-  /** @internal Where the default handler prints; a loop for another host may print elsewhere. */
+  /** Where the default handler prints; a loop for another host may print elsewhere. */
   protected _printError(text: string): void {
     printError(text);
   }
 
-  /** @internal True when a turn has something to run now. */
+  /** True when a turn has something to run now: a ready callback or a due timer. */
   _hasWork(): boolean {
     if (this._ready.length > 0) return true;
     const next = this._timers.nextWhen();
@@ -112,9 +121,11 @@ export abstract class BaseLoop implements TimerLoop {
   }
 
   /**
-   * @internal One turn: moves due timers to the ready queue, then runs at most
-   * `limit` of the callbacks that were ready when the turn began. Callbacks
-   * they schedule wait for a later turn.
+   * One turn: moves due timers to the ready queue, then runs at most `limit`
+   * of the callbacks that were ready when the turn began. Callbacks they
+   * schedule wait for a later turn; an exception goes to
+   * `callExceptionHandler` and the turn goes on. Call it from a host callback,
+   * never from inside a callback of this loop.
    */
   _runOnce(limit = Infinity): void {
     const ready = this._ready;
@@ -134,7 +145,7 @@ export abstract class BaseLoop implements TimerLoop {
         while (n > 0) {
           n--;
           h = ready.shift()!;
-          if (h._callback !== null) h._run();
+          if (h._callback !== null) h.run();
         }
       } catch (exception) {
         this.callExceptionHandler({ message: 'Exception in callback', exception, handle: h });
