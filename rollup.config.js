@@ -9,6 +9,7 @@ export const entries = {
   index: 'src/index.ts',
   testing: 'src/testing.ts',
   node: 'src/node.ts',
+  browser: 'src/browser.ts',
   xs: 'src/xs.ts',
   sim: 'src/sim.ts',
   // The simulator bundles these into apps by path, and runs its CLI as a bin.

@@ -1,0 +1,6 @@
+/**
+ * The loop for browsers, web workers, Deno and Bun: anyloop's primitives on
+ * MessageChannel turns and one host timer.
+ * @packageDocumentation
+ */
+export { BrowserLoop, type BrowserHost, type BrowserLoopOptions, type MessageChannelLike } from './loops/browser.js';
