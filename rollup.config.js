@@ -19,6 +19,8 @@ export const entries = {
   'sim/digital': 'src/sim/digital.ts',
   'sim/analog': 'src/sim/analog.ts',
   'sim/host/cli': 'src/sim/host/cli.ts',
+  // The conformance kit's CLI, a bin.
+  'testing/cli': 'src/testing/cli.ts',
 };
 
 export default {

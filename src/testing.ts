@@ -1,7 +1,8 @@
 /**
  * Tools for tests and for loop authors: a deterministic virtual-time loop and
- * the loop conformance kit.
+ * the loop conformance kit (also a CLI: `npx anyloop-conformance <module> [export]`).
  * @packageDocumentation
  */
 export { VirtualTimeLoop } from './loops/virtual.js';
 export { loopConformanceChecks, type ConformanceCheck, type ConformanceOptions } from './testing/conformance.js';
+export type { ContractRule } from './testing/rules.js';

@@ -1,5 +1,6 @@
 import type { ExceptionContext, ExceptionHandler, Loop, TimerLoop } from '../contract/loop.js';
 import { Future, futureFromThenable } from '../future/future.js';
+import type { ContractRule } from './rules.js';
 
 /** What a conformance check body gets: a fresh loop and ways to drive it. */
 export interface CheckContext<L extends Loop = Loop> {
@@ -18,9 +19,10 @@ export interface CheckContext<L extends Loop = Loop> {
   captureExceptions(): ExceptionContext[];
 }
 
-/** One check of the kit's catalogue: a name, whether it needs timers, a body. */
+/** One check of the kit's catalogue: a name, the rule it tests (the primitives' rule when omitted), whether it needs timers, a body. */
 export interface CheckSpec {
   readonly name: string;
+  readonly rule?: ContractRule;
   readonly needsTimers?: boolean;
   body(t: CheckContext<TimerLoop>): void | Promise<void>;
 }

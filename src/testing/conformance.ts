@@ -4,6 +4,7 @@ import { makeContext, type CheckContext, type CheckSpec } from './check-support.
 import { contractChecks } from './contract-checks.js';
 import { primitiveChecks } from './primitive-checks.js';
 import { queueChecks } from './queue-checks.js';
+import { rules, type ContractRule } from './rules.js';
 import { taskChecks } from './task-checks.js';
 
 /** How the conformance kit makes and drives the loop under test. */
@@ -21,8 +22,12 @@ export interface ConformanceOptions<L extends Loop> {
   dispose?(loop: L): void;
 }
 
-/** One named check, runnable from any test runner; it throws an Error naming itself on failure. */
-export interface ConformanceCheck {
+/**
+ * One named check, runnable from any test runner. On failure it throws an
+ * Error whose message names the check and what went wrong, then the contract
+ * rule broken and how to fix it (also on `rule` and `fix`).
+ */
+export interface ConformanceCheck extends ContractRule {
   readonly name: string;
   run(): Promise<void>;
 }
@@ -31,11 +36,14 @@ export interface ConformanceCheck {
  * The loop conformance kit: checks that a loop meets the anyloop contract
  * (FIFO turns, exceptions to callExceptionHandler, cancelled handles, argument
  * checks, and the timer part when the loop is a TimerLoop) and that every
- * primitive works on it. Run each check from your test runner:
+ * primitive works on it. A failing check names the contract rule broken and
+ * how to fix it. Run each check from your test runner (here `node --test`),
+ * or run them all with `npx anyloop-conformance <module> [export]`:
  *
  * ```ts
+ * import { test } from 'node:test';
  * for (const check of loopConformanceChecks({ makeLoop: () => new MyLoop() })) {
- *   it(check.name, () => check.run());
+ *   test(check.name, () => check.run());
  * }
  * ```
  */
@@ -51,7 +59,10 @@ export function loopConformanceChecks<L extends Loop>(options: ConformanceOption
   const timers = isTimerLoop(probe);
   dispose?.(probe);
   const specs = [...contractChecks, ...primitiveChecks, ...queueChecks, ...taskChecks].filter((s) => timers || !s.needsTimers);
-  return specs.map((spec) => ({ name: spec.name, run: () => runCheck(spec, options.makeLoop, run, dispose) }));
+  return specs.map((spec) => {
+    const { rule, fix } = spec.rule ?? rules.primitives;
+    return { name: spec.name, rule, fix, run: () => runCheck(spec, options.makeLoop, run, dispose) };
+  });
 }
 
 async function runCheck<L extends Loop>(
@@ -67,7 +78,8 @@ async function runCheck<L extends Loop>(
     await spec.body(context as unknown as CheckContext<TimerLoop>);
   } catch (e) {
     const detail = e instanceof Error ? e.message : String(e);
-    throw new Error(`${spec.name}: ${detail}`, { cause: e });
+    const { rule, fix } = spec.rule ?? rules.primitives;
+    throw new Error(`${spec.name}: ${detail}\n  rule broken: ${rule}\n  how to fix: ${fix}`, { cause: e });
   } finally {
     cleanup();
     dispose?.(loop);

@@ -1,11 +1,13 @@
 import { expectEqual, expectThrows, expectTrue, show, type CheckSpec } from './check-support.js';
+import { rules } from './rules.js';
 
 const NOT_FUNCTIONS: readonly unknown[] = [undefined, null, 42, 'callback', {}];
 
-/** The contract every Loop must meet (and, for TimerLoops, the timer part). */
+/** The contract every Loop must meet (and, for TimerLoops, the timer part), each check with the rule it tests. */
 export const contractChecks: readonly CheckSpec[] = [
   {
     name: 'callSoon runs callbacks in FIFO order with their arguments',
+    rule: rules.fifo,
     async body({ loop, future, run }) {
       const done = future<void>();
       const log: string[] = [];
@@ -17,6 +19,7 @@ export const contractChecks: readonly CheckSpec[] = [
   },
   {
     name: 'callSoon never runs the callback before it returns',
+    rule: rules.deferred,
     async body({ loop, future, run }) {
       const done = future<void>();
       let ran = false;
@@ -28,6 +31,7 @@ export const contractChecks: readonly CheckSpec[] = [
   },
   {
     name: 'a callback scheduled during a turn runs after the callbacks already ready',
+    rule: rules.turn,
     async body({ loop, future, run }) {
       const done = future<void>();
       const log: string[] = [];
@@ -40,6 +44,7 @@ export const contractChecks: readonly CheckSpec[] = [
   },
   {
     name: 'an exception thrown by a callback goes to callExceptionHandler and the loop goes on',
+    rule: rules.exceptions,
     async body({ loop, future, run, captureExceptions }) {
       const seen = captureExceptions();
       const done = future<void>();
@@ -56,6 +61,7 @@ export const contractChecks: readonly CheckSpec[] = [
   },
   {
     name: 'a cancelled Handle never runs',
+    rule: rules.cancelled,
     async body({ loop, future, run }) {
       const done = future<void>();
       const log: string[] = [];
@@ -72,6 +78,7 @@ export const contractChecks: readonly CheckSpec[] = [
   },
   {
     name: 'callSoon rejects a non-function callback with TypeError',
+    rule: rules.validation,
     body({ loop }) {
       for (const v of NOT_FUNCTIONS) {
         expectThrows(() => loop.callSoon(v as () => void), [TypeError], `callSoon(${show(v)})`);
@@ -80,12 +87,14 @@ export const contractChecks: readonly CheckSpec[] = [
   },
   {
     name: 'getDebug returns a boolean',
+    rule: rules.debug,
     body({ loop }) {
       expectEqual(typeof loop.getDebug(), 'boolean', 'type of getDebug()');
     },
   },
   {
     name: 'time() is a monotonic number',
+    rule: rules.clock,
     needsTimers: true,
     async body({ loop, future, run }) {
       const done = future<void>();
@@ -105,6 +114,7 @@ export const contractChecks: readonly CheckSpec[] = [
   },
   {
     name: 'callAt and callLater run timers in deadline order, never before their deadline',
+    rule: rules.timers,
     needsTimers: true,
     async body({ loop, future, run }) {
       const done = future<void>();
@@ -128,6 +138,7 @@ export const contractChecks: readonly CheckSpec[] = [
   },
   {
     name: 'a cancelled timer never runs',
+    rule: rules.timerCancelled,
     needsTimers: true,
     async body({ loop, future, run }) {
       const done = future<void>();
@@ -145,6 +156,7 @@ export const contractChecks: readonly CheckSpec[] = [
   },
   {
     name: 'callbacks that reschedule themselves do not starve a due timer',
+    rule: rules.starvation,
     needsTimers: true,
     async body({ loop, future, run }) {
       const done = future<void>();
@@ -162,6 +174,7 @@ export const contractChecks: readonly CheckSpec[] = [
   },
   {
     name: 'callAt and callLater reject a non-function callback (TypeError) and a NaN time',
+    rule: rules.validation,
     needsTimers: true,
     body({ loop }) {
       for (const v of NOT_FUNCTIONS) {
