@@ -104,14 +104,29 @@ describe('the conformance kit notices broken loops', () => {
   });
 
   it.each([
-    ['lifo', 'callSoon runs callbacks in FIFO order with their arguments: callback order: expected'],
-    ['sync', 'callSoon never runs the callback before it returns: the callback ran inside callSoon'],
-    ['swallow', 'an exception thrown by a callback goes to callExceptionHandler and the loop goes on: reports to callExceptionHandler: expected 1, got 0'],
-    ['ignoreCancel', 'a cancelled Handle never runs: callbacks run: expected'],
-    ['acceptAnything', 'callSoon rejects a non-function callback with TypeError: callSoon(undefined): expected TypeError, nothing was thrown'],
-  ] as const)('a loop with bug %s fails the check that names it', async (bug, message) => {
+    ['lifo', 'callSoon runs callbacks in FIFO order with their arguments: callback order: expected',
+      'callSoon runs callbacks in the order they were scheduled', 'keep ready Handles in a FIFO queue'],
+    ['sync', 'callSoon never runs the callback before it returns: the callback ran inside callSoon',
+      'callSoon only schedules', 'queue the Handle and return it'],
+    ['swallow', 'an exception thrown by a callback goes to callExceptionHandler and the loop goes on: reports to callExceptionHandler: expected 1, got 0',
+      'an exception thrown by a callback goes to callExceptionHandler({ message, exception, handle })', 'run each handle inside try/catch'],
+    ['ignoreCancel', 'a cancelled Handle never runs: callbacks run: expected',
+      'a cancelled Handle never runs, even when it is cancelled during the turn', 'return the very Handle you queued, and check it'],
+    ['acceptAnything', 'callSoon rejects a non-function callback with TypeError: callSoon(undefined): expected TypeError, nothing was thrown',
+      'callSoon, callAt and callLater throw a TypeError', "check `typeof callback === 'function'`"],
+  ] as const)('a loop with bug %s fails the check that names it, with the rule broken and how to fix it', async (bug, message, rule, fix) => {
     const failed = await failures(bug);
-    expect(failed.some((m) => m.startsWith(message)), failed.join('\n')).toBe(true);
+    const report = failed.find((m) => m.startsWith(message));
+    expect(report, failed.join('\n')).toBeDefined();
+    expect(report).toContain(`\n  rule broken: ${rule}`);
+    expect(report).toContain(`\n  how to fix: ${fix}`);
+  });
+
+  it('gives every check its rule and fix, and the checks of the primitives send the author to the contract checks first', () => {
+    const checks = loopConformanceChecks({ makeLoop: () => new VirtualTimeLoop(), run: (loop, future) => loop.runUntilCompleteAsync(future) });
+    for (const c of checks) expect([c.name, c.rule.length > 20, c.fix.length > 20]).toEqual([c.name, true, true]);
+    const lock = checks.find((c) => c.name.startsWith('Lock: FIFO hand-off'))!;
+    expect(lock.fix).toMatch(/^fix the failing contract checks first/);
   });
 
   it('a timer loop whose turns drain newly scheduled callbacks starves timers, and the kit says so', async () => {
@@ -125,7 +140,7 @@ describe('the conformance kit notices broken loops', () => {
       makeLoop: () => new DrainingLoop(),
       run: (loop, future) => loop.runUntilCompleteAsync(future),
     }).find((c) => c.name === 'callbacks that reschedule themselves do not starve a due timer')!;
-    await expect(check.run()).rejects.toThrow(/did not run while a callback kept rescheduling itself/);
+    await expect(check.run()).rejects.toThrow(/did not run while a callback kept rescheduling itself(.|\n)*rule broken: every turn first moves the due timers to the ready queue/);
   });
 
   it('rejects options without makeLoop', () => {
