@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { guideFiles } from './support/guide.js';
 
 /**
  * The new user's view: `npm pack` a copy of the repository (so `prepare`
@@ -45,7 +46,7 @@ describe('the packed package, installed into an empty project', () => {
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
   it('ships the built entry points with their types, and no development files', () => {
-    for (const entry of ['index', 'testing', 'node', 'xs', 'sim', 'sim/host/cli']) {
+    for (const entry of ['index', 'testing', 'node', 'browser', 'xs', 'sim', 'sim/host/cli', 'testing/cli']) {
       expect(packed).toContain(`dist/${entry}.js`);
       expect(packed).toContain(`dist/${entry}.d.ts`);
     }
@@ -92,6 +93,7 @@ describe('the packed package, installed into an empty project', () => {
       import { Future, Queue, type Loop } from 'anyloop';
       import { loopConformanceChecks, VirtualTimeLoop } from 'anyloop/testing';
       import { NodeLoop } from 'anyloop/node';
+      import { BrowserLoop } from 'anyloop/browser';
       import { XsLoop } from 'anyloop/xs';
       // The simulator's declarations need neither Node's types nor its tools' (types: [] above).
       import { MissingPeerError, runScenario, type SimReport } from 'anyloop/sim';
@@ -102,11 +104,38 @@ describe('the packed package, installed into an empty project', () => {
       queue.putNowait('x');
       const names: string[] = loopConformanceChecks({ makeLoop: () => new NodeLoop(), dispose: (l) => l.close() }).map((c) => c.name);
       const report: Promise<SimReport> = runScenario({ app: 'main.js', scenario: { end: 100 }, engine: 'node' });
-      export { next, names, report, XsLoop, MissingPeerError };
+      const browser: Loop = new BrowserLoop({ maxCallbacksPerTurn: 100 });
+      export { next, names, report, browser, XsLoop, MissingPeerError };
     `);
     const tsc = join(root, 'node_modules', '.bin', 'tsc');
     const result = await run(tsc, ['-p', user]).then(() => 'ok', (e: { stdout?: string }) => e.stdout ?? String(e));
     expect(result).toBe('ok');
+  }, SLOW);
+
+  it('compiles the loops of docs/writing-a-loop.md with tsc --strict against the published types, and they pass anyloop-conformance', async () => {
+    const guide = join(user, 'guide');
+    mkdirSync(join(guide, 'src'), { recursive: true });
+    for (const [name, code] of guideFiles()) writeFileSync(join(guide, 'src', name), code);
+    writeFileSync(join(guide, 'tsconfig.json'), JSON.stringify({
+      compilerOptions: {
+        module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', lib: ['es2022', 'dom'],
+        strict: true, skipLibCheck: false, types: [], outDir: 'dist', rootDir: 'src',
+      },
+      include: ['src'],
+    }));
+    const tsc = join(root, 'node_modules', '.bin', 'tsc');
+    const compiled = await run(tsc, ['-p', guide]).then(() => 'ok', (e: { stdout?: string }) => e.stdout ?? String(e));
+    expect(compiled).toBe('ok');
+    const conformance = (file: string, name: string) => run(join(user, 'node_modules', '.bin', 'anyloop-conformance'), [file, name], { cwd: guide })
+      .then(({ stdout }) => ({ code: 0, stdout }), (e: { code: number; stdout: string }) => e);
+    const browser = await conformance('dist/browser-loop.js', 'BrowserLoop');
+    expect(browser.stdout).toMatch(/^ok \d+ - callAt and callLater run timers in deadline order, never before their deadline$/m);
+    expect(browser.stdout).toMatch(/^conformance: 26 passed, 0 failed$/m);
+    expect(browser.code).toBe(0);
+    const tiny = await conformance('dist/tiny-loop.js', 'TinyLoop');
+    expect(tiny.stdout).toMatch(/^ok \d+ - Queue: a bounded queue hands items over in order; join\(\) and shutdown\(\) end the work$/m);
+    expect(tiny.stdout).toMatch(/^conformance: \d+ passed, 0 failed$/m);
+    expect(tiny.code).toBe(0);
   }, SLOW);
 
   it('runs anyloop-sim with only the tools a run needs (optional peer dependencies), and names the missing ones', async () => {

@@ -40,7 +40,7 @@ export class TimerHeap implements TimerOwner {
     return top;
   }
 
-  /** @internal Called by a handle when it is cancelled: it leaves the heap. */
+  /** Called by a handle when it is cancelled: it leaves the heap. */
   _timerCancelled(h: TimerHandle): void {
     remove(this._heap, h);
   }
