@@ -77,10 +77,11 @@ describe('anyloop/browser in headless Chromium', () => {
     rmSync(profile, { recursive: true, force: true });
   });
 
+  // The page's state is read with expressions evaluated in the page (this file is compiled without the DOM's types).
   it('passes every check of the conformance kit', async () => {
     const p = await open('conformance');
-    await p.waitForFunction(() => 'conformance' in window, undefined, { timeout: SLOW });
-    const results = await p.evaluate(() => (window as unknown as { conformance: { name: string; ok: boolean; message?: string }[] }).conformance);
+    await p.waitForFunction('window.conformance !== undefined', undefined, { timeout: SLOW });
+    const results = await p.evaluate('window.conformance') as { name: string; ok: boolean; message?: string }[];
     const expected = loopConformanceChecks({ makeLoop: () => new BrowserLoop(), dispose: (l) => l.close() }).map((c) => c.name);
     expect(results.map((r) => r.name)).toEqual(expected);
     expect(results.filter((r) => !r.ok)).toEqual([]);
@@ -90,8 +91,8 @@ describe('anyloop/browser in headless Chromium', () => {
 
   it('runs a producer and a consumer task through a Queue, and the page shows the items', async () => {
     const p = await open('demo');
-    await p.waitForFunction(() => (window as unknown as { demo: { done?: boolean } }).demo.done === true, undefined, { timeout: SLOW });
-    const demo = await p.evaluate(() => (window as unknown as { demo: { produced: number[]; consumed: number[] } }).demo);
+    await p.waitForFunction('window.demo.done === true', undefined, { timeout: SLOW });
+    const demo = await p.evaluate('window.demo') as { produced: number[]; consumed: number[] };
     const items = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
     expect(demo.produced).toEqual(items);
     expect(demo.consumed).toEqual(items);
@@ -102,13 +103,14 @@ describe('anyloop/browser in headless Chromium', () => {
 
   it('keeps painting frames and taking clicks while a task keeps the loop busy', async () => {
     const p = await open('demo');
-    await p.evaluate(() => { (window as unknown as { stopBusy: () => void; startBusy: () => () => void }).stopBusy = (window as unknown as { startBusy: () => () => void }).startBusy(); });
+    await p.evaluate('window.stopBusy = window.startBusy()');
     // Two animation frames and a real click (Playwright waits for the button to be painted and stable).
-    await p.evaluate(() => new Promise((frame) => requestAnimationFrame(() => requestAnimationFrame(frame))));
+    await p.evaluate('new Promise((frame) => requestAnimationFrame(() => requestAnimationFrame(frame)))');
     await p.click('#button');
-    const during = await p.evaluate(() => ({ ...(window as unknown as { demo: { busyTurns: number; clicks: number } }).demo }));
-    await p.waitForFunction((n) => (window as unknown as { demo: { busyTurns: number } }).demo.busyTurns > n, during.busyTurns, { timeout: SLOW });
-    await p.evaluate(() => (window as unknown as { stopBusy: () => void }).stopBusy());
+    const during = await p.evaluate('({ ...window.demo })') as { busyTurns: number; clicks: number };
+    // The busy task is still running: the frames and the click came between its turns.
+    await p.waitForFunction(`window.demo.busyTurns > ${during.busyTurns}`, undefined, { timeout: SLOW });
+    await p.evaluate('window.stopBusy()');
     expect(during.clicks).toBe(1);
     expect(during.busyTurns).toBeGreaterThan(0);
     expect(errors).toEqual([]);

@@ -129,7 +129,7 @@ describe('BrowserLoop on its host', () => {
     const queue = new Queue<number>(2, { loop });
     const got: number[] = [];
     createTask(function* () { for (let i = 0; i < 5; i++) { yield sleep(1, undefined, { loop }); yield queue.put(i); } }, { loop });
-    const consumer = createTask(function* () { for (let i = 0; i < 5; i++) got.push(yield queue.get()); }, { loop });
+    const consumer = createTask(function* () { for (let i = 0; i < 5; i++) got.push((yield queue.get()) as number); }, { loop });
     for (let steps = 0; !consumer.done() && steps < 1000; steps++) {
       if (!host.deliver()) host.fireTimer();
     }
