@@ -112,7 +112,7 @@ describe('the packed package, installed into an empty project', () => {
     expect(result).toBe('ok');
   }, SLOW);
 
-  it('compiles the loops of docs/writing-a-loop.md with tsc --strict against the published types, and they pass anyloop-conformance', async () => {
+  it('compiles the code of docs/writing-a-loop.md with tsc --strict against the published types, and its loops pass anyloop-conformance', async () => {
     const guide = join(user, 'guide');
     mkdirSync(join(guide, 'src'), { recursive: true });
     for (const [name, code] of guideFiles()) writeFileSync(join(guide, 'src', name), code);

@@ -11,8 +11,8 @@ import { guideFiles } from './support/guide.js';
 const root = resolve(import.meta.dirname, '..');
 
 describe('docs/writing-a-loop.md', () => {
-  it('shows two loops, tiny-loop.ts and browser-loop.ts', () => {
-    expect([...guideFiles().keys()]).toEqual(['tiny-loop.ts', 'browser-loop.ts']);
+  it('shows two loops, tiny-loop.ts and browser-loop.ts, and a program on the second, main.ts', () => {
+    expect([...guideFiles().keys()]).toEqual(['tiny-loop.ts', 'browser-loop.ts', 'main.ts']);
   });
 
   it('shows src/loops/browser.ts verbatim, but for importing BaseLoop from anyloop', () => {
