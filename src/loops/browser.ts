@@ -7,9 +7,11 @@ import { BaseLoop } from './base.js';
 export interface BrowserHost {
   /** Monotonic milliseconds (`performance.now()`). */
   now(): number;
+  /** Calls `callback` once, `ms` milliseconds from now; returns an id for clearTimeout. */
   setTimeout(callback: () => void, ms: number): unknown;
+  /** Cancels a pending setTimeout. */
   clearTimeout(id: unknown): void;
-  /** The MessageChannel constructor. */
+  /** The MessageChannel constructor: messages posted to `port2` arrive at `port1`, one host task each. */
   MessageChannel: new () => MessageChannelLike;
 }
 
@@ -66,6 +68,7 @@ export class BrowserLoop extends BaseLoop {
     this._channel.port1.onmessage = () => this._turn();
   }
 
+  /** Monotonic loop time in milliseconds: the host's `performance.now()`. */
   time(): number {
     return this._host.now();
   }
