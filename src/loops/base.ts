@@ -29,8 +29,9 @@ export abstract class BaseLoop implements TimerLoop {
   /**
    * Called when the loop gains work while it may be asleep: a first ready
    * callback, or a new timer. A host-driven loop schedules a turn or arms its
-   * host timer here; it must not run callbacks inside it (the caller is
-   * `callSoon`). The default does nothing, for loops driven from outside.
+   * host timer here; it must not run callbacks inside it (its callers are
+   * `callSoon` and `callAt`). The default does nothing, for loops driven
+   * from outside.
    */
   protected _hostWake(): void {}
 
