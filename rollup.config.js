@@ -3,6 +3,7 @@
 // consumers, and a Moddable manifest can name each module. Declarations are
 // emitted beside them by the TypeScript plugin.
 import { rmSync } from 'node:fs';
+import { nodeResolve } from '@rollup/plugin-node-resolve';
 import typescript from '@rollup/plugin-typescript';
 
 export const entries = {
@@ -27,11 +28,14 @@ export default {
     format: 'es',
     preserveModules: true,
     preserveModulesRoot: 'src',
-    entryFileNames: '[name].js',
+    // The simulator's source-map decoder (a dev dependency) is built in, under
+    // dist/vendor/: npm never packs a folder named node_modules.
+    entryFileNames: (chunk) => `${chunk.name.replace(/^.*node_modules\//, 'vendor/')}.js`,
     sourcemap: false,
   },
   plugins: [
     cleanOutput(),
+    nodeResolve(),
     // One program for every module, the Node-only host tools among them; the
     // typecheck keeps Node's types out of the rest (tsconfig.json).
     typescript({

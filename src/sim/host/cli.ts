@@ -153,7 +153,7 @@ function parseArgs(argv: string[]): Args {
 function describe(e: unknown): string {
   if (!(e instanceof Error)) return String(e);
   // Errors of the simulator are written for people; others keep their class name.
-  return ['ScenarioError', 'SimInputError', 'MissingPeerError', 'BundleError', 'AppStartError', 'XsError'].includes(e.name) ? e.message : `${e.name}: ${e.message}`;
+  return ['ScenarioError', 'SimInputError', 'MissingPeerError', 'BundleError', 'TypecheckError', 'AppStartError', 'XsError'].includes(e.name) ? e.message : `${e.name}: ${e.message}`;
 }
 
 async function writeOut(path: string, text: string): Promise<void> {

@@ -5,13 +5,14 @@ import { createRequire } from 'node:module';
  * optional peer dependency of anyloop (package.json), so that anyloop itself
  * depends on nothing.
  */
-export type Peer = 'rollup' | 'typescript' | '@agoric/xsnap';
+export type Peer = 'rollup' | 'typescript' | '@agoric/xsnap' | '@moddable/typings';
 
 /** What each tool is for, and what to install (a version in the peer range). */
 const PEERS: Readonly<Record<Peer, { use: string; install: string }>> = {
   'rollup': { use: 'to bundle apps', install: 'rollup@4' },
   'typescript': { use: 'to compile TypeScript', install: 'typescript@5' },
   '@agoric/xsnap': { use: 'for the XS engine', install: '@agoric/xsnap@0.15' },
+  '@moddable/typings': { use: 'to typecheck TypeScript apps', install: '@moddable/typings@5' },
 };
 
 /** Tools the simulator needs that are not installed; the message is one line and says what to install. */
