@@ -104,7 +104,7 @@ describe('the packed package, installed into an empty project', () => {
       const report: Promise<SimReport> = runScenario({ app: 'main.js', scenario: { end: 100 }, engine: 'node' });
       export { next, names, report, XsLoop, MissingPeerError };
     `);
-    const tsc = join(root, 'node_modules', '.bin', 'tsc');
+    const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
     const result = await run(tsc, ['-p', user]).then(() => 'ok', (e: { stdout?: string }) => e.stdout ?? String(e));
     expect(result).toBe('ok');
   }, SLOW);

@@ -113,8 +113,8 @@ export async function runScenario(options: RunOptions): Promise<SimReport> {
     if (t === scenario.end) break;
   }
   const run = options.engine === 'xs' ? runInXs : runInNode;
-  const { result, unhandled: rejections, meters, bundleName } = await run(bundle.code, times, (t) => options.onProgress?.(t, scenario.end), options.signal);
-  const map = new BundleSourceMap(bundle.map.toString(), bundleName);
+  const { result, unhandled: rejections, meters, bundleNames } = await run(bundle.code, times, (t) => options.onProgress?.(t, scenario.end), options.signal);
+  const map = new BundleSourceMap(bundle.map.toString(), bundleNames);
   for (const e of result.trace.events) if (isPrintEvent(e)) e.print = map.mapText(e.print);
   const unhandled = [...rejections.map((u) => map.mapText(u)), ...result.reports.map((r) => describeReport(r, map))];
   const expectations = checkExpectations(scenario, result.trace);
@@ -168,7 +168,7 @@ interface EngineRun {
   unhandled: string[];
   meters?: XsRunMeters;
   /** How stack traces name the bundle. */
-  bundleName: string;
+  bundleNames: string[];
 }
 
 async function runInNode(code: string, times: number[], progress: (t: number) => void, signal?: AbortSignal): Promise<EngineRun> {
@@ -195,7 +195,7 @@ async function runInNode(code: string, times: number[], progress: (t: number) =>
       progress(t);
     }
     // The same round trip through JSON as the trace makes out of XS.
-    return { result: JSON.parse(JSON.stringify(sim.result())) as SimResult, unhandled, bundleName: pathToFileURL(file).href };
+    return { result: JSON.parse(JSON.stringify(sim.result())) as SimResult, unhandled, bundleNames: [pathToFileURL(file).href, file] };
   } finally {
     process.off('unhandledRejection', onUnhandled);
     if (hadTrace) g.trace = savedTrace;
@@ -251,7 +251,7 @@ async function runInXs(code: string, times: number[], progress: (t: number) => v
       unhandled,
       meters: { startupComputrons: startup.meters.compute, computrons, peakHeapSlots, finalHeapSlots, startupHeapSlots },
       // XS names the first script it evaluates #0: the bundle.
-      bundleName: '#0',
+      bundleNames: ['#0'],
     };
   } catch (e) {
     signal?.throwIfAborted();

@@ -28,12 +28,13 @@ export class BundleSourceMap {
 
   /**
    * @param map the bundle's source map, its `sources` absolute paths
-   * @param bundle how stack traces name the bundle: `#0` (XS) or its file URL (Node)
+   * @param names how stack traces name the bundle: `#0` (XS), its file URL or path (Node)
    * @param cwd paths under it are shown relative to it
    */
-  constructor(map: SourceMapInput, bundle: string, cwd: string = process.cwd()) {
+  constructor(map: SourceMapInput, names: readonly string[], cwd: string = process.cwd()) {
     this._map = new TraceMap(map);
-    this._pattern = new RegExp(`${bundle.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:(\\d+)(?::(\\d+))?`, 'g');
+    const alternatives = names.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
+    this._pattern = new RegExp(`(?:${alternatives}):(\\d+)(?::(\\d+))?`, 'g');
     this._cwd = cwd;
   }
 
