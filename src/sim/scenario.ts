@@ -273,15 +273,14 @@ function checkOverlaps(s: Scenario, root: string): void {
   s.press?.forEach((p, i) => add(p.pin, p.at, p.at + p.holdMs! + p.bounceMs!, `${root}.press[${i}]`));
   s.waveforms?.forEach((w, i) => add(w.pin, w.levels[0]![0], w.levels[w.levels.length - 1]![0], `${root}.waveforms[${i}]`));
   spans.sort((a, b) => a.pin - b.pin || a.from - b.from || a.i - b.i);
-  let reach = spans[0];
+  // Sorted, spans that do not overlap each end before the next one starts: compare neighbours only.
   for (let k = 1; k < spans.length; k++) {
-    const b = spans[k]!;
-    if (reach!.pin === b.pin && b.from <= reach!.to) {
-      // Name the one written later as the offender, as a reader scans the file.
-      const [first, second] = reach!.i < b.i ? [reach!, b] : [b, reach!];
+    const a = spans[k - 1]!, b = spans[k]!;
+    if (a.pin === b.pin && b.from <= a.to) {
+      // Name the one written later, as a reader scans the file.
+      const [first, second] = a.i < b.i ? [a, b] : [b, a];
       throw new ScenarioError(second.path, `drives pin ${second.pin} from ${second.from} to ${second.to} ms, overlapping ${first.path} (${first.from} to ${first.to} ms)`);
     }
-    if (reach!.pin !== b.pin || b.to > reach!.to) reach = b;
   }
 }
 
