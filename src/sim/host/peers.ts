@@ -23,7 +23,8 @@ export class MissingPeerError extends Error {
 
   constructor(packages: readonly Peer[]) {
     const names = packages.map((p) => `${p} (${PEERS[p].use})`);
-    const list = names.length === 1 ? `the npm package ${names[0]}, which is` : `the npm packages ${names.join(' and ')}, which are`;
+    const list = names.length === 1 ? `the npm package ${names[0]}, which is`
+      : `the npm packages ${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}, which are`;
     super(`the simulator needs ${list} not installed: npm install --save-dev ${packages.map((p) => PEERS[p].install).join(' ')}`);
     this.packages = packages;
   }
