@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Plugin, RollupCache, SourceMap } from 'rollup';
+import type { Plugin, RollupCache } from 'rollup';
 import { importPeer, MissingPeerError, type Peer } from './peers.js';
 
 /** A bundle that could not be built: an unresolvable import, a syntax error, an unusable tool. */
@@ -41,8 +41,8 @@ const caches = new Map<string, RollupCache>();
 /** A bundled app. */
 export interface AppBundle {
   code: string;
-  /** The bundle's source map (version 3), its `sources` absolute paths: the app's files, anyloop's and the simulator's. */
-  map: SourceMap;
+  /** The bundle's source map (version 3, JSON), its `sources` absolute paths: the app's files, anyloop's and the simulator's. */
+  map: string;
 }
 
 /**
@@ -86,7 +86,7 @@ export async function bundleApp(options: BundleOptions): Promise<AppBundle> {
       // Rollup writes sources relative to the output file; the bundle is never written, so keep them absolute.
       sourcemapPathTransform: (source) => resolve(source),
     });
-    return { code: output[0].code, map: output[0].map! };
+    return { code: output[0].code, map: output[0].map!.toString() };
   } finally {
     await build.close();
   }

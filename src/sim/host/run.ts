@@ -65,7 +65,15 @@ export interface RunOptions {
   /** Typecheck a TypeScript app against @moddable/typings before it runs (default true). */
   typecheck?: boolean;
   /** Aborting it stops the run at once (the XS worker is killed); the run rejects with the signal's reason. */
-  signal?: AbortSignal;
+  signal?: RunSignal;
+}
+
+/** What the run uses of an AbortSignal (declared here so that the declarations need no DOM or Node types). */
+export interface RunSignal {
+  readonly aborted: boolean;
+  throwIfAborted(): void;
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
 }
 
 /** The app threw while it started (its module bodies ran). */
@@ -114,7 +122,7 @@ export async function runScenario(options: RunOptions): Promise<SimReport> {
   }
   const run = options.engine === 'xs' ? runInXs : runInNode;
   const { result, unhandled: rejections, meters, bundleNames } = await run(bundle.code, times, (t) => options.onProgress?.(t, scenario.end), options.signal);
-  const map = new BundleSourceMap(bundle.map.toString(), bundleNames);
+  const map = new BundleSourceMap(bundle.map, bundleNames);
   for (const e of result.trace.events) if (isPrintEvent(e)) e.print = map.mapText(e.print);
   const unhandled = [...rejections.map((u) => map.mapText(u)), ...result.reports.map((r) => describeReport(r, map))];
   const expectations = checkExpectations(scenario, result.trace);
@@ -171,7 +179,7 @@ interface EngineRun {
   bundleNames: string[];
 }
 
-async function runInNode(code: string, times: number[], progress: (t: number) => void, signal?: AbortSignal): Promise<EngineRun> {
+async function runInNode(code: string, times: number[], progress: (t: number) => void, signal?: RunSignal): Promise<EngineRun> {
   signal?.throwIfAborted();
   const dir = await mkdtemp(join(tmpdir(), 'anyloop-sim-'));
   const file = join(dir, 'app.mjs');
@@ -213,7 +221,7 @@ const HOST_COMMANDS = `globalThis.handleCommand = (message) => {
   throw new Error('unknown command ' + op);
 };`;
 
-async function runInXs(code: string, times: number[], progress: (t: number) => void, signal?: AbortSignal): Promise<EngineRun> {
+async function runInXs(code: string, times: number[], progress: (t: number) => void, signal?: RunSignal): Promise<EngineRun> {
   signal?.throwIfAborted();
   const xs = new XsWorker({ name: 'anyloop-sim' });
   // The worker computes without reading its input: only killing it stops it.

@@ -1,5 +1,5 @@
 import { relative } from 'node:path';
-import { LEAST_UPPER_BOUND, originalPositionFor, TraceMap, type SourceMapInput } from '@jridgewell/trace-mapping';
+import { LEAST_UPPER_BOUND, originalPositionFor, TraceMap } from '@jridgewell/trace-mapping';
 
 /** A place in an original source file. */
 export interface SourcePosition {
@@ -27,11 +27,11 @@ export class BundleSourceMap {
   private readonly _cwd: string;
 
   /**
-   * @param map the bundle's source map, its `sources` absolute paths
+   * @param map the bundle's source map (JSON), its `sources` absolute paths
    * @param names how stack traces name the bundle: `#0` (XS), its file URL or path (Node)
    * @param cwd paths under it are shown relative to it
    */
-  constructor(map: SourceMapInput, names: readonly string[], cwd: string = process.cwd()) {
+  constructor(map: string, names: readonly string[], cwd: string = process.cwd()) {
     this._map = new TraceMap(map);
     const alternatives = names.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
     this._pattern = new RegExp(`(?:${alternatives}):(\\d+)(?::(\\d+))?`, 'g');
