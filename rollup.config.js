@@ -2,7 +2,9 @@
 // entry point shares the same Future and primitives, tree-shaking works for
 // consumers, and a Moddable manifest can name each module. Declarations are
 // emitted beside them by the TypeScript plugin.
-import { rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { nodeResolve } from '@rollup/plugin-node-resolve';
 import typescript from '@rollup/plugin-typescript';
 
 export const entries = {
@@ -30,11 +32,16 @@ export default {
     format: 'es',
     preserveModules: true,
     preserveModulesRoot: 'src',
-    entryFileNames: '[name].js',
+    // The simulator's source-map decoder (a dev dependency) is built in, under
+    // dist/vendor/: npm never packs a folder named node_modules.
+    entryFileNames: (chunk) => `${chunk.name.replace(/^.*node_modules\//, 'vendor/')}.js`,
+    // Each vendored module keeps its package's license (MIT) at its top.
+    banner: (chunk) => vendorLicense(chunk.facadeModuleId),
     sourcemap: false,
   },
   plugins: [
     cleanOutput(),
+    nodeResolve(),
     // One program for every module, the Node-only host tools among them; the
     // typecheck keeps Node's types out of the rest (tsconfig.json).
     typescript({
@@ -63,4 +70,15 @@ function cleanOutput() {
       rmSync(options.dir, { recursive: true, force: true });
     },
   };
+}
+
+/** The license text of the npm package a bundled module comes from, as a comment; '' for anyloop's own modules. */
+function vendorLicense(id) {
+  if (id === null || !id.includes('/node_modules/')) return '';
+  for (let dir = dirname(id); dir.includes('/node_modules/'); dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'LICENSE'))) {
+      return `/*\n${readFileSync(join(dir, 'LICENSE'), 'utf8').trim()}\n*/`;
+    }
+  }
+  throw new Error(`no LICENSE found for ${id}`);
 }

@@ -15,7 +15,7 @@ export { timeFor, type TimeModule } from './sim/time.js';
 export { Digital, digitalFor, type DigitalOptions } from './sim/digital.js';
 export { Analog, analogFor, type AnalogOptions } from './sim/analog.js';
 export {
-  parseScenario, scheduleOf, ScenarioError,
+  parseScenario, scheduleOf, ScenarioError, SCENARIO_LIMITS,
   type Scenario, type PinSetup, type Press, type Waveform, type AnalogSeries, type Expectation,
   type LevelExpectation, type ChangesExpectation, type PrintedExpectation, type Schedule, type Stimulus, type AnalogStep,
 } from './sim/scenario.js';
@@ -26,12 +26,13 @@ export {
 } from './sim/trace.js';
 export { formatTimeline, type TimelineOptions } from './sim/timeline.js';
 export { formatVcd } from './sim/vcd.js';
-export { installSim, simConfig, type SimConfig, type SimDriver, type SimResult, type BoardStats } from './sim/driver.js';
+export { installSim, simConfig, REPORT_PREFIX, type SimConfig, type SimDriver, type SimResult, type BoardStats, type LoopReport } from './sim/driver.js';
 export {
   runScenario, loadScenario, AppStartError, SimInputError,
-  type Engine, type RunOptions, type SimReport, type XsRunMeters,
+  type Engine, type RunOptions, type RunSignal, type SimReport, type XsRunMeters,
 } from './sim/host/run.js';
-export { bundleApp, BundleError, MODDABLE_SHIMS, type BundleOptions } from './sim/host/bundle.js';
+export { bundleApp, BundleError, MODDABLE_SHIMS, type BundleOptions, type AppBundle } from './sim/host/bundle.js';
+export { typecheckApp, TypecheckError } from './sim/host/typecheck.js';
 export { MissingPeerError } from './sim/host/peers.js';
 export { XsWorker, XsError, xsnapWorkerPath, type XsMeters, type XsEvaluation, type XsWorkerOptions, type XsCommandHandler } from './sim/host/xsnap.js';
 export { main as cli, summary, type CliIO } from './sim/host/cli.js';

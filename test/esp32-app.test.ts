@@ -1,5 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import ts from 'typescript';
+import ts6 from 'typescript6';
 import { startApp, BUTTON_PIN, LED_PIN, SENSOR_PIN, type AppOptions } from '../targets/esp32/app.js';
 import { SimBoard } from '../src/sim/board.js';
 
@@ -124,5 +127,34 @@ describe('the esp32 target', () => {
     });
     expect(diagnostics).toEqual([]);
     expect(parsed.fileNames.some((f) => f.endsWith('@moddable/typings/embedded_io/digital.d.ts'))).toBe(true);
+  }, 60_000);
+
+  // The Moddable SDK 8.2's TypeScript step writes a tsconfig that needs TypeScript 6 (lib es2025) and
+  // resolves each module to the path manifest.json names (anyloop: src/moddable/anyloop), where it
+  // looks for declarations. Without src/moddable/*.d.ts this fails with TS7016.
+  it('typechecks with TypeScript 6 as the Moddable SDK resolves modules: through the paths of manifest.json', () => {
+    const root = resolve(import.meta.dirname, '..');
+    const manifest = JSON.parse(readFileSync(resolve(root, 'manifest.json'), 'utf8')) as { modules: Record<string, string> };
+    const typings = resolve(root, 'node_modules', '@moddable', 'typings');
+    const config = ts6.parseJsonConfigFileContent({
+      compilerOptions: {
+        target: 'es2025', lib: ['es2025'], module: 'esnext', moduleResolution: 'bundler', strict: true, skipLibCheck: true, noEmit: true, types: [],
+        paths: Object.fromEntries(Object.entries(manifest.modules).map(([name, path]) => [name, [resolve(root, path)]])),
+      },
+      files: [
+        ...['xs.d.ts', 'timer.d.ts', 'time.d.ts', 'embedded_io/_common.d.ts', 'embedded_io/digital.d.ts', 'embedded_io/analog.d.ts'].map((f) => resolve(typings, f)),
+        resolve(root, 'targets', 'esp32', 'main.ts'),
+        resolve(root, 'targets', 'esp32', 'app.ts'),
+      ],
+    }, ts6.sys, root);
+    expect(config.errors).toEqual([]);
+    const program = ts6.createProgram(config.fileNames, config.options);
+    const diagnostics = ts6.getPreEmitDiagnostics(program).map((d) =>
+      `${d.file ? `${d.file.fileName}: ` : ''}TS${d.code} ${ts6.flattenDiagnosticMessageText(d.messageText, '\n')}`);
+    expect(diagnostics).toEqual([]);
+    expect(ts6.version).toMatch(/^6\./);
+    const files = program.getSourceFiles().map((f) => f.fileName);
+    expect(files).toContain(resolve(root, 'src', 'moddable', 'anyloop.d.ts'));
+    expect(files).toContain(resolve(root, 'src', 'moddable', 'xs.d.ts'));
   }, 60_000);
 });

@@ -52,13 +52,20 @@ describe('the packed package, installed into an empty project', () => {
     }
     expect(packed).toContain('package.json');
     expect(packed).toContain('README.md');
+    // Where the Moddable SDK's TypeScript step looks for the declarations of manifest.json's modules.
+    expect(packed).toContain('src/moddable/anyloop.d.ts');
+    expect(packed).toContain('src/moddable/xs.d.ts');
     const unwanted = packed.filter((p) => /^(test|targets|bench|node_modules|\.ci|\.git)\/|\.tgz$|(^|\/)tsconfig\.json$/.test(p));
     expect(unwanted).toEqual([]);
   });
 
   it('ships a module of dist/ for each source module and nothing stale: every declaration beside its module', () => {
-    const sources = packed.filter((p) => p.startsWith('src/') && p.endsWith('.ts')).map((p) => p.slice('src/'.length, -'.ts'.length)).sort();
-    const modules = packed.filter((p) => p.startsWith('dist/') && p.endsWith('.js')).map((p) => p.slice('dist/'.length, -'.js'.length)).sort();
+    const sources = packed.filter((p) => p.startsWith('src/') && p.endsWith('.ts') && !p.endsWith('.d.ts')).map((p) => p.slice('src/'.length, -'.ts'.length)).sort();
+    // The simulator's source-map decoder, a dev dependency, is built in under dist/vendor/.
+    const vendored = packed.filter((p) => p.startsWith('dist/vendor/'));
+    expect(vendored.length).toBeGreaterThan(0);
+    expect(vendored.filter((p) => !/^dist\/vendor\/@jridgewell\/[\w-]+\/dist\/[\w-]+\.js$/.test(p))).toEqual([]);
+    const modules = packed.filter((p) => p.startsWith('dist/') && !p.startsWith('dist/vendor/') && p.endsWith('.js')).map((p) => p.slice('dist/'.length, -'.js'.length)).sort();
     const declarations = packed.filter((p) => p.startsWith('dist/') && p.endsWith('.d.ts')).map((p) => p.slice('dist/'.length, -'.d.ts'.length)).sort();
     expect(modules).toEqual(sources);
     expect(declarations).toEqual(modules);
@@ -107,7 +114,7 @@ describe('the packed package, installed into an empty project', () => {
       const browser: Loop = new BrowserLoop({ maxCallbacksPerTurn: 100 });
       export { next, names, report, browser, XsLoop, MissingPeerError };
     `);
-    const tsc = join(root, 'node_modules', '.bin', 'tsc');
+    const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
     const result = await run(tsc, ['-p', user]).then(() => 'ok', (e: { stdout?: string }) => e.stdout ?? String(e));
     expect(result).toBe('ok');
   }, SLOW);
@@ -156,8 +163,8 @@ describe('the packed package, installed into an empty project', () => {
       'which are not installed: npm install --save-dev rollup@4 @agoric/xsnap@0.15\n');
     expect(r.code).toBe(2);
     r = await sim(...app, '--engine', 'node');
-    expect(r.stderr).toBe('anyloop-sim: the simulator needs the npm packages rollup (to bundle apps) and typescript (to compile TypeScript), ' +
-      'which are not installed: npm install --save-dev rollup@4 typescript@5\n');
+    expect(r.stderr).toBe('anyloop-sim: the simulator needs the npm packages rollup (to bundle apps), typescript (to compile TypeScript) ' +
+      'and @moddable/typings (to typecheck TypeScript apps), which are not installed: npm install --save-dev rollup@4 typescript@5 @moddable/typings@5\n');
     expect(r.code).toBe(2);
 
     install('rollup');
@@ -165,11 +172,15 @@ describe('the packed package, installed into an empty project', () => {
     expect(r.stdout).toContain('expectations: 4 of 4 held');
     expect(r.code).toBe(0);
     r = await sim(...app, '--engine', 'xs');
-    expect(r.stderr).toBe('anyloop-sim: the simulator needs the npm packages typescript (to compile TypeScript) and @agoric/xsnap (for the XS engine), ' +
-      'which are not installed: npm install --save-dev typescript@5 @agoric/xsnap@0.15\n');
+    expect(r.stderr).toBe('anyloop-sim: the simulator needs the npm packages typescript (to compile TypeScript), @agoric/xsnap (for the XS engine) ' +
+      'and @moddable/typings (to typecheck TypeScript apps), which are not installed: npm install --save-dev typescript@5 @agoric/xsnap@0.15 @moddable/typings@5\n');
 
     install('typescript');
     install('@agoric/xsnap');
+    r = await sim(...app, '--engine', 'xs', '--no-typecheck');
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain('result: ok');
+    install('@moddable/typings');
     r = await sim(...app, '--engine', 'xs');
     expect(r.stderr).toBe('');
     expect(r.stdout).toContain('expectations: 1 of 1 held');

@@ -1,5 +1,5 @@
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -67,6 +67,81 @@ describe('anyloop-sim', () => {
     expect(r.err).not.toMatch(/\n\s+at /);
   }, SLOW);
 
+  // Each would expand to millions of events or run for ever.
+  it.each([
+    ['an end past the range of Time.ticks', { end: 1e300 }, 'scenario.end: must be at most 2147483647 ms (24.8 days, where Time.ticks wraps), got 1e+300'],
+    ['a bounce of a day', { end: 200_000_000, press: [{ pin: 0, at: 0, holdMs: 100_000_001, bounceMs: 100_000_000 }] },
+      'scenario.press[0].bounceMs: must be at most 1000 ms, got 100000000'],
+    ['more than a million events', { end: 2_000_000, press: Array.from({ length: 600 }, (_, i) => ({ pin: 0, at: i * 3000, holdMs: 1001, bounceMs: 1000 })) },
+      'scenario: expands to 1201200 level changes and analog values, more than the 1000000 a run allows'],
+  ])('refuses a scenario with %s: exit code 2 and one line', async (_what, value, message) => {
+    const file = join(dir, 'limit.json');
+    writeFileSync(file, JSON.stringify(value));
+    const r = await cli(join(fixtures, 'blink.js'), '--scenario', file, '--engine', 'node');
+    expect(r.code).toBe(2);
+    expect(r.out).toBe('');
+    expect(r.err).toBe(`anyloop-sim: ${file}: ${message}\n`);
+  }, SLOW);
+
+  it.each([
+    ['--vcd', 'under a file', () => join(fixtures, 'blink.js', 'out.vcd'), /^anyloop-sim: cannot write .*blink\.js\/out\.vcd: EEXIST: file already exists, mkdir '.*blink\.js'\n$/],
+    ['--json', 'that is a folder', () => dir, /^anyloop-sim: cannot write .*: EISDIR: illegal operation on a directory, open '.*'\n$/],
+  ])('refuses %s to a path %s with exit code 2 and one line, before running', async (option, _what, path, message) => {
+    const r = await cli(join(fixtures, 'blink.js'), '--scenario', join(fixtures, 'blink.json'), '--engine', 'node', option, path());
+    expect(r.code).toBe(2);
+    expect(r.out).toBe('');
+    expect(r.err).toMatch(message);
+  }, SLOW);
+
+  it('fails the run (exit 1) when the app leaves a failure to the loop\'s exception handler, naming the line of its source', async () => {
+    const file = join(dir, 'end500.json');
+    writeFileSync(file, JSON.stringify({ end: 500 }));
+    const r = await cli(join(fixtures, 'fails.ts'), '--scenario', file, '--engine', 'xs', '--quiet');
+    expect(r.err).toBe('');
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/\nexception handler report at 200 ms: Exception in callback: TypeError: callback broke \(at test\/fixtures\/sim\/fails\.ts:14\)\n/);
+    expect(r.out.endsWith('\nresult: FAILED')).toBe(true);
+  }, SLOW);
+
+  it('typechecks a TypeScript app against @moddable/typings: file:line errors and exit code 2, unless --no-typecheck', async () => {
+    const app = join(dir, 'typo.ts');
+    writeFileSync(app, "import Timer from 'timer';\nconst every: number = '100';\nTimer.set(() => trace(`tick\\n`), Number(every));\n");
+    const scenario = join(dir, 'end500.json');
+    writeFileSync(scenario, JSON.stringify({ end: 500, expect: [{ printed: 'tick', count: 1 }] }));
+    let r = await cli(app, '--scenario', scenario, '--engine', 'node');
+    expect(r.code).toBe(2);
+    expect(r.out).toBe('');
+    expect(r.err).toBe(`anyloop-sim: ${app} does not typecheck against @moddable/typings (--no-typecheck skips this):\n` +
+      `${app}:2:7: error TS2322: Type 'string' is not assignable to type 'number'.\n`);
+    r = await cli(app, '--scenario', scenario, '--engine', 'node', '--no-typecheck', '--quiet');
+    expect(r.code).toBe(0);
+  }, SLOW);
+
+  it('describes the scenario format and the exit codes in --help, and prints its version with --version', async () => {
+    const help = await cli('--help');
+    expect(help.code).toBe(0);
+    for (const text of ['press', '"bounceMs" (0, at most 1000)', 'waveforms', 'analog', 'expect', 'exit codes:', '  2    it could not run', '--no-typecheck', 'at the project root']) {
+      expect(help.out).toContain(text);
+    }
+    const version = await cli('--version');
+    expect(version).toEqual({ code: 0, out: (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version, err: '' });
+  });
+
+  it('finds the default scenario next to the app or at the project root (the nearest folder with a package.json)', async () => {
+    const project = join(dir, 'project');
+    mkdirSync(join(project, 'src'), { recursive: true });
+    mkdirSync(join(project, 'scenarios'), { recursive: true });
+    writeFileSync(join(project, 'package.json'), '{}');
+    writeFileSync(join(project, 'src', 'main.js'), "import Timer from 'timer';\nTimer.set(() => trace('tick\\n'), 10);\n");
+    writeFileSync(join(project, 'scenarios', 'default.json'), JSON.stringify({ name: 'at the root', end: 50, expect: [{ printed: 'tick' }] }));
+    let r = await cli(join(project, 'src', 'main.js'), '--engine', 'node', '--quiet');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('scenario "at the root"');
+    writeFileSync(join(project, 'src', 'scenario.json'), JSON.stringify({ name: 'next to the app', end: 50 }));
+    r = await cli(join(project, 'src', 'main.js'), '--engine', 'node', '--quiet');
+    expect(r.out).toContain('scenario "next to the app"');
+  }, SLOW);
+
   describe('the installed command (dist/, built by npm run build)', () => {
     const bin = join(root, 'dist', 'sim', 'host', 'cli.js');
     const built = existsSync(bin);
@@ -83,6 +158,25 @@ describe('anyloop-sim', () => {
       expect(r!.code).toBe(2);
       expect(r!.stderr).toBe('anyloop-sim: the app threw at start-up: Error: no sensor on GPIO4\n');
       expect(r!.stdout).toBe('');
+    }, SLOW);
+
+    // An XS run computes in a worker process: killing the command must not leave it running.
+    it.skipIf(!built).each([['SIGTERM', 143], ['SIGINT', 130]] as const)('ends its XS worker when it gets %s, and exits %i', async (signal, code) => {
+      const long = join(dir, 'long.json');
+      writeFileSync(long, JSON.stringify({ end: 2 ** 31 - 1 }));
+      const child = spawn(process.execPath, [bin, join(fixtures, 'busy.js'), '--scenario', long, '--quiet'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (b: Buffer) => { stderr += b.toString(); });
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+      // The worker is the command's child once the app is bundled.
+      const children = () => readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim();
+      while (children() === '') await new Promise((resolve) => setTimeout(resolve, 50));
+      const worker = Number(children());
+      expect(readFileSync(`/proc/${worker}/cmdline`, 'utf8')).toContain('xsnap-worker');
+      child.kill(signal);
+      expect(await exited).toBe(code);
+      expect(stderr).toBe(`anyloop-sim: stopped by ${signal}\n`);
+      expect(existsSync(`/proc/${worker}`)).toBe(false);
     }, SLOW);
 
     it.skipIf(!built)('exits 1 and says so when the app leaves a rejected promise unhandled (node engine)', async () => {

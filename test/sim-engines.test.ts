@@ -106,6 +106,23 @@ describe('failures', () => {
     expect(r.ok).toBe(false);
   }, SLOW);
 
+  // The loop's default exception handler reports through trace, as on a device's serial log.
+  it.each(['node', 'xs'] as const)('fails the run on each exception handler report, naming the line of the app\'s TypeScript source (%s)', async (engine) => {
+    const r = await runScenario({ app: app('fails.ts'), scenario: { end: 500, expect: [{ printed: 'still running', count: 1 }] }, engine });
+    expect(r.failure).toBeNull();
+    expect(r.expectations.every((e) => e.ok)).toBe(true);
+    const at = (line: number) => `test/fixtures/sim/fails.ts:${line}${engine === 'node' ? ':\\d+' : ''}`;
+    expect(r.unhandled).toContainEqual(expect.stringMatching(
+      new RegExp(`^exception handler report at 200 ms: Exception in callback: TypeError: callback broke \\(at ${at(14)}\\)$`)));
+    // Every report (the failing task's too, once failing tasks are always reported) points into the app.
+    for (const u of r.unhandled) expect(u).toMatch(/ \(at test\/fixtures\/sim\/fails\.ts:\d+(:\d+)?\)$/);
+    expect(r.ok).toBe(false);
+    // The stack in the timeline is mapped too: no position in the bundle is left.
+    const printed = r.trace.events.filter(isPrintEvent).map((e) => e.print);
+    expect(printed).toContainEqual(expect.stringMatching(new RegExp(`^\\s+at .*${at(14)}\\)?$`)));
+    expect(printed.join('\n')).not.toMatch(/#0:\d|app\.mjs/);
+  }, SLOW);
+
   describe('apps that do not bundle', () => {
     const dir = mkdtempSync(join(tmpdir(), 'anyloop-sim-app-'));
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -121,7 +138,7 @@ describe('failures', () => {
     it('names the file and line of a TypeScript syntax error', async () => {
       const file = join(dir, 'broken.ts');
       writeFileSync(file, 'const x: number = 1;\nlet y = (x +;\n');
-      const e = await runScenario({ app: file, scenario: { end: 10 }, engine: 'xs' }).catch((x: unknown) => x);
+      const e = await runScenario({ app: file, scenario: { end: 10 }, engine: 'xs', typecheck: false }).catch((x: unknown) => x);
       expect(e).toBeInstanceOf(BundleError);
       expect((e as Error).message).toMatch(/broken\.ts:2:\d+: Expression expected/);
     });

@@ -58,7 +58,7 @@ describe('the simulator\'s tools, optional peer dependencies', () => {
       dependencies?: unknown; peerDependencies: Record<string, string>; peerDependenciesMeta: Record<string, { optional: boolean }>;
     };
     expect(pkg.dependencies).toBeUndefined();
-    expect(pkg.peerDependencies).toEqual({ '@agoric/xsnap': '^0.15.0', 'rollup': '^4.0.0', 'typescript': '^5.0.0 || ^6.0.0' });
+    expect(pkg.peerDependencies).toEqual({ '@agoric/xsnap': '^0.15.0', '@moddable/typings': '^5.6.0', 'rollup': '^4.0.0', 'typescript': '^5.0.0 || ^6.0.0' });
     for (const name of Object.keys(pkg.peerDependencies)) expect(pkg.peerDependenciesMeta[name]).toEqual({ optional: true });
     expect(() => requirePeers(['rollup', 'typescript', '@agoric/xsnap'], resolverWithout('rollup', 'typescript', '@agoric/xsnap')))
       .toThrow(/: npm install --save-dev rollup@4 typescript@5 @agoric\/xsnap@0\.15$/);

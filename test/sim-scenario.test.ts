@@ -46,11 +46,38 @@ describe('scenario validation', () => {
     [{ end: 10, expect: [{ printed: 'x', from: 8, to: 3 }] }, 'scenario.expect[0].to', /not be before from/],
     [{ end: 10, expect: [{ pin: 2, at: 5, level: 1, colour: 'red' }] }, 'scenario.expect[0].colour', /unknown field/],
     [{ end: 500, press: [{ pin: 0, at: 10, holdMs: 100 }, { pin: 0, at: 50 }] }, 'scenario.press[1]', /overlapping scenario.press\[0\]/],
+    // Sorted by start, the earlier-written span comes second: the later-written one is still named.
+    [{ end: 500, press: [{ pin: 0, at: 50 }, { pin: 0, at: 10, holdMs: 100 }] }, 'scenario.press[1]', /overlapping scenario.press\[0\]/],
+    [{ end: 900, waveforms: [{ pin: 5, levels: [[0, 0], [800, 1]] }], press: [{ pin: 5, at: 300 }] }, 'scenario.waveforms[0]', /overlapping scenario.press\[0\]/],
+    [{ end: 1e300 }, 'scenario.end', /must be at most 2147483647 ms \(24\.8 days, where Time\.ticks wraps\), got 1e\+300/],
+    [{ end: 2 ** 31 - 1, press: [{ pin: 0, at: 10, holdMs: 1e8 + 1, bounceMs: 1e8 }] }, 'scenario.press[0].bounceMs', /must be at most 1000 ms, got 100000000/],
   ])('rejects %j naming %s', (value, path, problem) => {
     const e = rejection(value);
     expect(e.path).toBe(path);
     expect(e.message.startsWith(`${path}: `)).toBe(true);
     expect(e.message).toMatch(problem);
+  });
+});
+
+describe('scenario size', () => {
+  // Checking each pair would take minutes here (2e10 pairs); sorting and one sweep take a moment.
+  it('checks 200,000 presses for overlaps without comparing every pair', () => {
+    const press = Array.from({ length: 200_000 }, (_, i) => ({ pin: [0, 4, 5, 12][i % 4]!, at: Math.floor(i / 4) * 200, holdMs: 100 }));
+    const s = parseScenario({ end: 10_000_100, press });
+    expect(s.press!.length).toBe(200_000);
+    press.push({ pin: 12, at: 9_999_850, holdMs: 100 });
+    expect(rejection({ end: 10_000_100, press }).message).toMatch(/^scenario\.press\[200000\]: drives pin 12 from 9999850 to 9999950 ms, overlapping scenario\.press\[199999\] \(9999800 to 9999900 ms\)$/);
+  });
+
+  it('rejects a scenario that expands to more than a million events, before expanding it', () => {
+    const press = Array.from({ length: 500 }, (_, i) => ({ pin: 0, at: i * 4000, holdMs: 1001, bounceMs: 1000 }));
+    expect(rejection({ end: 2_000_000, press }).message)
+      .toBe('scenario: expands to 1001000 level changes and analog values, more than the 1000000 a run allows');
+  });
+
+  it('accepts a scenario at the limits', () => {
+    const s = parseScenario({ end: 2 ** 31 - 1, press: Array.from({ length: 499 }, (_, i) => ({ pin: 0, at: i * 4000, holdMs: 1001, bounceMs: 1000 })) });
+    expect(scheduleOf(s).changes.length).toBe(499 * 2002);
   });
 });
 

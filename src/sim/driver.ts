@@ -52,9 +52,25 @@ export interface BoardStats {
   droppedMessages: number;
 }
 
+/**
+ * A failure report of an anyloop loop: what its default exception handler
+ * printed through `trace` (text starting `anyloop: `), as a device's serial
+ * log shows it. A report means a failure nobody handled.
+ */
+export interface LoopReport {
+  t: number;
+  /** The whole text printed: the message, the error and its stack. */
+  text: string;
+}
+
+/** The first line anyloop's default exception handler prints starts with this. */
+export const REPORT_PREFIX = 'anyloop: ';
+
 /** What a run produced so far. */
 export interface SimResult {
   trace: SimTrace;
+  /** The loops' failure reports, in order. */
+  reports: LoopReport[];
   /** Why the run stopped early (an exception that aborted XS, a host that never went idle), or null. */
   failure: string | null;
   /** The virtual time the board reached (where a failure stopped it). */
@@ -91,6 +107,7 @@ export function installSim(config: SimConfig): SimDriver {
   for (let i = 1; i < changes.length; i += 3) scenarioPins.add(changes[i]!);
   const label = (pin: number) => labels[String(pin)] ?? `GPIO${pin}`;
   let failure: string | null = null;
+  const reports: LoopReport[] = [];
 
   board.onPinChange((c: PinChange) => {
     if (analogPins.has(c.pin)) return;
@@ -124,6 +141,7 @@ export function installSim(config: SimConfig): SimDriver {
   (globalThis as { trace?: (...parts: unknown[]) => void }).trace = (...parts: unknown[]) => {
     let text = parts.map(String).join('');
     if (text.endsWith('\n')) text = text.slice(0, -1);
+    if (text.startsWith(REPORT_PREFIX)) reports.push({ t: board.now, text });
     for (const line of text.split('\n')) {
       nums.push(board.now, PRINT, -1, texts.length);
       texts.push(line);
@@ -171,6 +189,7 @@ export function installSim(config: SimConfig): SimDriver {
             .map(({ pin, label: l, role, initial }) => ({ pin, label: l, role, initial })),
           events,
         },
+        reports: reports.slice(),
         failure,
         reached: board.now,
         board: {

@@ -114,6 +114,16 @@ export interface Schedule {
 
 type Obj = Record<string, unknown>;
 
+/**
+ * The limits a scenario must keep, so that a typo cannot make a run that
+ * never ends or fills the host's memory. `end`: the range of the device's
+ * `Time.ticks` (a signed 32-bit millisecond counter, 24.8 days), after which
+ * it wraps. `bounceMs`: a second of chatter (real contacts settle within
+ * 5-50 ms). `events`: the level changes and analog values the scenario
+ * expands to (each bounce is one change per ms).
+ */
+export const SCENARIO_LIMITS = Object.freeze({ end: 2 ** 31 - 1, bounceMs: 1000, events: 1_000_000 });
+
 const FIELDS = {
   scenario: ['name', 'end', 'pins', 'press', 'waveforms', 'analog', 'expect'],
   pin: ['label', 'initial'],
@@ -135,6 +145,9 @@ export function parseScenario(value: unknown, root = 'scenario'): Scenario {
   fields(s, root, FIELDS.scenario);
   const end = time(s.end, `${root}.end`);
   if (end === 0) throw new ScenarioError(`${root}.end`, 'must be after 0');
+  if (end > SCENARIO_LIMITS.end) {
+    throw new ScenarioError(`${root}.end`, `must be at most ${SCENARIO_LIMITS.end} ms (24.8 days, where Time.ticks wraps), got ${end}`);
+  }
   const within = (t: number, path: string): number => {
     if (t > end) throw new ScenarioError(path, `${t} is after the end of the scenario (${end})`);
     return t;
@@ -168,6 +181,9 @@ export function parseScenario(value: unknown, root = 'scenario'): Scenario {
         bounceMs: p.bounceMs === undefined ? 0 : time(p.bounceMs, `${path}.bounceMs`),
         activeLevel: p.activeLevel === undefined ? 0 : level(p.activeLevel, `${path}.activeLevel`),
       };
+      if (press.bounceMs! > SCENARIO_LIMITS.bounceMs) {
+        throw new ScenarioError(`${path}.bounceMs`, `must be at most ${SCENARIO_LIMITS.bounceMs} ms, got ${press.bounceMs}`);
+      }
       if (press.holdMs! <= press.bounceMs!) {
         throw new ScenarioError(`${path}.holdMs`, `must be longer than bounceMs (${press.bounceMs}), got ${press.holdMs}`);
       }
@@ -201,7 +217,19 @@ export function parseScenario(value: unknown, root = 'scenario'): Scenario {
     out.expect = list(s.expect, `${root}.expect`).map((item, i) => expectation(item, `${root}.expect[${i}]`, within));
   }
   checkOverlaps(out, root);
+  checkSize(out, root);
   return out;
+}
+
+/** The scenario's expanded events must fit SCENARIO_LIMITS.events (counted before anything is expanded). */
+function checkSize(s: Scenario, root: string): void {
+  let events = 0;
+  for (const p of s.press ?? []) events += 2 * (p.bounceMs! + 1);
+  for (const w of s.waveforms ?? []) events += w.levels.length;
+  for (const a of s.analog ?? []) events += a.values.length;
+  if (events > SCENARIO_LIMITS.events) {
+    throw new ScenarioError(root, `expands to ${events} level changes and analog values, more than the ${SCENARIO_LIMITS.events} a run allows`);
+  }
 }
 
 function expectation(item: unknown, path: string, within: (t: number, path: string) => number): Expectation {
@@ -238,21 +266,20 @@ function window(e: Obj, x: { from?: number; to?: number }, path: string, within:
   }
 }
 
-/** Two stimuli driving one pin at overlapping times would fight: reject it. */
+/** Two stimuli driving one pin at overlapping times would fight: reject it (sorted by pin and start, then one sweep). */
 function checkOverlaps(s: Scenario, root: string): void {
-  const spans: { pin: number; from: number; to: number; path: string }[] = [];
-  s.press?.forEach((p, i) => spans.push({ pin: p.pin, from: p.at, to: p.at + p.holdMs! + p.bounceMs!, path: `${root}.press[${i}]` }));
-  s.waveforms?.forEach((w, i) => {
-    if (w.levels.length > 0) {
-      spans.push({ pin: w.pin, from: w.levels[0]![0], to: w.levels[w.levels.length - 1]![0], path: `${root}.waveforms[${i}]` });
-    }
-  });
-  for (let i = 0; i < spans.length; i++) {
-    for (let j = 0; j < i; j++) {
-      const a = spans[j]!, b = spans[i]!;
-      if (a.pin === b.pin && b.from <= a.to && a.from <= b.to) {
-        throw new ScenarioError(b.path, `drives pin ${b.pin} from ${b.from} to ${b.to} ms, overlapping ${a.path} (${a.from} to ${a.to} ms)`);
-      }
+  const spans: { pin: number; from: number; to: number; path: string; i: number }[] = [];
+  const add = (pin: number, from: number, to: number, path: string) => spans.push({ pin, from, to, path, i: spans.length });
+  s.press?.forEach((p, i) => add(p.pin, p.at, p.at + p.holdMs! + p.bounceMs!, `${root}.press[${i}]`));
+  s.waveforms?.forEach((w, i) => add(w.pin, w.levels[0]![0], w.levels[w.levels.length - 1]![0], `${root}.waveforms[${i}]`));
+  spans.sort((a, b) => a.pin - b.pin || a.from - b.from || a.i - b.i);
+  // Sorted, spans that do not overlap each end before the next one starts: compare neighbours only.
+  for (let k = 1; k < spans.length; k++) {
+    const a = spans[k - 1]!, b = spans[k]!;
+    if (a.pin === b.pin && b.from <= a.to) {
+      // Name the one written later, as a reader scans the file.
+      const [first, second] = a.i < b.i ? [a, b] : [b, a];
+      throw new ScenarioError(second.path, `drives pin ${second.pin} from ${second.from} to ${second.to} ms, overlapping ${first.path} (${first.from} to ${first.to} ms)`);
     }
   }
 }

@@ -1,5 +1,5 @@
 // anyloop on Node: producer/consumer with a bounded Queue, and a Lock that
-// keeps each consumer's two-line report together. Run with `npm start`.
+// keeps each consumer's two-line report together. Run with `npm run build && node targets/node/demo.js`.
 import { Lock, Queue, setEventLoop, sleep } from '../../dist/index.js';
 import { NodeLoop } from '../../dist/node.js';
 

@@ -10,7 +10,7 @@ export class BundleError extends Error {
 }
 
 /** Where the anyloop modules are: src/ (TypeScript, in this repository) or dist/ (the installed package). */
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /**
  * The Moddable modules the simulator replaces, by the names apps import
@@ -38,13 +38,20 @@ export interface BundleOptions {
 
 const caches = new Map<string, RollupCache>();
 
+/** A bundled app. */
+export interface AppBundle {
+  code: string;
+  /** The bundle's source map (version 3, JSON), its `sources` absolute paths: the app's files, anyloop's and the simulator's. */
+  map: string;
+}
+
 /**
  * Bundles the driver, the simulated Moddable modules, anyloop, the app and
  * the scenario into one self-contained script. The driver module runs first
  * (it installs the board), then the app's module body: its start-up.
  * TypeScript is compiled to ES2022, what XS runs.
  */
-export async function bundleApp(options: BundleOptions): Promise<string> {
+export async function bundleApp(options: BundleOptions): Promise<AppBundle> {
   const app = resolve(options.app);
   if (!existsSync(app) || !statSync(app).isFile()) throw new BundleError(`app not found: ${options.app}`);
   const { rollup } = await importPeer<typeof import('rollup')>('rollup');
@@ -72,10 +79,14 @@ export async function bundleApp(options: BundleOptions): Promise<string> {
   }
   try {
     caches.set(key, build.cache!);
-    const { output } = await build.generate(options.engine === 'xs'
-      ? { format: 'iife', name: '__anyloopSim', generatedCode: 'es2015' }
-      : { format: 'es', generatedCode: 'es2015' });
-    return output[0].code;
+    const { output } = await build.generate({
+      ...(options.engine === 'xs' ? { format: 'iife', name: '__anyloopSim' } : { format: 'es' }),
+      generatedCode: 'es2015',
+      sourcemap: 'hidden',
+      // Rollup writes sources relative to the output file; the bundle is never written, so keep them absolute.
+      sourcemapPathTransform: (source) => resolve(source),
+    });
+    return { code: output[0].code, map: output[0].map!.toString() };
   } finally {
     await build.close();
   }
@@ -92,7 +103,7 @@ export function bundleTools(app: string): Peer[] {
 
 function simPlugin(virtual: Record<string, string>): Plugin {
   // Loaded by the first TypeScript module: JavaScript apps need no typescript.
-  let transpile: Promise<(code: string, file: string) => string> | undefined;
+  let transpile: Promise<(code: string, file: string) => { code: string; map: string }> | undefined;
   return {
     name: 'anyloop-sim',
     resolveId(source, importer) {
@@ -116,7 +127,7 @@ function simPlugin(virtual: Record<string, string>): Plugin {
     async transform(code, id) {
       if (!/\.[cm]?ts$/.test(id) || /\.d\.[cm]?ts$/.test(id)) return null;
       transpile ??= typescriptTranspiler();
-      return { code: (await transpile)(code, id), map: null };
+      return (await transpile)(code, id);
     },
   };
 }
@@ -140,7 +151,7 @@ function sourceFile(path: string): string | null {
   return null;
 }
 
-async function typescriptTranspiler(): Promise<(code: string, file: string) => string> {
+async function typescriptTranspiler(): Promise<(code: string, file: string) => { code: string; map: string }> {
   const ts = (await importPeer<{ default: typeof import('typescript') }>('typescript')).default;
   // typescript 7 and later are a native compiler without this JavaScript API.
   if (typeof ts.transpileModule !== 'function') {
@@ -155,7 +166,7 @@ async function typescriptTranspiler(): Promise<(code: string, file: string) => s
         module: ts.ModuleKind.ESNext,
         verbatimModuleSyntax: false,
         useDefineForClassFields: true,
-        sourceMap: false,
+        sourceMap: true,
       },
     });
     const errors = out.diagnostics?.filter((d) => d.category === ts.DiagnosticCategory.Error) ?? [];
@@ -164,7 +175,8 @@ async function typescriptTranspiler(): Promise<(code: string, file: string) => s
       const where = d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start) : undefined;
       throw new BundleError(`${file}${where ? `:${where.line + 1}:${where.character + 1}` : ''}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
     }
-    return out.outputText;
+    // The map's own comment would point at a file that is never written.
+    return { code: out.outputText.replace(/\n\/\/# sourceMappingURL=.*$/, ''), map: out.sourceMapText! };
   };
 }
 

@@ -5,13 +5,14 @@ import { createRequire } from 'node:module';
  * optional peer dependency of anyloop (package.json), so that anyloop itself
  * depends on nothing.
  */
-export type Peer = 'rollup' | 'typescript' | '@agoric/xsnap';
+export type Peer = 'rollup' | 'typescript' | '@agoric/xsnap' | '@moddable/typings';
 
 /** What each tool is for, and what to install (a version in the peer range). */
 const PEERS: Readonly<Record<Peer, { use: string; install: string }>> = {
   'rollup': { use: 'to bundle apps', install: 'rollup@4' },
   'typescript': { use: 'to compile TypeScript', install: 'typescript@5' },
   '@agoric/xsnap': { use: 'for the XS engine', install: '@agoric/xsnap@0.15' },
+  '@moddable/typings': { use: 'to typecheck TypeScript apps', install: '@moddable/typings@5' },
 };
 
 /** Tools the simulator needs that are not installed; the message is one line and says what to install. */
@@ -22,7 +23,8 @@ export class MissingPeerError extends Error {
 
   constructor(packages: readonly Peer[]) {
     const names = packages.map((p) => `${p} (${PEERS[p].use})`);
-    const list = names.length === 1 ? `the npm package ${names[0]}, which is` : `the npm packages ${names.join(' and ')}, which are`;
+    const list = names.length === 1 ? `the npm package ${names[0]}, which is`
+      : `the npm packages ${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}, which are`;
     super(`the simulator needs ${list} not installed: npm install --save-dev ${packages.map((p) => PEERS[p].install).join(' ')}`);
     this.packages = packages;
   }

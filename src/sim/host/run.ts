@@ -1,13 +1,15 @@
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { simConfig, type SimDriver, type SimResult } from '../driver.js';
+import { REPORT_PREFIX, simConfig, type LoopReport, type SimDriver, type SimResult } from '../driver.js';
 import { parseScenario, ScenarioError, type Scenario } from '../scenario.js';
-import { checkExpectations, type ExpectationResult } from '../trace.js';
-import { bundleApp, bundleTools } from './bundle.js';
+import { checkExpectations, isPrintEvent, type ExpectationResult } from '../trace.js';
+import { bundleApp, bundleTools, ROOT } from './bundle.js';
 import { requirePeers, type Peer } from './peers.js';
+import { BundleSourceMap } from './source-map.js';
+import { typecheckApp } from './typecheck.js';
 import { XsError, XsWorker } from './xsnap.js';
 
 /** The engines a scenario runs in. */
@@ -33,7 +35,11 @@ export interface SimReport extends SimResult {
   scenario: Scenario;
   /** The outcome of each of the scenario's expectations. */
   expectations: ExpectationResult[];
-  /** Problems besides the expectations: promise rejections nobody handled. */
+  /**
+   * Failures of the app nobody handled, one line each: promise rejections,
+   * and the loops' exception handler reports (a failing task, an exception
+   * in a callback), with the place in the app's source they came from.
+   */
   unhandled: string[];
   /** True when the run finished, every expectation held and nothing was left unhandled. */
   ok: boolean;
@@ -56,6 +62,18 @@ export interface RunOptions {
   sliceMs?: number;
   /** Called after each slice with the virtual time reached and the end. */
   onProgress?: (t: number, end: number) => void;
+  /** Typecheck a TypeScript app against @moddable/typings before it runs (default true). */
+  typecheck?: boolean;
+  /** Aborting it stops the run at once (the XS worker is killed); the run rejects with the signal's reason. */
+  signal?: RunSignal;
+}
+
+/** What the run uses of an AbortSignal (declared here so that the declarations need no DOM or Node types). */
+export interface RunSignal {
+  readonly aborted: boolean;
+  throwIfAborted(): void;
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
 }
 
 /** The app threw while it started (its module bodies ran). */
@@ -76,9 +94,11 @@ export class SimInputError extends Error {
  *
  * Throws ScenarioError (a bad scenario, naming the field), SimInputError (a
  * missing file), MissingPeerError (naming every tool the run needs that is not
- * installed), BundleError (an app that does not bundle) or AppStartError (an
- * app that throws at start-up); failures during the run are reported in
- * `failure` instead.
+ * installed), TypecheckError (a TypeScript app that does not typecheck),
+ * BundleError (an app that does not bundle) or AppStartError (an app that
+ * throws at start-up); failures during the run are reported in `failure` and
+ * `unhandled` instead. Stack traces in the report point at the app's
+ * sources (through the bundle's source map).
  */
 export async function runScenario(options: RunOptions): Promise<SimReport> {
   if (options.engine !== 'node' && options.engine !== 'xs') {
@@ -88,17 +108,23 @@ export async function runScenario(options: RunOptions): Promise<SimReport> {
   const scenario = typeof options.scenario === 'string' ? await loadScenario(options.scenario) : parseScenario(options.scenario);
   const slice = options.sliceMs ?? Math.max(100, Math.ceil(scenario.end / 50));
   if (!Number.isInteger(slice) || slice <= 0) throw new RangeError(`sliceMs must be a positive whole number, got ${slice}`);
+  const isTs = /\.[cm]?ts$/.test(options.app);
   const tools: Peer[] = bundleTools(options.app);
   if (options.engine === 'xs') tools.push('@agoric/xsnap');
+  if (isTs && options.typecheck !== false) tools.push('@moddable/typings');
   requirePeers(tools);
-  const code = await bundleApp({ app: options.app, engine: options.engine, config: simConfig(scenario) });
+  if (isTs && options.typecheck !== false) await typecheckApp(options.app);
+  const bundle = await bundleApp({ app: options.app, engine: options.engine, config: simConfig(scenario) });
   const times: number[] = [];
   for (let t = Math.min(slice, scenario.end); ; t = Math.min(t + slice, scenario.end)) {
     times.push(t);
     if (t === scenario.end) break;
   }
   const run = options.engine === 'xs' ? runInXs : runInNode;
-  const { result, unhandled, meters } = await run(code, times, (t) => options.onProgress?.(t, scenario.end));
+  const { result, unhandled: rejections, meters, bundleNames } = await run(bundle.code, times, (t) => options.onProgress?.(t, scenario.end), options.signal);
+  const map = new BundleSourceMap(bundle.map, bundleNames);
+  for (const e of result.trace.events) if (isPrintEvent(e)) e.print = map.mapText(e.print);
+  const unhandled = [...rejections.map((u) => map.mapText(u)), ...result.reports.map((r) => describeReport(r, map))];
   const expectations = checkExpectations(scenario, result.trace);
   const report: SimReport = {
     engine: options.engine,
@@ -134,13 +160,27 @@ export async function loadScenario(path: string): Promise<Scenario> {
   }
 }
 
+/**
+ * One line for a loop's failure report: when, what, and the first place in
+ * the app's own source (not anyloop's or the simulator's) its stack names.
+ */
+function describeReport(r: LoopReport, map: BundleSourceMap): string {
+  const [first = '', error] = r.text.split('\n');
+  const what = `${first.slice(REPORT_PREFIX.length)}${error !== undefined && !/^\s/.test(error) ? `: ${error}` : ''}`;
+  const inApp = map.positions(r.text).find((p) => !p.source.startsWith(ROOT + sep));
+  return `exception handler report at ${r.t} ms: ${what}${inApp === undefined ? '' : ` (at ${map.format(inApp)})`}`;
+}
+
 interface EngineRun {
   result: SimResult;
   unhandled: string[];
   meters?: XsRunMeters;
+  /** How stack traces name the bundle. */
+  bundleNames: string[];
 }
 
-async function runInNode(code: string, times: number[], progress: (t: number) => void): Promise<EngineRun> {
+async function runInNode(code: string, times: number[], progress: (t: number) => void, signal?: RunSignal): Promise<EngineRun> {
+  signal?.throwIfAborted();
   const dir = await mkdtemp(join(tmpdir(), 'anyloop-sim-'));
   const file = join(dir, 'app.mjs');
   const g = globalThis as { trace?: unknown };
@@ -158,11 +198,12 @@ async function runInNode(code: string, times: number[], progress: (t: number) =>
       throw new AppStartError(`the app threw at start-up: ${String(e)}`, { cause: e });
     }
     for (const t of times) {
+      signal?.throwIfAborted();
       await sim.advance(t);
       progress(t);
     }
     // The same round trip through JSON as the trace makes out of XS.
-    return { result: JSON.parse(JSON.stringify(sim.result())) as SimResult, unhandled };
+    return { result: JSON.parse(JSON.stringify(sim.result())) as SimResult, unhandled, bundleNames: [pathToFileURL(file).href, file] };
   } finally {
     process.off('unhandledRejection', onUnhandled);
     if (hadTrace) g.trace = savedTrace;
@@ -180,8 +221,12 @@ const HOST_COMMANDS = `globalThis.handleCommand = (message) => {
   throw new Error('unknown command ' + op);
 };`;
 
-async function runInXs(code: string, times: number[], progress: (t: number) => void): Promise<EngineRun> {
+async function runInXs(code: string, times: number[], progress: (t: number) => void, signal?: RunSignal): Promise<EngineRun> {
+  signal?.throwIfAborted();
   const xs = new XsWorker({ name: 'anyloop-sim' });
+  // The worker computes without reading its input: only killing it stops it.
+  const stop = () => { void xs.terminate(); };
+  signal?.addEventListener('abort', stop, { once: true });
   try {
     let startup;
     try {
@@ -213,8 +258,14 @@ async function runInXs(code: string, times: number[], progress: (t: number) => v
       result: JSON.parse(out) as SimResult,
       unhandled,
       meters: { startupComputrons: startup.meters.compute, computrons, peakHeapSlots, finalHeapSlots, startupHeapSlots },
+      // XS names the first script it evaluates #0: the bundle.
+      bundleNames: ['#0'],
     };
+  } catch (e) {
+    signal?.throwIfAborted();
+    throw e;
   } finally {
+    signal?.removeEventListener('abort', stop);
     await xs.terminate();
   }
 }
