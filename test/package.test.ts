@@ -130,7 +130,7 @@ describe('the packed package, installed into an empty project', () => {
       },
       include: ['src'],
     }));
-    const tsc = join(root, 'node_modules', '.bin', 'tsc');
+    const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
     const compiled = await run(tsc, ['-p', guide]).then(() => 'ok', (e: { stdout?: string }) => e.stdout ?? String(e));
     expect(compiled).toBe('ok');
     const conformance = (file: string, name: string) => run(join(user, 'node_modules', '.bin', 'anyloop-conformance'), [file, name], { cwd: guide })
