@@ -104,6 +104,7 @@ describe('close() ends every task of the loop', () => {
     const task = createTask(function* () {
       return yield late;
     }, { loop });
+    const asyncTask = createTask(async () => (await late) + 1, { loop });
     const watched = ensureFuture(late, { loop });
     watched.addDoneCallback(() => {});
     await hostTurns();
@@ -112,6 +113,7 @@ describe('close() ends every task of the loop', () => {
     await hostTurns();
     expect(unhandled).toEqual([]);
     expect(task.cancelled()).toBe(true);
+    expect(asyncTask.cancelled()).toBe(true);
     expect(reports.map((c) => c.message)).toEqual(['A promise settled after its loop was closed']);
   });
 

@@ -132,6 +132,26 @@ describe('the running loop', () => {
     expect(getEventLoop()).toBe(other);
     board.advance(1);
   });
+
+  it('a loop that only implements the contract: primitives made in a task step bind to the task\'s loop', () => {
+    const inner = new VirtualTimeLoop();
+    // The three methods of the contract, and nothing that marks its turns.
+    const bare: Loop = {
+      callSoon: (cb, ...args) => inner.callSoon(() => cb(...args)),
+      callExceptionHandler: (c) => inner.callExceptionHandler(c),
+      getDebug: () => false,
+    };
+    setEventLoop(new VirtualTimeLoop());
+    let bound: Loop | undefined;
+    createTask(function* () {
+      const q = new Queue<number>();
+      q.putNowait(1);
+      yield* q.get();
+      bound = new Future<void>().loop;
+    }, { loop: bare });
+    inner.runUntilIdle();
+    expect(bound).toBe(bare);
+  });
 });
 
 describe('a Future of another loop', () => {

@@ -225,12 +225,13 @@ export abstract class BaseLoop implements TimerLoop {
       try {
         while (n > 0) {
           n--;
-          h = ready.shift();
-          // close() from a callback may have run the rest of this turn already.
-          if (h === undefined) n = 0;
-          else if (h._callback !== null) h._run();
+          h = ready.shift()!;
+          if (h._callback !== null) h._run();
         }
       } catch (exception) {
+        // close() from a callback ran the rest of this turn already: the ring
+        // ran out (found here, not by a test per callback).
+        if (h === undefined) break;
         this.callExceptionHandler({ message: 'Exception in callback', exception, handle: h });
       }
     }

@@ -133,14 +133,21 @@ export class Task<T> extends CoroutineFuture<T> {
     return `<Task ${this._name} ${what}>`;
   }
 
-  /** @internal One step, with this task as the current task. */
+  /**
+   * @internal One step, with this task as the current task and its loop as
+   * the running loop (a loop that only implements the contract does not mark its turns).
+   */
   override _step(ok: boolean, value: unknown): void {
     const prev = state.current;
+    const loops = loopState;
+    const turn = loops.turn;
     state.current = this as Task<unknown>;
+    loops.turn = this._loop;
     try {
       super._step(ok, value);
     } finally {
       state.current = prev;
+      loops.turn = turn;
     }
   }
 
