@@ -8,7 +8,7 @@
 export { XsLoop, type XsLoopOptions, type XsTimer, type XsTime } from './loops/xs/xs-loop.js';
 export { InterruptFlag } from './primitives/interrupt-flag.js';
 export { interval, Interval, type IntervalOptions, type Tick } from './tasks/interval.js';
-export { ClosableIterator } from './tasks/closable-iterator.js';
+export { ClosableIterator } from './future/closable-iterator.js';
 export { DigitalIn, type DigitalInOptions, type EdgeEvent, type EdgeKind } from './io/digital-in.js';
 export { DigitalOut, type DigitalOutOptions } from './io/digital-out.js';
 export type { DigitalClass, DigitalClassOptions, DigitalPort } from './io/digital-class.js';

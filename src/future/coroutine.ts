@@ -120,6 +120,11 @@ export class CoroutineFuture<T> extends Future<T> {
       this._loop.callSoon(stepThrow, this, new TypeError('a task cannot await itself'));
       return;
     }
+    if (fut._loop !== this._loop) {
+      // asyncio's RuntimeError: the other loop would run this task's step.
+      this._loop.callSoon(stepThrow, this, new Error('Task got Future attached to a different loop'));
+      return;
+    }
     fut.addDoneCallback(this._wakeup);
     this._waitingOn = fut;
     const pending = this._mustCancel;

@@ -298,13 +298,17 @@ export function isThenable(value: unknown): value is PromiseLike<unknown> {
  */
 export function futureFromThenable<T>(thenable: PromiseLike<T>, loop: Loop): Future<T> {
   const fut = new Future<T>({ loop });
-  thenable.then(
-    (v) => { if (fut._state === PENDING) fut.setResult(v); },
-    (e) => {
-      if (fut._state !== PENDING) return;
-      if (e instanceof CancelledError) fut.cancel(e.message);
-      else fut.setException(e);
-    },
-  );
+  const settle = (ok: boolean, v: unknown): void => {
+    if (fut._state !== PENDING) return;
+    try {
+      if (ok) fut.setResult(v as T);
+      else if (v instanceof CancelledError) fut.cancel(v.message);
+      else fut.setException(v);
+    } catch (exception) {
+      // A promise that settles once the loop is closed: reported, never an unhandled rejection.
+      loop.callExceptionHandler({ message: 'A promise settled after its loop was closed', exception, future: fut });
+    }
+  };
+  thenable.then((v) => settle(true, v), (e) => settle(false, e));
   return fut;
 }

@@ -6,7 +6,7 @@ import { Ring } from '../future/ring.js';
 import { abortedWait, bindSignal, type WaitOptions } from '../future/signal.js';
 import { Waiter, WOKEN } from '../future/waiter.js';
 import { removeItem } from '../primitives/loop-bound.js';
-import { ClosableIterator } from '../tasks/closable-iterator.js';
+import { ClosableIterator } from '../future/closable-iterator.js';
 import { currentLoop } from '../tasks/task.js';
 import { requireTimerLoop } from '../tasks/timer-loop.js';
 import { checkDigitalClass, levelOf, type DigitalClass, type DigitalPort } from './digital-class.js';
@@ -140,9 +140,13 @@ export class DigitalIn implements AsyncIterable<EdgeEvent> {
     return bindSignal(w, options);
   }
 
-  /** The edges as an iterator that ends when the pin is closed (see ClosableIterator). */
-  edges(): ClosableIterator<EdgeEvent> {
-    return new ClosableIterator(() => this.edge(), this._loop);
+  /**
+   * The edges as an iterator that ends when the pin is closed (see
+   * ClosableIterator). Once `options.signal` aborts, it fails with
+   * CancelledError, and an edge it was woken for stays buffered.
+   */
+  edges(options?: WaitOptions): ClosableIterator<EdgeEvent> {
+    return new ClosableIterator((o) => this.edge(o), this._loop, options);
   }
 
   [Symbol.asyncIterator](): AsyncIterator<EdgeEvent, undefined> {

@@ -1,7 +1,14 @@
+import { loopState } from '../contract/default-loop.js';
 import { checkCallback, checkTime, Handle, TimerHandle } from '../contract/handle.js';
 import type { ExceptionContext, ExceptionHandler, TimerLoop } from '../contract/loop.js';
+import { CancelledError } from '../contract/errors.js';
+import type { CoroutineFuture } from '../future/coroutine.js';
+import { CANCELLED } from '../future/future.js';
 import { Ring } from '../future/ring.js';
 import { TimerHeap } from './timer-heap.js';
+
+/** Turns `close()` may run to let cancelled tasks finish (their `finally` blocks). */
+const CLOSE_TURNS = 1000;
 
 /**
  * The machinery every concrete loop shares, exported for loop authors: a
@@ -22,6 +29,7 @@ export abstract class BaseLoop implements TimerLoop {
   readonly _timers = new TimerHeap();
   private _debug = false;
   private _handler: ExceptionHandler | null = null;
+  /** @internal */ _closed = false;
 
   /** Monotonic loop time in milliseconds. */
   abstract time(): number;
@@ -106,8 +114,87 @@ export abstract class BaseLoop implements TimerLoop {
     this._printError(text);
   }
 
-  /** Called before anything is scheduled; a loop that can be closed throws here once it is. */
-  protected _checkSchedule(): void {}
+  /** True once `close()` was called. */
+  isClosed(): boolean {
+    return this._closed;
+  }
+
+  /**
+   * Closes the loop. First every pending task of the loop is cancelled and
+   * the loop runs (up to 1000 turns, without moving its clock) until those
+   * tasks are done, so their `finally` blocks run; a task still not done then
+   * (waiting on a promise or a timer in a `finally`, say) is marked cancelled
+   * and its coroutine closed. So every task of the loop is done and every
+   * `await task` settles, except the task that calls `close()` itself. Then
+   * the callbacks and timers left are cancelled and the host is let go;
+   * scheduling afterwards throws an Error. Idempotent.
+   */
+  close(): void {
+    if (this._closed) return;
+    this._cancelTasks();
+    this._closed = true;
+    // Cancelled in place: close() may come from a callback, in the middle of a
+    // turn that still counts on the ready queue's length.
+    const ready = this._ready;
+    for (let i = ready.length; i > 0; i--) {
+      const h = ready.shift()!;
+      h.cancel();
+      ready.push(h);
+    }
+    let t: TimerHandle | undefined;
+    while ((t = this._timers.popDue(Infinity)) !== undefined) t.cancel();
+    this._onClose();
+  }
+
+  /** What a loop does with its host once closed: a subclass lets go of its host timer here. */
+  protected _onClose(): void {}
+
+  /** Called before anything is scheduled: throws an Error once the loop is closed (a subclass may refuse more, calling super). */
+  protected _checkSchedule(): void {
+    if (this._closed) throw new Error(`${this.constructor.name} is closed`);
+  }
+
+  /**
+   * @internal close()'s first part. The tasks layer shares its state through
+   * `loopState.tasks` (the loops do not import it).
+   */
+  private _cancelTasks(): void {
+    const tasks = loopState.tasks;
+    if (tasks === null) return;
+    // A finally block may create tasks: a few rounds catch those too.
+    for (let round = 0; round < 3; round++) {
+      const pending = [...(tasks.all?.get(this) ?? [])].filter((t) => t !== tasks.current) as Task[];
+      if (pending.length === 0) return;
+      for (const t of pending) t.cancel('the loop was closed');
+      this._drain();
+      for (const t of pending) if (!t.done()) this._abandon(t);
+      this._drain();
+    }
+  }
+
+  /**
+   * @internal Ends a task that did not finish when cancelled: it stops
+   * listening to what it waits on (a late outcome of that is ignored), becomes
+   * cancelled, and its coroutine is closed, which runs its `finally` blocks.
+   */
+  private _abandon(t: Task): void {
+    const waiting = t._waitingOn;
+    t._waitingOn = null;
+    waiting?.removeDoneCallback(t._wakeup);
+    const coro = t._coro;
+    t._coro = null;
+    t._complete(CANCELLED, new CancelledError('the loop was closed before the task finished'), false);
+    try {
+      coro?.return(undefined);
+    } catch (exception) {
+      this.callExceptionHandler({ message: 'Exception closing a task as its loop closed', exception, task: t });
+    }
+  }
+
+  /** @internal Runs what is ready, for at most CLOSE_TURNS turns. */
+  private _drain(): void {
+    for (let turns = 0; turns < CLOSE_TURNS && this._ready.length > 0; turns++) this._runOnce();
+  }
 
   /** Where the default handler prints; a loop for another host may print elsewhere. */
   protected _printError(text: string): void {
@@ -139,6 +226,11 @@ export abstract class BaseLoop implements TimerLoop {
     }
     let n = ready.length < limit ? ready.length : limit;
     let h: Handle | undefined;
+    // This loop is the running loop for the turn (getEventLoop()); a turn of
+    // another loop nested in one of its callbacks gives it back afterwards.
+    const state = loopState;
+    const outer = state.turn;
+    state.turn = this;
     // One try around the callbacks, entered again after a failure: a try per
     // callback costs about 30 computrons in XS.
     while (n > 0) {
@@ -149,11 +241,18 @@ export abstract class BaseLoop implements TimerLoop {
           if (h._callback !== null) h.run();
         }
       } catch (exception) {
+        // close() from a callback ran the rest of this turn already: the ring
+        // ran out (found here, not by a test per callback).
+        if (h === undefined) break;
         this.callExceptionHandler({ message: 'Exception in callback', exception, handle: h });
       }
     }
+    state.turn = outer;
   }
 }
+
+/** A Task, as close() sees it (the loops do not import the tasks layer). */
+type Task = CoroutineFuture<unknown>;
 
 function describe(v: unknown): string {
   try {

@@ -49,7 +49,6 @@ export class BrowserLoop extends BaseLoop {
   private _timer: unknown = null;
   /** The deadline the host timer is armed for (Infinity when none). */
   private _armedWhen = Infinity;
-  private _closed = false;
   private readonly _onTimer = (): void => {
     this._timer = null;
     this._armedWhen = Infinity;
@@ -73,19 +72,8 @@ export class BrowserLoop extends BaseLoop {
     return this._host.now();
   }
 
-  /** True once `close()` was called. */
-  isClosed(): boolean {
-    return this._closed;
-  }
-
-  /**
-   * Stops the loop for good: callbacks and timers still pending never run,
-   * the channel and the host timer are released, and scheduling throws an
-   * Error. Idempotent.
-   */
-  close(): void {
-    if (this._closed) return;
-    this._closed = true;
+  /** Once closed (BaseLoop's `close()`): the channel and the host timer are released. */
+  protected override _onClose(): void {
     this._disarm();
     this._channel.port1.onmessage = null;
     this._channel.port1.close();
@@ -95,11 +83,6 @@ export class BrowserLoop extends BaseLoop {
   /** A first ready callback or a new timer: post a turn or arm the host timer. */
   protected override _hostWake(): void {
     if (!this._posted) this._schedule();
-  }
-
-  /** Scheduling on a closed loop throws an Error. */
-  protected override _checkSchedule(): void {
-    if (this._closed) throw new Error('BrowserLoop is closed');
   }
 
   /** A turn message arrived: one bounded turn, then whatever the remaining work needs. */
@@ -115,7 +98,7 @@ export class BrowserLoop extends BaseLoop {
    * one call of this method, fewer than re-arming whenever a timer goes.
    */
   private _schedule(): void {
-    if (this._closed) return;
+    if (this.isClosed()) return;
     if (this._hasWork()) {
       if (!this._posted) {
         this._posted = true;

@@ -1,3 +1,4 @@
+import { loopStarted, loopStopped } from '../contract/default-loop.js';
 import type { TimerHandle } from '../contract/handle.js';
 import { Future, isThenable } from '../future/future.js';
 import { BaseLoop } from './base.js';
@@ -48,7 +49,6 @@ export class NodeLoop extends BaseLoop {
   private _timer: unknown = null;
   /** The deadline the host timer is armed for (Infinity when none). */
   private _armedWhen = Infinity;
-  private _closed = false;
   private _forever: { resolve: () => void } | null = null;
   private readonly _runs = new Set<{ reject: (e: Error) => void }>();
   private readonly _onImmediate = (): void => {
@@ -79,11 +79,6 @@ export class NodeLoop extends BaseLoop {
     return this._forever !== null || this._runs.size > 0;
   }
 
-  /** True once `close()` was called. */
-  isClosed(): boolean {
-    return this._closed;
-  }
-
   /**
    * Waits until `stop()` is called, keeping the process alive meanwhile.
    * Callbacks run whether or not this is called. Rejects with an Error when
@@ -94,6 +89,7 @@ export class NodeLoop extends BaseLoop {
     if (this._forever !== null) return Promise.reject(new Error('NodeLoop is already running forever'));
     return new Promise<void>((resolve) => {
       this._forever = { resolve };
+      loopStarted(this);
       this._reschedule();
     });
   }
@@ -111,8 +107,10 @@ export class NodeLoop extends BaseLoop {
     return new Promise<T>((resolve, reject) => {
       const run = { reject };
       this._runs.add(run);
+      loopStarted(this);
       const settle = (ok: boolean, v: unknown): void => {
         if (!this._runs.delete(run)) return;
+        loopStopped(this);
         if (ok) resolve(v as T);
         else reject(v);
       };
@@ -131,32 +129,30 @@ export class NodeLoop extends BaseLoop {
   stop(): void {
     const forever = this._forever;
     this._forever = null;
-    if (forever !== null) forever.resolve();
+    if (forever !== null) {
+      loopStopped(this);
+      forever.resolve();
+    }
     const runs = [...this._runs];
     this._runs.clear();
-    for (const run of runs) run.reject(new Error('NodeLoop stopped before the future completed'));
+    for (const run of runs) {
+      loopStopped(this);
+      run.reject(new Error('NodeLoop stopped before the future completed'));
+    }
     this._reschedule();
   }
 
   /**
-   * Cancels every pending callback and timer and releases the host handles;
-   * scheduling afterwards throws an Error. Throws while running (call `stop()`
-   * first). Idempotent.
+   * Closes the loop (see BaseLoop's `close()`: every task of the loop ends
+   * cancelled, callbacks and timers are cancelled) and releases the host
+   * handles. Throws while running (call `stop()` first). Idempotent.
    */
-  close(): void {
+  override close(): void {
     if (this.isRunning()) throw new Error('cannot close a running NodeLoop; call stop() first');
-    if (this._closed) return;
-    this._closed = true;
-    // Cancelled in place: close() may come from a callback, in the middle of a
-    // turn that still counts on the ready queue's length.
-    const ready = this._ready;
-    for (let i = ready.length; i > 0; i--) {
-      const h = ready.shift()!;
-      h.cancel();
-      ready.push(h);
-    }
-    let t: TimerHandle | undefined;
-    while ((t = this._timers.popDue(Infinity)) !== undefined) t.cancel();
+    super.close();
+  }
+
+  protected override _onClose(): void {
     this._reschedule();
   }
 
@@ -214,11 +210,6 @@ export class NodeLoop extends BaseLoop {
     if (this._timer !== null) this._host.clearTimeout(this._timer);
     this._timer = null;
     this._armedWhen = Infinity;
-  }
-
-  /** @internal Scheduling on a closed loop throws an Error. */
-  protected override _checkSchedule(): void {
-    if (this._closed) throw closedError();
   }
 }
 

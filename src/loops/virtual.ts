@@ -1,4 +1,5 @@
 import { Future, futureFromThenable } from '../future/future.js';
+import { loopStarted, loopStopped } from '../contract/default-loop.js';
 import { checkTime } from '../contract/handle.js';
 import { BaseLoop } from './base.js';
 
@@ -9,6 +10,8 @@ import { BaseLoop } from './base.js';
  */
 export class VirtualTimeLoop extends BaseLoop {
   private _now = 0;
+  /** Set while `advance`, `runUntilIdle` or `runUntilComplete` runs: they cannot be re-entered. */
+  private _running: string | null = null;
   /** Turns `runUntilIdle` may run before it decides the loop never goes idle. */
   maxTurns = 1_000_000;
 
@@ -23,20 +26,39 @@ export class VirtualTimeLoop extends BaseLoop {
   advance(ms: number): void {
     checkTime(ms, 'ms');
     if (ms < 0) throw new RangeError(`advance() needs a non-negative duration, got ${ms}`);
-    const target = this._now + ms;
-    this.runUntilIdle();
-    for (;;) {
-      const next = this._timers.nextWhen();
-      if (next === undefined || next > target) break;
-      if (next > this._now) this._now = next;
-      this.runUntilIdle();
+    this._enter('advance');
+    try {
+      const target = this._now + ms;
+      this._idle();
+      for (;;) {
+        const next = this._timers.nextWhen();
+        if (next === undefined || next > target) break;
+        if (next > this._now) this._now = next;
+        this._idle();
+      }
+      this._now = target;
+      this._idle();
+    } finally {
+      this._running = null;
     }
-    this._now = target;
-    this.runUntilIdle();
   }
 
-  /** Runs turns until nothing is ready or due now, without moving time. */
+  /**
+   * Runs turns until nothing is ready or due now, without moving time.
+   * Throws an Error when called from one of the loop's callbacks (the loop is
+   * already running).
+   */
   runUntilIdle(): void {
+    this._enter('runUntilIdle');
+    try {
+      this._idle();
+    } finally {
+      this._running = null;
+    }
+  }
+
+  /** @internal runUntilIdle's turns. */
+  private _idle(): void {
     let turns = 0;
     while (this._hasWork()) {
       if (++turns > this.maxTurns) {
@@ -46,6 +68,15 @@ export class VirtualTimeLoop extends BaseLoop {
     }
   }
 
+  /** @internal Refuses to run a closed loop, or one that runs already (re-entered from a callback). */
+  private _enter(what: string): void {
+    this._checkSchedule();
+    if (this._running !== null) {
+      throw new Error(`${what}: the VirtualTimeLoop is already running (in ${this._running}); a callback cannot run its own loop`);
+    }
+    this._running = what;
+  }
+
   /**
    * Runs the loop until `future` is done and returns its result (or throws its
    * exception). Whenever nothing is ready, time jumps to the next deadline.
@@ -53,19 +84,24 @@ export class VirtualTimeLoop extends BaseLoop {
    */
   runUntilComplete<T>(future: Future<T>): T {
     if (!(future instanceof Future)) throw new TypeError('runUntilComplete() needs a Future');
-    let turns = 0;
-    while (!future.done()) {
-      if (++turns > this.maxTurns) {
-        throw new Error(`runUntilComplete: the future was not done within ${this.maxTurns} turns`);
-      }
-      if (!this._hasWork()) {
-        const next = this._timers.nextWhen();
-        if (next === undefined) {
-          throw new Error('runUntilComplete: the future can never complete: no callback is ready and no timer is pending');
+    this._enter('runUntilComplete');
+    try {
+      let turns = 0;
+      while (!future.done()) {
+        if (++turns > this.maxTurns) {
+          throw new Error(`runUntilComplete: the future was not done within ${this.maxTurns} turns`);
         }
-        this._now = next;
+        if (!this._hasWork()) {
+          const next = this._timers.nextWhen();
+          if (next === undefined) {
+            throw new Error('runUntilComplete: the future can never complete: no callback is ready and no timer is pending');
+          }
+          this._now = next;
+        }
+        this._runOnce();
       }
-      this._runOnce();
+    } finally {
+      this._running = null;
     }
     return future.result();
   }
@@ -76,14 +112,32 @@ export class VirtualTimeLoop extends BaseLoop {
    * before moving virtual time.
    */
   async runUntilCompleteAsync<T>(awaitable: Future<T> | PromiseLike<T>): Promise<T> {
+    this._checkSchedule();
     const future = awaitable instanceof Future ? awaitable : futureFromThenable(awaitable, this);
+    // Promise jobs run between its turns: code there (an async function after
+    // an await) belongs to this loop while it runs (getEventLoop()).
+    loopStarted(this);
+    try {
+      return await this._completeAsync(future);
+    } finally {
+      loopStopped(this);
+    }
+  }
+
+  /** @internal runUntilCompleteAsync's turns and host turns. */
+  private async _completeAsync<T>(future: Future<T>): Promise<T> {
     let turns = 0;
     while (!future.done()) {
       if (++turns > this.maxTurns) {
         throw new Error(`runUntilCompleteAsync: the future was not done within ${this.maxTurns} turns`);
       }
       if (this._hasWork()) {
-        this._runOnce();
+        this._enter('runUntilCompleteAsync');
+        try {
+          this._runOnce();
+        } finally {
+          this._running = null;
+        }
         continue;
       }
       await hostTurn();

@@ -1,5 +1,6 @@
 import { QueueEmpty, QueueFull, QueueShutDown } from '../contract/errors.js';
 import type { Loop } from '../contract/loop.js';
+import { ClosableIterator } from '../future/closable-iterator.js';
 import { CoroutineFuture, type Coroutine } from '../future/coroutine.js';
 import { failedFuture, type Future } from '../future/future.js';
 import { Ring } from '../future/ring.js';
@@ -200,21 +201,21 @@ export class Queue<T = unknown> extends LoopBound {
   }
 
   /**
-   * `for await (const item of queue)`: gets items until the queue is shut down
-   * and drained, then ends. It does not call `taskDone()`; a consumer that
-   * uses `join()` calls it for each item, as with asyncio.
+   * The items as an iterator that gets them until the queue is shut down and
+   * drained, then ends: `for await (const item of queue.items({ signal }))`
+   * in async functions, `const r = yield* it.next(); if (r.done) break;` in
+   * generator coroutines (see ClosableIterator). Once `options.signal`
+   * aborts, the iteration fails with CancelledError, and an item its get was
+   * woken for but did not take stays in the queue. It does not call
+   * `taskDone()`; a consumer that uses `join()` calls it for each item.
    */
-  async *[Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
-    for (;;) {
-      let item: T;
-      try {
-        item = await this.get();
-      } catch (e) {
-        if (e instanceof QueueShutDown) return;
-        throw e;
-      }
-      yield item;
-    }
+  items(options?: WaitOptions): ClosableIterator<T> {
+    return new ClosableIterator((o) => this.get(o), this._getLoop(), options, QueueShutDown);
+  }
+
+  /** `for await (const item of queue)`: `queue.items()` with no signal. */
+  [Symbol.asyncIterator](): AsyncIterator<T, undefined> {
+    return this.items()[Symbol.asyncIterator]();
   }
 
   /** @internal A Future already failed with `error`. */

@@ -33,10 +33,18 @@ class PromiseFollower<T> extends Future<T> {
   constructor(promise: PromiseLike<T>, controller: AbortControllerLike, loop: Loop) {
     super(undefined, loop);
     this._controller = controller;
-    promise.then(
-      (v) => { if (this._state === PENDING) this._complete(RESULT, v, false); },
-      (e) => { if (this._state === PENDING) this._settleRejected(e); },
-    );
+    promise.then((v) => this._settle(true, v), (e) => this._settle(false, e));
+  }
+
+  /** @internal The promise settled; once the loop is closed, scheduling throws: that is reported, never a rejection. */
+  _settle(ok: boolean, v: unknown): void {
+    if (this._state !== PENDING) return;
+    try {
+      if (ok) this._complete(RESULT, v, false);
+      else this._settleRejected(v);
+    } catch (exception) {
+      this._loop.callExceptionHandler({ message: 'A promise settled after its loop was closed', exception, future: this });
+    }
   }
 
   override cancel(msg?: string): boolean {

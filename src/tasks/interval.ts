@@ -5,7 +5,7 @@ import { PENDING, failedFuture, resolvedFuture, type Future } from '../future/fu
 import { abortedWait, bindSignal, type WaitOptions } from '../future/signal.js';
 import { Waiter } from '../future/waiter.js';
 import { removeItem } from '../primitives/loop-bound.js';
-import { ClosableIterator } from './closable-iterator.js';
+import { ClosableIterator } from '../future/closable-iterator.js';
 import { currentLoop } from './task.js';
 import { requireTimerLoop } from './timer-loop.js';
 
@@ -96,9 +96,13 @@ export class Interval implements AsyncIterable<Tick> {
     return bindSignal(w, options);
   }
 
-  /** The ticks as an iterator that ends when the interval is closed (see ClosableIterator). */
-  ticks(): ClosableIterator<Tick> {
-    return new ClosableIterator(() => this.tick(), this._loop);
+  /**
+   * The ticks as an iterator that ends when the interval is closed (see
+   * ClosableIterator). Once `options.signal` aborts, it fails with
+   * CancelledError, and a deadline it was woken for goes to the next waiter.
+   */
+  ticks(options?: WaitOptions): ClosableIterator<Tick> {
+    return new ClosableIterator((o) => this.tick(o), this._loop, options);
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Tick, undefined> {

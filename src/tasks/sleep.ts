@@ -19,9 +19,17 @@ export interface SleepOptions extends WaitOptions {
  * it resumes in the very next loop turn, and it works on any loop. A positive
  * delay needs a TimerLoop and schedules one timer; cancelling the sleep
  * cancels that timer. `Infinity` sleeps until cancelled, with no timer.
+ *
+ * `value` is asyncio's `result`; options come third. With no third
+ * argument, a `value` object with a `signal` or `loop` property is a
+ * TypeError: it is `sleep(ms, { signal })` written for `sleep(ms, undefined, { signal })`.
  */
 export function sleep<T = void>(ms: number, value?: T, options?: SleepOptions): Future<T> {
   checkDelay(ms, 'sleep() delay', false);
+  if (options === undefined && looksLikeOptions(value)) {
+    throw new TypeError('sleep(ms, value, options): the second argument is the result value, and this one looks like options; ' +
+      'pass them third: sleep(ms, undefined, { signal })');
+  }
   const loop = options?.loop === undefined ? currentLoop() : checkLoop(options.loop);
   const timers = ms > 0 && ms !== Infinity ? requireTimerLoop(loop, 'sleep(ms > 0)') : null;
   const aborted = options && abortedWait<T>(loop, options);
@@ -30,6 +38,12 @@ export function sleep<T = void>(ms: number, value?: T, options?: SleepOptions): 
   const fut = new Sleep<T>(undefined, loop);
   if (timers !== null) fut._handle = timers.callLater(ms, wake, fut, value);
   return bindSignal(fut, options);
+}
+
+/** An object with a `signal` or `loop` property of its own: SleepOptions given as the value. */
+function looksLikeOptions(value: unknown): boolean {
+  return value !== null && typeof value === 'object' &&
+    (Object.prototype.hasOwnProperty.call(value, 'signal') || Object.prototype.hasOwnProperty.call(value, 'loop'));
 }
 
 /**

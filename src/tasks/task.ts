@@ -1,5 +1,5 @@
 import { CancelledError } from '../contract/errors.js';
-import { getEventLoop } from '../contract/default-loop.js';
+import { getEventLoop, loopState } from '../contract/default-loop.js';
 import { checkLoop, type Loop } from '../contract/loop.js';
 import { CoroutineFuture, type Coroutine } from '../future/coroutine.js';
 import { PENDING } from '../future/future.js';
@@ -67,7 +67,11 @@ export class Task<T> extends CoroutineFuture<T> {
     super(coro, loop, false);
     this._controller = controller;
     this._name = name ?? `Task-${++state.counter}`;
-    let all = (state.all ??= new WeakMap()).get(loop);
+    if (state.all === null) {
+      state.all = new WeakMap();
+      loopState.tasks = state;
+    }
+    let all = state.all.get(loop);
     if (all === undefined) state.all.set(loop, all = new Set());
     all.add(this as Task<unknown>);
   }
@@ -129,14 +133,21 @@ export class Task<T> extends CoroutineFuture<T> {
     return `<Task ${this._name} ${what}>`;
   }
 
-  /** @internal One step, with this task as the current task. */
+  /**
+   * @internal One step, with this task as the current task and its loop as
+   * the running loop (a loop that only implements the contract does not mark its turns).
+   */
   override _step(ok: boolean, value: unknown): void {
     const prev = state.current;
+    const loops = loopState;
+    const turn = loops.turn;
     state.current = this as Task<unknown>;
+    loops.turn = this._loop;
     try {
       super._step(ok, value);
     } finally {
       state.current = prev;
+      loops.turn = turn;
     }
   }
 
@@ -173,7 +184,10 @@ export function allTasks(loop?: Loop): Set<Task<unknown>> {
   return new Set(state.all?.get(l));
 }
 
-/** @internal The loop a wait uses when given none: the current task's, else the default loop. */
+/**
+ * @internal The loop a wait uses when given none: the current task's, else
+ * the running loop, else the default loop (see getEventLoop).
+ */
 export function currentLoop(): Loop {
   return state.current?._loop ?? getEventLoop();
 }

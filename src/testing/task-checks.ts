@@ -1,5 +1,7 @@
+import { Future } from '../future/future.js';
 import { Event } from '../primitives/event.js';
 import { Lock } from '../primitives/lock.js';
+import { Queue } from '../primitives/queue.js';
 import { sleep } from '../tasks/sleep.js';
 import { createTask } from '../tasks/task.js';
 import { expectEqual, expectTrue, show, type CheckSpec } from './check-support.js';
@@ -32,6 +34,22 @@ export const taskChecks: readonly CheckSpec[] = [
       expectEqual(await run(second), 'ok', 'the second task returned');
       expectEqual(log, ['holding', 'released', 'second got the lock'], 'steps');
       expectTrue(holder.cancelled(), `the cancelled task ended ${holder.done() ? 'without being cancelled' : 'pending'}`);
+    },
+  },
+  {
+    name: 'Task: primitives, Futures and sleep made in a task with no { loop } bind to the task\'s loop',
+    async body({ loop, run }) {
+      const task = createTask(function* () {
+        const ready = new Event();
+        ready.set();
+        yield* ready.wait();
+        const q = new Queue<number>();
+        q.putNowait(1);
+        const item = yield* q.get();
+        yield* sleep(0);
+        return [item, new Future<void>().loop === loop];
+      }(), { loop });
+      expectEqual(await run(task), [1, true], 'the item, and whether a new Future is on the task\'s loop');
     },
   },
   {

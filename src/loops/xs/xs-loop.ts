@@ -1,4 +1,4 @@
-import type { TimerHandle } from '../../contract/handle.js';
+import { loopStarted, loopStopped } from '../../contract/default-loop.js';
 import { BaseLoop } from '../base.js';
 
 /**
@@ -80,7 +80,6 @@ export class XsLoop extends BaseLoop {
   private _now: number;
   private _lastTicks: number;
   private _running = false;
-  private _closed = false;
   private _inTurn = false;
   private readonly _onHost = (): void => this._hostTurn();
 
@@ -123,11 +122,6 @@ export class XsLoop extends BaseLoop {
     return this._running;
   }
 
-  /** True once `close()` was called. */
-  isClosed(): boolean {
-    return this._closed;
-  }
-
   /**
    * Starts running the loop and returns at once: the host runs it from now on,
    * until `stop()`. Throws an Error when the loop is closed or already running.
@@ -136,6 +130,7 @@ export class XsLoop extends BaseLoop {
     this._checkSchedule();
     if (this._running) throw new Error('XsLoop is already running');
     this._running = true;
+    loopStarted(this);
     this._arm();
   }
 
@@ -145,23 +140,22 @@ export class XsLoop extends BaseLoop {
    * `runForever()`.
    */
   stop(): void {
+    if (this._running) loopStopped(this);
     this._running = false;
     if (!this._inTurn) this._arm();
   }
 
   /**
-   * Cancels every pending callback and timer and clears the host timer;
-   * scheduling afterwards throws. Throws while running (call `stop()` first).
-   * Idempotent.
+   * Closes the loop (see BaseLoop's `close()`: every task of the loop ends
+   * cancelled, callbacks and timers are cancelled) and clears the host
+   * timer. Throws while running (call `stop()` first). Idempotent.
    */
-  close(): void {
+  override close(): void {
     if (this._running) throw new Error('cannot close a running XsLoop; call stop() first');
-    if (this._closed) return;
-    this._closed = true;
-    const ready = this._ready;
-    for (let h = ready.shift(); h !== undefined; h = ready.shift()) h.cancel();
-    let t: TimerHandle | undefined;
-    while ((t = this._timers.popDue(Infinity)) !== undefined) t.cancel();
+    super.close();
+  }
+
+  protected override _onClose(): void {
     const host = this._host;
     this._host = null;
     this._Timer.clear(host);
@@ -224,10 +218,5 @@ export class XsLoop extends BaseLoop {
       // would never run again, so it takes a new one.
       this._host = this._Timer.set(this._onHost, delay, CLOCK_GUARD);
     }
-  }
-
-  /** @internal Scheduling on a closed loop throws an Error. */
-  protected override _checkSchedule(): void {
-    if (this._closed) throw new Error('XsLoop is closed');
   }
 }
