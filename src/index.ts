@@ -2,6 +2,7 @@
  * anyloop: asyncio's Future, synchronization primitives, queues and tasks for
  * any event loop that implements the three-method contract.
  * @packageDocumentation
+ * @module anyloop
  */
 export type { Loop, TimerLoop, ExceptionContext, ExceptionHandler } from './contract/loop.js';
 export { isTimerLoop } from './contract/loop.js';

@@ -145,6 +145,7 @@ export class DigitalIn implements AsyncIterable<EdgeEvent> {
     return new ClosableIterator(() => this.edge(), this._loop);
   }
 
+  /** `for await (const e of pin)`: the same as `edges()`. */
   [Symbol.asyncIterator](): AsyncIterator<EdgeEvent, undefined> {
     return this.edges()[Symbol.asyncIterator]();
   }

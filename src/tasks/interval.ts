@@ -101,6 +101,7 @@ export class Interval implements AsyncIterable<Tick> {
     return new ClosableIterator(() => this.tick(), this._loop);
   }
 
+  /** `for await (const tick of interval)`: the same as `ticks()`. */
   [Symbol.asyncIterator](): AsyncIterator<Tick, undefined> {
     return this.ticks()[Symbol.asyncIterator]();
   }

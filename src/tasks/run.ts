@@ -7,13 +7,26 @@ import { allTasks, createTask, currentTask, type Task, type TaskFunction } from 
 
 /** A loop that `run()` can drive: synchronously (VirtualTimeLoop) or asynchronously (NodeLoop). */
 export interface RunnableLoop extends Loop {
+  /** Runs the loop until `future` is done and returns its result (or a Promise of it). */
   runUntilComplete<T>(future: Future<T>): T | PromiseLike<T>;
 }
 
+/** A loop whose `runUntilComplete` returns the result itself (VirtualTimeLoop): `run()` returns T. */
+export interface SyncRunnableLoop extends RunnableLoop {
+  /** Runs the loop until `future` is done and returns its result. */
+  runUntilComplete<T>(future: Future<T>): T;
+}
+
+/** A loop whose `runUntilComplete` returns a Promise (NodeLoop): `run()` returns Promise<T>. */
+export interface AsyncRunnableLoop extends RunnableLoop {
+  /** Runs the loop until `future` is done; the Promise settles with its outcome. */
+  runUntilComplete<T>(future: Future<T>): PromiseLike<T>;
+}
+
 /** Options of `run`. */
-export interface RunOptions {
+export interface RunOptions<L extends RunnableLoop = RunnableLoop> {
   /** The loop; the default loop (getEventLoop()) when omitted. */
-  loop?: RunnableLoop;
+  loop?: L;
 }
 
 /**
@@ -21,12 +34,19 @@ export interface RunOptions {
  * still pending on the loop and waits for them (reporting their errors
  * through callExceptionHandler), and returns main's result or throws its
  * error. With a loop whose `runUntilComplete` is synchronous (VirtualTimeLoop)
- * it returns the result; with an asynchronous one (NodeLoop), a Promise.
- * The loop is not closed. Throws an Error when called from a running task.
+ * it returns the result; with an asynchronous one (NodeLoop), a Promise. The
+ * return type follows the loop given (T, Promise<T>; T | Promise<T> for the
+ * default loop). The loop is not closed. Throws an Error when called from a
+ * running task.
  *
  * An async `main` needs a loop that lets promise jobs run: NodeLoop, or on
- * VirtualTimeLoop `loop.runUntilCompleteAsync(createTask(main))`.
+ * VirtualTimeLoop `loop.runUntilCompleteAsync(createTask(main, { loop }))`;
+ * on a synchronous loop, run() cancels the pending tasks and fails with an
+ * Error that says so.
  */
+export function run<T>(main: Coroutine<T> | TaskFunction<T>, options: RunOptions<SyncRunnableLoop> & { loop: SyncRunnableLoop }): T;
+export function run<T>(main: Coroutine<T> | TaskFunction<T>, options: RunOptions<AsyncRunnableLoop> & { loop: AsyncRunnableLoop }): Promise<T>;
+export function run<T>(main: Coroutine<T> | TaskFunction<T>, options?: RunOptions): T | Promise<T>;
 export function run<T>(main: Coroutine<T> | TaskFunction<T>, options?: RunOptions): T | Promise<T> {
   const loop = checkLoop(options?.loop ?? getEventLoop()) as Partial<RunnableLoop> & Loop;
   if (typeof loop.runUntilComplete !== 'function') {
@@ -34,11 +54,22 @@ export function run<T>(main: Coroutine<T> | TaskFunction<T>, options?: RunOption
   }
   if (currentTask() !== null) throw new Error('run() cannot be called from a running task');
   const runnable = loop as RunnableLoop;
-  const task = createTask(main, { loop });
+  let mainIsAsync = false;
+  const entry: Coroutine<T> | TaskFunction<T> = typeof main !== 'function' ? main : (signal) => {
+    const out = main(signal);
+    mainIsAsync = out instanceof Promise;
+    return out;
+  };
+  const task = createTask(entry, { loop });
   let out: T | PromiseLike<T>;
   try {
     out = runnable.runUntilComplete(task);
   } catch (e) {
+    if (mainIsAsync && !task.done()) {
+      // Waiting for the tasks to finish cancelling needs the promise jobs this loop cannot run.
+      for (const t of allTasks(loop)) t.cancel();
+      throw asyncMainError(e);
+    }
     return after(shutdown(runnable), () => { throw e; });
   }
   if (isThenable(out)) {
@@ -49,6 +80,12 @@ export function run<T>(main: Coroutine<T> | TaskFunction<T>, options?: RunOption
   }
   const value = out;
   return after(shutdown(runnable), () => value);
+}
+
+/** A synchronous loop stopped while an async main awaited a promise: its jobs never ran. */
+function asyncMainError(cause: unknown): Error {
+  return new Error('run(): main is an async function, and this loop\'s runUntilComplete() does not run promise jobs; '
+    + 'use `await loop.runUntilCompleteAsync(createTask(main, { loop }))` (VirtualTimeLoop) or a NodeLoop', { cause });
 }
 
 /** asyncio's `_cancel_all_tasks`. */

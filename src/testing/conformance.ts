@@ -24,6 +24,7 @@ export interface ConformanceOptions<L extends Loop> {
 /** One named check, runnable from any test runner; it throws an Error naming itself on failure. */
 export interface ConformanceCheck {
   readonly name: string;
+  /** Runs the check; rejects with the failed expectation. */
   run(): Promise<void>;
 }
 

@@ -21,7 +21,9 @@ virtual time, driven by a scenario, in the real XS engine (default) or in Node.
 
 /** Where the CLI writes. */
 export interface CliIO {
+  /** Writes a line of the report (stdout). */
   out(line: string): void;
+  /** Writes progress and errors (stderr). */
   err(text: string): void;
   /** True when progress may redraw a line in place. */
   errIsTTY: boolean;
