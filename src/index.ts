@@ -33,4 +33,4 @@ export { gather, type GatherOptions, type GatherResults } from './tasks/gather.j
 export { shield } from './tasks/shield.js';
 export { TaskGroup } from './tasks/task-group.js';
 export type { AggregateErrorLike } from './tasks/aggregate-error.js';
-export { run, type RunOptions, type RunnableLoop } from './tasks/run.js';
+export { run, type RunOptions, type RunnableLoop, type SyncRunnableLoop, type AsyncRunnableLoop } from './tasks/run.js';
