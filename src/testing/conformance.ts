@@ -35,7 +35,10 @@ export interface ConformanceCheck {
  * primitive works on it. Run each check from your test runner:
  *
  * ```ts
- * for (const check of loopConformanceChecks({ makeLoop: () => new MyLoop() })) {
+ * import { it } from 'vitest';
+ * import { NodeLoop } from 'anyloop/node';
+ * import { loopConformanceChecks } from 'anyloop/testing';
+ * for (const check of loopConformanceChecks({ makeLoop: () => new NodeLoop(), dispose: (loop) => loop.close() })) {
  *   it(check.name, () => check.run());
  * }
  * ```

@@ -1,0 +1,106 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, normalize, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import ts from 'typescript';
+import { afterAll, describe, expect, it } from 'vitest';
+import { asModule, codeBlocks, links, markdownFiles, read, typecheck } from './support/markdown.js';
+
+/**
+ * The documentation: the API reference (docs/api, TypeDoc, `npm run docs`)
+ * is what the sources give today and covers every export; every relative
+ * link of README.md and docs/ resolves; every TypeScript block of the guides
+ * and of the reference typechecks.
+ */
+const root = resolve(import.meta.dirname, '..');
+const SLOW = 120_000;
+const ENTRY_POINTS: Record<string, string> = {
+  'anyloop': 'src/index.ts',
+  'anyloop/testing': 'src/testing.ts',
+  'anyloop/node': 'src/node.ts',
+  'anyloop/xs': 'src/xs.ts',
+  'anyloop/sim': 'src/sim.ts',
+};
+
+/** Every file under `dir`, relative to it, sorted. */
+function tree(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => statSync(join(dir, f)).isFile()).sort();
+}
+
+describe('the API reference (docs/api)', () => {
+  const out = mkdtempSync(join(tmpdir(), 'anyloop-docs-'));
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+  let generated: Promise<{ code: number; log: string }> | undefined;
+  const generate = () => generated ??= promisify(execFile)(
+    join(root, 'node_modules/.bin/typedoc'), ['--out', out], { cwd: root, maxBuffer: 1 << 24 },
+  ).then(({ stdout, stderr }) => ({ code: 0, log: stdout + stderr }), (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, log: e.stdout + e.stderr }));
+
+  it('regenerates with no warning: every export, and every method of an exported interface, has TSDoc', async () => {
+    const { code, log } = await generate();
+    expect(log.split('\n').filter((l) => /warning|error/.test(l))).toEqual([]);
+    expect(code).toBe(0);
+  }, SLOW);
+
+  it('is what `npm run docs` generates from the sources today', async () => {
+    await generate();
+    const now = tree(join(root, 'docs/api'));
+    expect(now).toEqual(tree(out));
+    for (const f of now) expect(read(root, join('docs/api', f)), f).toBe(read(out, f));
+  }, SLOW);
+
+  it('has a page for every export of every entry point', () => {
+    const program = ts.createProgram(Object.values(ENTRY_POINTS).map((p) => join(root, p)), {
+      module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler, target: ts.ScriptTarget.ES2022, types: ['node'], noEmit: true,
+    });
+    const checker = program.getTypeChecker();
+    for (const [name, path] of Object.entries(ENTRY_POINTS)) {
+      const symbol = checker.getSymbolAtLocation(program.getSourceFile(join(root, path))!)!;
+      const exports = checker.getExportsOfModule(symbol).map((s) => s.name).sort();
+      expect(exports.length).toBeGreaterThan(0);
+      const index = read(root, `docs/api/${name}/README.md`);
+      const listed = [...index.matchAll(/^- \[([^\]]+)\]\(([^)]+)\)$/gm)];
+      expect(listed.map((m) => m[1]!.replaceAll('\\_', '_')).sort(), name).toEqual(exports);
+      for (const [, , page] of listed) expect(existsSync(join(root, `docs/api/${name}`, page!)), page).toBe(true);
+    }
+    }, SLOW);
+});
+
+describe('README.md and docs/', () => {
+  const files = ['README.md', ...markdownFiles(root, 'docs')];
+
+  it('every relative link resolves to a file of the repository (and an anchor to a heading of it)', () => {
+    const broken: string[] = [];
+    for (const file of files) {
+      for (const target of links(read(root, file))) {
+        if (/^[a-z]+:/i.test(target)) continue;
+        const [path, anchor] = target.split('#', 2) as [string, string | undefined];
+        const to = path === '' ? file : normalize(join(dirname(file), decodeURIComponent(path)));
+        if (!existsSync(join(root, to))) {
+          broken.push(`${file}: ${target}`);
+        } else if (anchor !== undefined && to.endsWith('.md') && !headingAnchors(read(root, to)).has(anchor)) {
+          broken.push(`${file}: ${target} (no such heading)`);
+        }
+      }
+    }
+    expect(broken).toEqual([]);
+  });
+
+  it('every TypeScript block of the guides and of the reference typechecks', () => {
+    const modules = new Map<string, string>();
+    for (const file of files.filter((f) => f.startsWith('docs/'))) {
+      codeBlocks(file, read(root, file)).filter((b) => b.lang === 'ts').forEach((b) => {
+        modules.set(`${file.replace(/\.md$/, '')}.L${b.line}.snippet.ts`, asModule(b));
+      });
+    }
+    expect(modules.size).toBeGreaterThan(0);
+    expect(typecheck(root, modules)).toEqual([]);
+  }, SLOW);
+});
+
+/** GitHub's anchors for the headings of a Markdown text. */
+function headingAnchors(text: string): Set<string> {
+  const prose = text.replace(/^\s*```[\s\S]*?^\s*```\s*$/gm, '');
+  return new Set([...prose.matchAll(/^#{1,6}\s+(.+)$/gm)].map((m) => m[1]!.trim().toLowerCase()
+    .replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-')));
+}
