@@ -113,3 +113,32 @@ export function typecheck(root: string, modules: Map<string, string>): string[] 
 export function read(root: string, path: string): string {
   return readFileSync(join(root, path), 'utf8');
 }
+
+/** A step of a guide: a file to write, or a shell command with the output the guide shows (empty: not shown). */
+export type GuideStep = { file: string; code: string } | { command: string; output: string[] };
+
+/**
+ * The steps of a guide in order: each ```` ```lang file=name ```` block is a
+ * file to write, each line `$ command` of a ```` ```console ```` block a
+ * command, followed by the lines it prints.
+ */
+export function guideSteps(file: string, text: string): GuideStep[] {
+  const steps: GuideStep[] = [];
+  for (const b of codeBlocks(file, text)) {
+    if (b.attrs.file !== undefined) {
+      steps.push({ file: b.attrs.file, code: b.code });
+    } else if (b.lang === 'console') {
+      for (const line of b.code.trimEnd().split('\n')) {
+        if (line.startsWith('$ ')) steps.push({ command: line.slice(2), output: [] });
+        else (steps.at(-1) as { output: string[] }).output.push(line);
+      }
+    }
+  }
+  return steps;
+}
+
+/** Whether printed `lines` are what a guide shows: equal, where `…` in a shown line stands for any text. */
+export function matchesShown(lines: string[], shown: string[]): boolean {
+  if (lines.length !== shown.length) return false;
+  return shown.every((s, i) => new RegExp(`^${s.split('…').map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`).test(lines[i]!));
+}
