@@ -220,6 +220,13 @@ describe('the packed package, installed into an empty project', () => {
     expect(mismatches(steps)).toEqual([]);
   }, SLOW);
 
+  it('the Moddable guide\'s steps up to the simulator, followed in an empty folder, print what it shows', async () => {
+    const steps = await follow('docs/moddable-esp32.md');
+    expect(steps.map((s) => s.command)).toContain('npx tsc -p tsconfig.json');
+    expect(steps.find((s) => s.command.startsWith('npx anyloop-sim'))?.shown).toContain('result: ok');
+    expect(mismatches(steps)).toEqual([]);
+  }, SLOW);
+
   it('runs the README main command, `npm start`, on the freshly built package: the esp32 app on the simulated board in XS', async () => {
     const { stdout } = await run('npm', ['start', '--silent'], { cwd: repo });
     expect(stdout).toContain('targets/esp32/main.ts on a simulated ESP32, XS engine');
