@@ -1,10 +1,11 @@
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, normalize, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
+import { findPython } from './differential/python.js';
 import { asModule, codeBlocks, links, markdownFiles, read, typecheck } from './support/markdown.js';
 
 /**
@@ -96,6 +97,21 @@ describe('README.md and docs/', () => {
     expect(modules.size).toBeGreaterThan(0);
     expect(typecheck(root, modules)).toEqual([]);
   }, SLOW);
+});
+
+describe('asyncio → anyloop (docs/asyncio.md)', () => {
+  const found = findPython();
+  const python = 'missing' in found || !found.is313 ? null : found;
+  const MODULES = ['coroutines', 'events', 'exceptions', 'futures', 'locks', 'queues', 'runners', 'taskgroups', 'tasks', 'timeouts'];
+
+  it.skipIf(python === null)('has a row for every name of CPython 3.13\'s asyncio __all__ in the coordination modules, in order', () => {
+    const script = `import importlib\nfor m in ${JSON.stringify(MODULES)}:\n    print("\\n".join(importlib.import_module("asyncio." + m).__all__))`;
+    const names = execFileSync(python!.command, ['-c', script], { encoding: 'utf8' }).trim().split('\n');
+    const rows = [...read(root, 'docs/asyncio.md').matchAll(/^\| `([A-Za-z_]+)` \| (.+?) \|(.*)\|$/gm)];
+    expect(rows.map((r) => r[1])).toEqual(names);
+    // Each row gives an equivalent, or says why there is none.
+    for (const [, name, equivalent, why] of rows) expect((equivalent === 'none' ? why! : equivalent!).trim(), name).not.toBe('');
+  });
 });
 
 /** GitHub's anchors for the headings of a Markdown text. */
