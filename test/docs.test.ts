@@ -16,13 +16,12 @@ import { asModule, codeBlocks, links, markdownFiles, read, typecheck } from './s
  */
 const root = resolve(import.meta.dirname, '..');
 const SLOW = 120_000;
-const ENTRY_POINTS: Record<string, string> = {
-  'anyloop': 'src/index.ts',
-  'anyloop/testing': 'src/testing.ts',
-  'anyloop/node': 'src/node.ts',
-  'anyloop/xs': 'src/xs.ts',
-  'anyloop/sim': 'src/sim.ts',
-};
+/** The package's entry points (its exports with types): `anyloop/xs` → `src/xs.ts`. */
+const ENTRY_POINTS: Record<string, string> = Object.fromEntries(
+  Object.entries(JSON.parse(read(root, 'package.json')).exports as Record<string, string | { types?: string }>)
+    .flatMap(([key, e]) => typeof e === 'object' && e.types !== undefined
+      ? [[`anyloop${key.slice(1)}`, e.types.replace(/^\.\/dist\//, 'src/').replace(/\.d\.ts$/, '.ts')]] : []),
+);
 
 /** Every file under `dir`, relative to it, sorted. */
 function tree(dir: string): string[] {
@@ -49,6 +48,13 @@ describe('the API reference (docs/api)', () => {
     expect(now).toEqual(tree(out));
     for (const f of now) expect(read(root, join('docs/api', f)), f).toBe(read(out, f));
   }, SLOW);
+
+  it('names each entry point\'s module as it is imported', () => {
+    expect(Object.keys(ENTRY_POINTS)).toEqual(expect.arrayContaining(['anyloop', 'anyloop/testing', 'anyloop/node', 'anyloop/xs', 'anyloop/sim']));
+    for (const [name, path] of Object.entries(ENTRY_POINTS)) {
+      expect(read(root, path), `${path} needs \`@module ${name}\` in its @packageDocumentation comment`).toMatch(new RegExp(`^ \\* @module ${name}$`, 'm'));
+    }
+  });
 
   it('has a page for every export of every entry point', () => {
     const program = ts.createProgram(Object.values(ENTRY_POINTS).map((p) => join(root, p)), {

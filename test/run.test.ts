@@ -110,7 +110,7 @@ describe('run', () => {
     } catch (e) {
       error = e;
     }
-    expect((error as Error).message).toMatch(/main is an async function.*runUntilCompleteAsync\(createTask\(main, \{ loop \}\)\)/);
+    expect((error as Error).message).toMatch(/an async main needs promise jobs.*runUntilCompleteAsync\(createTask\(main, \{ loop \}\)\)/);
     const left = [...allTasks(loop)];
     expect(left.map((t) => t.cancelling())).toEqual([1]);
     expect(await loop.runUntilCompleteAsync(createTask(async () => { await Promise.resolve(); return 2; }, { loop }))).toBe(2);

@@ -1,6 +1,7 @@
 import { getEventLoop } from '../contract/default-loop.js';
 import { checkLoop, type Loop } from '../contract/loop.js';
 import type { Coroutine } from '../future/coroutine.js';
+import type { AbortSignalLike } from '../future/signal.js';
 import { isThenable, type Future } from '../future/future.js';
 import { gather } from './gather.js';
 import { allTasks, createTask, currentTask, type Task, type TaskFunction } from './task.js';
@@ -55,20 +56,20 @@ export function run<T>(main: Coroutine<T> | TaskFunction<T>, options?: RunOption
   if (currentTask() !== null) throw new Error('run() cannot be called from a running task');
   const runnable = loop as RunnableLoop;
   let mainIsAsync = false;
-  const entry: Coroutine<T> | TaskFunction<T> = typeof main !== 'function' ? main : (signal) => {
+  const task = createTask(typeof main !== 'function' ? main : (signal: AbortSignalLike) => {
     const out = main(signal);
     mainIsAsync = out instanceof Promise;
     return out;
-  };
-  const task = createTask(entry, { loop });
+  }, { loop });
   let out: T | PromiseLike<T>;
   try {
     out = runnable.runUntilComplete(task);
   } catch (e) {
     if (mainIsAsync && !task.done()) {
-      // Waiting for the tasks to finish cancelling needs the promise jobs this loop cannot run.
+      // The loop stopped while main awaited a promise; waiting for the tasks
+      // to finish cancelling would need the promise jobs it cannot run.
       for (const t of allTasks(loop)) t.cancel();
-      throw asyncMainError(e);
+      throw new Error('run(): an async main needs promise jobs: use loop.runUntilCompleteAsync(createTask(main, { loop }))', { cause: e });
     }
     return after(shutdown(runnable), () => { throw e; });
   }
@@ -82,11 +83,6 @@ export function run<T>(main: Coroutine<T> | TaskFunction<T>, options?: RunOption
   return after(shutdown(runnable), () => value);
 }
 
-/** A synchronous loop stopped while an async main awaited a promise: its jobs never ran. */
-function asyncMainError(cause: unknown): Error {
-  return new Error('run(): main is an async function, and this loop\'s runUntilComplete() does not run promise jobs; '
-    + 'use `await loop.runUntilCompleteAsync(createTask(main, { loop }))` (VirtualTimeLoop) or a NodeLoop', { cause });
-}
 
 /** asyncio's `_cancel_all_tasks`. */
 function shutdown(loop: RunnableLoop): void | PromiseLike<unknown> {
