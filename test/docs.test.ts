@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, normalize, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -73,6 +73,9 @@ describe('the API reference (docs/api)', () => {
     }, SLOW);
 });
 
+/** The guides whose TypeScript blocks follow test/support/markdown.ts's asModule() convention. */
+const GUIDES = ['docs/getting-started-node.md', 'docs/moddable-esp32.md', 'docs/simulator.md', 'docs/asyncio.md', 'docs/cancellation.md'];
+
 describe('README.md and docs/', () => {
   const files = ['README.md', ...markdownFiles(root, 'docs')];
 
@@ -93,9 +96,35 @@ describe('README.md and docs/', () => {
     expect(broken).toEqual([]);
   });
 
+  it('the guides\' TypeScript blocks marked `run` print the output block that follows them', async () => {
+    // The built package (npm test builds dist/ first), as a user's project would import it.
+    const dir = mkdtempSync(join(tmpdir(), 'anyloop-guide-run-'));
+    try {
+      mkdirSync(join(dir, 'node_modules'));
+      symlinkSync(root, join(dir, 'node_modules', 'anyloop'), 'dir');
+      const runs: { where: string; printed: string; shown: string }[] = [];
+      for (const file of GUIDES) {
+        const blocks = codeBlocks(file, read(root, file));
+        for (const [i, b] of blocks.entries()) {
+          if (b.lang !== 'ts' || !b.flags.includes('run')) continue;
+          const next = blocks[i + 1];
+          expect(next?.lang, `${file}:${b.line} needs a text block with its output`).toBe('text');
+          const js = ts.transpileModule(b.code, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
+          writeFileSync(join(dir, 'snippet.mjs'), js);
+          const { stdout } = await promisify(execFile)(process.execPath, ['snippet.mjs'], { cwd: dir });
+          runs.push({ where: `${file}:${b.line}`, printed: stdout, shown: next!.code });
+        }
+      }
+      expect(runs.length).toBeGreaterThanOrEqual(4);
+      for (const r of runs) expect(r.printed, r.where).toBe(r.shown);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, SLOW);
+
   it('every TypeScript block of the guides and of the reference typechecks', () => {
     const modules = new Map<string, string>();
-    for (const file of files.filter((f) => f.startsWith('docs/'))) {
+    for (const file of [...GUIDES, ...markdownFiles(root, 'docs/api')]) {
       codeBlocks(file, read(root, file)).filter((b) => b.lang === 'ts').forEach((b) => {
         modules.set(`${file.replace(/\.md$/, '')}.L${b.line}.snippet.ts`, asModule(b));
       });

@@ -9,6 +9,8 @@ export interface CodeBlock {
   lang: string;
   /** The `key=value` words after the language. */
   attrs: Record<string, string>;
+  /** The other words after the language (`run`). */
+  flags: string[];
   code: string;
 }
 
@@ -29,8 +31,10 @@ export function codeBlocks(file: string, text: string): CodeBlock[] {
     const start = i;
     const body: string[] = [];
     for (i++; i < lines.length && !/^\s*```\s*$/.test(lines[i]!); i++) body.push(lines[i]!.slice(indent));
-    const attrs = Object.fromEntries(open[3]!.trim().split(/\s+/).filter((w) => w.includes('=')).map((w) => w.split('=', 2) as [string, string]));
-    out.push({ file, line: start + 1, lang: open[2]!, attrs, code: `${body.join('\n')}\n` });
+    const words = open[3]!.trim().split(/\s+/).filter((w) => w !== '');
+    const attrs = Object.fromEntries(words.filter((w) => w.includes('=')).map((w) => w.split('=', 2) as [string, string]));
+    const flags = words.filter((w) => !w.includes('='));
+    out.push({ file, line: start + 1, lang: open[2]!, attrs, flags, code: `${body.join('\n')}\n` });
   }
   return out;
 }
