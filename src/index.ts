@@ -2,11 +2,14 @@
  * anyloop: asyncio's Future, synchronization primitives, queues and tasks for
  * any event loop that implements the three-method contract.
  * @packageDocumentation
+ * @module anyloop
  */
 export type { Loop, TimerLoop, ExceptionContext, ExceptionHandler } from './contract/loop.js';
 export { isTimerLoop } from './contract/loop.js';
-export { Handle, TimerHandle } from './contract/handle.js';
+export { Handle, TimerHandle, type TimerOwner } from './contract/handle.js';
 export { BaseLoop } from './loops/base.js';
+export type { Ring } from './future/ring.js';
+export type { TimerHeap } from './loops/timer-heap.js';
 export { getEventLoop, setEventLoop } from './contract/default-loop.js';
 export {
   CancelledError, InvalidStateError, TimeoutError, QueueEmpty, QueueFull, QueueShutDown, BrokenBarrierError,
@@ -33,4 +36,4 @@ export { gather, type GatherOptions, type GatherResults } from './tasks/gather.j
 export { shield } from './tasks/shield.js';
 export { TaskGroup } from './tasks/task-group.js';
 export type { AggregateErrorLike } from './tasks/aggregate-error.js';
-export { run, type RunOptions, type RunnableLoop } from './tasks/run.js';
+export { run, type RunOptions, type RunnableLoop, type SyncRunnableLoop, type AsyncRunnableLoop } from './tasks/run.js';

@@ -5,6 +5,7 @@
  * The board and the Moddable module stand-ins run anywhere; the runner, the
  * bundler, the XS host and the CLI (`anyloop-sim`) need Node.
  * @packageDocumentation
+ * @module anyloop/sim
  */
 export {
   SimBoard, SimAbort, ESP32_PINS, checkPin, currentBoard,
@@ -33,6 +34,6 @@ export {
 } from './sim/host/run.js';
 export { bundleApp, BundleError, MODDABLE_SHIMS, type BundleOptions, type AppBundle } from './sim/host/bundle.js';
 export { typecheckApp, TypecheckError } from './sim/host/typecheck.js';
-export { MissingPeerError } from './sim/host/peers.js';
+export { MissingPeerError, type Peer } from './sim/host/peers.js';
 export { XsWorker, XsError, xsnapWorkerPath, type XsMeters, type XsEvaluation, type XsWorkerOptions, type XsCommandHandler } from './sim/host/xsnap.js';
 export { main as cli, summary, type CliIO } from './sim/host/cli.js';

@@ -4,6 +4,7 @@
  * interrupt-safe flag, and a drift-free interval. Everything else (Future,
  * the primitives, Queue, tasks) comes from `anyloop`.
  * @packageDocumentation
+ * @module anyloop/xs
  */
 export { XsLoop, type XsLoopOptions, type XsTimer, type XsTime } from './loops/xs/xs-loop.js';
 export { InterruptFlag } from './primitives/interrupt-flag.js';

@@ -1,10 +1,11 @@
 import { execFile } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { guideFiles } from './support/guide.js';
+import { guideSteps, links, matchesShown } from './support/markdown.js';
 
 /**
  * The new user's view: `npm pack` a copy of the repository (so `prepare`
@@ -185,6 +186,85 @@ describe('the packed package, installed into an empty project', () => {
     expect(r.stderr).toBe('');
     expect(r.stdout).toContain('expectations: 1 of 1 held');
     expect(r.stdout).toContain('result: ok');
+  }, SLOW);
+
+  it('ships the LICENSE and the docs, and every relative link of its README and docs resolves inside the package', () => {
+    expect(packed).toContain('LICENSE');
+    expect(readFileSync(join(user, 'node_modules/anyloop/LICENSE'), 'utf8')).toMatch(/^MIT License\n\nCopyright \(c\) \d{4} the anyloop authors\n/);
+    const docs = packed.filter((p) => p.endsWith('.md'));
+    expect(docs).toContain('docs/getting-started-node.md');
+    expect(docs).toContain('docs/api/README.md');
+    const broken: string[] = [];
+    for (const file of docs) {
+      for (const target of links(readFileSync(join(user, 'node_modules/anyloop', file), 'utf8'))) {
+        if (/^[a-z]+:/i.test(target) || target.startsWith('#')) continue;
+        const path = join(dirname(file), decodeURIComponent(target.split('#')[0]!));
+        if (!packed.includes(path) && !packed.some((p) => p.startsWith(`${path}/`))) broken.push(`${file}: ${target}`);
+      }
+    }
+    expect(broken).toEqual([]);
+  });
+
+  /**
+   * Follows a guide in an empty folder: writes its files, runs its commands,
+   * and compares what each prints with what the guide shows. `npm install`
+   * takes anyloop from the packed tarball and the tools the guide names from
+   * this repository's node_modules: no network.
+   */
+  async function follow(guide: string): Promise<{ command: string; printed: string[]; shown: string[] }[]> {
+    let cwd = mkdtempSync(join(work, 'guide-'));
+    const out: { command: string; printed: string[]; shown: string[] }[] = [];
+    for (const step of guideSteps(guide, readFileSync(join(root, guide), 'utf8'))) {
+      if ('file' in step) {
+        writeFileSync(join(cwd, step.file), step.code);
+        continue;
+      }
+      const [verb, ...rest] = step.command.split(/\s+/);
+      let printed = '';
+      if (verb === 'cd') {
+        cwd = join(cwd, rest[0]!);
+      } else if (verb === 'npm' && rest[0] === 'install') {
+        for (const name of rest.slice(1).filter((w) => !w.startsWith('-'))) {
+          if (name === 'anyloop') await run('npm', ['install', tarball, '--offline', '--no-audit', '--no-fund', '--silent'], { cwd });
+          else linkTool(cwd, name.replace(/(?<=.)@[^/]*$/, ''));
+        }
+      } else {
+        printed = (await run('bash', ['-c', step.command], { cwd, maxBuffer: 1 << 24 })).stdout;
+      }
+      out.push({ command: step.command, printed: printed.trimEnd().split('\n'), shown: step.output });
+    }
+    return out;
+  }
+
+  /** Installs a tool of this repository's node_modules into `cwd`, with its commands in node_modules/.bin. */
+  function linkTool(cwd: string, name: string): void {
+    const target = join(cwd, 'node_modules', name);
+    mkdirSync(dirname(target), { recursive: true });
+    if (!existsSync(target)) symlinkSync(join(root, 'node_modules', name), target, 'dir');
+    const pkg = JSON.parse(readFileSync(join(target, 'package.json'), 'utf8')) as { bin?: string | Record<string, string> };
+    const bins = typeof pkg.bin === 'string' ? { [basename(name)]: pkg.bin } : pkg.bin ?? {};
+    mkdirSync(join(cwd, 'node_modules/.bin'), { recursive: true });
+    for (const [cmd, path] of Object.entries(bins)) {
+      const link = join(cwd, 'node_modules/.bin', cmd);
+      if (!existsSync(link)) symlinkSync(join(target, path), link);
+    }
+  }
+
+  /** The commands whose printed lines differ from what the guide shows (only those it shows any lines for). */
+  const mismatches = (steps: { command: string; printed: string[]; shown: string[] }[]) =>
+    steps.filter((s) => s.shown.length > 0 && !matchesShown(s.printed, s.shown));
+
+  it('the Node getting-started guide, followed in an empty folder, prints what it shows', async () => {
+    const steps = await follow('docs/getting-started-node.md');
+    expect(steps.filter((s) => s.shown.length > 0).length).toBeGreaterThanOrEqual(3);
+    expect(mismatches(steps)).toEqual([]);
+  }, SLOW);
+
+  it('the Moddable guide\'s steps up to the simulator, followed in an empty folder, print what it shows', async () => {
+    const steps = await follow('docs/moddable-esp32.md');
+    expect(steps.map((s) => s.command)).toContain('npx tsc -p tsconfig.json');
+    expect(steps.find((s) => s.command.startsWith('npx anyloop-sim'))?.shown).toContain('result: ok');
+    expect(mismatches(steps)).toEqual([]);
   }, SLOW);
 
   it('runs the README main command, `npm start`, on the freshly built package: the esp32 app on the simulated board in XS', async () => {

@@ -1,5 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { CancelledError, createTask, run, setEventLoop, sleep, type Loop } from '../src/index.js';
+import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
+import { allTasks, CancelledError, createTask, run, setEventLoop, sleep, type Loop, type RunnableLoop } from '../src/index.js';
 import { NodeLoop } from '../src/node.js';
 import { VirtualTimeLoop } from '../src/testing.js';
 
@@ -81,6 +81,40 @@ describe('run', () => {
       run(function* () {}, { loop });
     }, { loop });
     expect(() => loop.runUntilComplete(outer)).toThrow(/running task/);
+  });
+
+  it('is typed by the loop it is given: T on VirtualTimeLoop, Promise<T> on NodeLoop, either on the default loop', async () => {
+    const virtual = new VirtualTimeLoop();
+    const words = run(function* () { yield* sleep(1); return ['a', 'b']; }, { loop: virtual });
+    expectTypeOf(words).toEqualTypeOf<string[]>();
+    expect(words.length).toBe(2);
+    const node = new NodeLoop();
+    try {
+      const later = run(function* () { yield* sleep(0); return ['c']; }, { loop: node });
+      expectTypeOf(later).toEqualTypeOf<Promise<string[]>>();
+      expect((await later).length).toBe(1);
+    } finally {
+      node.close();
+    }
+    const some: RunnableLoop = new VirtualTimeLoop();
+    expectTypeOf(run(function* () { return 1; }, { loop: some })).toEqualTypeOf<number | Promise<number>>();
+    setEventLoop(new VirtualTimeLoop());
+    expectTypeOf(run(function* () { return 1; })).toEqualTypeOf<number | Promise<number>>();
+  });
+
+  it('with an async main on VirtualTimeLoop, fails pointing at runUntilCompleteAsync, and cleans up', async () => {
+    const loop = new VirtualTimeLoop();
+    let error: unknown;
+    try {
+      run(async () => { await Promise.resolve(); return 1; }, { loop });
+    } catch (e) {
+      error = e;
+    }
+    expect((error as Error).message).toMatch(/an async main needs promise jobs.*runUntilCompleteAsync\(createTask\(main, \{ loop \}\)\)/);
+    const left = [...allTasks(loop)];
+    expect(left.map((t) => t.cancelling())).toEqual([1]);
+    expect(await loop.runUntilCompleteAsync(createTask(async () => { await Promise.resolve(); return 2; }, { loop }))).toBe(2);
+    expect(left[0]!.done()).toBe(true);
   });
 
   it('returns a Promise on a loop whose runUntilComplete is asynchronous (NodeLoop), with an async main', async () => {

@@ -78,18 +78,22 @@ describe('the terminal timeline', () => {
 describe('the VCD file', () => {
   const vcd = formatVcd(trace);
 
-  it('declares a 1 ms timescale, one wire per digital pin and a real per analog input', () => {
+  it('declares a 1 ms timescale, one wire per digital pin and ten 1-bit wires of the ADC code per analog input', () => {
     expect(vcd).toContain('$timescale 1ms $end');
     expect(vcd).toContain('$var wire 1 ! GPIO0_BOOT $end');
     expect(vcd).toContain('$var wire 1 " GPIO2 $end');
-    expect(vcd).toContain('$var real 64 # GPIO34_ADC $end');
-    expect(vcd).toMatch(/\$dumpvars\n1!\n0"\nr100 #\n\$end/);
+    expect(vcd).toContain('$var wire 1 # GPIO34_ADC[9] $end');
+    expect(vcd).toContain('$var wire 1 , GPIO34_ADC[0] $end');
+    expect(vcd).not.toMatch(/\$var real|\$var wire (?!1 )/);
+    // 100 = 0b0001100100, most significant bit first.
+    expect(vcd).toMatch(/\$dumpvars\n1!\n0"\n0#\n0\$\n0%\n1&\n1'\n0\(\n0\)\n1\*\n0\+\n0,\n\$end/);
   });
 
-  it('writes one value per pin per millisecond: the last one', () => {
+  it('writes one value per pin per millisecond: the last one; an analog value as the code read() gives', () => {
     // At 101 the pin went up and down again: the file holds 0, which it already was.
     expect(vcd).not.toContain('#101');
-    expect(vcd.endsWith('#130\n1"\n#400\nr2.5 #\n#600\n1!\n0"\n#1000\n')).toBe(true);
+    // 2.5 reads as 2 = 0b0000000010.
+    expect(vcd.endsWith('#130\n1"\n#400\n0#\n0$\n0%\n0&\n0\'\n0(\n0)\n0*\n1+\n0,\n#600\n1!\n0"\n#1000\n')).toBe(true);
   });
 
   describe('read back by sigrok-cli', () => {
@@ -97,14 +101,16 @@ describe('the VCD file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'anyloop-vcd-'));
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-    it.skipIf(missing)('parses and holds exactly the transitions of the trace', () => {
+    it.skipIf(missing)('parses and holds exactly the transitions of the trace, the analog input\'s code among them', () => {
       const file = join(dir, 'trace.vcd');
       writeFileSync(file, vcd);
+      const adc = (code: number) => Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`GPIO34_ADC[${9 - i}]`, (code >> (9 - i)) & 1]));
       expect(vcdTransitions(file)).toEqual([
-        { t: 0, levels: { GPIO0_BOOT: 1, GPIO2: 0 } },
-        { t: 100, levels: { GPIO0_BOOT: 0, GPIO2: 0 } },
-        { t: 130, levels: { GPIO0_BOOT: 0, GPIO2: 1 } },
-        { t: 600, levels: { GPIO0_BOOT: 1, GPIO2: 0 } },
+        { t: 0, levels: { GPIO0_BOOT: 1, GPIO2: 0, ...adc(100) } },
+        { t: 100, levels: { GPIO0_BOOT: 0, GPIO2: 0, ...adc(100) } },
+        { t: 130, levels: { GPIO0_BOOT: 0, GPIO2: 1, ...adc(100) } },
+        { t: 400, levels: { GPIO0_BOOT: 0, GPIO2: 1, ...adc(2) } },
+        { t: 600, levels: { GPIO0_BOOT: 1, GPIO2: 0, ...adc(2) } },
       ]);
     });
   });

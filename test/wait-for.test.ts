@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  CancelledError, Future, Queue, TimeoutError, createTask, currentTask, setEventLoop, sleep, waitFor, type Task,
+  CancelledError, Future, Queue, TimeoutError, createTask, currentTask, setEventLoop, sleep, waitFor, type Loop, type Task,
 } from '../src/index.js';
 import { VirtualTimeLoop } from '../src/testing.js';
 import { expectCancelledAtOnce, expectTypeErrorForNonSignals } from './support/signals.js';
@@ -194,5 +194,24 @@ describe('waitFor', () => {
     expect(() => waitFor(sleep(1, 1, { loop }), '5' as never)).toThrow(TypeError);
     const w = waitFor(42 as never, 5, { loop });
     expect(() => loop.runUntilComplete(w)).toThrow(TypeError);
+  });
+
+  it('on a loop without timers, a timeout throws a TypeError naming waitFor; no limit and ms <= 0 need no timers', () => {
+    const loop = new VirtualTimeLoop();
+    const timerless: Loop = {
+      callSoon: (cb, ...args) => loop.callSoon(cb, ...args),
+      callExceptionHandler: () => {},
+      getDebug: () => false,
+    };
+    const f = new Future<number>({ loop: timerless });
+    expect(() => waitFor(f, 5)).toThrow(new TypeError('waitFor(aw, ms > 0) needs a TimerLoop (time(), callAt(), callLater()); this loop has no timers'));
+    expect(f.cancelled()).toBe(false);
+    const unlimited = waitFor(f, null);
+    f.setResult(1);
+    loop.runUntilIdle();
+    expect(unlimited.result()).toBe(1);
+    const now = waitFor(new Future<number>({ loop: timerless }), 0);
+    loop.runUntilIdle();
+    expect(now.exception()).toBeInstanceOf(TimeoutError);
   });
 });

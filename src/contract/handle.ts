@@ -47,6 +47,7 @@ export class Handle {
 
 /** What a TimerHandle tells the timer heap holding it when it is cancelled. */
 export interface TimerOwner {
+  /** Called by `handle.cancel()`: the owner drops the handle at once. */
   _timerCancelled(handle: TimerHandle): void;
 }
 

@@ -77,6 +77,7 @@ export class ClosableIterator<T> implements AsyncIterable<T> {
     return out;
   }
 
+  /** `for await`: the items as Promises (async functions), ending like `next()`. */
   [Symbol.asyncIterator](): AsyncIterator<T, undefined> {
     return {
       next: () => Promise.resolve(this.next()),

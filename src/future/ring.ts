@@ -8,12 +8,14 @@ export class Ring<T> {
   /** Number of items held (a plain field: reading it is one property access, not a getter call). */
   length = 0;
 
+  /** An empty ring with room for `capacity` items before it grows (rounded up to a power of two). */
   constructor(capacity = 16) {
     let cap = 4;
     while (cap < capacity) cap *= 2;
     this._items = new Array<T | undefined>(cap);
   }
 
+  /** Adds `item` at the back. */
   push(item: T): void {
     if (this.length === this._items.length) this._grow();
     const items = this._items;

@@ -8,7 +8,9 @@ import { Future } from './future.js';
 export interface AbortSignalLike {
   readonly aborted: boolean;
   readonly reason?: unknown;
+  /** Calls `listener` once the signal aborts. */
   addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  /** Drops a listener added with addEventListener (optional: then the listener stays, and does nothing once its wait is over). */
   removeEventListener?(type: 'abort', listener: () => void): void;
 }
 

@@ -16,13 +16,17 @@ export interface DigitalClassOptions {
   pin: number;
   mode: never;
   edge?: number;
+  /** Called after a selected edge. */
   onReadable?: () => void;
 }
 
 /** An open Digital instance. */
 export interface DigitalPort {
+  /** The pin's level, 0 or 1. */
   read(): number;
+  /** Drives the pin to `value`. */
   write(value: 0 | 1): void;
+  /** Releases the pin. */
   close(): void;
 }
 

@@ -149,6 +149,7 @@ export class DigitalIn implements AsyncIterable<EdgeEvent> {
     return new ClosableIterator((o) => this.edge(o), this._loop, options);
   }
 
+  /** `for await (const e of pin)`: the same as `edges()`. */
   [Symbol.asyncIterator](): AsyncIterator<EdgeEvent, undefined> {
     return this.edges()[Symbol.asyncIterator]();
   }

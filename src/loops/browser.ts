@@ -17,8 +17,20 @@ export interface BrowserHost {
 
 /** The part of a MessageChannel that BrowserLoop uses. */
 export interface MessageChannelLike {
-  readonly port1: { onmessage: ((event: unknown) => void) | null; close(): void };
-  readonly port2: { postMessage(message: unknown): void; close(): void };
+  /** The receiving port: BrowserLoop runs a turn in its `onmessage`. */
+  readonly port1: {
+    /** Called with each message that arrives. */
+    onmessage: ((event: unknown) => void) | null;
+    /** Disconnects the port. */
+    close(): void;
+  };
+  /** The sending port: BrowserLoop posts one message per turn to it. */
+  readonly port2: {
+    /** Sends a message to port1. */
+    postMessage(message: unknown): void;
+    /** Disconnects the port. */
+    close(): void;
+  };
 }
 
 /** Options of the BrowserLoop constructor. */

@@ -9,9 +9,13 @@ import { TimerHeap } from './timer-heap.js';
  * tests inject their own to count host timers.
  */
 export interface NodeHost {
+  /** Node's `setTimeout`. */
   setTimeout(callback: () => void, ms: number): unknown;
+  /** Node's `clearTimeout`. */
   clearTimeout(id: unknown): void;
+  /** Node's `setImmediate`. */
   setImmediate(callback: () => void): unknown;
+  /** Node's `clearImmediate`. */
   clearImmediate(id: unknown): void;
   /** Monotonic milliseconds (`performance.now()`). */
   now(): number;

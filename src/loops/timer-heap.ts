@@ -21,6 +21,7 @@ export class TimerHeap implements TimerOwner {
     return this._seq++;
   }
 
+  /** Schedules `h`: it stays in the heap until it is due or cancelled. */
   push(h: TimerHandle): void {
     h._owner = this;
     siftUp(this._heap, this._heap.length, h);

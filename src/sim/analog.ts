@@ -9,7 +9,13 @@
  */
 import { checkPin, currentBoard, type Level, type PinDriver, type SimBoard } from './board.js';
 
-const RESOLUTION = 10;
+/** Bits of an ESP32 ADC reading here. */
+export const RESOLUTION = 10;
+
+/** The reading `read()` gives for a raw board value: truncated and clamped to the ADC's range. */
+export function adcCode(raw: number): number {
+  return Math.min(Math.max(Math.trunc(raw), 0), (1 << RESOLUTION) - 1);
+}
 const ADC1_PINS: readonly number[] = Object.freeze([32, 33, 34, 35, 36, 37, 38, 39]);
 
 /** Options of the Analog constructor. */
@@ -51,8 +57,7 @@ export class Analog {
   read(): number {
     const d = this._driver;
     if (d === null) throw new Error('closed');
-    const v = Math.trunc(d.board.analog(d.pin));
-    return Math.min(Math.max(v, 0), (1 << RESOLUTION) - 1);
+    return adcCode(d.board.analog(d.pin));
   }
 
   /** Releases the pin. Idempotent. */

@@ -34,6 +34,7 @@ export interface DigitalOptions {
   pin: number;
   mode: number;
   edge?: number;
+  /** Called (from the host's queue, not the ISR) after a selected edge, with the triggered pins' bit mask. */
   onReadable?: (this: Digital, triggered: number) => void;
   format?: 'number';
   target?: unknown;
@@ -106,6 +107,7 @@ export class Digital {
     return 'number';
   }
 
+  /** Only `number` is accepted; anything else throws a RangeError. */
   set format(value: 'number') {
     this._open();
     if (value !== 'number') throw new RangeError('invalid format');

@@ -5,6 +5,7 @@ import { parseScenario, type Level, type PinSetup, type Scenario } from './scena
  * builder; `build()` validates and returns the plain JSON scenario.
  *
  * ```ts
+ * import { scenario } from 'anyloop/sim';
  * const s = scenario({ name: 'bounce', end: 2000 })
  *   .pin(0, { label: 'BOOT' }).pin(2, { label: 'LED' })
  *   .press(0, 100, { holdMs: 300, bounceMs: 5 })

@@ -42,10 +42,15 @@ export type TimerCallback = (timer: HostTimer) => void;
 
 /** The static interface of Moddable's Timer class. */
 export interface TimerModule {
+  /** Calls `callback` after `interval` ms of virtual time, then every `repeat` ms if given. */
   set(callback: TimerCallback, interval?: number, repeat?: number): HostTimer;
+  /** Calls `callback` every `interval` ms. */
   repeat(callback: TimerCallback, interval: number): HostTimer;
+  /** Re-arms `timer`. */
   schedule(timer: HostTimer, interval?: number, repeat?: number): void;
+  /** Cancels `timer`; null and undefined are ignored. */
   clear(timer: HostTimer | undefined | null): void;
+  /** Blocks for `milliseconds` of virtual time. */
   delay(milliseconds: number): void;
 }
 

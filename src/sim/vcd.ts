@@ -1,15 +1,25 @@
+import { adcCode, RESOLUTION } from './analog.js';
 import { isLevelEvent, isPrintEvent, type SimTrace } from './trace.js';
 
 /**
  * A Value Change Dump (IEEE 1364) of every pin of a run, for waveform viewers
- * (GTKWave, Surfer, PulseView). One wire per digital pin and one real per
- * analog input, in a `board` scope, with a 1 ms timescale: the board's clock.
+ * (GTKWave, Surfer, PulseView). One wire per digital pin, in a `board`
+ * scope, with a 1 ms timescale: the board's clock. An analog input is the
+ * 10-bit code its `read()` gives, as one wire per bit, `GPIO34_ADC[9]` (most
+ * significant) to `GPIO34_ADC[0]`: sigrok (and so PulseView) reads only
+ * 1-bit wires, dropping `real` signals and vectors; GTKWave and Surfer can
+ * combine the bits into one value.
  * Several changes of one pin within the same millisecond show as its last
  * value at that millisecond, since a VCD holds one value per time.
  */
 export function formatVcd(trace: SimTrace, options: { version?: string } = {}): string {
-  const ids = new Map<number, string>();
-  trace.pins.forEach((p, i) => ids.set(p.pin, vcdId(i)));
+  // A digital pin has one identifier; an analog input one per bit, most significant first.
+  const ids = new Map<number, string[]>();
+  let next = 0;
+  for (const p of trace.pins) {
+    const width = p.role === 'analog' ? RESOLUTION : 1;
+    ids.set(p.pin, Array.from({ length: width }, () => vcdId(next++)));
+  }
   const out: string[] = [
     `$version ${options.version ?? 'anyloop-sim'} $end`,
     '$timescale 1ms $end',
@@ -17,15 +27,21 @@ export function formatVcd(trace: SimTrace, options: { version?: string } = {}): 
   ];
   for (const p of trace.pins) {
     const name = p.label === `GPIO${p.pin}` ? p.label : `GPIO${p.pin}_${p.label}`;
-    out.push(p.role === 'analog' ? `$var real 64 ${ids.get(p.pin)} ${name} $end` : `$var wire 1 ${ids.get(p.pin)} ${name} $end`);
+    const bits = ids.get(p.pin)!;
+    if (p.role !== 'analog') out.push(`$var wire 1 ${bits[0]} ${name} $end`);
+    else bits.forEach((id, i) => out.push(`$var wire 1 ${id} ${name}[${bits.length - 1 - i}] $end`));
   }
   out.push('$upscope $end', '$enddefinitions $end', '#0', '$dumpvars');
   const analog = new Set(trace.pins.filter((p) => p.role === 'analog').map((p) => p.pin));
-  const value = (pin: number, v: number) => (analog.has(pin) ? `r${v} ${ids.get(pin)}` : `${v}${ids.get(pin)}`);
+  const value = (pin: number, v: number): string[] => {
+    const bits = ids.get(pin)!;
+    return bits.map((id, i) => `${(v >> (bits.length - 1 - i)) & 1}${id}`);
+  };
   const current = new Map<number, number>();
   for (const p of trace.pins) {
-    current.set(p.pin, p.initial);
-    out.push(value(p.pin, p.initial));
+    const v = analog.has(p.pin) ? adcCode(p.initial) : p.initial;
+    current.set(p.pin, v);
+    out.push(...value(p.pin, v));
   }
   out.push('$end');
   // Collect each millisecond's final values, then write the ones that differ.
@@ -37,7 +53,7 @@ export function formatVcd(trace: SimTrace, options: { version?: string } = {}): 
       if (t > 0) out.push(`#${t}`);
       for (const [pin, v] of changed.sort((a, b) => a[0] - b[0])) {
         current.set(pin, v);
-        out.push(value(pin, v));
+        out.push(...value(pin, v));
       }
     }
     pending = new Map();
@@ -48,7 +64,7 @@ export function formatVcd(trace: SimTrace, options: { version?: string } = {}): 
       flush();
       t = e.t;
     }
-    pending.set(e.pin, isLevelEvent(e) ? e.level : e.value);
+    pending.set(e.pin, isLevelEvent(e) ? e.level : adcCode(e.value));
   }
   flush();
   out.push(`#${trace.end}`);

@@ -32,11 +32,17 @@ export interface IntervalOptions {
  * waits.
  *
  * ```ts
+ * import { interval } from 'anyloop/xs';
  * const ticker = interval(500);
- * // a generator coroutine
- * for (;;) { const { time, missed } = yield* ticker.tick(); read(time, missed); }
- * // an async function
- * for await (const { time } of ticker) read(time);
+ * // in a generator coroutine
+ * for (;;) { const { time, missed } = yield* ticker.tick(); trace(`${time} ${missed}\n`); }
+ * ```
+ *
+ * ```ts
+ * import { interval } from 'anyloop/xs';
+ * const ticker = interval(500);
+ * // in an async function
+ * for await (const { time } of ticker) trace(`${time}\n`);
  * ```
  *
  * `close()` ends it: waiting ticks fail with ClosedError and `for await`
@@ -105,6 +111,7 @@ export class Interval implements AsyncIterable<Tick> {
     return new ClosableIterator((o) => this.tick(o), this._loop, options);
   }
 
+  /** `for await (const tick of interval)`: the same as `ticks()`. */
   [Symbol.asyncIterator](): AsyncIterator<Tick, undefined> {
     return this.ticks()[Symbol.asyncIterator]();
   }

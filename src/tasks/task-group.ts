@@ -16,11 +16,19 @@ import { createTask, type Task, type TaskFunction } from './task.js';
  * (JavaScript's ExceptionGroup). Creating a task in a finished group throws.
  *
  * ```ts
+ * import { sleep, TaskGroup } from 'anyloop';
+ * function* worker(n: number) { yield* sleep(10 * n); }
  * // inside a task: the group's body is the current task
  * yield* TaskGroup.run(function* (tg) {
  *   tg.createTask(worker(1));
  *   tg.createTask(worker(2));
  * });
+ * ```
+ *
+ * ```ts
+ * import { Event, sleep, TaskGroup } from 'anyloop';
+ * function* worker(n: number) { yield* sleep(10 * n); }
+ * const ev = new Event();
  * // from an async function: the group runs in a task of its own, and the
  * // signal is aborted when the group cancels the body
  * await TaskGroup.run(async (tg, signal) => { tg.createTask(worker(1)); await ev.wait({ signal }); });

@@ -141,7 +141,9 @@ class TimeoutScope<T> extends Scope<T> {
  * the CancelledError). `null` never expires. Inside a task:
  *
  * ```ts
- * const item = yield* timeout(100, function* (t) { return yield* queue.get(); });
+ * import { Queue, timeout } from 'anyloop';
+ * const queue = new Queue<string>();
+ * const item = yield* timeout(100, function* () { return yield* queue.get(); });
  * ```
  *
  * From an async function: `await timeout(100, async (t, signal) => queue.get({ signal }))`

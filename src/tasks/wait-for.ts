@@ -7,7 +7,7 @@ import { awaitIn, ensureFuture, type Awaitable } from './ensure-future.js';
 import { isCoroutine } from './follow.js';
 import { createTask, currentLoop, type Task } from './task.js';
 import { timeout } from './timeout.js';
-import { checkDelay } from './timer-loop.js';
+import { checkDelay, requireTimerLoop } from './timer-loop.js';
 
 /** Options of `waitFor`. */
 export interface WaitForOptions extends WaitOptions {
@@ -29,6 +29,8 @@ export interface WaitForOptions extends WaitOptions {
  * `yield* timeout(ms, ...)` is the exact in-task scope (no extra task, no
  * extra loop turn).
  *
+ * Throws a TypeError when `ms > 0` and the loop has no timers.
+ *
  * An already-aborted `options.signal` returns a Task already cancelled, and
  * `aw` is dropped at once: a Future is cancelled, a coroutine closed unstarted.
  */
@@ -37,6 +39,8 @@ export function waitFor<T>(aw: Awaitable<T>, ms: number | null, options?: WaitFo
   let loop: Loop;
   if (options?.loop !== undefined) loop = checkLoop(options.loop);
   else loop = aw instanceof Future ? aw._loop : currentLoop();
+  // Checked here, not in the task's timeout() scope, so the error names the call the user made.
+  if (ms !== null && ms > 0) requireTimerLoop(loop, 'waitFor(aw, ms > 0)');
   const aborted = options && abortedWait<T>(loop, options);
   if (aborted) return abandon(aw, aborted);
   const coro = ms !== null && ms <= 0 ? cancelUnlessDone(aw, loop) : waitWithin(aw, ms, loop);

@@ -29,6 +29,7 @@ export interface ConformanceOptions<L extends Loop> {
  */
 export interface ConformanceCheck extends ContractRule {
   readonly name: string;
+  /** Runs the check; rejects with the failed expectation. */
   run(): Promise<void>;
 }
 
@@ -42,7 +43,9 @@ export interface ConformanceCheck extends ContractRule {
  *
  * ```ts
  * import { test } from 'node:test';
- * for (const check of loopConformanceChecks({ makeLoop: () => new MyLoop() })) {
+ * import { NodeLoop } from 'anyloop/node';
+ * import { loopConformanceChecks } from 'anyloop/testing';
+ * for (const check of loopConformanceChecks({ makeLoop: () => new NodeLoop(), dispose: (loop) => loop.close() })) {
  *   test(check.name, () => check.run());
  * }
  * ```

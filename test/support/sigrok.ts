@@ -16,8 +16,8 @@ export function sigrokMissing(): boolean {
 
 /**
  * The rows where any channel changes, from sigrok-cli's CSV of a VCD file
- * (one sample per millisecond: the sample index is the time). Real
- * (analog) variables are not read by sigrok's VCD input.
+ * (one sample per millisecond: the sample index is the time). sigrok's VCD
+ * input reads 1-bit wires only.
  */
 export function vcdTransitions(file: string): { t: number; levels: Record<string, number> }[] {
   let csv: string;

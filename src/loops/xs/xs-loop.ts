@@ -7,8 +7,11 @@ import { BaseLoop } from '../base.js';
  */
 export interface XsTimer {
   // The timer object's type is the host's (or the simulator's); the loop only hands it back.
+  /** Moddable's `Timer.set`: calls `callback` after `interval` ms, then every `repeat` ms if given. */
   set(callback: (timer: any) => void, interval?: number, repeat?: number): unknown;
+  /** Moddable's `Timer.schedule`: re-arms `timer`. */
   schedule(timer: any, interval?: number, repeat?: number): void;
+  /** Moddable's `Timer.clear`. */
   clear(timer: any): void;
 }
 

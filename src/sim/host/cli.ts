@@ -50,7 +50,9 @@ exit codes:
 
 /** Where the CLI writes. */
 export interface CliIO {
+  /** Writes a line of the report (stdout). */
   out(line: string): void;
+  /** Writes progress and errors (stderr). */
   err(text: string): void;
   /** True when progress may redraw a line in place. */
   errIsTTY: boolean;

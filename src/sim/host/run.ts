@@ -70,9 +70,13 @@ export interface RunOptions {
 
 /** What the run uses of an AbortSignal (declared here so that the declarations need no DOM or Node types). */
 export interface RunSignal {
+  /** True once the run should stop. */
   readonly aborted: boolean;
+  /** Throws the abort reason once aborted. */
   throwIfAborted(): void;
+  /** Calls `listener` when the run should stop. */
   addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  /** Removes a listener added by addEventListener. */
   removeEventListener(type: 'abort', listener: () => void): void;
 }
 
