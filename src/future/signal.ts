@@ -34,7 +34,13 @@ export interface WaitOptions {
  */
 export function abortedWait<T>(loop: Loop, options: WaitOptions | undefined): Future<T> | null {
   const signal = options?.signal;
-  if (signal === undefined) return null;
+  if (signal === undefined) {
+    if (options !== undefined && (typeof options !== 'object' || typeof (options as Partial<AbortSignalLike>).addEventListener === 'function')) {
+      // `q.get(signal)` would wait without the signal: refuse it.
+      throw new TypeError('options must be an object such as { signal }; a signal goes in its signal property');
+    }
+    return null;
+  }
   checkSignal(signal);
   if (!signal.aborted) return null;
   const fut = new Future<T>({ loop });
@@ -56,7 +62,13 @@ export function bindSignal<F extends Future<any>>(fut: F, options: WaitOptions |
     onAbort();
     return fut;
   }
-  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    signal.addEventListener('abort', onAbort, { once: true });
+  } catch (e) {
+    // The wait is registered already: cancel it, so that it takes nothing.
+    fut.cancel();
+    throw e;
+  }
   if (typeof signal.removeEventListener === 'function') {
     fut.addDoneCallback(() => signal.removeEventListener!('abort', onAbort));
   }
@@ -71,9 +83,14 @@ export function checkSignal(signal: unknown): asserts signal is AbortSignalLike 
   }
 }
 
-/** The cancel message for an abort reason. */
+/** The cancel message for an abort reason; never throws, whatever the reason is. */
 export function reasonMessage(reason: unknown): string | undefined {
   if (reason === undefined) return undefined;
-  if (reason instanceof Error) return reason.message || reason.name;
-  return typeof reason === 'string' ? reason : String(reason);
+  try {
+    if (reason instanceof Error) return String(reason.message || reason.name);
+    return typeof reason === 'string' ? reason : String(reason);
+  } catch {
+    // No string form (Object.create(null), a throwing toString or getter, a revoked Proxy).
+    return undefined;
+  }
 }

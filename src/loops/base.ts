@@ -15,6 +15,10 @@ export abstract class BaseLoop implements TimerLoop {
   readonly _timers = new TimerHeap();
   private _debug = false;
   private _handler: ExceptionHandler | null = null;
+  /** @internal True while `_runOnce` runs the turn's callbacks. */
+  _runningTurn = false;
+  /** @internal Callbacks and their arguments, in pairs, to run once the current turn's callbacks have run. */
+  _turnEnd: unknown[] | null = null;
 
   /** Monotonic loop time in milliseconds. */
   abstract time(): number;
@@ -96,6 +100,16 @@ export abstract class BaseLoop implements TimerLoop {
     this._printError(text);
   }
 
+  /**
+   * @internal Runs `callback(arg)` once the callbacks of the current turn
+   * have run, within the turn (outside a turn: in the next one). How a
+   * failure nobody handles is reported without a turn of its own.
+   */
+  _atTurnEnd<A>(callback: (arg: A) => void, arg: A): void {
+    if (this._runningTurn) (this._turnEnd ??= []).push(callback, arg);
+    else this.callSoon(callback, arg);
+  }
+
   /** @internal Called before anything is scheduled; a loop that can be closed throws here once it is. */
   protected _checkSchedule(): void {}
 
@@ -127,6 +141,7 @@ export abstract class BaseLoop implements TimerLoop {
     }
     let n = ready.length < limit ? ready.length : limit;
     let h: Handle | undefined;
+    this._runningTurn = true;
     // One try around the callbacks, entered again after a failure: a try per
     // callback costs about 30 computrons in XS.
     while (n > 0) {
@@ -140,6 +155,21 @@ export abstract class BaseLoop implements TimerLoop {
         this.callExceptionHandler({ message: 'Exception in callback', exception, handle: h });
       }
     }
+    this._runningTurn = false;
+    const end = this._turnEnd;
+    if (end !== null && end.length > 0) this._runTurnEnd(end);
+  }
+
+  /** @internal Runs the callbacks `_atTurnEnd` gathered during the turn. */
+  _runTurnEnd(end: unknown[]): void {
+    for (let i = 0; i < end.length; i += 2) {
+      try {
+        (end[i] as (arg: unknown) => void)(end[i + 1]);
+      } catch (exception) {
+        this.callExceptionHandler({ message: 'Exception in callback', exception });
+      }
+    }
+    end.length = 0;
   }
 }
 

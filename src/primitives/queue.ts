@@ -265,6 +265,8 @@ class GetWaiter<T> extends Waiter<T, Queue<T>> {
     try {
       item = q.getNowait();
     } catch (e) {
+      // The storage failed (a PriorityQueue that cannot compare): the item stays, for the next getter.
+      if (!q.empty()) wakeUpNext(q._getters);
       this._completeException(e, true);
       return;
     }
@@ -307,6 +309,8 @@ class PutWaiter<T> extends Waiter<void, Queue<T>> {
     try {
       q.putNowait(item);
     } catch (e) {
+      // The storage refused the item (a PriorityQueue that cannot compare it): the slot goes to the next putter.
+      if (!q.full()) wakeUpNext(q._putters);
       this._completeException(e, true);
       return;
     }
