@@ -100,9 +100,20 @@ export class CoroutineFuture<T> extends Future<T> {
     this._waitingOn = null;
     const coro = this._coro!;
     let r: IteratorResult<Future<unknown> | PromiseLike<unknown>, T>;
+    // One try for both the step and the test of what it yielded (a try
+    // costs computrons in XS): `yielded` tells which of them threw.
+    let yielded = false;
+    let isFuture = false;
     try {
       r = ok ? coro.next(value) : coro.throw(value);
+      yielded = true;
+      // Throws for a revoked Proxy.
+      isFuture = !r.done && r.value instanceof Future;
     } catch (e) {
+      if (yielded) {
+        this._loop.callSoon(stepThrow, this, e);
+        return;
+      }
       this._coro = null;
       if (e instanceof CancelledError) this._complete(CANCELLED, e, this._inline);
       else this._completeException(e, this._inline);
@@ -121,7 +132,7 @@ export class CoroutineFuture<T> extends Future<T> {
       return;
     }
     let awaited = r.value as unknown;
-    if (!(awaited instanceof Future)) {
+    if (!isFuture) {
       try {
         if (!isThenable(awaited)) {
           throw new TypeError(`a coroutine may only yield Futures or PromiseLikes (use yield* fut), got ${describe(awaited)}`);
