@@ -100,8 +100,8 @@ describe('a wait whose set-up fails leaves nothing behind', () => {
     const loop = new VirtualTimeLoop();
     const q = new Queue<number>(0, { loop });
     expect(() => q.get({ signal: throwingSignal })).toThrow('no listeners here');
-    q.putNowait(1);
     const next = q.get();
+    q.putNowait(1);
     loop.runUntilIdle();
     expect(next.result()).toBe(1);
   });
@@ -208,12 +208,12 @@ describe('nothing stalls a later waiter', () => {
     const ticker = interval(100, { loop });
     const seen: string[] = [];
     const first = ticker.tick();
-    loop.advance(100);
-    // The first consumer was woken for the deadline at 100 and has not taken it yet; a second one asks now.
-    expect(first.done()).toBe(true);
-    const second = ticker.tick();
-    second.addDoneCallback(() => seen.push(`${second.result().time} at ${loop.time()}`));
-    loop.advance(99);
+    // In the turn where the deadline at 100 wakes the first consumer, before it takes the tick, a second one asks.
+    loop.callAt(100, () => {
+      const second = ticker.tick();
+      second.addDoneCallback(() => seen.push(`${second.result().time} at ${loop.time()}`));
+    });
+    loop.advance(199);
     expect(seen).toEqual([]);
     loop.advance(1);
     expect(seen).toEqual(['200 at 200']);
