@@ -38,7 +38,7 @@ export class CoroutineFuture<T> extends Future<T> {
     this._coro = coro;
     this._inline = inline;
     this._wakeup = (f) => this._onWakeup(f);
-    if (inline) this._step(true, undefined);
+    if (inline) this._stepGuarded(true, undefined);
     else loop.callSoon(stepFirst, this);
   }
 
@@ -73,14 +73,26 @@ export class CoroutineFuture<T> extends Future<T> {
 
   /** @internal Resumes the coroutine with an awaited future's outcome. */
   _onWakeup(f: Future<unknown>): void {
-    let v: unknown;
+    // One try for the outcome and the step (a try costs computrons in XS).
     try {
-      v = f.result();
+      this._step(true, f.result());
     } catch (e) {
-      this._step(false, e);
-      return;
+      // The step clears `_waitingOn` first: still `f`, the outcome was a failure.
+      if (this._waitingOn === f) this._stepGuarded(false, e);
+      else this._loop.callSoon(stepThrow, this, e);
     }
-    this._step(true, v);
+  }
+
+  /**
+   * @internal A step whose failure to wait on what the coroutine yielded (a
+   * revoked Proxy) is thrown into the coroutine at that yield, in its next step.
+   */
+  _stepGuarded(ok: boolean, value: unknown): void {
+    try {
+      this._step(ok, value);
+    } catch (e) {
+      this._loop.callSoon(stepThrow, this, e);
+    }
   }
 
   /**
@@ -100,20 +112,9 @@ export class CoroutineFuture<T> extends Future<T> {
     this._waitingOn = null;
     const coro = this._coro!;
     let r: IteratorResult<Future<unknown> | PromiseLike<unknown>, T>;
-    // One try for both the step and the test of what it yielded (a try
-    // costs computrons in XS): `yielded` tells which of them threw.
-    let yielded = false;
-    let isFuture = false;
     try {
       r = ok ? coro.next(value) : coro.throw(value);
-      yielded = true;
-      // Throws for a revoked Proxy.
-      isFuture = !r.done && r.value instanceof Future;
     } catch (e) {
-      if (yielded) {
-        this._loop.callSoon(stepThrow, this, e);
-        return;
-      }
       this._coro = null;
       if (e instanceof CancelledError) this._complete(CANCELLED, e, this._inline);
       else this._completeException(e, this._inline);
@@ -131,8 +132,9 @@ export class CoroutineFuture<T> extends Future<T> {
       }
       return;
     }
+    // `instanceof` throws for a revoked Proxy: the callers of _step catch that.
     let awaited = r.value as unknown;
-    if (!isFuture) {
+    if (!(awaited instanceof Future)) {
       try {
         if (!isThenable(awaited)) {
           throw new TypeError(`a coroutine may only yield Futures or PromiseLikes (use yield* fut), got ${describe(awaited)}`);
@@ -158,11 +160,11 @@ export class CoroutineFuture<T> extends Future<T> {
 }
 
 function stepFirst(c: CoroutineFuture<unknown>): void {
-  c._step(true, undefined);
+  c._stepGuarded(true, undefined);
 }
 
 function stepThrow(c: CoroutineFuture<unknown>, e: unknown): void {
-  c._step(false, e);
+  c._stepGuarded(false, e);
 }
 
 function describe(v: unknown): string {

@@ -34,10 +34,7 @@ export class Future<T> implements PromiseLike<T> {
   /** @internal On a loop that was checked already (a primitive's, a task's): no options object, no second check. */
   constructor(options: undefined, loop: Loop);
   constructor(options?: FutureOptions, loop?: Loop) {
-    if (loop === undefined && options !== undefined && (options === null || typeof options !== 'object')) {
-      throw new TypeError('options must be an object');
-    }
-    this._loop = loop ?? (options?.loop === undefined ? getEventLoop() : checkLoop(options.loop));
+    this._loop = loop ?? optionsLoop(options);
     if (this._loop.getDebug()) {
       (this as { _source?: string })._source = new Error('Future created at').stack;
     }
@@ -273,6 +270,13 @@ export class Future<T> implements PromiseLike<T> {
       }
     }
   }
+}
+
+/** The loop of a Future made with public options. */
+function optionsLoop(options: FutureOptions | undefined): Loop {
+  if (options === undefined) return getEventLoop();
+  if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
+  return options.loop === undefined ? getEventLoop() : checkLoop(options.loop);
 }
 
 /** How `then()` waits: the settle functions of a promise. They never throw. */
