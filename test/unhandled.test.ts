@@ -78,7 +78,7 @@ describe('a failure nobody handles is reported at the end of its turn', () => {
     }, { loop });
     loop.runUntilComplete(main);
     const awaited = createTask(boom(), { loop });
-    const outcome = awaited.then(() => 'ok', (e: Error) => e.name);
+    const outcome = awaited.then(() => 'ok', (e: unknown) => (e as Error).name);
     loop.runUntilIdle();
     expect(await outcome).toBe('RangeError');
     expect(seen).toEqual(['RangeError', 'RangeError', 1, 'callback']);
