@@ -198,7 +198,7 @@ export class Future<T> implements PromiseLike<T> {
     if (this._state > 0) throw new InvalidStateError('invalid state: future is already done');
     const closed = (this._loop as { isClosed?: () => boolean }).isClosed;
     if (typeof closed === 'function' && closed.call(this._loop) === true) {
-      throw new Error('the event loop of this future is closed');
+      throw new Error('the loop is closed');
     }
   }
 
@@ -377,7 +377,7 @@ function settle(thenable: object, waiting: Waiting, state: number, value: unknow
       else fut._completeException(value, false);
     } catch (exception) {
       // Its loop is closed: the outcome cannot be delivered, and must not become an unhandled rejection.
-      fut._loop.callExceptionHandler({ message: 'A promise settled after its loop was closed', exception, future: fut });
+      fut._loop.callExceptionHandler({ message: 'Exception in callback', exception, future: fut });
     }
   }
   waiting.clear();

@@ -37,7 +37,7 @@ export function abortedWait<T>(loop: Loop, options: WaitOptions | undefined): Fu
   if (signal === undefined) {
     if (options !== undefined && (typeof options !== 'object' || typeof (options as Partial<AbortSignalLike>).addEventListener === 'function')) {
       // `q.get(signal)` would wait without the signal: refuse it.
-      throw new TypeError('options must be an object such as { signal }; a signal goes in its signal property');
+      throw new TypeError('options must be an object: { signal }');
     }
     return null;
   }

@@ -9,7 +9,7 @@ export function checkInteger(value: unknown, what: string, min: number): number 
   }
   if (!Number.isSafeInteger(value)) {
     // Above 2 ** 53, adding 1 changes nothing: a count there cannot be kept.
-    throw new RangeError(`${what} must be an integer no larger than Number.MAX_SAFE_INTEGER, got ${value}`);
+    throw new RangeError(`${what} must be a safe integer, got ${value}`);
   }
   if (value < min) throw new RangeError(`${what} must be >= ${min}, got ${value}`);
   return value;

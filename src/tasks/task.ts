@@ -67,7 +67,7 @@ export class Task<T> extends CoroutineFuture<T> {
     } else {
       // Two tasks stepping one generator would interleave its code: asyncio refuses a reused coroutine too.
       const taken = state.taken ??= new WeakSet();
-      if (taken.has(coro)) throw new TypeError('this coroutine already belongs to a task; call the generator function again for a new one');
+      if (taken.has(coro)) throw new TypeError('coroutine already given to a task');
       taken.add(coro);
     }
     super(coro, loop, false);
