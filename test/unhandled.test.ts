@@ -1,4 +1,7 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import {
   createTask, Future, gather, shield, sleep, TaskGroup, type Coroutine, type ExceptionContext, type Loop,
 } from '../src/index.js';
@@ -8,6 +11,8 @@ import { VirtualTimeLoop } from '../src/testing.js';
 import { SimBoard } from '../src/sim/board.js';
 import { timerFor } from '../src/sim/timer.js';
 import { timeFor } from '../src/sim/time.js';
+import { runScenario } from '../src/sim/host/run.js';
+import { isPrintEvent } from '../src/sim/trace.js';
 
 // A failure nobody handles is reported through the loop's exception handler
 // at the end of the loop turn in which it happened, in every mode, without
@@ -224,4 +229,27 @@ describe('the report on each loop', () => {
     expect(printed).toHaveLength(1);
     expect(printed[0]).toMatch(/Task exception was never retrieved: task fire-and-forget\nRangeError: boom/);
   });
+});
+
+describe('in the simulator\'s real XS engine', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'anyloop-unhandled-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('a fire-and-forget task that throws on XsLoop is reported once through trace, naming the task and the error', async () => {
+    const app = join(dir, 'fire-and-forget.js');
+    writeFileSync(app, `
+      import Timer from 'timer';
+      import Time from 'time';
+      import { createTask } from 'anyloop';
+      import { XsLoop } from 'anyloop/xs';
+      const loop = new XsLoop({ Timer, Time });
+      createTask(function* () { throw new Error('sensor unplugged'); }, { loop, name: 'reader' });
+      loop.runForever();
+    `);
+    const r = await runScenario({ app, scenario: { end: 100 }, engine: 'xs' });
+    expect(r.failure).toBeNull();
+    const printed = r.trace.events.filter(isPrintEvent).map((e) => e.print).join('\n');
+    expect(printed.match(/never retrieved/g)).toHaveLength(1);
+    expect(printed).toMatch(/anyloop: Task exception was never retrieved: task reader\nError: sensor unplugged/);
+  }, 60_000);
 });
