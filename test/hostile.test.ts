@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  Barrier, BoundedSemaphore, createTask, Future, gather, Lock, PriorityQueue, Queue, Semaphore,
+  Barrier, BoundedSemaphore, Condition, createTask, Future, gather, Lock, PriorityQueue, Queue, Semaphore,
   waitFor, type Coroutine, type Loop, type Task,
 } from '../src/index.js';
 import { NodeLoop } from '../src/node.js';
@@ -218,5 +218,19 @@ describe('nothing stalls a later waiter', () => {
     loop.advance(1);
     expect(seen).toEqual(['200 at 200']);
     expect(first.result().time).toBe(100);
+  });
+});
+
+describe('a condition wait with a signal whose addEventListener throws', () => {
+  it('throws before releasing the lock: the caller still holds it, and no wait re-acquires it later', () => {
+    const loop = new VirtualTimeLoop();
+    const cond = new Condition(undefined, { loop });
+    cond.acquire();
+    const signal = { aborted: false, addEventListener(): never { throw new Error('no listeners here'); } };
+    expect(() => cond.wait({ signal })).toThrow('no listeners here');
+    expect(cond.locked()).toBe(true);
+    cond.release();
+    loop.runUntilIdle();
+    expect(cond.locked()).toBe(false);
   });
 });

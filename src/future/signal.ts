@@ -75,6 +75,37 @@ export function bindSignal<F extends Future<any>>(fut: F, options: WaitOptions |
   return fut;
 }
 
+/**
+ * `bindSignal(start(), options)` for a wait whose start cannot be undone
+ * (a condition's wait releases the lock): the abort listener is added first,
+ * so that a signal whose addEventListener throws fails the wait before it
+ * begins.
+ */
+export function bindSignalFirst<F extends Future<any>>(options: WaitOptions | undefined, start: () => F): F {
+  const signal = options?.signal;
+  if (signal === undefined) return start();
+  const box: { fut: F | null } = { fut: null };
+  const onAbort = (): void => { box.fut?.cancel(reasonMessage(signal.reason)); };
+  signal.addEventListener('abort', onAbort, { once: true });
+  const remove = typeof signal.removeEventListener === 'function'
+    ? () => signal.removeEventListener!('abort', onAbort) : null;
+  let fut: F;
+  try {
+    fut = box.fut = start();
+  } catch (e) {
+    remove?.();
+    throw e;
+  }
+  if (fut.done()) {
+    remove?.();
+    return fut;
+  }
+  // Aborted while the wait was set up (by a condition's predicate, say): the abort event has passed.
+  if (signal.aborted) onAbort();
+  if (remove !== null) fut.addDoneCallback(remove);
+  return fut;
+}
+
 /** Throws a TypeError unless `signal` looks like an AbortSignal. */
 export function checkSignal(signal: unknown): asserts signal is AbortSignalLike {
   const s = signal as Partial<AbortSignalLike> | null;

@@ -3,7 +3,7 @@ import type { Loop } from '../contract/loop.js';
 import { CoroutineFuture, type Coroutine } from '../future/coroutine.js';
 import { failedFuture, type Future } from '../future/future.js';
 import { Ring } from '../future/ring.js';
-import { abortedWait, bindSignal, type WaitOptions } from '../future/signal.js';
+import { abortedWait, bindSignal, bindSignalFirst, type WaitOptions } from '../future/signal.js';
 import { Waiter, WOKEN_THEN_CANCELLED } from '../future/waiter.js';
 import { checkInteger } from './check-integer.js';
 import { Event } from './event.js';
@@ -174,7 +174,7 @@ export class Queue<T = unknown> extends LoopBound {
     const aborted = options && abortedWait<void>(loop, options);
     if (aborted) return aborted;
     if (this._unfinishedTasks === 0) return this._done(undefined);
-    return bindSignal(new CoroutineFuture<void>(waitSet(this._finished), loop, true), options);
+    return bindSignalFirst(options, () => new CoroutineFuture<void>(waitSet(this._finished), loop, true));
   }
 
   /**
