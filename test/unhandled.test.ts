@@ -253,3 +253,13 @@ describe('in the simulator\'s real XS engine', () => {
     expect(printed).toMatch(/anyloop: Task exception was never retrieved: task reader\nError: sensor unplugged/);
   }, 60_000);
 });
+
+describe('a loop that hands the outcome to its caller', () => {
+  it('VirtualTimeLoop.runUntilComplete throws a task\'s failure without also reporting it', async () => {
+    const loop = new VirtualTimeLoop();
+    const reports = recording(loop);
+    expect(() => loop.runUntilComplete(createTask(boom(), { loop }))).toThrow('boom');
+    await expect(loop.runUntilCompleteAsync(createTask(boom(), { loop }))).rejects.toThrow('boom');
+    expect(reports).toEqual([]);
+  });
+});

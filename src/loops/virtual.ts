@@ -53,6 +53,7 @@ export class VirtualTimeLoop extends BaseLoop {
    */
   runUntilComplete<T>(future: Future<T>): T {
     if (!(future instanceof Future)) throw new TypeError('runUntilComplete() needs a Future');
+    listen(future);
     let turns = 0;
     while (!future.done()) {
       if (++turns > this.maxTurns) {
@@ -77,6 +78,7 @@ export class VirtualTimeLoop extends BaseLoop {
    */
   async runUntilCompleteAsync<T>(awaitable: Future<T> | PromiseLike<T>): Promise<T> {
     const future = awaitable instanceof Future ? awaitable : futureFromThenable(awaitable, this);
+    listen(future);
     let turns = 0;
     while (!future.done()) {
       if (++turns > this.maxTurns) {
@@ -107,3 +109,10 @@ function hostTurn(): Promise<void> {
     else resolve();
   });
 }
+
+/** The caller gets the future's outcome: its failure is not one that nobody handles. */
+function listen(future: Future<unknown>): void {
+  if (!future.done()) future.then(undefined, ignore);
+}
+
+function ignore(): void {}
