@@ -89,6 +89,24 @@ describe('the packed package, installed into an empty project', () => {
     expect(stdout).toBe('hello at 5 function\n');
   }, SLOW);
 
+  it('reports a fire-and-forget task that throws on NodeLoop, run as `node app.js`: one report naming the task and the error', async () => {
+    writeFileSync(join(user, 'app.js'), `
+      import { createTask, sleep } from 'anyloop';
+      import { NodeLoop } from 'anyloop/node';
+      const loop = new NodeLoop();
+      await loop.runUntilComplete(createTask(function* () {
+        createTask(function* () { throw new Error('sensor unplugged'); }, { name: 'reader' });
+        yield* sleep(0);
+        console.log('main goes on');
+      }, { loop }));
+      loop.close();
+    `);
+    const { stdout, stderr } = await run(process.execPath, ['app.js'], { cwd: user });
+    expect(stdout).toBe('main goes on\n');
+    expect(stderr.match(/never retrieved/g)).toHaveLength(1);
+    expect(stderr).toMatch(/^anyloop: Task exception was never retrieved: task reader\nError: sensor unplugged\n\s+at .*app\.js/);
+  }, SLOW);
+
   it('typechecks TypeScript that imports every entry point (moduleResolution nodenext)', async () => {
     writeFileSync(join(user, 'tsconfig.json'), JSON.stringify({
       compilerOptions: {

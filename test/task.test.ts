@@ -3,7 +3,7 @@ import {
   CancelledError, Event, Future, Lock, Task, allTasks, createTask, currentTask, setEventLoop, sleep, type AbortSignalLike,
 } from '../src/index.js';
 import { VirtualTimeLoop } from '../src/testing.js';
-import { collectGarbageUntil, errorOf } from './support/tasks.js';
+import { errorOf } from './support/tasks.js';
 
 afterEach(() => setEventLoop(null));
 
@@ -496,20 +496,3 @@ describe('awaiting tasks', () => {
   });
 });
 
-describe('debug mode', () => {
-  it('reports "Task exception was never retrieved" when a failed task is collected; not when retrieved', async () => {
-    const loop = new VirtualTimeLoop();
-    loop.setDebug(true);
-    const reports: { message: string; exception?: unknown }[] = [];
-    loop.setExceptionHandler((_l, ctx) => reports.push(ctx));
-    (() => {
-      createTask(function* () { throw new Error('lost'); }, { loop });
-      const seen = createTask(function* () { throw new Error('seen'); }, { loop });
-      loop.runUntilIdle();
-      seen.exception();
-    })();
-    await collectGarbageUntil(() => reports.length > 0);
-    expect(reports.map((r) => r.message)).toEqual(['Task exception was never retrieved']);
-    expect((reports[0]!.exception as Error).message).toBe('lost');
-  });
-});

@@ -7,7 +7,7 @@ export default defineConfig({
     root: new URL('..', import.meta.url).pathname,
     include: ['test/**/*.test.ts'],
     pool: 'forks',
-    // Lets tests collect garbage deterministically (FinalizationRegistry reports).
+    // Lets tests collect garbage before they measure the heap (test/no-growth.test.ts).
     execArgv: ['--expose-gc'],
   },
   resolve: {

@@ -9,7 +9,7 @@ import { AsyncManualResetEvent } from '@esfx/async-manualresetevent';
 import { AsyncMutex } from '@esfx/async-mutex';
 import { AsyncQueue } from '@esfx/async-queue';
 import { Mutex } from 'async-mutex';
-import { createTask, Event, gather, Lock, Queue, Semaphore, sleep, type Coroutine } from 'anyloop';
+import { createTask, Event, gather, Lock, Queue, Semaphore, sleep, timeout, TimeoutError, type Coroutine } from 'anyloop';
 import { VirtualTimeLoop } from 'anyloop/testing';
 import { simulatedXsLoop } from '../lib/sim-loop.js';
 
@@ -217,6 +217,22 @@ const work: Record<string, Work> = {
     loop.advance(1000);
     armTimers(loop);
   },
+  'timeout waits on a promise that stays pending': (n) => {
+    const { waitLoop: loop, never } = cyclesState;
+    let expired = 0;
+    const task = createTask(function* () {
+      for (let i = 0; i < n; i++) {
+        try {
+          yield* timeout(1, function* () { yield never; }, { loop });
+        } catch (e) {
+          if (!(e instanceof TimeoutError)) throw e;
+          expired++;
+        }
+      }
+    }, { loop });
+    loop.runUntilComplete(task);
+    check(expired === n, 'every wait timed out');
+  },
 };
 
 function noop(): void {}
@@ -230,7 +246,7 @@ function armTimers(loop: VirtualTimeLoop): void {
 const cyclesState = (() => {
   const loop = new VirtualTimeLoop();
   armTimers(loop);
-  return { loop, queue: new Queue<number>(0, { loop }) };
+  return { loop, queue: new Queue<number>(0, { loop }), waitLoop: new VirtualTimeLoop(), never: new Promise<never>(() => {}) };
 })();
 
 const state: { held: unknown[]; error: string | null } = { held: [], error: null };

@@ -1,6 +1,6 @@
 import { ClosedError } from '../contract/errors.js';
 import type { Loop } from '../contract/loop.js';
-import { CANCELLED, Future, RESULT } from './future.js';
+import { CANCELLED, EXCEPTION, Future, RESULT } from './future.js';
 import { checkSignal, type WaitOptions } from './signal.js';
 
 /**
@@ -56,9 +56,12 @@ export class ClosableIterator<T> implements AsyncIterable<T> {
         out._complete(CANCELLED, f._value, true);
         return;
       }
+      if (f._state !== EXCEPTION) {
+        out._complete(RESULT, { done: false, value: f.result() }, true);
+        return;
+      }
       const e = f.exception();
-      if (e === null) out._complete(RESULT, { done: false, value: f.result() }, true);
-      else if (e instanceof this._end) out._complete(RESULT, DONE, true);
+      if (e instanceof this._end) out._complete(RESULT, DONE, true);
       else out._completeException(e, true);
     };
     if (src.done()) {

@@ -38,7 +38,7 @@ export class CoroutineFuture<T> extends Future<T> {
     this._coro = coro;
     this._inline = inline;
     this._wakeup = (f) => this._onWakeup(f);
-    if (inline) this._step(true, undefined);
+    if (inline) this._stepGuarded(true, undefined);
     else loop.callSoon(stepFirst, this);
   }
 
@@ -49,9 +49,23 @@ export class CoroutineFuture<T> extends Future<T> {
   override cancel(msg?: string): boolean {
     if (this._state !== PENDING) return super.cancel(msg);
     const w = this._waitingOn;
-    if (w !== null && w.cancel(msg)) {
+    if (w !== null) {
+      // While `w` cancels, a cancel() reaching back here (a cycle of tasks
+      // awaiting each other, a task gathering itself) only records itself.
+      const before = this._mustCancel;
+      this._waitingOn = null;
+      const passed = w.cancel(msg);
+      this._waitingOn = w;
+      if (this._mustCancel !== before) {
+        // It came back: nothing in the cycle would ever wake this task, so it
+        // stops waiting and takes the cancellation in its next step.
+        w.removeDoneCallback(this._wakeup);
+        this._waitingOn = null;
+        this._loop.callSoon(stepFirst, this);
+        return true;
+      }
       // The awaited future's completion wakes us with its CancelledError.
-      return true;
+      if (passed) return true;
     }
     this._mustCancel = { msg };
     return true;
@@ -59,14 +73,26 @@ export class CoroutineFuture<T> extends Future<T> {
 
   /** @internal Resumes the coroutine with an awaited future's outcome. */
   _onWakeup(f: Future<unknown>): void {
-    let v: unknown;
+    // One try for the outcome and the step (a try costs computrons in XS).
     try {
-      v = f.result();
+      this._step(true, f.result());
     } catch (e) {
-      this._step(false, e);
-      return;
+      // The step clears `_waitingOn` first: still `f`, the outcome was a failure.
+      if (this._waitingOn === f) this._stepGuarded(false, e);
+      else this._loop.callSoon(stepThrow, this, e);
     }
-    this._step(true, v);
+  }
+
+  /**
+   * @internal A step whose failure to wait on what the coroutine yielded (a
+   * revoked Proxy) is thrown into the coroutine at that yield, in its next step.
+   */
+  _stepGuarded(ok: boolean, value: unknown): void {
+    try {
+      this._step(ok, value);
+    } catch (e) {
+      this._loop.callSoon(stepThrow, this, e);
+    }
   }
 
   /**
@@ -106,14 +132,20 @@ export class CoroutineFuture<T> extends Future<T> {
       }
       return;
     }
+    // `instanceof` throws for a revoked Proxy: the callers of _step catch that.
     let awaited = r.value as unknown;
     if (!(awaited instanceof Future)) {
-      if (!isThenable(awaited)) {
-        this._loop.callSoon(stepThrow, this, new TypeError(
-          `a coroutine may only yield Futures or PromiseLikes (use yield* fut), got ${describe(awaited)}`));
+      try {
+        if (!isThenable(awaited)) {
+          throw new TypeError(`a coroutine may only yield Futures or PromiseLikes (use yield* fut), got ${describe(awaited)}`);
+        }
+        awaited = futureFromThenable(awaited, this._loop);
+      } catch (e) {
+        // A hostile value (a throwing `then` or getter, a revoked Proxy): the
+        // error goes into the coroutine at its yield, never into the loop.
+        this._loop.callSoon(stepThrow, this, e);
         return;
       }
-      awaited = futureFromThenable(awaited, this._loop);
     }
     const fut = awaited as Future<unknown>;
     if (fut === this) {
@@ -133,15 +165,21 @@ export class CoroutineFuture<T> extends Future<T> {
 }
 
 function stepFirst(c: CoroutineFuture<unknown>): void {
-  c._step(true, undefined);
+  c._stepGuarded(true, undefined);
 }
 
 function stepThrow(c: CoroutineFuture<unknown>, e: unknown): void {
-  c._step(false, e);
+  c._stepGuarded(false, e);
 }
 
 function describe(v: unknown): string {
   if (v === undefined) return 'undefined (a bare yield)';
   if (v === null) return 'null';
-  return typeof v === 'object' ? `an object (${Object.prototype.toString.call(v)})` : `${typeof v} ${String(v)}`;
+  if (typeof v !== 'object') return `${typeof v} ${typeof v === 'symbol' ? v.toString() : String(v)}`;
+  try {
+    return `an object (${Object.prototype.toString.call(v)})`;
+  } catch {
+    // A throwing Symbol.toStringTag getter, a revoked Proxy.
+    return 'an object';
+  }
 }

@@ -1,7 +1,7 @@
 import { CancelledError, InvalidStateError } from '../contract/errors.js';
 import { getEventLoop } from '../contract/default-loop.js';
 import { checkCallback } from '../contract/handle.js';
-import { checkLoop, type Loop } from '../contract/loop.js';
+import { checkLoop, type ExceptionContext, type Loop } from '../contract/loop.js';
 
 /** @internal Future states. Waiters use negative values for their pending sub-states. */
 export const PENDING = 0, RESULT = 1, EXCEPTION = 2, CANCELLED = 3;
@@ -13,23 +13,6 @@ export type DoneCallback<F> = (future: F) => void;
 export interface FutureOptions {
   /** The loop that runs done callbacks; the default loop (getEventLoop()) when omitted. */
   loop?: Loop;
-}
-
-// Reports exceptions that were set and never retrieved, in debug mode only.
-// The held value must not reference the future, or it would never be collected.
-// Made on first use, so that a preloaded (frozen) module holds no registry.
-interface Unretrieved { loop: Loop; message: string; exception: unknown; source: string | undefined }
-const holder: { registry: FinalizationRegistry<Unretrieved> | null | undefined } = { registry: undefined };
-function unretrievedRegistry(): FinalizationRegistry<Unretrieved> | null {
-  let r = holder.registry;
-  if (r === undefined) {
-    r = holder.registry = typeof FinalizationRegistry === 'function'
-      ? new FinalizationRegistry<Unretrieved>((u) => {
-          u.loop.callExceptionHandler({ message: u.message, exception: u.exception, source_traceback: u.source });
-        })
-      : null;
-  }
-  return r;
 }
 
 /**
@@ -51,7 +34,7 @@ export class Future<T> implements PromiseLike<T> {
   /** @internal On a loop that was checked already (a primitive's, a task's): no options object, no second check. */
   constructor(options: undefined, loop: Loop);
   constructor(options?: FutureOptions, loop?: Loop) {
-    this._loop = loop ?? (options?.loop === undefined ? getEventLoop() : checkLoop(options.loop));
+    this._loop = loop ?? optionsLoop(options);
     if (this._loop.getDebug()) {
       (this as { _source?: string })._source = new Error('Future created at').stack;
     }
@@ -96,15 +79,19 @@ export class Future<T> implements PromiseLike<T> {
     throw new InvalidStateError('Exception is not set.');
   }
 
-  /** Marks the future done with a result. InvalidStateError once done. */
+  /** Marks the future done with a result. InvalidStateError once done; an Error, leaving it pending, when its loop is closed. */
   setResult(value: T): void {
-    if (this._state > 0) throw new InvalidStateError(`invalid state: future is already done`);
+    this._checkSettable();
     this._complete(RESULT, value, false);
   }
 
-  /** Marks the future done with an exception. InvalidStateError once done. */
+  /**
+   * Marks the future done with an exception (any value: `null` too is a
+   * failure). InvalidStateError once done; an Error, leaving it pending, when
+   * its loop is closed.
+   */
   setException(exception: unknown): void {
-    if (this._state > 0) throw new InvalidStateError(`invalid state: future is already done`);
+    this._checkSettable();
     if (exception instanceof CancelledError) {
       // asyncio refuses this too: cancellation must go through cancel().
       throw new TypeError('CancelledError cannot be set as an exception; use cancel()');
@@ -123,11 +110,19 @@ export class Future<T> implements PromiseLike<T> {
     return true;
   }
 
-  /** Adds a callback run (through loop.callSoon) when the future is done; at once when it already is. */
+  /**
+   * Adds a callback run (through loop.callSoon) when the future is done; at
+   * once when it already is. A failure with a done callback is the
+   * callback's to handle: it is never reported as unretrieved.
+   */
   addDoneCallback(callback: DoneCallback<this>): void {
     checkCallback(callback);
-    if (this._state > 0) this._loop.callSoon(callback, this);
-    else this._listen(callback);
+    if (this._state > 0) {
+      this._loop.callSoon(callback, this);
+      this._retrieved();
+    } else {
+      this._listen(callback);
+    }
   }
 
   /** Removes every registration of `callback`; returns how many were removed. */
@@ -179,8 +174,10 @@ export class Future<T> implements PromiseLike<T> {
     return this.result();
   }
 
-  /** @internal The message used when an exception was never retrieved. */
-  static _unretrievedMessage = 'Future exception was never retrieved';
+  /** @internal The report of an exception that was never retrieved: its message names the future. */
+  _unretrievedMessage(): string {
+    return 'Future exception was never retrieved';
+  }
 
   /** @internal The CancelledError for a cancelled future, made once. */
   _cancelledError(): CancelledError {
@@ -191,26 +188,37 @@ export class Future<T> implements PromiseLike<T> {
     return err;
   }
 
-  /** @internal The exception was looked at: no "never retrieved" report. */
+  /** @internal The exception was looked at (or handed to a done callback): no "never retrieved" report. */
   _retrieved(): void {
-    if (this._state === EXCEPTION && holder.registry) holder.registry.unregister(this);
+    if ((this as Reportable)._unretrieved === true) (this as Reportable)._unretrieved = false;
   }
 
-  /** @internal Completes with an exception; in debug mode, watches that somebody retrieves it. */
-  _completeException(exception: unknown, inline: boolean): void {
-    if (this._loop.getDebug()) {
-      // Format the stack now: until then V8 keeps the frames' receivers alive
-      // (this future among them when it threw in its own step), and the
-      // future could never be collected and reported.
-      if (exception instanceof Error) void exception.stack;
-      unretrievedRegistry()?.register(this, {
-        loop: this._loop,
-        message: (this.constructor as typeof Future)._unretrievedMessage,
-        exception,
-        source: (this as { _source?: string })._source,
-      }, this);
+  /** @internal Throws, changing nothing, unless setResult/setException may complete the future. */
+  _checkSettable(): void {
+    if (this._state > 0) throw new InvalidStateError('invalid state: future is already done');
+    const closed = (this._loop as { isClosed?: () => boolean }).isClosed;
+    if (typeof closed === 'function' && closed.call(this._loop) === true) {
+      throw new Error('the loop is closed');
     }
+  }
+
+  /**
+   * @internal Completes with an exception. With nobody listening, the
+   * failure is reported at the end of the loop turn unless somebody
+   * retrieves it first (result(), exception(), await, a done callback): a
+   * failure nobody handles is never silent, and nothing depends on the
+   * garbage collector. A future somebody waits on pays nothing for this.
+   */
+  _completeException(exception: unknown, inline: boolean): void {
+    const unheard = this._callbacks === null;
     this._complete(EXCEPTION, exception, inline);
+    if (unheard && !(exception instanceof CancelledError)) {
+      (this as Reportable)._unretrieved = true;
+      const loop = this._loop as Loop & { _atTurnEnd?: (cb: (f: Future<unknown>) => void, f: Future<unknown>) => void };
+      // A loop without the end-of-turn hook (a custom one) checks in its next turn.
+      if (typeof loop._atTurnEnd === 'function') loop._atTurnEnd(reportUnretrieved, this);
+      else loop.callSoon(reportUnretrieved, this);
+    }
   }
 
   /**
@@ -264,12 +272,31 @@ export class Future<T> implements PromiseLike<T> {
   }
 }
 
+/** The loop of a Future made with public options. */
+function optionsLoop(options: FutureOptions | undefined): Loop {
+  if (options === undefined) return getEventLoop();
+  if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
+  return options.loop === undefined ? getEventLoop() : checkLoop(options.loop);
+}
+
 /** How `then()` waits: the settle functions of a promise. They never throw. */
 class Reaction {
   constructor(readonly resolve: (value: any) => void, readonly reject: (reason: unknown) => void) {}
 }
 
 type Listener = DoneCallback<any> | Reaction;
+
+/** A failed future nobody listened to, until its exception is retrieved or reported. */
+type Reportable = Future<unknown> & { _unretrieved?: boolean };
+
+function reportUnretrieved(f: Future<unknown>): void {
+  if ((f as Reportable)._unretrieved !== true) return;
+  (f as Reportable)._unretrieved = false;
+  const context: ExceptionContext = { message: f._unretrievedMessage(), exception: f._value, future: f };
+  const source = (f as { _source?: string })._source;
+  if (source !== undefined) context.source_traceback = source;
+  f._loop.callExceptionHandler(context);
+}
 
 /** @internal A Future on `loop` already done with `value`: what a wait returns when it need not wait. */
 export function resolvedFuture<T>(loop: Loop, value: T): Future<T> {
@@ -292,23 +319,66 @@ export function isThenable(value: unknown): value is PromiseLike<unknown> {
     typeof (value as { then?: unknown }).then === 'function';
 }
 
+// One reaction per pending thenable, however many waits on it: a wait that
+// gives up (a timeout) leaves nothing on the promise, which may stay pending
+// for the life of the program. Made on first use, so that a preloaded
+// (frozen) module holds no map.
+type Waiting = Set<ThenableFuture<any>>;
+const relays: { map: WeakMap<object, Waiting> | undefined } = { map: undefined };
+
+/** A Future following a thenable through the thenable's shared reaction. */
+class ThenableFuture<T> extends Future<T> {
+  /** @internal The futures waiting on the same thenable, this one among them, until done. */
+  _waiting: Waiting | null = null;
+
+  override _complete(state: number, value: unknown, inline: boolean): void {
+    const waiting = this._waiting;
+    if (waiting !== null) {
+      waiting.delete(this);
+      this._waiting = null;
+    }
+    super._complete(state, value, inline);
+  }
+}
+
 /**
  * Wraps a PromiseLike in a Future on `loop`. Cancelling the Future does not
- * stop the promise; its later outcome is ignored.
+ * stop the promise; its later outcome is ignored, and the Future is no
+ * longer referenced by the promise. Throws what `thenable.then` throws.
  */
 export function futureFromThenable<T>(thenable: PromiseLike<T>, loop: Loop): Future<T> {
-  const fut = new Future<T>({ loop });
-  const settle = (ok: boolean, v: unknown): void => {
-    if (fut._state !== PENDING) return;
+  const fut = new ThenableFuture<T>(undefined, loop);
+  const map = relays.map ??= new WeakMap();
+  let waiting = map.get(thenable);
+  const first = waiting === undefined;
+  if (waiting === undefined) map.set(thenable, waiting = new Set());
+  waiting.add(fut);
+  fut._waiting = waiting;
+  if (first) {
+    const w = waiting;
     try {
-      if (ok) fut.setResult(v as T);
-      else if (v instanceof CancelledError) fut.cancel(v.message);
-      else fut.setException(v);
-    } catch (exception) {
-      // A promise that settles once the loop is closed: reported, never an unhandled rejection.
-      loop.callExceptionHandler({ message: 'A promise settled after its loop was closed', exception, future: fut });
+      thenable.then((v) => settle(thenable, w, RESULT, v), (e) => settle(thenable, w, EXCEPTION, e));
+    } catch (e) {
+      map.delete(thenable);
+      fut._waiting = null;
+      throw e;
     }
-  };
-  thenable.then((v) => settle(true, v), (e) => settle(false, e));
+  }
   return fut;
+}
+
+function settle(thenable: object, waiting: Waiting, state: number, value: unknown): void {
+  // A later wait on the settled thenable gets a reaction of its own.
+  if (relays.map!.get(thenable) === waiting) relays.map!.delete(thenable);
+  for (const fut of waiting) {
+    try {
+      if (state === RESULT) fut._complete(RESULT, value, false);
+      else if (value instanceof CancelledError) fut.cancel(value.message);
+      else fut._completeException(value, false);
+    } catch (exception) {
+      // Its loop is closed: the outcome cannot be delivered, and must not become an unhandled rejection.
+      fut._loop.callExceptionHandler({ message: 'A promise settled after its loop was closed', exception, future: fut });
+    }
+  }
+  waiting.clear();
 }

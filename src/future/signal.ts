@@ -36,7 +36,13 @@ export interface WaitOptions {
  */
 export function abortedWait<T>(loop: Loop, options: WaitOptions | undefined): Future<T> | null {
   const signal = options?.signal;
-  if (signal === undefined) return null;
+  if (signal === undefined) {
+    if (options !== undefined && (typeof options !== 'object' || typeof (options as Partial<AbortSignalLike>).addEventListener === 'function')) {
+      // `q.get(signal)` would wait without the signal: refuse it.
+      throw new TypeError('options must be an object: { signal }');
+    }
+    return null;
+  }
   checkSignal(signal);
   if (!signal.aborted) return null;
   const fut = new Future<T>({ loop });
@@ -58,10 +64,47 @@ export function bindSignal<F extends Future<any>>(fut: F, options: WaitOptions |
     onAbort();
     return fut;
   }
-  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    signal.addEventListener('abort', onAbort, { once: true });
+  } catch (e) {
+    // The wait is registered already: cancel it, so that it takes nothing.
+    fut.cancel();
+    throw e;
+  }
   if (typeof signal.removeEventListener === 'function') {
     fut.addDoneCallback(() => signal.removeEventListener!('abort', onAbort));
   }
+  return fut;
+}
+
+/**
+ * `bindSignal(start(), options)` for a wait whose start cannot be undone
+ * (a condition's wait releases the lock): the abort listener is added first,
+ * so that a signal whose addEventListener throws fails the wait before it
+ * begins.
+ */
+export function bindSignalFirst<F extends Future<any>>(options: WaitOptions | undefined, start: () => F): F {
+  const signal = options?.signal;
+  if (signal === undefined) return start();
+  const box: { fut: F | null } = { fut: null };
+  const onAbort = (): void => { box.fut?.cancel(reasonMessage(signal.reason)); };
+  signal.addEventListener('abort', onAbort, { once: true });
+  const remove = typeof signal.removeEventListener === 'function'
+    ? () => signal.removeEventListener!('abort', onAbort) : null;
+  let fut: F;
+  try {
+    fut = box.fut = start();
+  } catch (e) {
+    remove?.();
+    throw e;
+  }
+  if (fut.done()) {
+    remove?.();
+    return fut;
+  }
+  // Aborted while the wait was set up (by a condition's predicate, say): the abort event has passed.
+  if (signal.aborted) onAbort();
+  if (remove !== null) fut.addDoneCallback(remove);
   return fut;
 }
 
@@ -73,9 +116,14 @@ export function checkSignal(signal: unknown): asserts signal is AbortSignalLike 
   }
 }
 
-/** The cancel message for an abort reason. */
+/** The cancel message for an abort reason; never throws, whatever the reason is. */
 export function reasonMessage(reason: unknown): string | undefined {
   if (reason === undefined) return undefined;
-  if (reason instanceof Error) return reason.message || reason.name;
-  return typeof reason === 'string' ? reason : String(reason);
+  try {
+    if (reason instanceof Error) return String(reason.message || reason.name);
+    return typeof reason === 'string' ? reason : String(reason);
+  } catch {
+    // No string form (Object.create(null), a throwing toString or getter, a revoked Proxy).
+    return undefined;
+  }
 }

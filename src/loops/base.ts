@@ -30,6 +30,8 @@ export abstract class BaseLoop implements TimerLoop {
   private _debug = false;
   private _handler: ExceptionHandler | null = null;
   /** @internal */ _closed = false;
+  /** @internal Callbacks and their arguments, in pairs, to run once the current turn's callbacks have run. */
+  _turnEnd: unknown[] | null = null;
 
   /** Monotonic loop time in milliseconds. */
   abstract time(): number;
@@ -117,6 +119,16 @@ export abstract class BaseLoop implements TimerLoop {
   /** True once `close()` was called. */
   isClosed(): boolean {
     return this._closed;
+  }
+
+  /**
+   * @internal Runs `callback(arg)` once the callbacks of the current turn
+   * have run, within the turn (outside a turn: in the next one). How a
+   * failure nobody handles is reported without a turn of its own.
+   */
+  _atTurnEnd<A>(callback: (arg: A) => void, arg: A): void {
+    if (loopState.turn === this) (this._turnEnd ??= []).push(callback, arg);
+    else this.callSoon(callback, arg);
   }
 
   /**
@@ -248,6 +260,20 @@ export abstract class BaseLoop implements TimerLoop {
       }
     }
     state.turn = outer;
+    const end = this._turnEnd;
+    if (end !== null && end.length > 0) this._runTurnEnd(end);
+  }
+
+  /** @internal Runs the callbacks `_atTurnEnd` gathered during the turn. */
+  _runTurnEnd(end: unknown[]): void {
+    for (let i = 0; i < end.length; i += 2) {
+      try {
+        (end[i] as (arg: unknown) => void)(end[i + 1]);
+      } catch (exception) {
+        this.callExceptionHandler({ message: 'Exception in callback', exception });
+      }
+    }
+    end.length = 0;
   }
 }
 

@@ -84,6 +84,7 @@ export class VirtualTimeLoop extends BaseLoop {
    */
   runUntilComplete<T>(future: Future<T>): T {
     if (!(future instanceof Future)) throw new TypeError('runUntilComplete() needs a Future');
+    listen(future);
     this._enter('runUntilComplete');
     try {
       let turns = 0;
@@ -114,6 +115,7 @@ export class VirtualTimeLoop extends BaseLoop {
   async runUntilCompleteAsync<T>(awaitable: Future<T> | PromiseLike<T>): Promise<T> {
     this._checkSchedule();
     const future = awaitable instanceof Future ? awaitable : futureFromThenable(awaitable, this);
+    listen(future);
     // Promise jobs run between its turns: code there (an async function after
     // an await) belongs to this loop while it runs (getEventLoop()).
     loopStarted(this);
@@ -161,3 +163,10 @@ function hostTurn(): Promise<void> {
     else resolve();
   });
 }
+
+/** The caller gets the future's outcome: its failure is not one that nobody handles. */
+function listen(future: Future<unknown>): void {
+  if (!future.done()) future.then(undefined, ignore);
+}
+
+function ignore(): void {}

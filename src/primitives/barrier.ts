@@ -2,7 +2,7 @@ import { BrokenBarrierError } from '../contract/errors.js';
 import type { Loop } from '../contract/loop.js';
 import { CoroutineFuture, type Coroutine } from '../future/coroutine.js';
 import type { Future } from '../future/future.js';
-import { abortedWait, bindSignal, type WaitOptions } from '../future/signal.js';
+import { abortedWait, bindSignalFirst, type WaitOptions } from '../future/signal.js';
 import { checkInteger } from './check-integer.js';
 import { Condition } from './condition.js';
 import { LoopBound, type PrimitiveOptions } from './loop-bound.js';
@@ -65,7 +65,7 @@ export class Barrier extends LoopBound {
     const loop = this._getLoop();
     const aborted = options && abortedWait<number>(loop, options);
     if (aborted) return aborted;
-    return bindSignal(new CoroutineFuture(this._waitCoro(), loop, true), options);
+    return bindSignalFirst(options, () => new CoroutineFuture(this._waitCoro(), loop, true));
   }
 
   /**

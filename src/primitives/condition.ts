@@ -3,7 +3,7 @@ import { checkCallback } from '../contract/handle.js';
 import type { Loop } from '../contract/loop.js';
 import { CoroutineFuture, type Coroutine } from '../future/coroutine.js';
 import { Future } from '../future/future.js';
-import { abortedWait, bindSignal, type WaitOptions } from '../future/signal.js';
+import { abortedWait, bindSignalFirst, type WaitOptions } from '../future/signal.js';
 import { Lock } from './lock.js';
 import { LoopBound, removeItem, type PrimitiveOptions } from './loop-bound.js';
 
@@ -72,7 +72,7 @@ export class Condition extends LoopBound {
     const loop = this._getLoop();
     const aborted = options && abortedWait<true>(loop, options);
     if (aborted) return aborted;
-    return bindSignal(new CoroutineFuture(this._waitCoro(loop), loop, true), options);
+    return bindSignalFirst(options, () => new CoroutineFuture(this._waitCoro(loop), loop, true));
   }
 
   /**
@@ -90,7 +90,7 @@ export class Condition extends LoopBound {
     const result = predicate();
     if (result) return this._done(result);
     this._checkLocked('wait on');
-    return bindSignal(new CoroutineFuture(this._waitForCoro(predicate), loop, true), options);
+    return bindSignalFirst(options, () => new CoroutineFuture(this._waitForCoro(predicate), loop, true));
   }
 
   /**

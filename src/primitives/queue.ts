@@ -4,7 +4,7 @@ import { ClosableIterator } from '../future/closable-iterator.js';
 import { CoroutineFuture, type Coroutine } from '../future/coroutine.js';
 import { failedFuture, type Future } from '../future/future.js';
 import { Ring } from '../future/ring.js';
-import { abortedWait, bindSignal, type WaitOptions } from '../future/signal.js';
+import { abortedWait, bindSignal, bindSignalFirst, type WaitOptions } from '../future/signal.js';
 import { Waiter, WOKEN_THEN_CANCELLED } from '../future/waiter.js';
 import { checkInteger } from './check-integer.js';
 import { Event } from './event.js';
@@ -175,7 +175,7 @@ export class Queue<T = unknown> extends LoopBound {
     const aborted = options && abortedWait<void>(loop, options);
     if (aborted) return aborted;
     if (this._unfinishedTasks === 0) return this._done(undefined);
-    return bindSignal(new CoroutineFuture<void>(waitSet(this._finished), loop, true), options);
+    return bindSignalFirst(options, () => new CoroutineFuture<void>(waitSet(this._finished), loop, true));
   }
 
   /**
@@ -266,6 +266,8 @@ class GetWaiter<T> extends Waiter<T, Queue<T>> {
     try {
       item = q.getNowait();
     } catch (e) {
+      // The storage failed (a PriorityQueue that cannot compare): the item stays, for the next getter.
+      if (!q.empty()) wakeUpNext(q._getters);
       this._completeException(e, true);
       return;
     }
@@ -308,6 +310,8 @@ class PutWaiter<T> extends Waiter<void, Queue<T>> {
     try {
       q.putNowait(item);
     } catch (e) {
+      // The storage refused the item (a PriorityQueue that cannot compare it): the slot goes to the next putter.
+      if (!q.full()) wakeUpNext(q._putters);
       this._completeException(e, true);
       return;
     }

@@ -1,6 +1,6 @@
 import { CancelledError } from '../contract/errors.js';
 import { checkLoop, type Loop } from '../contract/loop.js';
-import { Future } from '../future/future.js';
+import { EXCEPTION, Future } from '../future/future.js';
 import { ensureFuture, type Awaitable } from './ensure-future.js';
 import { currentLoop } from './task.js';
 
@@ -89,17 +89,16 @@ export function gather(aws: Iterable<Awaitable<unknown>>, options?: GatherOption
         outer._completeException(fut._cancelledError(), false);
         return;
       }
-      const exc = fut.exception();
-      if (exc !== null) {
-        outer._completeException(exc, false);
+      // Any thrown value is a failure, null and undefined too.
+      if (fut._state === EXCEPTION) {
+        outer._completeException(fut.exception(), false);
         return;
       }
     }
     if (nfinished === nfuts) {
       const results = children.map((f) => {
         if (f.cancelled()) return new CancelledError(f._cancelledError().message);
-        const exc = f.exception();
-        return exc !== null ? exc : f.result();
+        return f._state === EXCEPTION ? f.exception() : f.result();
       });
       // The gather was cancelled: whatever returnExceptions says, it fails with CancelledError.
       if (outer._cancelRequested) outer._completeException(fut.cancelled() ? fut._cancelledError() : new CancelledError(), false);

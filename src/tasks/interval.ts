@@ -168,6 +168,13 @@ function isWaiting(w: TickWaiter): boolean {
 class TickWaiter extends Waiter<Tick, Interval> {
   _resume(): void {
     const it = this._owner;
+    if (!this._cancelRequested() && !it._closed && it._loop.time() < it._next) {
+      // Woken for a deadline that another consumer took meanwhile: a tick is
+      // never early, so it waits for the next deadline, keeping its place.
+      this._rewait();
+      it._arm();
+      return;
+    }
     removeItem(it._waiters, this);
     if (this._cancelRequested()) {
       // Woken by a deadline and then cancelled: the deadline goes to the next waiter.

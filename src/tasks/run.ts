@@ -2,7 +2,7 @@ import { getEventLoop } from '../contract/default-loop.js';
 import { checkLoop, type Loop } from '../contract/loop.js';
 import type { Coroutine } from '../future/coroutine.js';
 import type { AbortSignalLike } from '../future/signal.js';
-import { isThenable, type Future } from '../future/future.js';
+import { EXCEPTION, isThenable, type Future } from '../future/future.js';
 import { gather } from './gather.js';
 import { allTasks, createTask, currentTask, type Task, type TaskFunction } from './task.js';
 
@@ -91,11 +91,8 @@ function shutdown(loop: RunnableLoop): void | PromiseLike<unknown> {
   for (const t of rest) t.cancel();
   const report = (): void => {
     for (const t of rest) {
-      if (t.cancelled()) continue;
-      const exception = t.exception();
-      if (exception !== null) {
-        loop.callExceptionHandler({ message: 'unhandled exception during run() shutdown', exception, task: t });
-      }
+      if (t._state !== EXCEPTION) continue;
+      loop.callExceptionHandler({ message: 'unhandled exception during run() shutdown', exception: t.exception(), task: t });
     }
   };
   const out = loop.runUntilComplete(gather(rest, { returnExceptions: true, loop }));

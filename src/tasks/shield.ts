@@ -1,4 +1,4 @@
-import { Future } from '../future/future.js';
+import { EXCEPTION, Future, RESULT } from '../future/future.js';
 import { ensureFuture, type Awaitable } from './ensure-future.js';
 
 /**
@@ -20,9 +20,9 @@ export function shield<T>(aw: Awaitable<T>): Future<T> {
       outer.cancel();
       return;
     }
-    const exc = inner.exception();
-    if (exc !== null) outer._completeException(exc, false);
-    else outer.setResult(inner.result());
+    // Any thrown value is a failure, null and undefined too.
+    if (inner._state === EXCEPTION) outer._completeException(inner.exception(), false);
+    else outer._complete(RESULT, inner.result(), false);
   };
   inner.addDoneCallback(onInnerDone);
   outer.addDoneCallback(() => {

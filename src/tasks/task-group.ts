@@ -1,7 +1,7 @@
 import { CancelledError } from '../contract/errors.js';
 import type { Loop } from '../contract/loop.js';
 import type { Coroutine } from '../future/coroutine.js';
-import { Future } from '../future/future.js';
+import { EXCEPTION, Future } from '../future/future.js';
 import { aggregateErrorClass } from './aggregate-error.js';
 import { callBody, isCoroutine } from './follow.js';
 import { Scope, type ScopeBody, type ScopeOptions } from './scope.js';
@@ -157,9 +157,9 @@ export class TaskGroup {
     this._tasks.delete(task);
     const fut = this._onCompletedFut;
     if (fut !== null && this._tasks.size === 0 && !fut.done()) fut.setResult(true);
-    if (task.cancelled()) return;
+    // Any thrown value is a failure, null and undefined too.
+    if (task._state !== EXCEPTION) return;
     const exc = task.exception();
-    if (exc === null) return;
     this._errors.push(exc);
     const parent = this._parentTask!;
     if (parent.done()) {

@@ -24,9 +24,9 @@ export interface TaskOptions {
 }
 
 // Mutable module state lives in a holder object (see default-loop.ts on why).
-const state: { current: Task<unknown> | null; counter: number; all: WeakMap<Loop, Set<Task<unknown>>> | null } = {
-  current: null, counter: 0, all: null,
-};
+const state: {
+  current: Task<unknown> | null; counter: number; all: WeakMap<Loop, Set<Task<unknown>>> | null; taken: WeakSet<object> | null;
+} = { current: null, counter: 0, all: null, taken: null };
 
 /**
  * asyncio.Task: runs a coroutine one step per loop callback. The first step
@@ -35,11 +35,12 @@ const state: { current: Task<unknown> | null; counter: number; all: WeakMap<Loop
  * run and the primitive it waited on gives back what it held.
  *
  * A Task is a Future: `await task` from async functions, `yield* task` from
- * coroutines. Its exception, when set and never retrieved, is reported in
- * debug mode as `Task exception was never retrieved`.
+ * coroutines. A task that fails while nothing waits on it is reported
+ * through the loop's exception handler in the next loop turn, as
+ * `Task exception was never retrieved: task <name>`, unless its exception is
+ * retrieved first (see the README, "Failures nobody handles").
  */
 export class Task<T> extends CoroutineFuture<T> {
-  static override _unretrievedMessage = 'Task exception was never retrieved';
 
   /** @internal */ _name: string;
   /** @internal asyncio's `_num_cancels_requested`. */
@@ -63,6 +64,11 @@ export class Task<T> extends CoroutineFuture<T> {
       coro = callTaskFunction(coro, controller, loop);
     } else if (!isCoroutine(coro)) {
       throw new TypeError('createTask() needs a coroutine (a generator object) or a function; use ensureFuture() for a PromiseLike');
+    } else {
+      // Two tasks stepping one generator would interleave its code: asyncio refuses a reused coroutine too.
+      const taken = state.taken ??= new WeakSet();
+      if (taken.has(coro)) throw new TypeError('coroutine already given to a task');
+      taken.add(coro);
     }
     super(coro, loop, false);
     this._controller = controller;
@@ -131,6 +137,11 @@ export class Task<T> extends CoroutineFuture<T> {
     const s = this._state;
     const what = s === PENDING ? 'pending' : this.cancelled() ? 'cancelled' : 'done';
     return `<Task ${this._name} ${what}>`;
+  }
+
+  /** @internal The report of an exception nobody retrieved names the task. */
+  override _unretrievedMessage(): string {
+    return `Task exception was never retrieved: task ${this._name}`;
   }
 
   /**

@@ -35,13 +35,20 @@ export interface WaitForOptions extends WaitOptions {
  * `aw` is dropped at once: a Future is cancelled, a coroutine closed unstarted.
  */
 export function waitFor<T>(aw: Awaitable<T>, ms: number | null, options?: WaitForOptions): Task<T> {
-  checkDelay(ms, 'waitFor() timeout', true);
   let loop: Loop;
-  if (options?.loop !== undefined) loop = checkLoop(options.loop);
-  else loop = aw instanceof Future ? aw._loop : currentLoop();
-  // Checked here, not in the task's timeout() scope, so the error names the call the user made.
-  if (ms !== null && ms > 0) requireTimerLoop(loop, 'waitFor(aw, ms > 0)');
-  const aborted = options && abortedWait<T>(loop, options);
+  let aborted: Future<T> | null | undefined;
+  try {
+    checkDelay(ms, 'waitFor() timeout', true);
+    if (options?.loop !== undefined) loop = checkLoop(options.loop);
+    else loop = aw instanceof Future ? aw._loop : currentLoop();
+    // Checked here, not in the task's timeout() scope, so the error names the call the user made.
+    if (ms !== null && ms > 0) requireTimerLoop(loop, 'waitFor(aw, ms > 0)');
+    aborted = options && abortedWait<T>(loop, options);
+  } catch (e) {
+    // `aw` may be a wait already registered (`waitFor(q.get(), NaN)`): it must not take the next item.
+    drop(aw);
+    throw e;
+  }
   if (aborted) return abandon(aw, aborted);
   const coro = ms !== null && ms <= 0 ? cancelUnlessDone(aw, loop) : waitWithin(aw, ms, loop);
   const task = createTask(coro, { loop });
@@ -57,13 +64,18 @@ export function waitFor<T>(aw: Awaitable<T>, ms: number | null, options?: WaitFo
 
 /** waitFor with an aborted signal: drops `aw` and returns a Task cancelled at once. */
 function abandon<T>(aw: Awaitable<T>, aborted: Future<T>): Task<T> {
-  if (aw instanceof Future) aw.cancel();
-  else if (isCoroutine(aw)) aw.return(undefined as T);
+  drop(aw);
   const loop = aborted._loop;
   const task = createTask(awaitIn(aborted, loop), { loop });
   // Its only step, run now rather than in a later turn, re-raises the abort.
   task._step(true, undefined);
   return task;
+}
+
+/** Gives up on `aw` before waiting: a Future is cancelled, a coroutine closed unstarted. */
+function drop(aw: Awaitable<unknown>): void {
+  if (aw instanceof Future) aw.cancel();
+  else if (isCoroutine(aw)) aw.return(undefined);
 }
 
 function* waitWithin<T>(aw: Awaitable<T>, ms: number | null, loop: Loop): Coroutine<T> {

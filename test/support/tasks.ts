@@ -32,15 +32,3 @@ export function workers() {
   }
   return { loop, log, worker };
 }
-
-/** Collects garbage (tests run with --expose-gc) until `done()` or 50 rounds, letting finalizers run. */
-export async function collectGarbageUntil(done: () => boolean): Promise<void> {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (typeof gc !== 'function') throw new Error('tests must run with --expose-gc');
-  for (let i = 0; i < 50 && !done(); i++) {
-    gc();
-    await new Promise((r) => setImmediate(r));
-  }
-  gc();
-  await new Promise((r) => setImmediate(r));
-}
