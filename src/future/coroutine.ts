@@ -29,6 +29,8 @@ export class CoroutineFuture<T> extends Future<T> {
   readonly _inline: boolean;
   /** @internal The done callback given to awaited futures, made once. */
   readonly _wakeup: (f: Future<unknown>) => void;
+  /** @internal Set by `_startNow()`: the first step already ran, the scheduled one is skipped. */
+  _startedEarly?: boolean;
 
   constructor(coro: Coroutine<T>, loop: Loop, inline: boolean) {
     super(undefined, loop);
@@ -55,6 +57,16 @@ export class CoroutineFuture<T> extends Future<T> {
     }
     this._mustCancel = { msg };
     return true;
+  }
+
+  /**
+   * @internal Runs the first step now, in the caller's turn, instead of in a
+   * later one (asyncio's eager start): what `await waitFor(coro)` needs for
+   * the coroutine to start where asyncio starts it.
+   */
+  _startNow(): void {
+    this._startedEarly = true;
+    this._step(true, undefined);
   }
 
   /** @internal Resumes the coroutine with an awaited future's outcome. */
@@ -128,7 +140,7 @@ export class CoroutineFuture<T> extends Future<T> {
 }
 
 function stepFirst(c: CoroutineFuture<unknown>): void {
-  c._step(true, undefined);
+  if (c._startedEarly !== true) c._step(true, undefined);
 }
 
 function stepThrow(c: CoroutineFuture<unknown>, e: unknown): void {

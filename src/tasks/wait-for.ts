@@ -2,7 +2,7 @@ import { CancelledError, TimeoutError } from '../contract/errors.js';
 import { checkLoop, type Loop } from '../contract/loop.js';
 import type { Coroutine } from '../future/coroutine.js';
 import { Future } from '../future/future.js';
-import { abortedWait, bindSignal, type WaitOptions } from '../future/signal.js';
+import { abortedWait, type AbortSignalLike, type WaitOptions } from '../future/signal.js';
 import { awaitIn, ensureFuture, type Awaitable } from './ensure-future.js';
 import { isCoroutine } from './follow.js';
 import { createTask, currentLoop, type Task } from './task.js';
@@ -16,54 +16,108 @@ export interface WaitForOptions extends WaitOptions {
 }
 
 /**
- * asyncio.wait_for: waits for `aw`, at most `ms` milliseconds (null: no
- * limit). On expiry `aw` is cancelled, and once it has finished cancelling
- * the returned Future fails with TimeoutError (its `cause` is the
- * CancelledError). Cancelling the returned Future cancels `aw`; that is
- * never turned into TimeoutError. With `ms <= 0`, `aw` is cancelled at once
- * (a coroutine never starts) unless it is already done.
- *
- * The returned Future is a Task of its own running Python 3.12's
- * `async with timeout(ms): return await aw`, so it works from async
- * functions: `await waitFor(queue.get(), 100)`. Inside a task's coroutine,
- * `yield* timeout(ms, ...)` is the exact in-task scope (no extra task, no
- * extra loop turn).
- *
- * An already-aborted `options.signal` returns a Task already cancelled, and
- * `aw` is dropped at once: a Future is cancelled, a coroutine closed unstarted.
+ * What `waitFor` returns: asyncio's `wait_for` coroutine. `yield*` it inside a
+ * task's coroutine, `await` it from an async function, or pass it wherever a
+ * coroutine goes (`createTask`, `gather`, `ensureFuture`).
  */
-export function waitFor<T>(aw: Awaitable<T>, ms: number | null, options?: WaitForOptions): Task<T> {
+export type WaitFor<T> = Coroutine<T> & PromiseLike<T>;
+
+/**
+ * asyncio.wait_for (3.12+): waits for `aw`, at most `ms` milliseconds (null:
+ * no limit). It is `timeout(ms, function* () { return yield* aw; })`: on
+ * expiry `aw` is cancelled, and once it has finished cancelling, waitFor
+ * fails with TimeoutError (its `cause` is the CancelledError). Cancelling
+ * the waiting task cancels `aw`; that is never turned into TimeoutError.
+ * With `ms <= 0`, `aw` is cancelled at once (a coroutine never starts)
+ * unless it is already done.
+ *
+ * Inside a task, `yield* waitFor(aw, ms)` is exact: a coroutine `aw` runs in
+ * the caller's task, starting in the caller's step, as in asyncio.
+ *
+ * From an async function, `await waitFor(aw, ms)` runs the same coroutine in
+ * a task of its own whose first step runs at once, in the promise job where
+ * the `await` calls `then()`, before any loop turn: a coroutine `aw` starts
+ * where asyncio would start it. What JavaScript cannot
+ * match is the end: the async function resumes in a promise job after that
+ * task completes, where asyncio resumes the caller in the same step; and the
+ * async function cannot be cancelled, so pass a `signal` (its abort cancels
+ * the wait, never as TimeoutError).
+ *
+ * An already-aborted `options.signal` drops `aw` at once (a Future is
+ * cancelled, a coroutine closed unstarted), and the wait fails with
+ * CancelledError. A wait that is cancelled before it starts (its task
+ * cancelled before the first step) drops `aw` the same way, so an abandoned
+ * queue getter takes no item.
+ */
+export function waitFor<T>(aw: Awaitable<T>, ms: number | null, options?: WaitForOptions): WaitFor<T> {
   checkDelay(ms, 'waitFor() timeout', true);
+  if (options !== undefined && (options === null || typeof options !== 'object')) {
+    throw new TypeError('options must be an object');
+  }
   let loop: Loop;
   if (options?.loop !== undefined) loop = checkLoop(options.loop);
   else loop = aw instanceof Future ? aw._loop : currentLoop();
   const aborted = options && abortedWait<T>(loop, options);
-  if (aborted) return abandon(aw, aborted);
-  const coro = ms !== null && ms <= 0 ? cancelUnlessDone(aw, loop) : waitWithin(aw, ms, loop);
-  const task = createTask(coro, { loop });
-  if (aw instanceof Future) {
-    // A Future is already waiting (a queue getter, a lock waiter). If the task
-    // is cancelled before its first step, its coroutine never runs to cancel
-    // it, and the abandoned waiter would later take an item or a lock that
-    // nobody receives.
-    task.addDoneCallback(() => { if (!aw.done()) aw.cancel(); });
-  }
-  return bindSignal(task, options);
+  if (aborted) drop(aw);
+  const run: Run<T> = { started: false, task: null };
+  const coro = waitWithin(aw, ms, loop, options?.signal, aborted, run);
+  const throwInto = coro.throw, close = coro.return;
+  // Own methods shadow the generator's: a wait closed before its first step
+  // never ran its code, so it drops `aw` here. defineProperties, because a
+  // frozen %GeneratorPrototype% (a Moddable preload) makes assignment throw.
+  return Object.defineProperties(coro, {
+    throw: {
+      value(e: unknown) {
+        if (!run.started) { run.started = true; drop(aw); }
+        return throwInto.call(coro, e);
+      },
+    },
+    return: {
+      value(v: T) {
+        if (!run.started) { run.started = true; drop(aw); }
+        return close.call(coro, v);
+      },
+    },
+    then: {
+      value<R1 = T, R2 = never>(
+        onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+        onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+      ): Promise<R1 | R2> {
+        if (run.task === null) {
+          if (run.started) {
+            return Promise.reject(new Error('waitFor(): this wait already ran (yield*), it cannot be awaited'))
+              .then(onFulfilled, onRejected);
+          }
+          run.task = createTask(coro, { loop });
+          run.task._startNow();
+        }
+        return run.task.then(onFulfilled, onRejected);
+      },
+    },
+  }) as WaitFor<T>;
 }
 
-/** waitFor with an aborted signal: drops `aw` and returns a Task cancelled at once. */
-function abandon<T>(aw: Awaitable<T>, aborted: Future<T>): Task<T> {
+interface Run<T> {
+  /** The coroutine's code has begun (or it was closed unstarted). */
+  started: boolean;
+  /** The task of `await waitFor(...)`. */
+  task: Task<T> | null;
+}
+
+/** Drops what a wait that never starts was given: a waiting Future would otherwise take an item nobody receives. */
+function drop(aw: unknown): void {
   if (aw instanceof Future) aw.cancel();
-  else if (isCoroutine(aw)) aw.return(undefined as T);
-  const loop = aborted._loop;
-  const task = createTask(awaitIn(aborted, loop), { loop });
-  // Its only step, run now rather than in a later turn, re-raises the abort.
-  task._step(true, undefined);
-  return task;
+  else if (isCoroutine(aw)) aw.return(undefined);
 }
 
-function* waitWithin<T>(aw: Awaitable<T>, ms: number | null, loop: Loop): Coroutine<T> {
-  return yield* timeout(ms, function* () { return yield* awaitIn(aw, loop); }, { loop });
+function* waitWithin<T>(
+  aw: Awaitable<T>, ms: number | null, loop: Loop, signal: AbortSignalLike | undefined, aborted: Future<T> | null | undefined,
+  run: Run<T>,
+): Coroutine<T> {
+  run.started = true;
+  if (aborted) return yield* aborted;
+  if (ms !== null && ms <= 0) return yield* cancelUnlessDone(aw, loop);
+  return yield* timeout(ms, function* () { return yield* awaitIn(aw, loop); }, { loop, signal });
 }
 
 function* cancelUnlessDone<T>(aw: Awaitable<T>, loop: Loop): Coroutine<T> {
