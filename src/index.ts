@@ -26,7 +26,10 @@ export { Task, createTask, currentTask, allTasks, type TaskFunction, type TaskOp
 export { sleep, type SleepOptions } from './tasks/sleep.js';
 export { Timeout, timeout, timeoutAt } from './tasks/timeout.js';
 export { Scope, type ScopeBody, type ScopeOptions } from './tasks/scope.js';
-export { waitFor, type WaitFor, type WaitForOptions } from './tasks/wait-for.js';
+export { waitFor, type WaitForOptions } from './tasks/wait-for.js';
+export type { AwaitableCoroutine } from './tasks/awaitable-coroutine.js';
+export { wait, type ReturnWhen, type WaitManyOptions, type WaitResult } from './tasks/wait.js';
+export { asCompleted, AsCompleted, type AsCompletedOptions } from './tasks/as-completed.js';
 export { ensureFuture, type Awaitable, type EnsureFutureOptions } from './tasks/ensure-future.js';
 export { gather, type GatherOptions, type GatherResults } from './tasks/gather.js';
 export { shield } from './tasks/shield.js';

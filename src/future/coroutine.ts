@@ -29,10 +29,9 @@ export class CoroutineFuture<T> extends Future<T> {
   readonly _inline: boolean;
   /** @internal The done callback given to awaited futures, made once. */
   readonly _wakeup: (f: Future<unknown>) => void;
-  /** @internal Set by `_startNow()`: the first step already ran, the scheduled one is skipped. */
-  _startedEarly?: boolean;
 
-  constructor(coro: Coroutine<T>, loop: Loop, inline: boolean) {
+  /** `scheduled` false: a task whose creator runs its first step (`_startNow()`). */
+  constructor(coro: Coroutine<T>, loop: Loop, inline: boolean, scheduled = true) {
     super(undefined, loop);
     if (coro === null || typeof coro !== 'object' || typeof coro.next !== 'function' || typeof coro.throw !== 'function') {
       throw new TypeError('a coroutine must be a generator object (call the generator function)');
@@ -41,7 +40,7 @@ export class CoroutineFuture<T> extends Future<T> {
     this._inline = inline;
     this._wakeup = (f) => this._onWakeup(f);
     if (inline) this._step(true, undefined);
-    else loop.callSoon(stepFirst, this);
+    else if (scheduled) loop.callSoon(stepFirst, this);
   }
 
   /**
@@ -60,12 +59,11 @@ export class CoroutineFuture<T> extends Future<T> {
   }
 
   /**
-   * @internal Runs the first step now, in the caller's turn, instead of in a
-   * later one (asyncio's eager start): what `await waitFor(coro)` needs for
-   * the coroutine to start where asyncio starts it.
+   * @internal Runs the first step of a task made unscheduled, now, in the
+   * caller's turn (asyncio's eager start): what `await waitFor(coro)` needs
+   * for the coroutine to start where asyncio starts it.
    */
   _startNow(): void {
-    this._startedEarly = true;
     this._step(true, undefined);
   }
 
@@ -140,7 +138,7 @@ export class CoroutineFuture<T> extends Future<T> {
 }
 
 function stepFirst(c: CoroutineFuture<unknown>): void {
-  if (c._startedEarly !== true) c._step(true, undefined);
+  c._step(true, undefined);
 }
 
 function stepThrow(c: CoroutineFuture<unknown>, e: unknown): void {

@@ -21,6 +21,8 @@ export interface TaskOptions {
   name?: string;
   /** The loop that runs it; the current task's loop, else the default loop, when omitted. */
   loop?: Loop;
+  /** @internal The creator runs the first step with `_startNow()`, instead of a later turn. */
+  _eager?: boolean;
 }
 
 // Mutable module state lives in a holder object (see default-loop.ts on why).
@@ -64,7 +66,7 @@ export class Task<T> extends CoroutineFuture<T> {
     } else if (!isCoroutine(coro)) {
       throw new TypeError('createTask() needs a coroutine (a generator object) or a function; use ensureFuture() for a PromiseLike');
     }
-    super(coro, loop, false);
+    super(coro, loop, false, options?._eager !== true);
     this._controller = controller;
     this._name = name ?? `Task-${++state.counter}`;
     let all = (state.all ??= new WeakMap()).get(loop);

@@ -3,9 +3,10 @@ import { checkLoop, type Loop } from '../contract/loop.js';
 import type { Coroutine } from '../future/coroutine.js';
 import { Future } from '../future/future.js';
 import { abortedWait, type AbortSignalLike, type WaitOptions } from '../future/signal.js';
+import { awaitableCoroutine, type AwaitableCoroutine } from './awaitable-coroutine.js';
 import { awaitIn, ensureFuture, type Awaitable } from './ensure-future.js';
 import { isCoroutine } from './follow.js';
-import { createTask, currentLoop, type Task } from './task.js';
+import { currentLoop } from './task.js';
 import { timeout } from './timeout.js';
 import { checkDelay } from './timer-loop.js';
 
@@ -14,13 +15,6 @@ export interface WaitForOptions extends WaitOptions {
   /** The loop; the future's own, else the current task's, else the default loop, when omitted. */
   loop?: Loop;
 }
-
-/**
- * What `waitFor` returns: asyncio's `wait_for` coroutine. `yield*` it inside a
- * task's coroutine, `await` it from an async function, or pass it wherever a
- * coroutine goes (`createTask`, `gather`, `ensureFuture`).
- */
-export type WaitFor<T> = Coroutine<T> & PromiseLike<T>;
 
 /**
  * asyncio.wait_for (3.12+): waits for `aw`, at most `ms` milliseconds (null:
@@ -49,7 +43,7 @@ export type WaitFor<T> = Coroutine<T> & PromiseLike<T>;
  * cancelled before the first step) drops `aw` the same way, so an abandoned
  * queue getter takes no item.
  */
-export function waitFor<T>(aw: Awaitable<T>, ms: number | null, options?: WaitForOptions): WaitFor<T> {
+export function waitFor<T>(aw: Awaitable<T>, ms: number | null, options?: WaitForOptions): AwaitableCoroutine<T> {
   checkDelay(ms, 'waitFor() timeout', true);
   if (options !== undefined && (options === null || typeof options !== 'object')) {
     throw new TypeError('options must be an object');
@@ -59,49 +53,8 @@ export function waitFor<T>(aw: Awaitable<T>, ms: number | null, options?: WaitFo
   else loop = aw instanceof Future ? aw._loop : currentLoop();
   const aborted = options && abortedWait<T>(loop, options);
   if (aborted) drop(aw);
-  const run: Run<T> = { started: false, task: null };
-  const coro = waitWithin(aw, ms, loop, options?.signal, aborted, run);
-  const throwInto = coro.throw, close = coro.return;
-  // Own methods shadow the generator's: a wait closed before its first step
-  // never ran its code, so it drops `aw` here. defineProperties, because a
-  // frozen %GeneratorPrototype% (a Moddable preload) makes assignment throw.
-  return Object.defineProperties(coro, {
-    throw: {
-      value(e: unknown) {
-        if (!run.started) { run.started = true; drop(aw); }
-        return throwInto.call(coro, e);
-      },
-    },
-    return: {
-      value(v: T) {
-        if (!run.started) { run.started = true; drop(aw); }
-        return close.call(coro, v);
-      },
-    },
-    then: {
-      value<R1 = T, R2 = never>(
-        onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
-        onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
-      ): Promise<R1 | R2> {
-        if (run.task === null) {
-          if (run.started) {
-            return Promise.reject(new Error('waitFor(): this wait already ran (yield*), it cannot be awaited'))
-              .then(onFulfilled, onRejected);
-          }
-          run.task = createTask(coro, { loop });
-          run.task._startNow();
-        }
-        return run.task.then(onFulfilled, onRejected);
-      },
-    },
-  }) as WaitFor<T>;
-}
-
-interface Run<T> {
-  /** The coroutine's code has begun (or it was closed unstarted). */
-  started: boolean;
-  /** The task of `await waitFor(...)`. */
-  task: Task<T> | null;
+  const coro = waitWithin(aw, ms, loop, options?.signal, aborted);
+  return awaitableCoroutine(coro, loop, () => drop(aw));
 }
 
 /** Drops what a wait that never starts was given: a waiting Future would otherwise take an item nobody receives. */
@@ -112,9 +65,7 @@ function drop(aw: unknown): void {
 
 function* waitWithin<T>(
   aw: Awaitable<T>, ms: number | null, loop: Loop, signal: AbortSignalLike | undefined, aborted: Future<T> | null | undefined,
-  run: Run<T>,
 ): Coroutine<T> {
-  run.started = true;
   if (aborted) return yield* aborted;
   if (ms !== null && ms <= 0) return yield* cancelUnlessDone(aw, loop);
   return yield* timeout(ms, function* () { return yield* awaitIn(aw, loop); }, { loop, signal });

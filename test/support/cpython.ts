@@ -21,7 +21,7 @@ export class CountingLoop extends VirtualTimeLoop {
 
 export type Log = (text: string) => void;
 
-/** A case: a generator function given the trace's `log` and the loop. */
+/** A case: a generator function (run as the main task) or an async function (called in turn 1), given the trace's `log` and the loop. */
 export type Case = (log: Log, loop: CountingLoop) => Coroutine<unknown> | Promise<unknown>;
 
 /** Runs `body` as the main task (an async function's promise when it returns one), with `loop` the default loop, and returns the trace. */
@@ -40,13 +40,17 @@ async function run(body: Case, loop: CountingLoop): Promise<string[]> {
   const log: Log = (text) => { lines.push(`${loop.time()} @${loop.turn} ${text}`); };
   let finished = false;
   const report = (e: unknown): void => { log(`main raised ${(e as Error).name}`); };
-  const result = body(log, loop);
-  if (result instanceof Promise) {
-    result.then((v) => { log(`main returned ${outcome(v)}`); }, report).finally(() => { finished = true; });
+  if (Object.prototype.toString.call(body) === '[object AsyncFunction]') {
+    // Called in turn 1, where asyncio's main task takes its first step.
+    loop.callSoon(() => {
+      (body(log, loop) as Promise<unknown>).then((v) => { log(`main returned ${outcome(v)}`); }, report)
+        .finally(() => { finished = true; });
+    });
   } else {
+    const coro = body(log, loop) as Coroutine<unknown>;
     createTask(function* () {
       try {
-        log(`main returned ${outcome(yield* result)}`);
+        log(`main returned ${outcome(yield* coro)}`);
       } catch (e) {
         report(e);
       }
@@ -62,10 +66,9 @@ async function run(body: Case, loop: CountingLoop): Promise<string[]> {
       await drainPromiseJobs();
       continue;
     }
-    if (finished) break;
     const next = loop._timers.nextWhen();
     if (next === undefined) {
-      lines.push('stuck');
+      if (!finished) lines.push('stuck');
       break;
     }
     (loop as unknown as { _now: number })._now = next;
