@@ -92,8 +92,10 @@ const cases: Record<string, Case> = {
   },
   async as_completed_async(log) {
     const ts = spawn(log, ['a', 30], ['b', 10], ['c', 20]);
-    for await (const f of asCompleted(ts)) {
-      log(`got ${(f as Task<string>).getName()} original ${py(ts.includes(f as Task<string>))} done ${py(f.done())}`);
+    for await (const done of asCompleted(ts)) {
+      // TypeScript types a `for await` value as awaited; it is the Future itself.
+      const f = done as unknown as Task<string>;
+      log(`got ${f.getName()} original ${py(ts.includes(f))} done ${py(f.done())}`);
     }
     return 'end';
   },
