@@ -19,6 +19,7 @@ export { Lock } from './primitives/lock.js';
 export { Semaphore, BoundedSemaphore } from './primitives/semaphore.js';
 export { Condition } from './primitives/condition.js';
 export { Barrier } from './primitives/barrier.js';
+export type { Held, Holdable } from './primitives/hold.js';
 export { Queue } from './primitives/queue.js';
 export { LifoQueue } from './primitives/lifo-queue.js';
 export { PriorityQueue, type Compare } from './primitives/priority-queue.js';

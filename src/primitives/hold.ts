@@ -48,6 +48,18 @@ export class Held<P extends Holdable> {
 
 export interface Held<P extends Holdable> extends Disposable {}
 
+// The explicit resource management types, for projects whose lib lacks them
+// (before TypeScript 5.2, or without esnext.disposable): declared as
+// @types/node declares them, so they merge with the lib's.
+declare global {
+  interface SymbolConstructor {
+    readonly dispose: unique symbol;
+  }
+  interface Disposable {
+    [Symbol.dispose](): void;
+  }
+}
+
 const dispose = (Symbol as { dispose?: symbol }).dispose;
 if (typeof dispose === 'symbol') {
   Object.defineProperty(Held.prototype, dispose, {
