@@ -26,7 +26,9 @@ export interface AsCompletedOptions {
  *   `for (const next of asCompleted(tasks)) { const r = yield* next; }`
  *   inside a task, or `await next` from an async function;
  * - async iteration gives the futures themselves, done:
- *   `for await (const fut of asCompleted(tasks)) { fut.result(); }`.
+ *   `for await (const fut of asCompleted(tasks)) { fut.result(); }`
+ *   (TypeScript types a `for await` value as awaited, `T`: cast it back to
+ *   the Future it is).
  *
  * On `timeout` expiry, every wait still to come raises TimeoutError; nothing
  * is cancelled. `aws` takes Futures (Tasks) and PromiseLikes, as `wait`.
