@@ -110,7 +110,7 @@ describe('{ signal } on every primitive wait: an abort cancels just that wait', 
         return { start: (signal) => q.put(1, { signal }), release: () => { q.getNowait(); } };
       }],
       ['sleep', () => { let n = 0; return { start: (signal) => sleep(10 + n++, undefined, { signal }), release: () => {} }; }],
-      ['waitFor', () => { const ev = new Event(); return { start: (signal) => waitFor(ev.wait(), null, { signal }), release: () => ev.set() }; }],
+      ['waitFor', () => { const ev = new Event(); return { start: (signal) => createTask(waitFor(ev.wait(), null, { signal })), release: () => ev.set() }; }],
     ];
     for (const [name, make] of cases) {
       const loop = setup();

@@ -40,7 +40,7 @@ describe('differential: anyloop against CPython asyncio', () => {
   const oracle = python === null ? 'no CPython' : `CPython ${python.version}, ${python.command}`;
   it.skipIf(python === null)(`${PROGRAMS} random programs (seed ${SEED}) trace the same as on asyncio (${oracle})`, () => {
     const py = python!;
-    const features = { shutdown: py.is313 };
+    const features = { shutdown: py.is313, coordination: py.is313 };
     const excluded = new Map<string, number>();
     let compared = 0;
     for (let start = 0; start < PROGRAMS; start += BATCH) {

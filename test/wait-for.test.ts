@@ -3,7 +3,7 @@ import {
   CancelledError, Future, Queue, TimeoutError, createTask, currentTask, setEventLoop, sleep, waitFor, type Loop, type Task,
 } from '../src/index.js';
 import { VirtualTimeLoop } from '../src/testing.js';
-import { expectCancelledAtOnce, expectTypeErrorForNonSignals } from './support/signals.js';
+import { expectTypeErrorForNonSignals } from './support/signals.js';
 import { errorOf } from './support/tasks.js';
 
 afterEach(() => setEventLoop(null));
@@ -11,7 +11,7 @@ afterEach(() => setEventLoop(null));
 describe('waitFor', () => {
   it('gives the result when it comes in time, leaving no timer', () => {
     const loop = new VirtualTimeLoop();
-    const w = waitFor(sleep(5, 'in time', { loop }), 10);
+    const w = createTask(waitFor(sleep(5, 'in time', { loop }), 10), { loop });
     expect(loop.runUntilComplete(w)).toBe('in time');
     expect(loop.time()).toBe(5);
     expect(loop._timers.size).toBe(0);
@@ -20,7 +20,7 @@ describe('waitFor', () => {
   it('on expiry cancels what it waits on and fails with TimeoutError caused by the CancelledError', () => {
     const loop = new VirtualTimeLoop();
     const inner = sleep(50, 'late', { loop });
-    const w = waitFor(inner, 10);
+    const w = createTask(waitFor(inner, 10), { loop });
     const err = errorOf(() => loop.runUntilComplete(w));
     expect(err).toBeInstanceOf(TimeoutError);
     expect(err.cause).toBeInstanceOf(CancelledError);
@@ -40,7 +40,7 @@ describe('waitFor', () => {
         log.push(['cleaned up', loop.time()]);
       }
     }, { loop });
-    const w = waitFor(inner, 10);
+    const w = createTask(waitFor(inner, 10), { loop });
     expect(() => loop.runUntilComplete(w)).toThrow(TimeoutError);
     log.push(['timed out', loop.time()]);
     expect(log).toEqual([['cleaned up', 17], ['timed out', 17]]);
@@ -56,24 +56,24 @@ describe('waitFor', () => {
       }
       return 'slept';
     }, { loop });
-    expect(loop.runUntilComplete(waitFor(inner, 10))).toBe('swallowed');
+    expect(loop.runUntilComplete(createTask(waitFor(inner, 10), { loop }))).toBe('swallowed');
   });
 
-  it('runs a coroutine in its own task, as asyncio\'s `await coro` inside wait_for', () => {
+  it('is a coroutine: created as a task, it runs a coroutine in that task, as asyncio\'s `await coro` inside wait_for', () => {
     const loop = new VirtualTimeLoop();
     let inside: unknown;
-    const w: Task<string> = waitFor((function* () {
+    const w: Task<string> = createTask(waitFor((function* () {
       inside = currentTask();
       yield* sleep(1);
       return 'coro';
-    })(), 10, { loop });
+    })(), 10, { loop }), { loop });
     expect(loop.runUntilComplete(w)).toBe('coro');
     expect(inside).toBe(w);
   });
 
   it('timeout null waits without limit', () => {
     const loop = new VirtualTimeLoop();
-    const w = waitFor(sleep(1e6, 'eventually', { loop }), null);
+    const w = createTask(waitFor(sleep(1e6, 'eventually', { loop }), null), { loop });
     expect(loop.runUntilComplete(w)).toBe('eventually');
   });
 
@@ -81,12 +81,12 @@ describe('waitFor', () => {
     const loop = new VirtualTimeLoop();
     const done = new Future<number>({ loop });
     done.setResult(1);
-    expect(loop.runUntilComplete(waitFor(done, 0))).toBe(1);
+    expect(loop.runUntilComplete(createTask(waitFor(done, 0), { loop }))).toBe(1);
     const pending = new Future<number>({ loop });
-    expect(() => loop.runUntilComplete(waitFor(pending, 0))).toThrow(TimeoutError);
+    expect(() => loop.runUntilComplete(createTask(waitFor(pending, 0), { loop }))).toThrow(TimeoutError);
     expect(pending.cancelled()).toBe(true);
     let started = false;
-    const w = waitFor((function* () { started = true; return 2; })(), -1, { loop });
+    const w = createTask(waitFor((function* () { started = true; return 2; })(), -1, { loop }), { loop });
     expect(() => loop.runUntilComplete(w)).toThrow(TimeoutError);
     expect(started).toBe(false);
   });
@@ -94,7 +94,7 @@ describe('waitFor', () => {
   it('cancelling it cancels the inner work: CancelledError, never TimeoutError', () => {
     const loop = new VirtualTimeLoop();
     const inner = sleep(50, 'x', { loop });
-    const w = waitFor(inner, 10);
+    const w = createTask(waitFor(inner, 10), { loop });
     loop.advance(3);
     w.cancel('outside');
     const err = errorOf(() => loop.runUntilComplete(w));
@@ -107,7 +107,7 @@ describe('waitFor', () => {
     const loop = new VirtualTimeLoop();
     const queue = new Queue<string>(0, { loop });
     const get = queue.get();
-    const w = waitFor(get, 100);
+    const w = createTask(waitFor(get, 100), { loop });
     w.cancel();
     loop.runUntilIdle();
     expect(w.cancelled()).toBe(true);
@@ -121,21 +121,21 @@ describe('waitFor', () => {
   it('an abort of its signal cancels it', () => {
     const loop = new VirtualTimeLoop();
     const ac = new AbortController();
-    const w = waitFor(sleep(50, 'x', { loop }), 10, { signal: ac.signal });
+    const w = createTask(waitFor(sleep(50, 'x', { loop }), 10, { signal: ac.signal }), { loop });
     loop.advance(3);
     ac.abort();
     expect(() => loop.runUntilComplete(w)).toThrow(CancelledError);
   });
 
-  it('an already-aborted signal cancels it at once and cancels the Future it was given: no item is taken', () => {
+  it('an already-aborted signal cancels the Future it was given at once (no item is taken), and the wait fails with CancelledError', () => {
     const loop = new VirtualTimeLoop();
     const q = new Queue<string>(0, { loop });
     const get = q.get();
-    const w = waitFor(get, 100, { signal: AbortSignal.abort('abandoned') });
-    expectCancelledAtOnce(w, 'abandoned');
-    expect(w.cancelling()).toBe(0);
+    const w = createTask(waitFor(get, 100, { signal: AbortSignal.abort('abandoned') }), { loop });
+    expect(() => loop.runUntilComplete(w)).toThrow('abandoned');
     loop.runUntilIdle();
     expect(get.cancelled()).toBe(true);
+    expect(w.cancelled()).toBe(true);
     expect(q._getters.length).toBe(0);
     q.putNowait('kept');
     loop.runUntilIdle();
@@ -143,18 +143,34 @@ describe('waitFor', () => {
     expect(loop._timers.size).toBe(0);
   });
 
-  it('an already-aborted signal cancels it even when the Future is done or no wait is needed; a coroutine never starts', () => {
+  it('an already-aborted signal cancels it even when the Future is done or no wait is needed; a coroutine never starts', async () => {
     const loop = new VirtualTimeLoop();
+    setEventLoop(loop);
     const done = new Future<number>({ loop });
     done.setResult(1);
-    expectCancelledAtOnce(waitFor(done, 10, { signal: AbortSignal.abort('a') }), 'a');
-    expectCancelledAtOnce(waitFor(done, 0, { signal: AbortSignal.abort('b') }), 'b');
+    await expect(waitFor(done, 10, { signal: AbortSignal.abort('a') })).rejects.toThrow('a');
+    await expect(waitFor(done, 0, { signal: AbortSignal.abort('b') })).rejects.toThrow('b');
     let started = false;
     const coro = (function* () { started = true; return 2; })();
-    expectCancelledAtOnce(waitFor(coro, null, { loop, signal: AbortSignal.abort(new Error('c')) }), 'c');
-    loop.runUntilIdle();
-    expect(started).toBe(false);
+    const w = waitFor(coro, null, { loop, signal: AbortSignal.abort(new Error('c')) });
     // Closed, not just left unstarted.
+    expect(coro.next()).toEqual({ done: true, value: undefined });
+    await expect(w).rejects.toBeInstanceOf(CancelledError);
+    expect(started).toBe(false);
+  });
+
+  it('closed before its first step (its task cancelled at once), it drops the coroutine and the Future it was given', () => {
+    const loop = new VirtualTimeLoop();
+    const q = new Queue<string>(0, { loop });
+    const get = q.get();
+    const task = createTask(waitFor(get, 100), { loop });
+    task.cancel();
+    expect(() => loop.runUntilComplete(task)).toThrow(CancelledError);
+    loop.runUntilIdle();
+    expect(get.cancelled()).toBe(true);
+    let started = false;
+    const coro = (function* () { started = true; return 2; })();
+    waitFor(coro, 100, { loop }).return(undefined as never);
     expect(coro.next()).toEqual({ done: true, value: undefined });
     expect(started).toBe(false);
   });
@@ -166,6 +182,38 @@ describe('waitFor', () => {
     expectTypeErrorForNonSignals((signal) => waitFor(done, 10, { signal }));
     expectTypeErrorForNonSignals((signal) => waitFor(done, 0, { signal }));
     expect(loop._ready.length).toBe(0);
+  });
+
+  it('await waitFor(coro, ms) from an async function starts the coroutine before any loop turn, in a task of its own', async () => {
+    const loop = new VirtualTimeLoop();
+    setEventLoop(loop);
+    const log: string[] = [];
+    const consumer = async (): Promise<string> => {
+      log.push('before');
+      const p = waitFor(function* () {
+        log.push(`inner in a task: ${currentTask() !== null}`);
+        yield* sleep(5);
+        return 'inner';
+      }(), 10);
+      log.push('created');
+      const r = await p;
+      log.push(`resumed at ${loop.time()}`);
+      return r;
+    };
+    const c = consumer();
+    expect(log).toEqual(['before', 'created']);
+    // `await` calls then() in a promise job.
+    await Promise.resolve();
+    expect(log).toEqual(['before', 'created', 'inner in a task: true']);
+    expect(await loop.runUntilCompleteAsync(c)).toBe('inner');
+    expect(log.at(-1)).toBe('resumed at 5');
+  });
+
+  it('a wait run with yield* cannot also be awaited', async () => {
+    const loop = new VirtualTimeLoop();
+    const w = waitFor(sleep(1, 'x', { loop }), 10);
+    expect(loop.runUntilComplete(createTask(function* () { return yield* w; }(), { loop }))).toBe('x');
+    await expect(w).rejects.toThrow('already ran');
   });
 
   it('await waitFor(queue.get(), 100) from an async function; a timed-out get loses no item', async () => {
@@ -192,8 +240,9 @@ describe('waitFor', () => {
     const loop = new VirtualTimeLoop();
     expect(() => waitFor(sleep(1, 1, { loop }), NaN)).toThrow(TypeError);
     expect(() => waitFor(sleep(1, 1, { loop }), '5' as never)).toThrow(TypeError);
-    const w = waitFor(42 as never, 5, { loop });
+    const w = createTask(waitFor(42 as never, 5, { loop }), { loop });
     expect(() => loop.runUntilComplete(w)).toThrow(TypeError);
+    expect(() => waitFor(sleep(1, 1, { loop }), 5, 'loop' as never)).toThrow(TypeError);
   });
 
   it('on a loop without timers, a timeout throws a TypeError naming waitFor; no limit and ms <= 0 need no timers', () => {
@@ -208,11 +257,11 @@ describe('waitFor', () => {
     // The awaitable of a waitFor that fails its checks is dropped, so a registered wait takes nothing.
     expect(f.cancelled()).toBe(true);
     const g = new Future<number>({ loop: timerless });
-    const unlimited = waitFor(g, null);
+    const unlimited = createTask(waitFor(g, null), { loop: timerless });
     g.setResult(1);
     loop.runUntilIdle();
     expect(unlimited.result()).toBe(1);
-    const now = waitFor(new Future<number>({ loop: timerless }), 0);
+    const now = createTask(waitFor(new Future<number>({ loop: timerless }), 0), { loop: timerless });
     loop.runUntilIdle();
     expect(now.exception()).toBeInstanceOf(TimeoutError);
   });

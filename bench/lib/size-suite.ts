@@ -6,7 +6,7 @@ import { entryPoints, minGzipFile, minGzipSize, type Size } from './bundle.js';
 export const PRIMITIVES = [
   'Future', 'Event', 'Lock', 'Semaphore', 'BoundedSemaphore', 'Condition', 'Barrier',
   'Queue', 'LifoQueue', 'PriorityQueue',
-  'createTask', 'sleep', 'waitFor', 'timeout', 'gather', 'shield', 'TaskGroup', 'run',
+  'createTask', 'sleep', 'waitFor', 'timeout', 'gather', 'shield', 'TaskGroup', 'run', 'wait', 'asCompleted',
 ] as const;
 
 /** The peers (ES modules), each bundled as a consumer would import it. */

@@ -30,7 +30,8 @@ export class CoroutineFuture<T> extends Future<T> {
   /** @internal The done callback given to awaited futures, made once. */
   readonly _wakeup: (f: Future<unknown>) => void;
 
-  constructor(coro: Coroutine<T>, loop: Loop, inline: boolean) {
+  /** `scheduled` false: a task whose creator runs its first step (`_startNow()`). */
+  constructor(coro: Coroutine<T>, loop: Loop, inline: boolean, scheduled = true) {
     super(undefined, loop);
     if (coro === null || typeof coro !== 'object' || typeof coro.next !== 'function' || typeof coro.throw !== 'function') {
       throw new TypeError('a coroutine must be a generator object (call the generator function)');
@@ -39,7 +40,7 @@ export class CoroutineFuture<T> extends Future<T> {
     this._inline = inline;
     this._wakeup = (f) => this._onWakeup(f);
     if (inline) this._stepGuarded(true, undefined);
-    else loop.callSoon(stepFirst, this);
+    else if (scheduled) loop.callSoon(stepFirst, this);
   }
 
   /**
@@ -69,6 +70,15 @@ export class CoroutineFuture<T> extends Future<T> {
     }
     this._mustCancel = { msg };
     return true;
+  }
+
+  /**
+   * @internal Runs the first step of a task made unscheduled, now, in the
+   * caller's turn (asyncio's eager start): what `await waitFor(coro)` needs
+   * for the coroutine to start where asyncio starts it.
+   */
+  _startNow(): void {
+    this._stepGuarded(true, undefined);
   }
 
   /** @internal Resumes the coroutine with an awaited future's outcome. */

@@ -9,6 +9,7 @@ import { LoopBound, type PrimitiveOptions } from './loop-bound.js';
 
 /** asyncio's _BarrierState. */
 const FILLING = 0, DRAINING = 1, RESETTING = 2, BROKEN = 3;
+const STATE_NAMES = ['filling', 'draining', 'resetting', 'broken'];
 
 /**
  * asyncio.Barrier: `parties` tasks wait until all of them have arrived, then
@@ -155,5 +156,11 @@ export class Barrier extends LoopBound {
     } finally {
       cond.release();
     }
+  }
+
+  /** `<Barrier [filling, waiters:1/3]>` (`<Barrier [broken]>`): asyncio's repr, without the address. */
+  override toString(): string {
+    const s = this._state;
+    return `<Barrier [${STATE_NAMES[s]}${s === BROKEN ? '' : `, waiters:${this.nWaiting}/${this._parties}`}]>`;
   }
 }

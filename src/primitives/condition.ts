@@ -6,6 +6,8 @@ import { Future } from '../future/future.js';
 import { abortedWait, bindSignalFirst, type WaitOptions } from '../future/signal.js';
 import { Lock } from './lock.js';
 import { LoopBound, removeItem, type PrimitiveOptions } from './loop-bound.js';
+import { hold, holding, type Held } from './hold.js';
+import { stateRepr } from './repr.js';
 
 /**
  * asyncio.Condition: a condition variable over a Lock. `wait()` releases the
@@ -169,5 +171,30 @@ export class Condition extends LoopBound {
       const result = predicate();
       if (result) return result;
     }
+  }
+
+  /**
+   * asyncio's `async with cond:` as a handle: a Future done with a Held once
+   * acquired (in the same step as `acquire()`). `using _ = yield* cond.hold()`
+   * in a task's coroutine, `using _ = await cond.hold()` in an async function:
+   * leaving the block releases, on a throw or a cancellation too. Without
+   * `using` (XS), call the Held's `release()` in a `finally`.
+   */
+  hold(options?: WaitOptions): Future<Held<this>> {
+    return hold(this, this._getLoop(), options);
+  }
+
+  /**
+   * asyncio's `async with cond:` around a block, for a task's coroutine:
+   * `yield* cond.holding(function* () { ... })` acquires, runs the block and
+   * releases, on a throw or a cancellation too; it gives the block's result.
+   */
+  holding<R>(body: () => Coroutine<R>): Coroutine<R> {
+    return holding(this, body);
+  }
+
+  /** `<Condition [locked, waiters:2]>`: asyncio's repr, without the address. */
+  override toString(): string {
+    return stateRepr('Condition', this.locked() ? 'locked' : 'unlocked', this._waiters.length);
   }
 }

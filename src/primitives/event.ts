@@ -2,6 +2,7 @@ import type { Future } from '../future/future.js';
 import { abortedWait, bindSignal, type WaitOptions } from '../future/signal.js';
 import { Waiter } from '../future/waiter.js';
 import { LoopBound, removeItem, type PrimitiveOptions } from './loop-bound.js';
+import { stateRepr } from './repr.js';
 
 /**
  * asyncio.Event: a flag that tasks wait on. `set()` wakes every waiter once,
@@ -46,6 +47,15 @@ export class Event extends LoopBound {
     const w = new EventWaiter(this, loop);
     this._waiters.push(w);
     return bindSignal(w, options);
+  }
+
+  /**
+   * `<Event [set, waiters:2]>`: asyncio's repr, without the address. The
+   * waiters counted are those not woken yet (asyncio also counts those woken
+   * by `set()` until they run).
+   */
+  override toString(): string {
+    return stateRepr('Event', this._value ? 'set' : 'unset', this._waiters.length);
   }
 }
 

@@ -20,4 +20,9 @@ export class LifoQueue<T = unknown> extends Queue<T> {
   protected override _qsize(): number {
     return this._stack.length;
   }
+
+  /** `<LifoQueue maxsize=0 _queue=[1, 2]>` (the last is next): asyncio's `str()`. */
+  override toString(): string {
+    return this._repr('LifoQueue', this._stack);
+  }
 }

@@ -2,6 +2,9 @@ import type { Future } from '../future/future.js';
 import { abortedWait, bindSignal, type WaitOptions } from '../future/signal.js';
 import { Waiter } from '../future/waiter.js';
 import { LoopBound, removeItem, type PrimitiveOptions } from './loop-bound.js';
+import type { Coroutine } from '../future/coroutine.js';
+import { hold, holding, type Held } from './hold.js';
+import { stateRepr } from './repr.js';
 
 /**
  * asyncio.Lock: a FIFO mutex. A newcomer never jumps ahead of live waiters;
@@ -48,6 +51,31 @@ export class Lock extends LoopBound {
   _wakeUpFirst(): void {
     const first = this._waiters?.[0];
     if (first !== undefined) first._wake();
+  }
+
+  /**
+   * asyncio's `async with lock:` as a handle: a Future done with a Held once
+   * acquired (in the same step as `acquire()`). `using _ = yield* lock.hold()`
+   * in a task's coroutine, `using _ = await lock.hold()` in an async function:
+   * leaving the block releases, on a throw or a cancellation too. Without
+   * `using` (XS), call the Held's `release()` in a `finally`.
+   */
+  hold(options?: WaitOptions): Future<Held<this>> {
+    return hold(this, this._getLoop(), options);
+  }
+
+  /**
+   * asyncio's `async with lock:` around a block, for a task's coroutine:
+   * `yield* lock.holding(function* () { ... })` acquires, runs the block and
+   * releases, on a throw or a cancellation too; it gives the block's result.
+   */
+  holding<R>(body: () => Coroutine<R>): Coroutine<R> {
+    return holding(this, body);
+  }
+
+  /** `<Lock [locked, waiters:2]>`: asyncio's repr, without the address. */
+  override toString(): string {
+    return stateRepr('Lock', this._locked ? 'locked' : 'unlocked', this._waiters?.length ?? 0);
   }
 }
 

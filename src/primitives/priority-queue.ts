@@ -81,6 +81,11 @@ export class PriorityQueue<T = unknown> extends Queue<T> {
   protected override _qsize(): number {
     return this._heap.length;
   }
+
+  /** `<PriorityQueue maxsize=0 _queue=[1, 3, 2]>` (the heap's order): asyncio's `str()`. */
+  override toString(): string {
+    return this._repr('PriorityQueue', this._heap);
+  }
 }
 
 /** Python's ordering of ints, floats, strings and tuples, as far as JavaScript values go. */

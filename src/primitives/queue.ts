@@ -9,6 +9,7 @@ import { Waiter, WOKEN_THEN_CANCELLED } from '../future/waiter.js';
 import { checkInteger } from './check-integer.js';
 import { Event } from './event.js';
 import { LoopBound, type PrimitiveOptions } from './loop-bound.js';
+import { pyRepr } from './repr.js';
 
 /**
  * asyncio.Queue (CPython 3.13): a FIFO queue for producers and consumers.
@@ -221,6 +222,25 @@ export class Queue<T = unknown> extends LoopBound {
   /** @internal A Future already failed with `error`. */
   _failed<R>(error: unknown): Future<R> {
     return failedFuture(this._getLoop(), error);
+  }
+
+  /** `<Queue maxsize=2 _queue=[1, 2] _getters[1]>`: asyncio's `str()` (its repr without the address). */
+  override toString(): string {
+    const items: T[] = [];
+    const ring = this._ring;
+    for (let i = 0; i < ring.length; i++) items.push(ring._items[(ring._head + i) & (ring._items.length - 1)] as T);
+    return this._repr('Queue', items);
+  }
+
+  /** @internal asyncio's `_format()` for `items`, the storage in its order. */
+  _repr(name: string, items: readonly T[]): string {
+    let s = `<${name} maxsize=${this._maxsize}`;
+    if (items.length > 0) s += ` _queue=${pyRepr(items)}`;
+    if (this._getters.length > 0) s += ` _getters[${this._getters.length}]`;
+    if (this._putters.length > 0) s += ` _putters[${this._putters.length}]`;
+    if (this._unfinishedTasks > 0) s += ` tasks=${this._unfinishedTasks}`;
+    if (this._isShutdown) s += ' shutdown';
+    return `${s}>`;
   }
 }
 

@@ -3,6 +3,9 @@ import { abortedWait, bindSignal, type WaitOptions } from '../future/signal.js';
 import { Waiter, WOKEN_THEN_CANCELLED } from '../future/waiter.js';
 import { checkInteger } from './check-integer.js';
 import { LoopBound, removeItem, type PrimitiveOptions } from './loop-bound.js';
+import type { Coroutine } from '../future/coroutine.js';
+import { hold, holding, type Held } from './hold.js';
+import { stateRepr } from './repr.js';
 
 /**
  * asyncio.Semaphore: a counter of free units. `acquire()` takes one, waiting
@@ -66,6 +69,36 @@ export class Semaphore extends LoopBound {
     }
     return false;
   }
+
+  /**
+   * asyncio's `async with sem:` as a handle: a Future done with a Held once
+   * acquired (in the same step as `acquire()`). `using _ = yield* sem.hold()`
+   * in a task's coroutine, `using _ = await sem.hold()` in an async function:
+   * leaving the block releases, on a throw or a cancellation too. Without
+   * `using` (XS), call the Held's `release()` in a `finally`.
+   */
+  hold(options?: WaitOptions): Future<Held<this>> {
+    return hold(this, this._getLoop(), options);
+  }
+
+  /**
+   * asyncio's `async with sem:` around a block, for a task's coroutine:
+   * `yield* sem.holding(function* () { ... })` acquires, runs the block and
+   * releases, on a throw or a cancellation too; it gives the block's result.
+   */
+  holding<R>(body: () => Coroutine<R>): Coroutine<R> {
+    return holding(this, body);
+  }
+
+  /** `<Semaphore [unlocked, value:1, waiters:2]>`: asyncio's repr, without the address. */
+  override toString(): string {
+    return this._repr('Semaphore');
+  }
+
+  /** @internal */
+  _repr(name: string): string {
+    return stateRepr(name, this.locked() ? 'locked' : `unlocked, value:${this._value}`, this._waiters?.length ?? 0);
+  }
 }
 
 /**
@@ -87,6 +120,11 @@ export class BoundedSemaphore extends Semaphore {
       throw new RangeError(`BoundedSemaphore released too many times (its initial value is ${this._boundValue})`);
     }
     super.release();
+  }
+
+  /** `<BoundedSemaphore [unlocked, value:1, waiters:2]>`: asyncio's repr, without the address. */
+  override toString(): string {
+    return this._repr('BoundedSemaphore');
   }
 }
 

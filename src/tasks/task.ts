@@ -21,6 +21,8 @@ export interface TaskOptions {
   name?: string;
   /** The loop that runs it; the current task's loop, else the default loop, when omitted. */
   loop?: Loop;
+  /** @internal The creator runs the first step with `_startNow()`, instead of a later turn. */
+  _eager?: boolean;
 }
 
 // Mutable module state lives in a holder object (see default-loop.ts on why).
@@ -70,7 +72,7 @@ export class Task<T> extends CoroutineFuture<T> {
       if (taken.has(coro)) throw new TypeError('coroutine already given to a task');
       taken.add(coro);
     }
-    super(coro, loop, false);
+    super(coro, loop, false, options?._eager !== true);
     this._controller = controller;
     this._name = name ?? `Task-${++state.counter}`;
     if (state.all === null) {

@@ -2,10 +2,11 @@ import { CancelledError, TimeoutError } from '../contract/errors.js';
 import { checkLoop, type Loop } from '../contract/loop.js';
 import type { Coroutine } from '../future/coroutine.js';
 import { Future } from '../future/future.js';
-import { abortedWait, bindSignal, type WaitOptions } from '../future/signal.js';
+import { abortedWait, type AbortSignalLike, type WaitOptions } from '../future/signal.js';
+import { awaitableCoroutine, type AwaitableCoroutine } from './awaitable-coroutine.js';
 import { awaitIn, ensureFuture, type Awaitable } from './ensure-future.js';
 import { isCoroutine } from './follow.js';
-import { createTask, currentLoop, type Task } from './task.js';
+import { currentLoop } from './task.js';
 import { timeout } from './timeout.js';
 import { checkDelay, requireTimerLoop } from './timer-loop.js';
 
@@ -16,32 +17,45 @@ export interface WaitForOptions extends WaitOptions {
 }
 
 /**
- * asyncio.wait_for: waits for `aw`, at most `ms` milliseconds (null: no
- * limit). On expiry `aw` is cancelled, and once it has finished cancelling
- * the returned Future fails with TimeoutError (its `cause` is the
- * CancelledError). Cancelling the returned Future cancels `aw`; that is
- * never turned into TimeoutError. With `ms <= 0`, `aw` is cancelled at once
- * (a coroutine never starts) unless it is already done.
+ * asyncio.wait_for (3.12+): waits for `aw`, at most `ms` milliseconds (null:
+ * no limit). It is `timeout(ms, function* () { return yield* aw; })`: on
+ * expiry `aw` is cancelled, and once it has finished cancelling, waitFor
+ * fails with TimeoutError (its `cause` is the CancelledError). Cancelling
+ * the waiting task cancels `aw`; that is never turned into TimeoutError.
+ * With `ms <= 0`, `aw` is cancelled at once (a coroutine never starts)
+ * unless it is already done.
  *
- * The returned Future is a Task of its own running Python 3.12's
- * `async with timeout(ms): return await aw`, so it works from async
- * functions: `await waitFor(queue.get(), 100)`. Inside a task's coroutine,
- * `yield* timeout(ms, ...)` is the exact in-task scope (no extra task, no
- * extra loop turn).
+ * Inside a task, `yield* waitFor(aw, ms)` is exact: a coroutine `aw` runs in
+ * the caller's task, starting in the caller's step, as in asyncio.
  *
- * Throws a TypeError when `ms > 0` and the loop has no timers.
+ * From an async function, `await waitFor(aw, ms)` runs the same coroutine in
+ * a task of its own whose first step runs at once, in the promise job where
+ * the `await` calls `then()`, before any loop turn: a coroutine `aw` starts
+ * where asyncio would start it. What JavaScript cannot
+ * match is the end: the async function resumes in a promise job after that
+ * task completes, where asyncio resumes the caller in the same step; and the
+ * async function cannot be cancelled, so pass a `signal` (its abort cancels
+ * the wait, never as TimeoutError).
  *
- * An already-aborted `options.signal` returns a Task already cancelled, and
- * `aw` is dropped at once: a Future is cancelled, a coroutine closed unstarted.
+ * An already-aborted `options.signal` drops `aw` at once (a Future is
+ * cancelled, a coroutine closed unstarted), and the wait fails with
+ * CancelledError. A wait that is cancelled before it starts (its task
+ * cancelled before the first step) drops `aw` the same way, so an abandoned
+ * queue getter takes no item, and so does a call that fails its checks
+ * (`waitFor(q.get(), NaN)`). Throws a TypeError when `ms > 0` and the loop
+ * has no timers.
  */
-export function waitFor<T>(aw: Awaitable<T>, ms: number | null, options?: WaitForOptions): Task<T> {
+export function waitFor<T>(aw: Awaitable<T>, ms: number | null, options?: WaitForOptions): AwaitableCoroutine<T> {
   let loop: Loop;
   let aborted: Future<T> | null | undefined;
   try {
     checkDelay(ms, 'waitFor() timeout', true);
+    if (options !== undefined && (options === null || typeof options !== 'object')) {
+      throw new TypeError('options must be an object');
+    }
     if (options?.loop !== undefined) loop = checkLoop(options.loop);
     else loop = aw instanceof Future ? aw._loop : currentLoop();
-    // Checked here, not in the task's timeout() scope, so the error names the call the user made.
+    // Checked here, not in the timeout() scope, so the error names the call the user made.
     if (ms !== null && ms > 0) requireTimerLoop(loop, 'waitFor(aw, ms > 0)');
     aborted = options && abortedWait<T>(loop, options);
   } catch (e) {
@@ -49,37 +63,23 @@ export function waitFor<T>(aw: Awaitable<T>, ms: number | null, options?: WaitFo
     drop(aw);
     throw e;
   }
-  if (aborted) return abandon(aw, aborted);
-  const coro = ms !== null && ms <= 0 ? cancelUnlessDone(aw, loop) : waitWithin(aw, ms, loop);
-  const task = createTask(coro, { loop });
-  if (aw instanceof Future) {
-    // A Future is already waiting (a queue getter, a lock waiter). If the task
-    // is cancelled before its first step, its coroutine never runs to cancel
-    // it, and the abandoned waiter would later take an item or a lock that
-    // nobody receives.
-    task.addDoneCallback(() => { if (!aw.done()) aw.cancel(); });
-  }
-  return bindSignal(task, options);
+  if (aborted) drop(aw);
+  const coro = waitWithin(aw, ms, loop, options?.signal, aborted);
+  return awaitableCoroutine(coro, loop, () => drop(aw));
 }
 
-/** waitFor with an aborted signal: drops `aw` and returns a Task cancelled at once. */
-function abandon<T>(aw: Awaitable<T>, aborted: Future<T>): Task<T> {
-  drop(aw);
-  const loop = aborted._loop;
-  const task = createTask(awaitIn(aborted, loop), { loop });
-  // Its only step, run now rather than in a later turn, re-raises the abort.
-  task._step(true, undefined);
-  return task;
-}
-
-/** Gives up on `aw` before waiting: a Future is cancelled, a coroutine closed unstarted. */
-function drop(aw: Awaitable<unknown>): void {
+/** Drops what a wait that never starts was given: a waiting Future would otherwise take an item nobody receives. */
+function drop(aw: unknown): void {
   if (aw instanceof Future) aw.cancel();
   else if (isCoroutine(aw)) aw.return(undefined);
 }
 
-function* waitWithin<T>(aw: Awaitable<T>, ms: number | null, loop: Loop): Coroutine<T> {
-  return yield* timeout(ms, function* () { return yield* awaitIn(aw, loop); }, { loop });
+function* waitWithin<T>(
+  aw: Awaitable<T>, ms: number | null, loop: Loop, signal: AbortSignalLike | undefined, aborted: Future<T> | null | undefined,
+): Coroutine<T> {
+  if (aborted) return yield* aborted;
+  if (ms !== null && ms <= 0) return yield* cancelUnlessDone(aw, loop);
+  return yield* timeout(ms, function* () { return yield* awaitIn(aw, loop); }, { loop, signal });
 }
 
 function* cancelUnlessDone<T>(aw: Awaitable<T>, loop: Loop): Coroutine<T> {

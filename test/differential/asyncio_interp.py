@@ -355,6 +355,8 @@ class Interpreter:
             self.cleanup(i, len(ops), held)
             raise
         self.cleanup(i, len(ops), held)
+        # Its index is its result: what `asCompleted` traces.
+        return i
 
     def cleanup(self, i, k, held):
         """Releases what the task still holds, as `async with` blocks would."""
@@ -374,6 +376,30 @@ class Interpreter:
                     await self.run_op(i, k, op["body"], held)
             except TimeoutError:
                 self.emit(i, k, "timeout")
+        elif kind == "waitFor":
+            try:
+                await asyncio.wait_for(self.run_op(i, k, op["body"], held), op["ms"])
+            except TimeoutError:
+                self.emit(i, k, "timeout")
+        elif kind == "hold":
+            key = self.lock_key(name)
+            async with o:
+                held[key] = held.get(key, 0) + 1
+                try:
+                    self.emit(i, k, f"holding {name}")
+                    for sub in op["body"]:
+                        await self.run_op(i, k, sub, held)
+                finally:
+                    held[key] -= 1
+                    if held[key] == 0:
+                        del held[key]
+            self.emit(i, k, f"unheld {name}")
+        elif kind == "waitTasks":
+            fs = [self.tasks[t] for t in op["tasks"]]
+            done, pending = await asyncio.wait(fs, timeout=op["ms"], return_when=getattr(asyncio, op["returnWhen"]))
+            self.emit(i, k, f"waited done={self.task_names(done)} pending={self.task_names(pending)}")
+        elif kind == "asCompleted":
+            await self.as_completed(i, k, op)
         elif kind == "sleep":
             await asyncio.sleep(op["ms"])
             self.emit(i, k, "slept")
@@ -462,6 +488,35 @@ class Interpreter:
             self.emit(i, k, f"{kind} {name}")
         else:
             raise ValueError(f"unknown op {kind}")
+
+    def task_names(self, fs):
+        return ",".join(f"T{j}" for j in sorted(self.tasks.index(f) for f in fs)) or "-"
+
+    async def as_completed(self, i, k, op):
+        """Traces which tasks complete, grouped by the turn they were seen in (sorted within a turn:
+        asyncio registers already-done tasks in set order)."""
+        task = asyncio.current_task()
+        seen = []
+        tail = ""
+        try:
+            for nxt in asyncio.as_completed([self.tasks[t] for t in op["tasks"]], timeout=op["ms"]):
+                try:
+                    name = f"T{await nxt}"
+                except asyncio.CancelledError:
+                    if task.cancelling():
+                        raise
+                    name = "cancelled"
+                seen.append((self.loop.turn, name))
+        except TimeoutError:
+            tail = " timeout"
+        groups = []
+        for turn, name in seen:
+            if groups and groups[-1][0] == turn:
+                groups[-1][1].append(name)
+            else:
+                groups.append((turn, [name]))
+        text = " ".join(f"{','.join(sorted(names))}@{turn}" for turn, names in groups) or "-"
+        self.emit(i, k, f"completed {text}{tail}")
 
     async def wait(self, i, k, name, o, okind, held):
         if okind == "Event":

@@ -1,4 +1,4 @@
-import type { BlockingOp, Item, ObjectSpec, Op, Program, TaskSpec } from './program.js';
+import type { BlockingOp, Item, ObjectSpec, Op, Program, ReturnWhen, TaskSpec } from './program.js';
 
 /** A small seeded PRNG (mulberry32): the same seed gives the same programs everywhere. */
 export class Rng {
@@ -56,7 +56,13 @@ const WAKING = new Set([
 export interface Features {
   /** `Queue.shutdown()` (Python 3.13). */
   shutdown: boolean;
+  /** `waitFor`, `hold`, `waitTasks`, `asCompleted` (Python 3.13's `wait_for` and `as_completed`). */
+  coordination?: boolean;
 }
+
+const RETURN_WHEN: readonly ReturnWhen[] = ['FIRST_COMPLETED', 'FIRST_EXCEPTION', 'ALL_COMPLETED'];
+// What a hold block may hold: what `async with` takes.
+const HOLDABLE = new Set(['Lock', 'Semaphore', 'BoundedSemaphore', 'Condition']);
 
 /** A random, well-formed program: a task releases only what it acquired and waits on a Condition only holding it. */
 export function generateProgram(rng: Rng, features: Features): Program {
@@ -114,12 +120,43 @@ function generateOps(
   const n = rng.int(1, 8);
   const cancel = (): Op => ({ op: 'cancel', task: rng.chance(0.1) ? self : (self + rng.int(1, nTasks - 1)) % nTasks });
   // A timeout scope around a blocking op, now and then two nested scopes.
+  // With coordination, 40 % of those are an in-task waitFor instead.
+  const scope = (): 'timeout' | 'waitFor' => (features.coordination && rng.chance(0.4) ? 'waitFor' : 'timeout');
   const maybeTimeout = (body: BlockingOp): BlockingOp => {
     if (!rng.chance(0.3)) return body;
-    const inner: BlockingOp = { op: 'timeout', ms: rng.pick(DURATIONS), body };
-    return rng.chance(0.15) ? { op: 'timeout', ms: rng.pick(DURATIONS), body: inner } : inner;
+    const inner: BlockingOp = { op: scope(), ms: rng.pick(DURATIONS), body };
+    return rng.chance(0.15) ? { op: scope(), ms: rng.pick(DURATIONS), body: inner } : inner;
   };
+  const others = (): number[] => {
+    const ts = new Set<number>();
+    for (let c = rng.int(1, 3); c > 0; c--) ts.add((self + rng.int(1, nTasks - 1)) % nTasks);
+    return [...ts];
+  };
+  const maybeNull = (): number | null => (rng.chance(0.4) ? null : rng.pick(DURATIONS));
   while (ops.length < n) {
+    if (features.coordination && rng.chance(0.12)) {
+      const c = rng.next();
+      const holdable = objects.filter((o) => HOLDABLE.has(o.kind) && !(o.kind !== 'Semaphore' && (held.get(o.name) ?? 0) > 0));
+      if (c < 0.4 && holdable.length > 0) {
+        const obj = rng.pick(holdable);
+        const body: Op[] = [];
+        for (let b = rng.int(1, 2); b > 0; b--) {
+          const d = rng.next();
+          if (d < 0.35) body.push(maybeTimeout({ op: 'sleep', ms: rng.pick(DURATIONS) }));
+          else if (d < 0.5) body.push({ op: 'probe', obj: rng.pick(objects).name });
+          else if (d < 0.65) body.push(cancel());
+          else if (obj.kind === 'Condition') {
+            body.push(d < 0.8 ? maybeTimeout({ op: 'wait', obj: obj.name }) : { op: d < 0.9 ? 'notifyAll' : 'notify', obj: obj.name, n: 1 } as Op);
+          } else body.push({ op: 'sleep', ms: 0 });
+        }
+        ops.push(maybeTimeout({ op: 'hold', obj: obj.name, style: rng.chance(0.5) ? 'holding' : 'using', body }));
+      } else if (c < 0.7) {
+        ops.push(maybeTimeout({ op: 'waitTasks', tasks: others(), ms: maybeNull(), returnWhen: rng.pick(RETURN_WHEN) }));
+      } else {
+        ops.push(maybeTimeout({ op: 'asCompleted', tasks: others(), ms: maybeNull() }));
+      }
+      continue;
+    }
     const r = rng.next();
     if (r < 0.1) {
       ops.push(maybeTimeout({ op: 'sleep', ms: rng.pick(DURATIONS) }));

@@ -1,6 +1,7 @@
 import {
-  Barrier, BoundedSemaphore, BrokenBarrierError, CancelledError, Condition, createTask, currentTask, Event, LifoQueue,
-  Lock, PriorityQueue, Queue, QueueEmpty, QueueFull, QueueShutDown, Semaphore, sleep, timeout, TimeoutError, type Coroutine, type Task,
+  asCompleted, Barrier, BoundedSemaphore, BrokenBarrierError, CancelledError, Condition, createTask, currentTask, Event, LifoQueue,
+  Lock, PriorityQueue, Queue, QueueEmpty, QueueFull, QueueShutDown, Semaphore, sleep, timeout, TimeoutError, wait, waitFor,
+  type Coroutine, type Future, type Task,
 } from '../../src/index.js';
 import { VirtualTimeLoop } from '../../src/testing.js';
 import { formatItem, lockKey, MAX_IDLE_ROUNDS, type BlockingOp, type Op, type Program, type RunResult } from './program.js';
@@ -32,7 +33,7 @@ class Interpreter {
   readonly trace: string[] = [];
   readonly loopErrors: string[] = [];
   readonly objects = new Map<string, Primitive>();
-  readonly tasks: Task<void>[] = [];
+  readonly tasks: Task<number>[] = [];
 
   constructor(readonly program: Program) {
     this.loop.setExceptionHandler((_loop, context) => {
@@ -106,7 +107,7 @@ class Interpreter {
     return `qsize=${o.qsize()} full=${o.full()}`;
   }
 
-  *taskMain(i: number): Coroutine<void> {
+  *taskMain(i: number): Coroutine<number> {
     const spec = this.program.tasks[i]!;
     const ops = spec.ops;
     const held = new Map<string, number>();
@@ -127,6 +128,8 @@ class Interpreter {
       // A generator the run gave up on is never resumed, so this runs only when the task ends.
       this.cleanup(i, ops.length, held);
     }
+    // Its index is its result: what `asCompleted` traces.
+    return i;
   }
 
   /** Releases what the task still holds, as `async with` blocks would. */
@@ -150,6 +153,34 @@ class Interpreter {
           if (!(e instanceof TimeoutError)) throw e;
           this.emit(i, k, 'timeout');
         }
+        break;
+      case 'waitFor':
+        try {
+          yield* waitFor(this.runOp(i, k, op.body, held), op.ms);
+        } catch (e) {
+          if (!(e instanceof TimeoutError)) throw e;
+          this.emit(i, k, 'timeout');
+        }
+        break;
+      case 'hold': {
+        const prim = o as Lock | Semaphore | Condition;
+        const body = (): Coroutine<void> => this.holdBody(i, k, op, held);
+        if (op.style === 'holding') {
+          yield* prim.holding(body);
+        } else {
+          using _held = yield* prim.hold();
+          yield* body();
+        }
+        this.emit(i, k, `unheld ${name}`);
+        break;
+      }
+      case 'waitTasks': {
+        const [done, pending] = yield* wait(op.tasks.map((t) => this.tasks[t]!), { timeout: op.ms, returnWhen: op.returnWhen });
+        this.emit(i, k, `waited done=${this.taskNames(done)} pending=${this.taskNames(pending)}`);
+        break;
+      }
+      case 'asCompleted':
+        yield* this.asCompleted(i, k, op);
         break;
       case 'sleep':
         yield* sleep(op.ms);
@@ -267,6 +298,54 @@ class Interpreter {
         this.emit(i, k, `${op.op} ${name}`);
         break;
     }
+  }
+
+  /** The body of a `hold`: the lock counts as held while it runs. */
+  *holdBody(i: number, k: number, op: Extract<BlockingOp, { op: 'hold' }>, held: Map<string, number>): Coroutine<void> {
+    const key = lockKey(this.program, op.obj);
+    held.set(key, (held.get(key) ?? 0) + 1);
+    try {
+      this.emit(i, k, `holding ${op.obj}`);
+      for (const sub of op.body) yield* this.runOp(i, k, sub, held);
+    } finally {
+      const h = held.get(key)! - 1;
+      if (h === 0) held.delete(key);
+      else held.set(key, h);
+    }
+  }
+
+  taskNames(fs: Set<Future<number>>): string {
+    return [...fs].map((f) => this.tasks.indexOf(f as Task<number>)).sort((a, b) => a - b).map((j) => `T${j}`).join(',') || '-';
+  }
+
+  /** Traces which tasks complete, grouped by the turn they were seen in (sorted within a turn, as asyncio_interp.py must). */
+  *asCompleted(i: number, k: number, op: Extract<BlockingOp, { op: 'asCompleted' }>): Coroutine<void> {
+    const task = currentTask()!;
+    const seen: [number, string][] = [];
+    let tail = '';
+    try {
+      for (const next of asCompleted(op.tasks.map((t) => this.tasks[t]!), { timeout: op.ms })) {
+        let name: string;
+        try {
+          name = `T${yield* next}`;
+        } catch (e) {
+          if (!(e instanceof CancelledError) || task.cancelling() > 0) throw e;
+          name = 'cancelled';
+        }
+        seen.push([this.loop.turn, name]);
+      }
+    } catch (e) {
+      if (!(e instanceof TimeoutError)) throw e;
+      tail = ' timeout';
+    }
+    const groups: [number, string[]][] = [];
+    for (const [turn, name] of seen) {
+      const last = groups[groups.length - 1];
+      if (last !== undefined && last[0] === turn) last[1].push(name);
+      else groups.push([turn, [name]]);
+    }
+    const text = groups.map(([turn, names]) => `${names.sort().join(',')}@${turn}`).join(' ') || '-';
+    this.emit(i, k, `completed ${text}${tail}`);
   }
 
   *wait(i: number, k: number, name: string, o: Primitive, held: Map<string, number>): Coroutine<void> {

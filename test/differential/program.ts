@@ -16,13 +16,21 @@ export type ObjectSpec =
 /** A queue item: a number, or for a PriorityQueue a `[priority, value]` pair (ordered like a Python list). */
 export type Item = number | [number, number];
 
-/** An operation that may wait: what a `timeout` scope wraps (a timeout scope too, for nesting). */
+/** asyncio.wait's `return_when`. */
+export type ReturnWhen = 'FIRST_COMPLETED' | 'FIRST_EXCEPTION' | 'ALL_COMPLETED';
+
+/** An operation that may wait: what a `timeout` scope or a `waitFor` wraps (one of those too, for nesting). */
 export type BlockingOp =
   | { op: 'acquire' | 'wait' | 'get' | 'join'; obj: string }
   | { op: 'put'; obj: string; item: Item }
   | { op: 'sleep'; ms: number }
   | { op: 'awaitTask'; task: number }
-  | { op: 'timeout'; ms: number; body: BlockingOp };
+  | { op: 'timeout'; ms: number; body: BlockingOp }
+  | { op: 'waitFor'; ms: number; body: BlockingOp }
+  /** `async with obj:` around `body`; anyloop runs it as `holding(body)` or `using _ = yield* hold()`. */
+  | { op: 'hold'; obj: string; style: 'holding' | 'using'; body: Op[] }
+  | { op: 'waitTasks'; tasks: number[]; ms: number | null; returnWhen: ReturnWhen }
+  | { op: 'asCompleted'; tasks: number[]; ms: number | null };
 
 export type Op =
   | BlockingOp

@@ -2,7 +2,8 @@ import type { BlockingOp, Op, Program, TaskSpec } from './program.js';
 
 /**
  * Programs one step simpler than `p`, simplest steps first: without a task,
- * without an op, a timeout scope replaced by its body, a task no longer
+ * without an op, a timeout scope or a waitFor replaced by its body, a hold
+ * block without one of its ops, a task no longer
  * resilient, smaller numbers, a plain shutdown for an immediate one, without
  * an unused object.
  */
@@ -52,7 +53,8 @@ export function shrink(p: Program, failing: (candidates: Program[]) => number, m
 }
 
 function simplerOps(op: Op): Op[] {
-  if (op.op === 'timeout') return [op.body, ...(op.ms > 0 ? [{ ...op, ms: op.ms - 1 }] : [])];
+  if (op.op === 'timeout' || op.op === 'waitFor') return [op.body, ...(op.ms > 0 ? [{ ...op, ms: op.ms - 1 }] : [])];
+  if (op.op === 'hold') return op.body.map((_, k) => ({ ...op, body: [...op.body.slice(0, k), ...op.body.slice(k + 1)] }));
   if (op.op === 'sleep' && op.ms > 0) return [{ ...op, ms: op.ms - 1 }];
   if (op.op === 'notify' && op.n > 1) return [{ ...op, n: op.n - 1 }];
   if (op.op === 'shutdown' && op.immediate) return [{ ...op, immediate: false }];
@@ -70,9 +72,14 @@ function withOps(p: Program, t: number, ops: Op[]): Program {
 /** Drops task `t` and the ops that name it (cancels, awaits), and renumbers those naming later tasks. */
 function withoutTask(p: Program, t: number): Program {
   const renumber = (op: Op): Op | null => {
-    if (op.op === 'timeout') {
+    if (op.op === 'timeout' || op.op === 'waitFor') {
       const body = renumber(op.body) as BlockingOp | null;
       return body === null ? null : { ...op, body };
+    }
+    if (op.op === 'hold') return { ...op, body: op.body.flatMap((sub) => renumber(sub) ?? []) };
+    if (op.op === 'waitTasks' || op.op === 'asCompleted') {
+      const tasks = op.tasks.flatMap((j) => (j === t ? [] : [j > t ? j - 1 : j]));
+      return tasks.length === 0 ? null : { ...op, tasks };
     }
     if (op.op !== 'cancel' && op.op !== 'awaitTask') return op;
     if (op.task === t) return null;
@@ -86,6 +93,7 @@ function withoutTask(p: Program, t: number): Program {
 }
 
 function isUsed(p: Program, name: string): boolean {
-  const uses = (op: Op): boolean => ('obj' in op && op.obj === name) || (op.op === 'timeout' && uses(op.body));
+  const uses = (op: Op): boolean => ('obj' in op && op.obj === name) ||
+    ((op.op === 'timeout' || op.op === 'waitFor') && uses(op.body)) || (op.op === 'hold' && op.body.some(uses));
   return p.objects.some((o) => o.kind === 'Condition' && o.lock === name) || p.tasks.some((t) => t.ops.some(uses));
 }
