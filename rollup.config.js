@@ -18,6 +18,7 @@ export const entries = {
   'sim/digital': 'src/sim/digital.ts',
   'sim/analog': 'src/sim/analog.ts',
   'sim/host/cli': 'src/sim/host/cli.ts',
+  'sim/host/device-worker': 'src/sim/host/device-worker.ts',
 };
 
 export default {

@@ -39,6 +39,10 @@ export interface XsWorkerOptions {
   handleCommand?: XsCommandHandler;
   /** Called with each line the worker prints, as it arrives. */
   onPrint?: (line: string) => void;
+  /** The worker binary (default: the `xsnap-worker` of the installed @agoric/xsnap). */
+  executable?: string;
+  /** Command-line options of the worker binary. */
+  args?: string[];
 }
 
 /** An exception thrown by evaluated script, or the worker ending abnormally. */
@@ -104,7 +108,7 @@ export class XsWorker {
     }
     this._handleCommand = options.handleCommand;
     this._onPrint = options.onPrint;
-    this._proc = spawn(xsnapWorkerPath(), [this.name], { stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'] });
+    this._proc = spawn(options.executable ?? xsnapWorkerPath(), [this.name, ...options.args ?? []], { stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'] });
     const stdio = this._proc.stdio as unknown as [null, Readable, Readable, Writable, Readable];
     this._toWorker = stdio[3];
     // A write after the worker died fails with EPIPE; the exit handler reports why it died.
