@@ -21,6 +21,10 @@ import { XsError, XsWorker, type XsWorkerOptions } from './xsnap.js';
  *   many computrons more (0: no limit) before XS aborts it.
  * - `anyloopHeapBudget(bytes)`: from now on XS may take that many bytes more
  *   for its heaps before it aborts with "memory full".
+ * - `anyloopStack(slots[, fromTop])`: from here (or from the top of the
+ *   stack) JavaScript may use that many slots more before XS aborts with a
+ *   stack overflow; 0 gives back the whole stack. The simulator's own frames
+ *   then do not count against the app's stack.
  */
 /** Computrons between two looks of the watchdog at the meter (xsnap's `-i`). */
 const WATCHDOG_INTERVAL = 1000;
@@ -43,10 +47,22 @@ const PATCHES: readonly (readonly [string, string])[] = [
     // Restarting the metering makes the next look come within an interval.
     `\tfxBeginMetering(the, fxMeteringCallback, ${WATCHDOG_INTERVAL});\n\txsSetCurrentMeter(the, index);\n}\n\n` +
     'static void xs_anyloopHeapBudget(xsMachine* the)\n{\n\tthe->allocationLimit = the->allocatedSpace + (size_t)xsToNumber(xsArg(0));\n}\n\n' +
+    'static xsSlot* gxAnyloopBottom = NULL;\n\n' +
+    'static void xs_anyloopStack(xsMachine* the)\n{\n\txsIntegerValue n = xsToInteger(xsArg(0));\n' +
+    '\txsBooleanValue fromTop = xsToInteger(xsArgc) > 1 && xsTest(xsArg(1));\n\txsSlot* bottom;\n' +
+    '\tif (!gxAnyloopBottom) gxAnyloopBottom = the->stackBottom;\n' +
+    '\tif (n <= 0) { the->stackBottom = gxAnyloopBottom; return; }\n' +
+    '\tbottom = (fromTop ? the->stackTop : the->stack) - n;\n' +
+    '\tif (bottom > the->stack - 32) bottom = the->stack - 32;\n' +
+    '\tif (bottom < gxAnyloopBottom) bottom = gxAnyloopBottom;\n\tthe->stackBottom = bottom;\n}\n\n' +
     'void xsBuildAgent(xsMachine* machine)\n{\n\txsBeginHost(machine);\n\txsVars(1);\n' +
+    '\txsResult = xsNewHostFunction(xs_anyloopStack, 2);\n\txsDefine(xsGlobal, xsID("anyloopStack"), xsResult, xsDontEnum);\n' +
     '\txsResult = xsNewHostFunction(xs_anyloopWatchdog, 1);\n\txsDefine(xsGlobal, xsID("anyloopWatchdog"), xsResult, xsDontEnum);\n' +
     '\txsResult = xsNewHostFunction(xs_anyloopHeapBudget, 1);\n\txsDefine(xsGlobal, xsID("anyloopHeapBudget"), xsResult, xsDontEnum);\n'],
 ];
+
+/** Stack slots the worker has beyond the device's, for the simulator's own frames below the app's. */
+const HOST_STACK = 1024;
 
 let building: Promise<string> | undefined;
 
@@ -151,10 +167,11 @@ export interface DeviceLimits {
 
 /**
  * Starts an XS worker built with the device's creation values: a stack of
- * `limits.stack` slots and mcconfig's default heaps (2048 + 64 slots, 32 +
+ * `options.stack` slots (and room for the simulator's frames: the host
+ * limits each host callback to the device's stack with `anyloopStack`) and mcconfig's default heaps (2048 + 64 slots, 32 +
  * 1 KB of chunks), so that the heaps grow in small steps as on the device.
  */
 export async function startDeviceWorker(options: XsWorkerOptions & { stack: number }): Promise<XsWorker> {
   const executable = await deviceWorkerPath();
-  return new XsWorker({ ...options, executable, args: ['-S', String(options.stack), '-H', '2048,64,32768,1024', '-i', String(WATCHDOG_INTERVAL)] });
+  return new XsWorker({ ...options, executable, args: ['-S', String(options.stack + HOST_STACK), '-H', '2048,64,32768,1024', '-i', String(WATCHDOG_INTERVAL)] });
 }

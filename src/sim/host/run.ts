@@ -3,12 +3,13 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { simConfig, type SimDriver, type SimResult } from '../driver.js';
+import { simConfig, traceOf, type SimDriver, type SimResult } from '../driver.js';
 import { parseScenario, ScenarioError, type Scenario } from '../scenario.js';
-import { checkExpectations, type ExpectationResult } from '../trace.js';
+import { checkExpectations, type ExpectationResult, type TracePin } from '../trace.js';
 import { bundleApp, bundleTools } from './bundle.js';
 import { requirePeers, type Peer } from './peers.js';
-import { XsError, XsWorker } from './xsnap.js';
+import { startDeviceWorker, type DeviceLimits } from './device-worker.js';
+import { XsError, type XsEvaluation } from './xsnap.js';
 
 /** The engines a scenario runs in. */
 export type Engine = 'node' | 'xs';
@@ -56,7 +57,31 @@ export interface RunOptions {
   sliceMs?: number;
   /** Called after each slice with the virtual time reached and the end. */
   onProgress?: (t: number, end: number) => void;
+  /**
+   * The XS engine's JavaScript stack, in slots (default 384, mcconfig's
+   * default creation; most ESP32 board manifests set 512).
+   */
+  stack?: number;
+  /**
+   * The bytes of RAM XS has on the device (default {@link DEFAULT_HEAP}).
+   * The XS engine aborts the run with "memory full" when the app's heaps
+   * would outgrow it.
+   */
+  heap?: number;
+  /**
+   * The computrons one host callback (a timer, an onReadable, promise jobs)
+   * may take before the XS engine's watchdog aborts the run (default
+   * {@link DEFAULT_WATCHDOG}; 0: none).
+   */
+  watchdog?: number;
 }
+
+/** mcconfig's default creation stack, in slots (what a device manifest without `creation.stack` gets). */
+export const DEFAULT_STACK = 384;
+/** About what a typical ESP32 board leaves free for JavaScript, in bytes. */
+export const DEFAULT_HEAP = 165 * 1024;
+/** Computrons of one host callback before the watchdog fires: far beyond any callback that returns. */
+export const DEFAULT_WATCHDOG = 50_000_000;
 
 /** The app threw while it started (its module bodies ran). */
 export class AppStartError extends Error {
@@ -97,8 +122,15 @@ export async function runScenario(options: RunOptions): Promise<SimReport> {
     times.push(t);
     if (t === scenario.end) break;
   }
-  const run = options.engine === 'xs' ? runInXs : runInNode;
-  const { result, unhandled, meters } = await run(code, times, (t) => options.onProgress?.(t, scenario.end));
+  const limits: DeviceLimits = {
+    stack: positive(options.stack ?? DEFAULT_STACK, 'stack', 64),
+    heap: positive(options.heap ?? DEFAULT_HEAP, 'heap', 1),
+    watchdog: positive(options.watchdog ?? DEFAULT_WATCHDOG, 'watchdog', 0),
+  };
+  const progress = (t: number) => options.onProgress?.(t, scenario.end);
+  const { result, unhandled, meters } = options.engine === 'xs'
+    ? await runInXs(code, times, progress, limits, scenario.end)
+    : await runInNode(code, times, progress);
   const expectations = checkExpectations(scenario, result.trace);
   const report: SimReport = {
     engine: options.engine,
@@ -110,6 +142,11 @@ export async function runScenario(options: RunOptions): Promise<SimReport> {
   };
   if (meters !== undefined) report.meters = meters;
   return report;
+}
+
+function positive(v: unknown, what: string, min: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new RangeError(`${what} must be a whole number of at least ${min}, got ${String(v)}`);
+  return v;
 }
 
 /** Reads and validates a JSON scenario file; errors name the file and the field. */
@@ -171,19 +208,111 @@ async function runInNode(code: string, times: number[], progress: (t: number) =>
   }
 }
 
-/** The commands the XS host sends to the bundle's driver. */
-const HOST_COMMANDS = `globalThis.handleCommand = (message) => {
-  const [op, arg] = new TextDecoder().decode(message).split(' ');
-  if (op === 'advance') return __anyloopSim.sim.advance(Number(arg));
-  if (op === 'gc') return gc();
-  if (op === 'result') return new TextEncoder().encode(JSON.stringify(__anyloopSim.sim.result())).buffer;
-  throw new Error('unknown command ' + op);
-};`;
+/**
+ * Run before the bundle: takes the xsnap worker's own globals away from the
+ * app (a Moddable device has none of them) and leaves what the driver needs
+ * in `__anyloopHost`; defines the commands the host sends.
+ */
+const XS_PRELUDE = `(() => {
+  const g = globalThis;
+  const { print, gc, setImmediate, anyloopWatchdog, anyloopHeapBudget, anyloopStack, TextEncoder, TextDecoder } = g;
+  for (const name of ['print', 'gc', 'setImmediate', 'issueCommand', 'performance', 'currentMeterLimit', 'resetMeter',
+    'anyloopWatchdog', 'anyloopHeapBudget', 'anyloopStack', 'TextEncoder', 'TextDecoder', 'Base64']) delete g[name];
+  Object.defineProperty(g, '__anyloopHost', { configurable: true, value: {
+    runJobs: () => new Promise((resolve) => setImmediate(resolve)),
+    watchdog: anyloopWatchdog,
+    watchdogBudget: WATCHDOG,
+    stack: anyloopStack,
+    stackSlots: STACK,
+    stream: (line) => print('\\u0001' + line),
+  } });
+  Object.defineProperty(g, '__anyloopPrint', { value: print });
+  Object.defineProperty(g, 'handleCommand', { value: (message) => {
+    anyloopStack(0);
+    const [op, arg] = new TextDecoder().decode(message).split(' ');
+    if (op === 'advance') return __anyloopSim.sim.advance(Number(arg));
+    if (op === 'gc') return gc();
+    if (op === 'heap') return anyloopHeapBudget(Number(arg));
+    if (op === 'freeze') return FREEZE();
+    if (op === 'result') return new TextEncoder().encode(JSON.stringify(__anyloopSim.sim.result())).buffer;
+    throw new Error('unknown command ' + op);
+  } });
+})()`;
 
-async function runInXs(code: string, times: number[], progress: (t: number) => void): Promise<EngineRun> {
-  const xs = new XsWorker({ name: 'anyloop-sim' });
+/**
+ * Freezes every intrinsic as xsl does after preload: each built-in reachable
+ * from the global object's standard properties and the hidden intrinsics
+ * (iterator, generator and async prototypes), with their prototypes and
+ * properties, through accessors too. No taming of the override mistake.
+ */
+export const FREEZE_INTRINSICS = `function () {
+  const seen = new Set();
+  const todo = [];
+  const add = (v) => { if ((typeof v === 'object' && v !== null) || typeof v === 'function') todo.push(v); };
+  for (const name of Object.getOwnPropertyNames(globalThis)) {
+    if (/^[A-Z]/.test(name) || ['globalThis', 'eval', 'isFinite', 'isNaN', 'parseFloat', 'parseInt',
+      'decodeURI', 'decodeURIComponent', 'encodeURI', 'encodeURIComponent', 'escape', 'unescape', 'harden', 'lockdown'].includes(name)) {
+      if (name !== 'globalThis') add(globalThis[name]);
+    }
+  }
+  add(Object.getPrototypeOf(function* () {}));
+  add(Object.getPrototypeOf(async function () {}));
+  add(Object.getPrototypeOf(async function* () {}));
+  add(Object.getPrototypeOf([][Symbol.iterator]()));
+  add(Object.getPrototypeOf(new Map()[Symbol.iterator]()));
+  add(Object.getPrototypeOf(new Set()[Symbol.iterator]()));
+  add(Object.getPrototypeOf(''[Symbol.iterator]()));
+  add(Object.getPrototypeOf(/a/[Symbol.matchAll]('')));
+  add(Object.getPrototypeOf(Int8Array));
+  while (todo.length > 0) {
+    const o = todo.pop();
+    if (seen.has(o)) continue;
+    seen.add(o);
+    Object.freeze(o);
+    add(Object.getPrototypeOf(o));
+    for (const key of Reflect.ownKeys(o)) {
+      const d = Object.getOwnPropertyDescriptor(o, key);
+      if (d === undefined) continue;
+      add(d.value); add(d.get); add(d.set);
+    }
+  }
+}`;
+
+/** The lines of the driver's stream, kept by the host so that a run survives an XS abort. */
+class StreamedRun {
+  t = 0;
+  readonly pins: TracePin[] = [];
+  readonly nums: number[] = [];
+  readonly texts: string[] = [];
+
+  line(line: string): void {
+    if (!line.startsWith('\u0001')) return;
+    const m = JSON.parse(line.slice(1)) as { t?: number; pin?: TracePin; e?: [number, number, number, number]; text?: string };
+    if (m.t !== undefined) this.t = m.t;
+    else if (m.pin !== undefined) this.pins.push(m.pin);
+    else if (m.e !== undefined) {
+      if (m.text !== undefined) {
+        m.e[3] = this.texts.length;
+        this.texts.push(m.text);
+      }
+      this.nums.push(...m.e);
+    }
+  }
+}
+
+const ABORTS: Record<string, string> = {
+  'stack overflow': 'XS abort: JavaScript stack overflow',
+  'not enough memory': 'XS abort: memory full',
+  'too much computation': 'XS abort: watchdog: a host callback never returned',
+};
+
+async function runInXs(code: string, times: number[], progress: (t: number) => void, limits: DeviceLimits, end: number): Promise<EngineRun> {
+  const streamed = new StreamedRun();
+  const xs = await startDeviceWorker({ name: 'anyloop-sim', stack: limits.stack, onPrint: (l) => streamed.line(l) });
+  let computrons = 0;
+  let startup: XsEvaluation | undefined;
   try {
-    let startup;
+    await xs.evaluate(XS_PRELUDE.replace('WATCHDOG', String(limits.watchdog)).replace(/STACK/g, String(limits.stack)).replace('FREEZE()', `(${FREEZE_INTRINSICS})()`));
     try {
       startup = await xs.evaluate(code);
     } catch (e) {
@@ -192,10 +321,10 @@ async function runInXs(code: string, times: number[], progress: (t: number) => v
       }
       throw e;
     }
-    // The run goes through commands, not evaluations: XS keeps a heap slot
-    // per evaluated script, which would show as the app's heap growing.
-    await xs.evaluate(HOST_COMMANDS);
-    let computrons = startup.meters.compute;
+    computrons = startup.meters.compute;
+    // What xsl does once the modules are preloaded; then the app has the device's RAM.
+    await xs.issueCommand('freeze');
+    await xs.issueCommand(`heap ${workerHeapBudget(limits.heap, limits.stack)}`);
     const live = async () => (await xs.issueCommand('gc')).meters.currentHeapCount;
     const startupHeapSlots = await live();
     let peakHeapSlots = startupHeapSlots;
@@ -214,7 +343,32 @@ async function runInXs(code: string, times: number[], progress: (t: number) => v
       unhandled,
       meters: { startupComputrons: startup.meters.compute, computrons, peakHeapSlots, finalHeapSlots, startupHeapSlots },
     };
+  } catch (e) {
+    const reason = e instanceof XsError ? /\(([^)]*)\)/.exec(e.message)?.[1] : undefined;
+    const abort = reason === undefined ? undefined : ABORTS[reason];
+    if (abort === undefined) throw e;
+    // The device would reboot here: the run ends with what the app did until then.
+    const at = startup === undefined ? 'while the app started' : `at ${streamed.t} ms`;
+    return {
+      result: {
+        trace: traceOf(end, streamed.pins, streamed.nums, streamed.texts),
+        failure: `${abort} ${at}${reason === 'too much computation' ? ` (over ${limits.watchdog} computrons)` : ''}`,
+        reached: streamed.t,
+        board: { turns: 0, timersCreated: 0, timersAlive: 0, droppedMessages: 0 },
+      },
+      unhandled: [],
+    };
   } finally {
     await xs.terminate();
   }
+}
+
+/**
+ * The bytes the worker may take for its heaps once the app started. The
+ * device's creation values (2048 slots, 32 KB of chunks, the stack) come out
+ * of its RAM first; the worker's slots and pointers are 64-bit, twice the
+ * device's, so it gets twice the rest.
+ */
+function workerHeapBudget(heap: number, stack: number): number {
+  return 2 * Math.max(0, heap - (2048 * 16 + 32 * 1024 + stack * 16));
 }
