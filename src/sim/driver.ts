@@ -93,8 +93,9 @@ export interface SimHost {
   /**
    * Receives the run as it happens, one line each: JSON of `{ t }` when a
    * host callback starts at a new virtual time, `{ pin }` when a pin first
-   * shows, `{ e: [t, kind, pin, value], text? }` for each event. A host whose
-   * engine can die (XS aborting) rebuilds the run from it.
+   * shows, `{ e: [t, kind, pin, value], text? }` for each event. The host
+   * keeps the trace (the driver's `result()` then has no events), even when
+   * the engine dies (XS aborting).
    */
   stream?: (line: string) => void;
 }
@@ -125,9 +126,10 @@ export function installSim(config: SimConfig, host: SimHost = {}): SimDriver {
   const board = new SimBoard({ record: false, runJobs: host.runJobs, onHostCall }).install();
   const nums: number[] = [];
   const texts: string[] = [];
+  // A host that takes the stream keeps the run itself: the engine's heap then holds only the app.
   const record = (t: number, kind: number, pin: number, v: number, text?: string): void => {
-    nums.push(t, kind, pin, v);
-    if (stream !== undefined) stream(`{"e":[${t},${kind},${pin},${v}]${text === undefined ? '' : `,"text":${JSON.stringify(text)}`}}`);
+    if (stream === undefined) nums.push(t, kind, pin, v);
+    else stream(`{"e":[${t},${kind},${pin},${v}]${text === undefined ? '' : `,"text":${JSON.stringify(text)}`}}`);
   };
   const addPin = (p: TracePin & { last: number }): void => {
     pins.set(p.pin, p);
@@ -176,7 +178,7 @@ export function installSim(config: SimConfig, host: SimHost = {}): SimDriver {
     if (text.endsWith('\n')) text = text.slice(0, -1);
     for (const line of text.split('\n')) {
       record(board.now, PRINT, -1, texts.length, line);
-      texts.push(line);
+      if (stream === undefined) texts.push(line);
     }
   };
 

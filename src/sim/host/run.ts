@@ -335,11 +335,13 @@ async function runInXs(code: string, times: number[], progress: (t: number) => v
       peakHeapSlots = Math.max(peakHeapSlots, finalHeapSlots);
       progress(t);
     }
-    const out = new TextDecoder().decode((await xs.issueCommand('result')).reply);
+    const result = JSON.parse(new TextDecoder().decode((await xs.issueCommand('result')).reply)) as SimResult;
+    await xs.evaluate('0'); // every streamed line has arrived once it returns
+    result.trace = traceOf(end, streamed.pins, streamed.nums, streamed.texts);
     const unhandled = xs.stderr.split('\n').filter((l) => l.startsWith('Unhandled exception '))
       .map((l) => `unhandled rejection: ${l.slice('Unhandled exception '.length)}`);
     return {
-      result: JSON.parse(out) as SimResult,
+      result,
       unhandled,
       meters: { startupComputrons: startup.meters.compute, computrons, peakHeapSlots, finalHeapSlots, startupHeapSlots },
     };
