@@ -9,6 +9,12 @@ import { CANCELLED, Future, futureFromThenable, isThenable, PENDING, RESULT } fr
 export type Coroutine<T> = Generator<Future<unknown> | PromiseLike<unknown>, T, unknown>;
 
 /**
+ * @internal The task whose step is running (held here, where tasks step, so
+ * that a step costs no extra frame; `currentTask()` reads it).
+ */
+export const running: { current: CoroutineFuture<unknown> | null } = { current: null };
+
+/**
  * A Future whose result a generator coroutine computes, one step per loop
  * callback: asyncio's Task.__step machinery. Cancellation is thrown into the
  * coroutine at the point where it waits, so `finally` blocks run.
@@ -27,6 +33,8 @@ export class CoroutineFuture<T> extends Future<T> {
   _mustCancel: { msg: string | undefined } | undefined = undefined;
   /** @internal Sub-coroutine mode. */
   readonly _inline: boolean;
+  /** @internal True for a Task: it is the current task while it steps. */
+  _setsCurrent = false;
   /** @internal The done callback given to awaited futures, made once. */
   readonly _wakeup: (f: Future<unknown>) => void;
 
@@ -37,7 +45,18 @@ export class CoroutineFuture<T> extends Future<T> {
     }
     this._coro = coro;
     this._inline = inline;
-    this._wakeup = (f) => this._onWakeup(f);
+    // The wake-up steps the coroutine itself: every frame on the resume
+    // path costs XS stack, which a device has little of.
+    this._wakeup = (f) => {
+      let v: unknown;
+      try {
+        v = f.result();
+      } catch (e) {
+        this._step(false, e);
+        return;
+      }
+      this._step(true, v);
+    };
     if (inline) this._step(true, undefined);
     else loop.callSoon(stepFirst, this);
   }
@@ -57,73 +76,68 @@ export class CoroutineFuture<T> extends Future<T> {
     return true;
   }
 
-  /** @internal Resumes the coroutine with an awaited future's outcome. */
-  _onWakeup(f: Future<unknown>): void {
-    let v: unknown;
-    try {
-      v = f.result();
-    } catch (e) {
-      this._step(false, e);
-      return;
-    }
-    this._step(true, v);
-  }
-
   /**
    * @internal One step: sends `value` into the coroutine (or throws it when
    * `ok` is false), then waits on what it yields or completes.
    */
   _step(ok: boolean, value: unknown): void {
     if (this._state !== PENDING) return;
-    const mc = this._mustCancel;
-    if (mc !== undefined) {
-      if (ok || !(value instanceof CancelledError)) {
-        ok = false;
-        value = new CancelledError(mc.msg);
-      }
-      this._mustCancel = undefined;
-    }
-    this._waitingOn = null;
-    const coro = this._coro!;
-    let r: IteratorResult<Future<unknown> | PromiseLike<unknown>, T>;
+    // A task is the current task while it steps (tasks set _setsCurrent).
+    const prev = running.current;
+    if (this._setsCurrent) running.current = this;
     try {
-      r = ok ? coro.next(value) : coro.throw(value);
-    } catch (e) {
-      this._coro = null;
-      if (e instanceof CancelledError) this._complete(CANCELLED, e, this._inline);
-      else this._completeException(e, this._inline);
-      return;
-    }
-    if (r.done) {
-      this._coro = null;
-      const late = this._mustCancel;
-      if (late !== undefined) {
-        // Cancelled during its last step: it ends cancelled, as in asyncio.
+      const mc = this._mustCancel;
+      if (mc !== undefined) {
+        if (ok || !(value instanceof CancelledError)) {
+          ok = false;
+          value = new CancelledError(mc.msg);
+        }
         this._mustCancel = undefined;
-        this._complete(CANCELLED, late.msg, this._inline);
-      } else {
-        this._complete(RESULT, r.value, this._inline);
       }
-      return;
-    }
-    let awaited = r.value as unknown;
-    if (!(awaited instanceof Future)) {
-      if (!isThenable(awaited)) {
-        this._loop.callSoon(stepThrow, this, new TypeError(
-          `a coroutine may only yield Futures or PromiseLikes (use yield* fut), got ${describe(awaited)}`));
+      this._waitingOn = null;
+      const coro = this._coro!;
+      let r: IteratorResult<Future<unknown> | PromiseLike<unknown>, T>;
+      try {
+        r = ok ? coro.next(value) : coro.throw(value);
+      } catch (e) {
+        this._coro = null;
+        if (e instanceof CancelledError) this._complete(CANCELLED, e, this._inline);
+        else this._completeException(e, this._inline);
         return;
       }
-      awaited = futureFromThenable(awaited, this._loop);
+      if (r.done) {
+        this._coro = null;
+        const late = this._mustCancel;
+        if (late !== undefined) {
+          // Cancelled during its last step: it ends cancelled, as in asyncio.
+          this._mustCancel = undefined;
+          this._complete(CANCELLED, late.msg, this._inline);
+        } else {
+          this._complete(RESULT, r.value, this._inline);
+        }
+        return;
+      }
+      let awaited = r.value as unknown;
+      if (!(awaited instanceof Future)) {
+        if (!isThenable(awaited)) {
+          this._loop.callSoon(stepThrow, this, new TypeError(
+            `a coroutine may only yield Futures or PromiseLikes (use yield* fut), got ${describe(awaited)}`));
+          return;
+        }
+        awaited = futureFromThenable(awaited, this._loop);
+      }
+      const fut = awaited as Future<unknown>;
+      if (fut === this) {
+        this._loop.callSoon(stepThrow, this, new TypeError('a task cannot await itself'));
+        return;
+      }
+      fut.addDoneCallback(this._wakeup);
+      this._waitingOn = fut;
+      const pending = this._mustCancel;
+      if (pending !== undefined && fut.cancel(pending.msg)) this._mustCancel = undefined;
+    } finally {
+      running.current = prev;
     }
-    const fut = awaited as Future<unknown>;
-    if (fut === this) {
-      this._loop.callSoon(stepThrow, this, new TypeError('a task cannot await itself'));
-      return;
-    }
-    fut.addDoneCallback(this._wakeup);
-    this._waitingOn = fut;
-    const pending = this._mustCancel;
-    if (pending !== undefined && fut.cancel(pending.msg)) this._mustCancel = undefined;
   }
 }
 

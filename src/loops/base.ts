@@ -134,7 +134,14 @@ export abstract class BaseLoop implements TimerLoop {
         while (n > 0) {
           n--;
           h = ready.shift()!;
-          if (h._callback !== null) h._run();
+          // Handle._run inlined: each frame costs XS stack, which a device has little of.
+          const cb = h._callback;
+          if (cb !== null) {
+            const args = h._args;
+            if (args === undefined) cb();
+            else if (args.length === 1) cb(args[0]);
+            else cb(...args);
+          }
         }
       } catch (exception) {
         this.callExceptionHandler({ message: 'Exception in callback', exception, handle: h });

@@ -500,7 +500,7 @@ export class SimBoard {
               await this._runJobs();
               this._onHostCall?.(null);
             } else {
-              this._hostCall(msg.deliver, msg.what);
+              this._hostCall(msg.deliver, undefined, msg.what);
             }
           }
         }
@@ -536,7 +536,7 @@ export class SimBoard {
       r.fire = false;
       r.trigger += r.repeat > 0 ? r.repeat : 0;
       r.inCallback = true;
-      this._hostCall(() => r.callback(r.self), 'a timer callback');
+      this._hostCall(r.callback, r.self, 'a timer callback');
       r.inCallback = false;
       if (r.cleared || r.repeat === 0) this._timerRemove(r);
       if (this._aborted !== null) break;
@@ -560,7 +560,7 @@ export class SimBoard {
   private _messageService(until: number): boolean {
     if (this._wait(until)) return false;
     let msg: Message | undefined;
-    while (this._aborted === null && (msg = this._queue.shift()) !== undefined) this._hostCall(msg.deliver, msg.what);
+    while (this._aborted === null && (msg = this._queue.shift()) !== undefined) this._hostCall(msg.deliver, undefined, msg.what);
     return true;
   }
 
@@ -595,10 +595,10 @@ export class SimBoard {
   }
 
   /** Calls into the app's JavaScript as the host does: an exception that escapes aborts the machine. */
-  private _hostCall(fn: () => void, where: string): void {
+  private _hostCall<A>(fn: (arg: A) => void, arg: A, where: string): void {
     this._onHostCall?.(where);
     try {
-      fn();
+      fn(arg);
     } catch (error) {
       this._aborted = { error, where };
     }

@@ -1,11 +1,11 @@
 import { CancelledError } from '../contract/errors.js';
 import { getEventLoop } from '../contract/default-loop.js';
 import { checkLoop, type Loop } from '../contract/loop.js';
-import { CoroutineFuture, type Coroutine } from '../future/coroutine.js';
+import { CoroutineFuture, running, type Coroutine } from '../future/coroutine.js';
 import { PENDING } from '../future/future.js';
 import type { AbortSignalLike } from '../future/signal.js';
 import { createAbortController, type AbortControllerLike } from './abort.js';
-import { follow, isCoroutine } from './follow.js';
+import { follow, isCoroutine, isGeneratorFunction } from './follow.js';
 
 /**
  * What `createTask` runs: a coroutine (a generator object), or a function
@@ -24,9 +24,7 @@ export interface TaskOptions {
 }
 
 // Mutable module state lives in a holder object (see default-loop.ts on why).
-const state: { current: Task<unknown> | null; counter: number; all: WeakMap<Loop, Set<Task<unknown>>> | null } = {
-  current: null, counter: 0, all: null,
-};
+const state: { counter: number; all: WeakMap<Loop, Set<Task<unknown>>> | null } = { counter: 0, all: null };
 
 /**
  * asyncio.Task: runs a coroutine one step per loop callback. The first step
@@ -60,11 +58,15 @@ export class Task<T> extends CoroutineFuture<T> {
       controller = createAbortController((exception) => {
         loop.callExceptionHandler({ message: 'Exception in an abort listener', exception });
       });
-      coro = callTaskFunction(coro, controller, loop);
+      // A generator function's body runs only when its generator is stepped:
+      // the task runs that generator itself, with no wrapper (each generator
+      // level costs XS stack on every resumption).
+      coro = isGeneratorFunction(coro) ? coro(controller.signal) as Coroutine<T> : callTaskFunction(coro, controller, loop);
     } else if (!isCoroutine(coro)) {
       throw new TypeError('createTask() needs a coroutine (a generator object) or a function; use ensureFuture() for a PromiseLike');
     }
     super(coro, loop, false);
+    this._setsCurrent = true;
     this._controller = controller;
     this._name = name ?? `Task-${++state.counter}`;
     let all = (state.all ??= new WeakMap()).get(loop);
@@ -129,17 +131,6 @@ export class Task<T> extends CoroutineFuture<T> {
     return `<Task ${this._name} ${what}>`;
   }
 
-  /** @internal One step, with this task as the current task. */
-  override _step(ok: boolean, value: unknown): void {
-    const prev = state.current;
-    state.current = this as Task<unknown>;
-    try {
-      super._step(ok, value);
-    } finally {
-      state.current = prev;
-    }
-  }
-
   /** @internal Leaves the set of pending tasks when done. */
   override _complete(s: number, value: unknown, inline: boolean): void {
     state.all?.get(this._loop)?.delete(this as Task<unknown>);
@@ -164,7 +155,7 @@ export function createTask<T>(coro: Coroutine<T> | TaskFunction<T>, options?: Ta
  * after an `await` in promise jobs, outside any task step: there it is null.
  */
 export function currentTask(): Task<unknown> | null {
-  return state.current;
+  return running.current as Task<unknown> | null;
 }
 
 /** The pending tasks of `loop` (default: the current task's loop, else the default loop). */
@@ -175,5 +166,5 @@ export function allTasks(loop?: Loop): Set<Task<unknown>> {
 
 /** @internal The loop a wait uses when given none: the current task's, else the default loop. */
 export function currentLoop(): Loop {
-  return state.current?._loop ?? getEventLoop();
+  return running.current?._loop ?? getEventLoop();
 }
