@@ -7,12 +7,15 @@ import { formatTimeline } from '../timeline.js';
 import { formatVcd } from '../vcd.js';
 import { runScenario, type Engine, type SimReport } from './run.js';
 
-const USAGE = `usage: anyloop-sim <app-entry> [--scenario file.json] [--engine xs|node] [--vcd out.vcd] [--json report.json] [--quiet] [--every-edge] [--progress]
+const USAGE = `usage: anyloop-sim <app-entry> [--scenario file.json] [--engine xs|node] [--stack N] [--heap N] [--watchdog N] [--vcd out.vcd] [--json report.json] [--quiet] [--every-edge] [--progress]
 
 Runs a Moddable app (TypeScript or JavaScript) on a simulated ESP32 board on
 virtual time, driven by a scenario, in the real XS engine (default) or in Node.
   --scenario    the scenario file (default: scenario.json or scenarios/default.json next to the app)
   --engine      xs (the XS engine, with its meters) or node (in-process)
+  --stack       the XS stack in slots, as the board's manifest sets it (default 384)
+  --heap        the bytes of RAM XS has on the device (default 168960)
+  --watchdog    computrons a host callback may take in XS (default 50000000; 0: none)
   --vcd         write a VCD waveform file of every pin (GTKWave, Surfer, PulseView)
   --json        write the whole report as JSON
   --quiet       print only the summary, not the timeline
@@ -41,6 +44,7 @@ interface Args {
   quiet: boolean;
   everyEdge: boolean;
   progress: boolean;
+  limits: { stack?: number; heap?: number; watchdog?: number };
 }
 
 /**
@@ -64,7 +68,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
   const progress = progressReporter(io, args.progress);
   let report: SimReport;
   try {
-    report = await runScenario({ app: args.app, scenario: args.scenario, engine: args.engine, onProgress: progress.update });
+    report = await runScenario({ app: args.app, scenario: args.scenario, engine: args.engine, onProgress: progress.update, ...args.limits });
   } catch (e) {
     progress.clear();
     io.err(`anyloop-sim: ${describe(e)}\n`);
@@ -117,7 +121,7 @@ function n(x: number): string {
 
 function parseArgs(argv: string[]): Args {
   let app: string | undefined;
-  const opts: Partial<Args> = { quiet: false, everyEdge: false, progress: false, engine: 'xs' };
+  const opts: Partial<Args> = { quiet: false, everyEdge: false, progress: false, engine: 'xs', limits: {} };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = (): string => {
@@ -130,6 +134,10 @@ function parseArgs(argv: string[]): Args {
       const e = value();
       if (e !== 'xs' && e !== 'node') throw new UsageError(`--engine must be xs or node, got ${e}`);
       opts.engine = e;
+    } else if (a === '--stack' || a === '--heap' || a === '--watchdog') {
+      const v = value();
+      if (!/^\d+$/.test(v)) throw new UsageError(`${a} must be a whole number, got ${v}`);
+      opts.limits![a.slice(2) as 'stack' | 'heap' | 'watchdog'] = Number(v);
     } else if (a === '--vcd') opts.vcd = value();
     else if (a === '--json') opts.json = value();
     else if (a === '--quiet') opts.quiet = true;
