@@ -105,9 +105,9 @@ Timer.set(() => { const start = Time.ticks; while (Time.ticks === start); }, 50)
   }, SLOW);
 });
 
-describe('the XS engine freezes the built-ins after start-up, as xsl does', () => {
-  it('fails a write to a frozen built-in (the override mistake is not tamed), and anyloop errors still work', async () => {
-    const r = await run(app(`
+describe('both engines freeze the built-ins after start-up, as xsl does, and have only Moddable\'s globals', () => {
+  it.each(['node', 'xs'] as const)('fails a write to a frozen built-in (the override mistake is not tamed), and anyloop errors still work (%s)', async (engine) => {
+    const r = await runScenario({ engine, scenario: { end: 100 }, app: app(`
 import Timer from 'timer';
 import { Future, TimeoutError, waitFor } from 'anyloop';
 import { XsLoop } from 'anyloop/xs';
@@ -125,18 +125,18 @@ Timer.set(() => {
 const loop = new XsLoop({ Timer, Time });
 waitFor(new Future({ loop }), 10, { loop }).catch((e) => trace(\`\${e instanceof TimeoutError} \${e.name}\\n\`));
 loop.runForever();
-`), { end: 100 });
+`) });
     expect(r.failure).toBeNull();
     expect(r.trace.events).toEqual([{ t: 0, print: 'TypeError: true' }, { t: 10, print: 'true TimeoutError' }]);
   }, SLOW);
 
-  it('hides the xsnap worker\'s globals: an app using setTimeout fails with a ReferenceError', async () => {
-    const r = await run(app(`
+  it.each(['node', 'xs'] as const)('hides the host\'s globals: an app using setTimeout fails with a ReferenceError (%s)', async (engine) => {
+    const r = await runScenario({ engine, scenario: { end: 100 }, app: app(`
 import Timer from 'timer';
 Timer.set(() => setTimeout(() => trace('late\\n'), 1), 5);
-trace(\`\${typeof print} \${typeof gc} \${typeof setImmediate} \${typeof issueCommand} \${typeof trace}\\n\`);
-`), { end: 100 });
-    expect(r.trace.events).toEqual([{ t: 0, print: 'undefined undefined undefined undefined function' }]);
+trace(\`\${typeof print} \${typeof gc} \${typeof setImmediate} \${typeof issueCommand} \${typeof process} \${typeof require} \${typeof console} \${typeof trace}\\n\`);
+`) });
+    expect(r.trace.events).toEqual([{ t: 0, print: 'undefined undefined undefined undefined undefined undefined undefined function' }]);
     expect(r.failure).toMatch(/^XS aborted: an exception escaped a timer callback: ReferenceError: .*setTimeout/);
   }, SLOW);
 });

@@ -1,8 +1,6 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { readFile } from 'node:fs/promises';
+import { createContext, runInContext } from 'node:vm';
 import { simConfig, traceOf, type SimDriver, type SimResult } from '../driver.js';
 import { parseScenario, ScenarioError, type Scenario } from '../scenario.js';
 import { checkExpectations, type ExpectationResult, type TracePin } from '../trace.js';
@@ -116,7 +114,8 @@ export async function runScenario(options: RunOptions): Promise<SimReport> {
   const tools: Peer[] = bundleTools(options.app);
   if (options.engine === 'xs') tools.push('@agoric/xsnap');
   requirePeers(tools);
-  const code = await bundleApp({ app: options.app, engine: options.engine, config: simConfig(scenario) });
+  // One classic script for both engines: Node runs it in a context of its own.
+  const code = await bundleApp({ app: options.app, engine: 'xs', config: simConfig(scenario) });
   const times: number[] = [];
   for (let t = Math.min(slice, scenario.end); ; t = Math.min(t + slice, scenario.end)) {
     times.push(t);
@@ -177,23 +176,30 @@ interface EngineRun {
   meters?: XsRunMeters;
 }
 
+/**
+ * Runs the bundle (the same script as for XS) in a Node context of its own,
+ * which has only what a Moddable app has: the ECMAScript built-ins and
+ * `trace` (no `setTimeout`, `process`, `require`, `console`...), built-ins
+ * frozen once the module bodies ran, as xsl does.
+ */
 async function runInNode(code: string, times: number[], progress: (t: number) => void): Promise<EngineRun> {
-  const dir = await mkdtemp(join(tmpdir(), 'anyloop-sim-'));
-  const file = join(dir, 'app.mjs');
-  const g = globalThis as { trace?: unknown };
-  const hadTrace = 'trace' in g;
-  const savedTrace = g.trace;
+  const context = createContext({});
+  // V8 gives every context a console, and a gc under --expose-gc (which
+  // cannot be deleted); a Moddable device has neither.
+  runInContext("delete globalThis.console; if ('gc' in globalThis) globalThis.gc = undefined;", context);
+  const host = { runJobs: () => new Promise<void>((resolve) => setImmediate(resolve)) };
+  Object.defineProperty(context, '__anyloopHost', { configurable: true, value: host });
   const unhandled: string[] = [];
   const onUnhandled = (reason: unknown) => { unhandled.push(`unhandled rejection: ${String(reason)}`); };
   process.on('unhandledRejection', onUnhandled);
   try {
-    await writeFile(file, code);
-    let sim: SimDriver;
     try {
-      ({ sim } = (await import(/* @vite-ignore */ pathToFileURL(file).href)) as { sim: SimDriver });
+      runInContext(code, context);
     } catch (e) {
       throw new AppStartError(`the app threw at start-up: ${String(e)}`, { cause: e });
     }
+    runInContext(`(${FREEZE_INTRINSICS})()`, context);
+    const { sim } = (context as { __anyloopSim: { sim: SimDriver } }).__anyloopSim;
     for (const t of times) {
       await sim.advance(t);
       progress(t);
@@ -202,9 +208,6 @@ async function runInNode(code: string, times: number[], progress: (t: number) =>
     return { result: JSON.parse(JSON.stringify(sim.result())) as SimResult, unhandled };
   } finally {
     process.off('unhandledRejection', onUnhandled);
-    if (hadTrace) g.trace = savedTrace;
-    else delete g.trace;
-    await rm(dir, { recursive: true, force: true });
   }
 }
 
