@@ -103,6 +103,18 @@ Timer.set(() => { const start = Time.ticks; while (Time.ticks === start); }, 50)
     expect(r.trace.events).toEqual([{ t: 30, print: 'waiting for the clock' }]);
     expect(r.ok).toBe(false);
   }, SLOW);
+
+  it('ends it in the node engine too, within its real-time watchdog', async () => {
+    const r = await runScenario({ engine: 'node', scenario: { end: 100 }, watchdogMs: 1000, app: app(`
+import Timer from 'timer';
+import Time from 'time';
+Timer.set(() => trace('waiting for the clock\\n'), 30);
+Timer.set(() => { const start = Time.ticks; while (Time.ticks === start); }, 50);
+`) });
+    expect(r.failure).toBe('watchdog: a host callback never returned at 50 ms (nothing for 1000 ms of real time)');
+    expect(r.trace.events).toEqual([{ t: 30, print: 'waiting for the clock' }]);
+    expect(r.ok).toBe(false);
+  }, SLOW);
 });
 
 describe('both engines freeze the built-ins after start-up, as xsl does, and have only Moddable\'s globals', () => {

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { createContext, runInContext } from 'node:vm';
-import { simConfig, traceOf, type SimDriver, type SimResult } from '../driver.js';
+import { Worker } from 'node:worker_threads';
+import { simConfig, traceOf, type SimResult } from '../driver.js';
 import { parseScenario, ScenarioError, type Scenario } from '../scenario.js';
 import { checkExpectations, type ExpectationResult, type TracePin } from '../trace.js';
 import { bundleApp, bundleTools } from './bundle.js';
@@ -72,12 +72,20 @@ export interface RunOptions {
    * {@link DEFAULT_WATCHDOG}; 0: none).
    */
   watchdog?: number;
+  /**
+   * The node engine's watchdog: the real milliseconds the app's JavaScript
+   * may keep the engine busy without a word (default
+   * {@link DEFAULT_WATCHDOG_MS}; 0: none).
+   */
+  watchdogMs?: number;
 }
 
 /** mcconfig's default creation stack, in slots (what a device manifest without `creation.stack` gets). */
 export const DEFAULT_STACK = 384;
 /** About what a typical ESP32 board leaves free for JavaScript, in bytes. */
 export const DEFAULT_HEAP = 165 * 1024;
+/** Real milliseconds the node engine waits for a busy app before its watchdog fires. */
+export const DEFAULT_WATCHDOG_MS = 5000;
 /** Computrons of one host callback before the watchdog fires: far beyond any callback that returns. */
 export const DEFAULT_WATCHDOG = 50_000_000;
 
@@ -129,7 +137,7 @@ export async function runScenario(options: RunOptions): Promise<SimReport> {
   const progress = (t: number) => options.onProgress?.(t, scenario.end);
   const { result, unhandled, meters } = options.engine === 'xs'
     ? await runInXs(code, times, progress, limits, scenario.end)
-    : await runInNode(code, times, progress);
+    : await runInNode(code, times, progress, positive(options.watchdogMs ?? DEFAULT_WATCHDOG_MS, 'watchdogMs', 0), scenario.end);
   const expectations = checkExpectations(scenario, result.trace);
   const report: SimReport = {
     engine: options.engine,
@@ -177,38 +185,99 @@ interface EngineRun {
 }
 
 /**
- * Runs the bundle (the same script as for XS) in a Node context of its own,
- * which has only what a Moddable app has: the ECMAScript built-ins and
- * `trace` (no `setTimeout`, `process`, `require`, `console`...), built-ins
- * frozen once the module bodies ran, as xsl does.
+ * What runs the bundle (the same script as for XS) in a worker thread, in a
+ * context of its own which has only what a Moddable app has: the ECMAScript
+ * built-ins, frozen once the module bodies ran as xsl does, and `trace` (no
+ * `setTimeout`, `process`, `require`, `console`...). It streams the run to
+ * the host as the XS driver does, so that a callback that never returns can
+ * be stopped and the run reported.
  */
-async function runInNode(code: string, times: number[], progress: (t: number) => void): Promise<EngineRun> {
-  const context = createContext({});
-  // V8 gives every context a console, and a gc under --expose-gc (which
-  // cannot be deleted); a Moddable device has neither.
-  runInContext("delete globalThis.console; if ('gc' in globalThis) globalThis.gc = undefined;", context);
-  const host = { runJobs: () => new Promise<void>((resolve) => setImmediate(resolve)) };
-  Object.defineProperty(context, '__anyloopHost', { configurable: true, value: host });
-  const unhandled: string[] = [];
-  const onUnhandled = (reason: unknown) => { unhandled.push(`unhandled rejection: ${String(reason)}`); };
-  process.on('unhandledRejection', onUnhandled);
+const NODE_WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { createContext, runInContext } = require('node:vm');
+const { code, times, freeze } = workerData;
+const unhandled = [];
+process.on('unhandledRejection', (reason) => { unhandled.push('unhandled rejection: ' + String(reason)); });
+const context = createContext({});
+// V8 gives every context a console, and a gc under --expose-gc (which cannot be deleted).
+runInContext("delete globalThis.console; if ('gc' in globalThis) globalThis.gc = undefined;", context);
+Object.defineProperty(context, '__anyloopHost', { configurable: true, value: {
+  runJobs: () => new Promise((resolve) => setImmediate(resolve)),
+  stream: (line) => parentPort.postMessage({ line }),
+} });
+(async () => {
   try {
-    try {
-      runInContext(code, context);
-    } catch (e) {
-      throw new AppStartError(`the app threw at start-up: ${String(e)}`, { cause: e });
-    }
-    runInContext(`(${FREEZE_INTRINSICS})()`, context);
-    const { sim } = (context as { __anyloopSim: { sim: SimDriver } }).__anyloopSim;
-    for (const t of times) {
-      await sim.advance(t);
-      progress(t);
-    }
-    // The same round trip through JSON as the trace makes out of XS.
-    return { result: JSON.parse(JSON.stringify(sim.result())) as SimResult, unhandled };
-  } finally {
-    process.off('unhandledRejection', onUnhandled);
+    runInContext(code, context);
+  } catch (e) {
+    parentPort.postMessage({ startError: String(e) });
+    return;
   }
+  runInContext('(' + freeze + ')()', context);
+  const { sim } = context.__anyloopSim;
+  for (const t of times) {
+    await sim.advance(t);
+    parentPort.postMessage({ progress: t });
+  }
+  // Rejections nobody handled are reported after the jobs that made them.
+  await new Promise((resolve) => setImmediate(resolve));
+  parentPort.postMessage({ result: JSON.stringify(sim.result()), unhandled });
+})();
+`;
+
+interface NodeMessage {
+  line?: string;
+  startError?: string;
+  progress?: number;
+  result?: string;
+  unhandled?: string[];
+}
+
+async function runInNode(code: string, times: number[], progress: (t: number) => void, watchdogMs: number, end: number): Promise<EngineRun> {
+  const streamed = new StreamedRun();
+  const worker = new Worker(NODE_WORKER, { eval: true, workerData: { code, times, freeze: FREEZE_INTRINSICS } });
+  try {
+    return await new Promise<EngineRun>((resolve, reject) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const arm = (): void => {
+        clearTimeout(timer);
+        if (watchdogMs > 0) timer = setTimeout(hang, watchdogMs);
+      };
+      // The app's JavaScript has not let the worker speak for watchdogMs of real time.
+      const hang = (): void => {
+        resolve(abortedRun(streamed, end, `watchdog: a host callback never returned at ${streamed.t} ms (nothing for ${watchdogMs} ms of real time)`));
+      };
+      worker.on('message', (m: NodeMessage) => {
+        arm();
+        if (m.line !== undefined) streamed.line(`\u0001${m.line}`);
+        else if (m.progress !== undefined) progress(m.progress);
+        else if (m.startError !== undefined) reject(new AppStartError(`the app threw at start-up: ${m.startError}`));
+        else if (m.result !== undefined) {
+          clearTimeout(timer);
+          const result = JSON.parse(m.result) as SimResult;
+          result.trace = traceOf(end, streamed.pins, streamed.nums, streamed.texts);
+          resolve({ result, unhandled: m.unhandled ?? [] });
+        }
+      });
+      worker.once('error', (e) => { clearTimeout(timer); reject(e); });
+      worker.once('exit', (code) => { clearTimeout(timer); reject(new Error(`the simulator's worker thread exited with code ${code}`)); });
+      arm();
+    });
+  } finally {
+    await worker.terminate();
+  }
+}
+
+/** The run of an engine that stopped, as far as it streamed. */
+function abortedRun(streamed: StreamedRun, end: number, failure: string): EngineRun {
+  return {
+    result: {
+      trace: traceOf(end, streamed.pins, streamed.nums, streamed.texts),
+      failure,
+      reached: streamed.t,
+      board: { turns: 0, timersCreated: 0, timersAlive: 0, droppedMessages: 0 },
+    },
+    unhandled: [],
+  };
 }
 
 /**
@@ -354,15 +423,7 @@ async function runInXs(code: string, times: number[], progress: (t: number) => v
     if (abort === undefined) throw e;
     // The device would reboot here: the run ends with what the app did until then.
     const at = startup === undefined ? 'while the app started' : `at ${streamed.t} ms`;
-    return {
-      result: {
-        trace: traceOf(end, streamed.pins, streamed.nums, streamed.texts),
-        failure: `${abort} ${at}${reason === 'too much computation' ? ` (over ${limits.watchdog} computrons)` : ''}`,
-        reached: streamed.t,
-        board: { turns: 0, timersCreated: 0, timersAlive: 0, droppedMessages: 0 },
-      },
-      unhandled: [],
-    };
+    return abortedRun(streamed, end, `${abort} ${at}${reason === 'too much computation' ? ` (over ${limits.watchdog} computrons)` : ''}`);
   } finally {
     await xs.terminate();
   }
