@@ -23,6 +23,7 @@ export const entries = {
   'sim/host/cli': 'src/sim/host/cli.ts',
   // The conformance kit's CLI, a bin.
   'testing/cli': 'src/testing/cli.ts',
+  'sim/host/device-worker': 'src/sim/host/device-worker.ts',
 };
 
 export default {

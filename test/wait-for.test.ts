@@ -265,4 +265,14 @@ describe('waitFor', () => {
     loop.runUntilIdle();
     expect(now.exception()).toBeInstanceOf(TimeoutError);
   });
+
+  it('has the Promise habits catch() and finally() when awaited from async code', async () => {
+    const loop = new VirtualTimeLoop();
+    const seen: string[] = [];
+    const caught = waitFor(new Future<number>({ loop }), 5, { loop })
+      .catch((e: unknown) => { seen.push((e as Error).name); return -1; })
+      .finally(() => seen.push('finally'));
+    expect(await loop.runUntilCompleteAsync(caught)).toBe(-1);
+    expect(seen).toEqual(['TimeoutError', 'finally']);
+  });
 });

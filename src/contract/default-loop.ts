@@ -13,10 +13,12 @@ import { checkLoop, type Loop } from './loop.js';
 export const loopState: {
   loop: Loop | null;
   turn: Loop | null;
+  /** The task whose step is running (the tasks layer's; kept here, where every layer can read it). */
+  task: { readonly _loop: Loop } | null;
   running: Loop[];
-  /** The tasks layer's own state (the current task, the pending tasks of each loop), set with the first task, for `close()`. */
-  tasks: { readonly current: unknown; readonly all: WeakMap<Loop, Set<unknown>> | null } | null;
-} = { loop: null, turn: null, running: [], tasks: null };
+  /** The tasks layer's own state (the pending tasks of each loop), set with the first task, for `close()`. */
+  tasks: { readonly all: WeakMap<Loop, Set<unknown>> | null } | null;
+} = { loop: null, turn: null, task: null, running: [], tasks: null };
 
 /**
  * The loop that code running now belongs to (asyncio's `get_event_loop()`

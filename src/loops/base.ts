@@ -175,7 +175,7 @@ export abstract class BaseLoop implements TimerLoop {
     if (tasks === null) return;
     // A finally block may create tasks: a few rounds catch those too.
     for (let round = 0; round < 3; round++) {
-      const pending = [...(tasks.all?.get(this) ?? [])].filter((t) => t !== tasks.current) as Task[];
+      const pending = [...(tasks.all?.get(this) ?? [])].filter((t) => t !== loopState.task) as Task[];
       if (pending.length === 0) return;
       for (const t of pending) t.cancel('the loop was closed');
       this._drain();
@@ -228,21 +228,15 @@ export abstract class BaseLoop implements TimerLoop {
    * never from inside a callback of this loop.
    */
   _runOnce(limit = Infinity): void {
+    // Few locals: each is a slot of XS stack under every callback of the turn.
     const ready = this._ready;
-    const timers = this._timers;
-    if (timers._heap.length > 0) {
-      // The clock is read only when a timer could be due (on a device it is a host call).
-      const now = this.time();
-      let due: TimerHandle | undefined;
-      while ((due = timers.popDue(now)) !== undefined) ready.push(due);
-    }
+    if (this._timers._heap.length > 0) this._moveDueTimers();
     let n = ready.length < limit ? ready.length : limit;
     let h: Handle | undefined;
     // This loop is the running loop for the turn (getEventLoop()); a turn of
     // another loop nested in one of its callbacks gives it back afterwards.
-    const state = loopState;
-    const outer = state.turn;
-    state.turn = this;
+    const outer = loopState.turn;
+    loopState.turn = this;
     // One try around the callbacks, entered again after a failure: a try per
     // callback costs about 30 computrons in XS.
     while (n > 0) {
@@ -250,7 +244,14 @@ export abstract class BaseLoop implements TimerLoop {
         while (n > 0) {
           n--;
           h = ready.shift()!;
-          if (h._callback !== null) h.run();
+          // handle.run() inlined: each frame costs XS stack, which a device has little of.
+          const cb = h._callback;
+          if (cb !== null) {
+            const args = h._args;
+            if (args === undefined) cb();
+            else if (args.length === 1) cb(args[0]);
+            else cb(...args);
+          }
         }
       } catch (exception) {
         // close() from a callback ran the rest of this turn already: the ring
@@ -259,9 +260,16 @@ export abstract class BaseLoop implements TimerLoop {
         this.callExceptionHandler({ message: 'Exception in callback', exception, handle: h });
       }
     }
-    state.turn = outer;
-    const end = this._turnEnd;
-    if (end !== null && end.length > 0) this._runTurnEnd(end);
+    loopState.turn = outer;
+    if (this._turnEnd !== null && this._turnEnd.length > 0) this._runTurnEnd(this._turnEnd);
+  }
+
+  /** @internal Moves the due timers to the ready queue; the clock is read only when one could be due (on a device it is a host call). */
+  _moveDueTimers(): void {
+    const now = this.time();
+    const timers = this._timers;
+    let due: TimerHandle | undefined;
+    while ((due = timers.popDue(now)) !== undefined) this._ready.push(due);
   }
 
   /** @internal Runs the callbacks `_atTurnEnd` gathered during the turn. */

@@ -77,6 +77,18 @@ export interface SimBoardOptions {
    * the engine's heap holds the app and not a growing history.
    */
   record?: boolean;
+  /**
+   * Lets the engine run its pending promise jobs (default: a `setImmediate`
+   * or `setTimeout` of the global object, when there is one). The async run
+   * methods serve promise jobs with it.
+   */
+  runJobs?: () => Promise<void>;
+  /**
+   * Called with what the host calls into JavaScript for (`a timer callback`,
+   * `an onReadable`, `promise jobs`, ...) before the call, and with null
+   * after it: a host arms its watchdog there.
+   */
+  onHostCall?: (where: string | null) => void;
 }
 
 /** Thrown by every run of a board whose JavaScript aborted (what reboots a real device). */
@@ -144,6 +156,9 @@ interface Message {
 
 const HOUR = 60 * 60 * 1000;
 
+/** The host's "run promise jobs" message. */
+const JOBS: Message = Object.freeze({ deliver: () => {}, what: 'promise jobs' });
+
 /** What stands in the outside world's list for an event that already ran. */
 const SPENT: External = Object.freeze({ t: -Infinity, seq: -1, run: () => {} });
 
@@ -175,6 +190,11 @@ export class SimBoard {
   private readonly _analog = new Map<number, number>();
   private readonly _pinListeners: ((change: PinChange) => void)[] = [];
   private _aborted: { error: unknown; where: string } | null = null;
+  private readonly _runJobs: () => Promise<void>;
+  private readonly _onHostCall: ((where: string | null) => void) | undefined;
+  /** Whether the "run promise jobs" message is in the queue (async runs only). */
+  private _jobsPosted = false;
+  private _async = false;
 
   /** Every level change of every pin, in order. */
   readonly changes: PinChange[] = [];
@@ -197,6 +217,10 @@ export class SimBoard {
     this._maxPasses = positiveInteger(options.maxPassesPerInstant ?? 100_000, 'maxPassesPerInstant');
     this._record = options.record ?? true;
     if (typeof this._record !== 'boolean') throw new TypeError(`record must be a boolean, got ${typeof this._record}`);
+    this._runJobs = options.runJobs ?? promiseJobs;
+    this._onHostCall = options.onHostCall;
+    if (typeof this._runJobs !== 'function') throw new TypeError('runJobs must be a function');
+    if (this._onHostCall !== undefined && typeof this._onHostCall !== 'function') throw new TypeError('onHostCall must be a function');
     this.trace = this.trace.bind(this);
   }
 
@@ -453,24 +477,45 @@ export class SimBoard {
   }
 
   /**
-   * Like `runUntil`, for apps written with async functions: after every pass
-   * that ran JavaScript it lets the engine run pending promise jobs. (On the
-   * device they run when their own queue message comes up; the loops in this
-   * library do not depend on that order.)
+   * Like `runUntil`, for apps written with async functions: promise jobs run
+   * as on the ESP32, where XS queuing them posts a "run promise jobs"
+   * message (fxQueuePromiseJobs in xs/platforms/esp/xsHost.c) that the host
+   * serves in the same pass, before it waits for the next timer.
    */
   async runUntilAsync(t: number): Promise<void> {
     wholeMs(t, 't');
     let instant = this._now, passes = 0;
-    while (this._now < t || (this._now === t && this.busy())) {
-      if (this.step(t)) await promiseJobs();
-      if (this._now !== instant) {
-        instant = this._now;
-        passes = 0;
-      } else if (++passes > this._maxPasses) {
-        throw new Error(`the host never went idle at ${this._now} ms (${this._maxPasses} passes): a task that never waits?`);
+    this._async = true;
+    try {
+      while (this._now < t || (this._now === t && this.busy())) {
+        this._checkAlive();
+        this.turns++;
+        this._timersExecute();
+        if (this._aborted === null && !this._wait(Math.min(this._now + this._timersNext(), t))) {
+          let msg: Message | undefined;
+          while (this._aborted === null && (msg = this._queue.shift()) !== undefined) {
+            if (msg === JOBS) {
+              this._jobsPosted = false;
+              this._onHostCall?.(JOBS.what);
+              await this._runJobs();
+              this._onHostCall?.(null);
+            } else {
+              this._hostCall(msg.deliver, undefined, msg.what);
+            }
+          }
+        }
+        this._now += this._passCost;
+        this._checkAlive();
+        if (this._now !== instant) {
+          instant = this._now;
+          passes = 0;
+        } else if (++passes > this._maxPasses) {
+          throw new Error(`the host never went idle at ${this._now} ms (${this._maxPasses} passes): a task that never waits?`);
+        }
       }
+    } finally {
+      this._async = false;
     }
-    await promiseJobs();
   }
 
   /** Runs the host for `ms` virtual milliseconds, letting promise jobs run. */
@@ -491,7 +536,7 @@ export class SimBoard {
       r.fire = false;
       r.trigger += r.repeat > 0 ? r.repeat : 0;
       r.inCallback = true;
-      this._hostCall(() => r.callback(r.self), 'a timer callback');
+      this._hostCall(r.callback, r.self, 'a timer callback');
       r.inCallback = false;
       if (r.cleared || r.repeat === 0) this._timerRemove(r);
       if (this._aborted !== null) break;
@@ -513,21 +558,24 @@ export class SimBoard {
 
   /** modMessageService: waits for a message until `until`, then delivers every queued message. */
   private _messageService(until: number): boolean {
-    if (this._queue.length === 0) {
-      for (;;) {
-        const e = this.nextExternal();
-        if (e === undefined || e > until) {
-          if (until > this._now) this._now = until;
-          return false;
-        }
-        if (e > this._now) this._now = e;
-        this._runExternal(this._now);
-        if (this._queue.length > 0) break;
-      }
-    }
+    if (this._wait(until)) return false;
     let msg: Message | undefined;
-    while (this._aborted === null && (msg = this._queue.shift()) !== undefined) this._hostCall(msg.deliver, msg.what);
+    while (this._aborted === null && (msg = this._queue.shift()) !== undefined) this._hostCall(msg.deliver, undefined, msg.what);
     return true;
+  }
+
+  /** Waits until a message is queued or time `until` (whichever first); true when it timed out. */
+  private _wait(until: number): boolean {
+    while (this._queue.length === 0) {
+      const e = this.nextExternal();
+      if (e === undefined || e > until) {
+        if (until > this._now) this._now = until;
+        return true;
+      }
+      if (e > this._now) this._now = e;
+      this._runExternal(this._now);
+    }
+    return false;
   }
 
   /** Runs the outside world's events due at or before `t`. */
@@ -547,11 +595,18 @@ export class SimBoard {
   }
 
   /** Calls into the app's JavaScript as the host does: an exception that escapes aborts the machine. */
-  private _hostCall(fn: () => void, where: string): void {
+  private _hostCall<A>(fn: (arg: A) => void, arg: A, where: string): void {
+    this._onHostCall?.(where);
     try {
-      fn();
+      fn(arg);
     } catch (error) {
       this._aborted = { error, where };
+    }
+    this._onHostCall?.(null);
+    // The callback may have queued promise jobs: XS then posts the message that runs them.
+    if (this._async && !this._jobsPosted) {
+      this._jobsPosted = true;
+      this._queue.push(JOBS);
     }
   }
 

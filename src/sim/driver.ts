@@ -87,18 +87,70 @@ export interface SimDriver {
 }
 
 /**
+ * What the engine's host gives the driver besides the configuration: the
+ * means the app must not see (they are no globals of a Moddable device).
+ */
+export interface SimHost {
+  /** Lets the engine run its pending promise jobs. */
+  runJobs?: () => Promise<void>;
+  /** Arms the watchdog for the host callback about to run (a computron budget) or, with 0, disarms it. */
+  watchdog?: (computrons: number) => void;
+  /** The computrons one host callback may take (default: no limit). */
+  watchdogBudget?: number;
+  /**
+   * Gives JavaScript `slots` more stack slots from here on (from the top of
+   * the stack with `fromTop`), or with 0 the whole stack: the host callback
+   * about to run gets the device's stack, whatever the simulator's own
+   * frames below it take.
+   */
+  stack?: (slots: number, fromTop?: boolean) => void;
+  /** The device's stack, in slots. */
+  stackSlots?: number;
+  /**
+   * Receives the run as it happens, one line each: JSON of `{ t }` when a
+   * host callback starts at a new virtual time, `{ pin }` when a pin first
+   * shows, `{ e: [t, kind, pin, value], text? }` for each event. The host
+   * keeps the trace (the driver's `result()` then has no events), even when
+   * the engine dies (XS aborting).
+   */
+  stream?: (line: string) => void;
+}
+
+/**
  * Installs a board for `config` and returns the driver. Called by the bundle
  * before the app's modules run, so that the app's `timer`, `time` and
  * `embedded:io/*` imports act on this board.
  */
-export function installSim(config: SimConfig): SimDriver {
+export function installSim(config: SimConfig, host: SimHost = {}): SimDriver {
   const { end, initial, changes, analog, labels } = config;
+  const { stream, watchdog, stack } = host;
+  const budget = host.watchdogBudget ?? 0;
+  const slots = host.stackSlots ?? 0;
+  let marked = -1;
+  const onHostCall = stream === undefined && watchdog === undefined && stack === undefined ? undefined : (where: string | null): void => {
+    if (where !== null && stream !== undefined && board.now !== marked) {
+      marked = board.now;
+      stream(`{"t":${marked}}`);
+    }
+    if (budget > 0) watchdog?.(where === null ? 0 : budget);
+    // Promise jobs run from the top of the stack, once the host has returned.
+    stack?.(where === null ? 0 : slots, where === 'promise jobs');
+  };
   // The board keeps no history: the driver records, in flat arrays of
   // numbers and strings, which take no heap slots in XS, so that XS's heap
   // meters count the app and not the length of the run.
-  const board = new SimBoard({ record: false }).install();
+  const board = new SimBoard({ record: false, runJobs: host.runJobs, onHostCall }).install();
   const nums: number[] = [];
   const texts: string[] = [];
+  // A host that takes the stream keeps the run itself: the engine's heap then holds only the app.
+  const record = (t: number, kind: number, pin: number, v: number, text?: string): void => {
+    if (stream === undefined) nums.push(t, kind, pin, v);
+    else stream(`{"e":[${t},${kind},${pin},${v}]${text === undefined ? '' : `,"text":${JSON.stringify(text)}`}}`);
+  };
+  const addPin = (p: TracePin & { last: number }): void => {
+    pins.set(p.pin, p);
+    if (stream !== undefined) stream(JSON.stringify({ pin: { pin: p.pin, label: p.label, role: p.role, initial: p.initial } }));
+  };
   const pins = new Map<number, TracePin & { last: number }>();
   const analogPins = new Set<number>();
   for (let i = 1; i < analog.length; i += 3) analogPins.add(analog[i]!);
@@ -117,11 +169,11 @@ export function installSim(config: SimConfig): SimDriver {
       // later it starts from 0, the level the board reports for an unused pin.
       const first = c.t === 0 ? c.level : 0;
       const role = scenarioPins.has(c.pin) || board.pinRole(c.pin) === 'input' ? 'input' : 'output';
-      pins.set(c.pin, { pin: c.pin, label: label(c.pin), role, initial: first, last: first });
-      if (c.level !== first) nums.push(c.t, c.by === 'app' ? APP : SCENARIO, c.pin, c.level);
+      addPin({ pin: c.pin, label: label(c.pin), role, initial: first, last: first });
+      if (c.level !== first) record(c.t, c.by === 'app' ? APP : SCENARIO, c.pin, c.level);
     } else if (c.level !== p.last) {
       p.last = c.level;
-      nums.push(c.t, c.by === 'app' ? APP : SCENARIO, c.pin, c.level);
+      record(c.t, c.by === 'app' ? APP : SCENARIO, c.pin, c.level);
     }
   });
 
@@ -132,10 +184,10 @@ export function installSim(config: SimConfig): SimDriver {
     if (!had) {
       // Like a digital pin: an input first set after time 0 read 0 until then.
       const first = board.now === 0 ? value : 0;
-      pins.set(pin, { pin, label: label(pin), role: 'analog', initial: first, last: first });
+      addPin({ pin, label: label(pin), role: 'analog', initial: first, last: first });
       if (value === first) return;
     }
-    nums.push(board.now, ANALOG, pin, value);
+    record(board.now, ANALOG, pin, value);
   };
 
   (globalThis as { trace?: (...parts: unknown[]) => void }).trace = (...parts: unknown[]) => {
@@ -143,8 +195,8 @@ export function installSim(config: SimConfig): SimDriver {
     if (text.endsWith('\n')) text = text.slice(0, -1);
     if (text.startsWith(REPORT_PREFIX)) reports.push({ t: board.now, text });
     for (const line of text.split('\n')) {
-      nums.push(board.now, PRINT, -1, texts.length);
-      texts.push(line);
+      record(board.now, PRINT, -1, texts.length, line);
+      if (stream === undefined) texts.push(line);
     }
   };
 
@@ -175,20 +227,8 @@ export function installSim(config: SimConfig): SimDriver {
       }
     },
     result(): SimResult {
-      const events: TraceEvent[] = [];
-      for (let i = 0; i < nums.length; i += 4) {
-        const t = nums[i]!, kind = nums[i + 1]!, pin = nums[i + 2]!, v = nums[i + 3]!;
-        if (kind === PRINT) events.push({ t, print: texts[v]! });
-        else if (kind === ANALOG) events.push({ t, pin, value: v });
-        else events.push({ t, pin, level: v as Level, by: kind === APP ? 'app' : 'scenario' });
-      }
       return {
-        trace: {
-          end,
-          pins: [...pins.values()].sort((a, b) => a.pin - b.pin)
-            .map(({ pin, label: l, role, initial }) => ({ pin, label: l, role, initial })),
-          events,
-        },
+        trace: traceOf(end, [...pins.values()], nums, texts),
         reports: reports.slice(),
         failure,
         reached: board.now,
@@ -200,6 +240,25 @@ export function installSim(config: SimConfig): SimDriver {
         },
       };
     },
+  };
+}
+
+/**
+ * The trace of recorded events: `nums` holds four numbers per event (time,
+ * kind, pin, level or value or the index of a printed text in `texts`).
+ */
+export function traceOf(end: number, pins: readonly TracePin[], nums: readonly number[], texts: readonly string[]): SimTrace {
+  const events: TraceEvent[] = [];
+  for (let i = 0; i < nums.length; i += 4) {
+    const t = nums[i]!, kind = nums[i + 1]!, pin = nums[i + 2]!, v = nums[i + 3]!;
+    if (kind === PRINT) events.push({ t, print: texts[v]! });
+    else if (kind === ANALOG) events.push({ t, pin, value: v });
+    else events.push({ t, pin, level: v as Level, by: kind === APP ? 'app' : 'scenario' });
+  }
+  return {
+    end,
+    pins: [...pins].sort((a, b) => a.pin - b.pin).map(({ pin, label: l, role, initial }) => ({ pin, label: l, role, initial })),
+    events,
   };
 }
 

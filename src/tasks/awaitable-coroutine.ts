@@ -10,7 +10,12 @@ import { createTask, type Task } from './task.js';
  * started at once), or passed wherever a coroutine goes (`createTask`,
  * `gather`, `ensureFuture`).
  */
-export type AwaitableCoroutine<T> = Coroutine<T> & PromiseLike<T>;
+export type AwaitableCoroutine<T> = Coroutine<T> & PromiseLike<T> & {
+  /** The Promise habit: `catch(onRejected)` is `then(undefined, onRejected)`. */
+  catch<R = never>(onRejected?: ((reason: unknown) => R | PromiseLike<R>) | null): Promise<T | R>;
+  /** The Promise habit: runs `onFinally` once it settled and passes its outcome on. */
+  finally(onFinally?: (() => void) | null): Promise<T>;
+};
 
 interface Run<T> {
   /** The coroutine's code has begun, or it was closed unstarted. */
@@ -62,6 +67,16 @@ export function awaitableCoroutine<T>(coro: Coroutine<T>, loop: Loop, onUnstarte
           run.task._startNow();
         }
         return run.task.then(onFulfilled, onRejected);
+      },
+    },
+    catch: {
+      value<R = never>(this: PromiseLike<T>, onRejected?: ((reason: unknown) => R | PromiseLike<R>) | null): Promise<T | R> {
+        return Promise.resolve(this.then(undefined, onRejected));
+      },
+    },
+    finally: {
+      value(this: PromiseLike<T>, onFinally?: (() => void) | null): Promise<T> {
+        return Promise.resolve(this.then()).finally(onFinally);
       },
     },
   }) as AwaitableCoroutine<T>;

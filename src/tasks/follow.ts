@@ -15,7 +15,7 @@ export function isCoroutine(value: unknown): value is Coroutine<unknown> {
 const GeneratorFunctionPrototype = Object.getPrototypeOf(function* () {}) as object;
 
 /** True for a `function*` (a bound one too). */
-function isGeneratorFunction(fn: unknown): boolean {
+export function isGeneratorFunction(fn: unknown): boolean {
   return typeof fn === 'function' && Object.getPrototypeOf(fn) === GeneratorFunctionPrototype;
 }
 
@@ -81,23 +81,25 @@ export function* follow<T>(result: unknown, controller: AbortControllerLike, loo
 }
 
 /**
- * Runs a scope body (timeout, TaskGroup) inside the current task. A generator
- * function is called as `body(arg)` and its coroutine receives cancellation
- * as CancelledError. Any other function is called as `body(arg, signal)`
- * with a signal of its own, aborted when the scope's task is cancelled while
- * it waits on the body's promise.
+ * The coroutine that runs a scope body (timeout, TaskGroup) inside the
+ * current task. A generator function is called as `body(arg)` and its own
+ * coroutine is returned, unwrapped (each generator level costs XS stack on
+ * every resumption); it receives cancellation as CancelledError. Any other
+ * function is called as `body(arg, signal)` with a signal of its own,
+ * aborted when the scope's task is cancelled while it waits on the body's
+ * promise.
  */
-export function* callBody<A, T>(
+export function bodyCoroutine<A, T>(
   body: (arg: A, signal: AbortControllerLike['signal']) => unknown, arg: A, loop: Loop, what: string,
 ): Coroutine<T> {
   if (typeof body !== 'function') throw new TypeError(`${what} must be a function`);
   if (isGeneratorFunction(body)) {
     const coro = (body as (arg: A) => unknown)(arg);
     if (!isCoroutine(coro)) throw new TypeError(`${what} must return a coroutine`);
-    return (yield* coro) as T;
+    return coro as Coroutine<T>;
   }
   const controller = createAbortController((exception) => {
     loop.callExceptionHandler({ message: 'Exception in an abort listener', exception });
   });
-  return yield* follow<T>(body(arg, controller.signal), controller, loop, what);
+  return follow<T>(body(arg, controller.signal), controller, loop, what);
 }

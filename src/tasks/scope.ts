@@ -56,11 +56,19 @@ export abstract class Scope<T> implements PromiseLike<T> {
   /** @internal The scope's logic, run inside `task`. */
   abstract _run(task: Task<unknown>): Coroutine<T>;
 
-  /** `yield* scope` inside a task. */
-  *[Symbol.iterator](): Coroutine<T> {
+  /**
+   * `yield* scope` inside a task (which calls this and steps the result at
+   * once). Without a signal it is the scope's own coroutine: no wrapper
+   * generator, whose level would cost XS stack on every resumption.
+   */
+  [Symbol.iterator](): Coroutine<T> {
     const task = this._enter();
     const signal = this._signal;
-    if (signal === undefined) return yield* this._run(task);
+    return signal === undefined ? this._run(task) : this._runWithSignal(task, signal);
+  }
+
+  /** @internal The scope's coroutine, cancelled when `signal` aborts. */
+  *_runWithSignal(task: Task<unknown>, signal: AbortSignalLike): Coroutine<T> {
     const aborted = abortedWait<T>(this._loop, { signal });
     if (aborted) return yield* aborted;
     const onAbort = (): void => { task.cancel(reasonMessage(signal.reason)); };

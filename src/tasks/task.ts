@@ -5,7 +5,7 @@ import { CoroutineFuture, type Coroutine } from '../future/coroutine.js';
 import { PENDING } from '../future/future.js';
 import type { AbortSignalLike } from '../future/signal.js';
 import { createAbortController, type AbortControllerLike } from './abort.js';
-import { follow, isCoroutine } from './follow.js';
+import { follow, isCoroutine, isGeneratorFunction } from './follow.js';
 
 /**
  * What `createTask` runs: a coroutine (a generator object), or a function
@@ -27,8 +27,8 @@ export interface TaskOptions {
 
 // Mutable module state lives in a holder object (see default-loop.ts on why).
 const state: {
-  current: Task<unknown> | null; counter: number; all: WeakMap<Loop, Set<Task<unknown>>> | null; taken: WeakSet<object> | null;
-} = { current: null, counter: 0, all: null, taken: null };
+  counter: number; all: WeakMap<Loop, Set<Task<unknown>>> | null; taken: WeakSet<object> | null;
+} = { counter: 0, all: null, taken: null };
 
 /**
  * asyncio.Task: runs a coroutine one step per loop callback. The first step
@@ -43,7 +43,6 @@ const state: {
  * retrieved first (see the README, "Failures nobody handles").
  */
 export class Task<T> extends CoroutineFuture<T> {
-
   /** @internal */ _name: string;
   /** @internal asyncio's `_num_cancels_requested`. */
   _cancelRequests = 0;
@@ -63,7 +62,10 @@ export class Task<T> extends CoroutineFuture<T> {
       controller = createAbortController((exception) => {
         loop.callExceptionHandler({ message: 'Exception in an abort listener', exception });
       });
-      coro = callTaskFunction(coro, controller, loop);
+      // A generator function's body runs only when its generator is stepped:
+      // the task runs that generator itself, with no wrapper (each generator
+      // level costs XS stack on every resumption).
+      coro = isGeneratorFunction(coro) ? coro(controller.signal) as Coroutine<T> : callTaskFunction(coro, controller, loop);
     } else if (!isCoroutine(coro)) {
       throw new TypeError('createTask() needs a coroutine (a generator object) or a function; use ensureFuture() for a PromiseLike');
     } else {
@@ -146,24 +148,6 @@ export class Task<T> extends CoroutineFuture<T> {
     return `Task exception was never retrieved: task ${this._name}`;
   }
 
-  /**
-   * @internal One step, with this task as the current task and its loop as
-   * the running loop (a loop that only implements the contract does not mark its turns).
-   */
-  override _step(ok: boolean, value: unknown): void {
-    const prev = state.current;
-    const loops = loopState;
-    const turn = loops.turn;
-    state.current = this as Task<unknown>;
-    loops.turn = this._loop;
-    try {
-      super._step(ok, value);
-    } finally {
-      state.current = prev;
-      loops.turn = turn;
-    }
-  }
-
   /** @internal Leaves the set of pending tasks when done. */
   override _complete(s: number, value: unknown, inline: boolean): void {
     state.all?.get(this._loop)?.delete(this as Task<unknown>);
@@ -188,7 +172,7 @@ export function createTask<T>(coro: Coroutine<T> | TaskFunction<T>, options?: Ta
  * after an `await` in promise jobs, outside any task step: there it is null.
  */
 export function currentTask(): Task<unknown> | null {
-  return state.current;
+  return loopState.task as Task<unknown> | null;
 }
 
 /** The pending tasks of `loop` (default: the current task's loop, else the default loop). */
@@ -202,5 +186,5 @@ export function allTasks(loop?: Loop): Set<Task<unknown>> {
  * the running loop, else the default loop (see getEventLoop).
  */
 export function currentLoop(): Loop {
-  return state.current?._loop ?? getEventLoop();
+  return loopState.task?._loop ?? getEventLoop();
 }

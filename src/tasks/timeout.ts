@@ -2,7 +2,7 @@ import { CancelledError, TimeoutError } from '../contract/errors.js';
 import type { Handle } from '../contract/handle.js';
 import type { Loop } from '../contract/loop.js';
 import type { Coroutine } from '../future/coroutine.js';
-import { callBody } from './follow.js';
+import { bodyCoroutine } from './follow.js';
 import { Scope, type ScopeBody, type ScopeOptions } from './scope.js';
 import type { Task } from './task.js';
 import { checkDelay, requireTimerLoop } from './timer-loop.js';
@@ -125,7 +125,7 @@ class TimeoutScope<T> extends Scope<T> {
     t._enter(task);
     let value: T;
     try {
-      value = yield* callBody<Timeout, T>(this._body, t, this._loop, 'the timeout() body');
+      value = yield* bodyCoroutine<Timeout, T>(this._body, t, this._loop, 'the timeout() body');
     } catch (e) {
       t._exit(true, e);
       throw e;

@@ -62,7 +62,11 @@ export const primitiveChecks: readonly CheckSpec[] = [
       const gone = future<number>();
       const boom = new Error('boom');
       loop.callSoon(() => { ok.setResult(42); bad.setException(boom); gone.cancel('bye'); });
-      const [v, e, c] = await runAsync(async () => [await ok, await rejection(bad, 'await bad'), await rejection(gone, 'await gone')]);
+      // Each is awaited before it fails: a failure nobody listens to by the end of its turn is reported.
+      const [v, e, c] = await runAsync(async () => {
+        const failed = rejection(bad, 'await bad'), cancelled = rejection(gone, 'await gone');
+        return [await ok, await failed, await cancelled];
+      });
       expectEqual(v, 42, 'await ok');
       expectTrue(e === boom, `await bad threw ${show(e)}, not the error set`);
       expectTrue(c instanceof CancelledError && c.message === 'bye', `await gone threw ${show(c)}, not CancelledError("bye")`);

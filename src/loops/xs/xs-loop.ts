@@ -84,7 +84,28 @@ export class XsLoop extends BaseLoop {
   private _lastTicks: number;
   private _running = false;
   private _inTurn = false;
-  private readonly _onHost = (): void => this._hostTurn();
+  /**
+   * The host timer fired: one turn (while running), then re-arm. Nothing
+   * escapes to the host. A function of its own, not an arrow calling a
+   * method: each frame costs XS stack, which a device has little of.
+   */
+  private readonly _onHost = (): void => {
+    try {
+      this._armedAt = this.time() + CLOCK_GUARD;
+      if (this._running) {
+        this.turns++;
+        this._inTurn = true;
+        try {
+          this._runOnce(this._maxPerTurn);
+        } finally {
+          this._inTurn = false;
+        }
+      }
+      this._arm();
+    } catch (exception) {
+      this.callExceptionHandler({ message: 'Exception in the XsLoop host timer callback', exception });
+    }
+  };
 
   constructor(options: XsLoopOptions) {
     super();
@@ -173,25 +194,6 @@ export class XsLoop extends BaseLoop {
     const out = this._trace ?? (globalThis as { trace?: (s: string) => void }).trace;
     if (typeof out === 'function') out(`${text}\n`);
     else super._printError(text);
-  }
-
-  /** The host timer fired: one turn (while running), then re-arm. Nothing escapes to the host. */
-  private _hostTurn(): void {
-    try {
-      this._armedAt = this.time() + CLOCK_GUARD;
-      if (this._running) {
-        this.turns++;
-        this._inTurn = true;
-        try {
-          this._runOnce(this._maxPerTurn);
-        } finally {
-          this._inTurn = false;
-        }
-      }
-      this._arm();
-    } catch (exception) {
-      this.callExceptionHandler({ message: 'Exception in the XsLoop host timer callback', exception });
-    }
   }
 
   /**

@@ -59,7 +59,9 @@ export async function bundleApp(options: BundleOptions): Promise<AppBundle> {
   // Imports run in order: the install module (the board) before the app's module body.
   const entry = `import { sim } from ${JSON.stringify(INSTALL)};\nimport ${JSON.stringify(app)};\nexport { sim };\n`;
   const install = `import { installSim } from ${JSON.stringify(driver)};\n` +
-    `export const sim = installSim(${JSON.stringify(options.config)});\n`;
+    // The engine's host leaves what the driver needs and the app must not see in __anyloopHost.
+    `const host = globalThis.__anyloopHost;\ndelete globalThis.__anyloopHost;\n` +
+    `export const sim = installSim(${JSON.stringify(options.config)}, host);\n`;
   const key = `${options.engine} ${app}`;
   let build;
   try {

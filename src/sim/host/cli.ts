@@ -18,7 +18,11 @@ options:
   --scenario file.json  the scenario (default: scenario.json or scenarios/default.json
                         next to the app, else at the project root, the nearest folder
                         above the app with a package.json)
-  --engine xs|node      xs: the XS engine, with its meters (default); node: in-process
+  --engine xs|node      xs: the XS engine, with its meters (default); node: in a worker thread
+  --stack N             the XS stack in slots, as the board's manifest sets it (default 384,
+                        mcconfig's default creation stack; most ESP32 boards set 512)
+  --heap N              the bytes of RAM XS has on the device (default 168960: ~165 KB)
+  --watchdog N          computrons a host callback may take in XS (default 50000000; 0: none)
   --vcd out.vcd         write a VCD waveform file of every pin (GTKWave, Surfer, PulseView)
   --json report.json    write the whole report as JSON
   --quiet               print only the summary, not the timeline
@@ -73,6 +77,7 @@ interface Args {
   everyEdge: boolean;
   progress: boolean;
   typecheck: boolean;
+  limits: { stack?: number; heap?: number; watchdog?: number };
 }
 
 /**
@@ -124,7 +129,7 @@ export async function main(argv: string[], io: CliIO = processIO(), handleSignal
   for (const name of signals) process.on(name, stop);
   let report: SimReport;
   try {
-    report = await runScenario({ app: args.app, scenario: args.scenario, engine: args.engine, onProgress: progress.update, typecheck: args.typecheck, signal });
+    report = await runScenario({ app: args.app, scenario: args.scenario, engine: args.engine, onProgress: progress.update, typecheck: args.typecheck, signal, ...args.limits });
   } catch (e) {
     progress.clear();
     await releaseOutputs(outputs);
@@ -222,7 +227,7 @@ function n(x: number): string {
 
 function parseArgs(argv: string[]): Args {
   let app: string | undefined;
-  const opts: Partial<Args> = { quiet: false, everyEdge: false, progress: false, typecheck: true, engine: 'xs' };
+  const opts: Partial<Args> = { quiet: false, everyEdge: false, progress: false, typecheck: true, engine: 'xs', limits: {} };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = (): string => {
@@ -235,6 +240,10 @@ function parseArgs(argv: string[]): Args {
       const e = value();
       if (e !== 'xs' && e !== 'node') throw new UsageError(`--engine must be xs or node, got ${e}`);
       opts.engine = e;
+    } else if (a === '--stack' || a === '--heap' || a === '--watchdog') {
+      const v = value();
+      if (!/^\d+$/.test(v)) throw new UsageError(`${a} must be a whole number, got ${v}`);
+      opts.limits![a.slice(2) as 'stack' | 'heap' | 'watchdog'] = Number(v);
     } else if (a === '--vcd') opts.vcd = value();
     else if (a === '--json') opts.json = value();
     else if (a === '--quiet') opts.quiet = true;

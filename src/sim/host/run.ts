@@ -1,16 +1,16 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, sep } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { REPORT_PREFIX, simConfig, type LoopReport, type SimDriver, type SimResult } from '../driver.js';
+import { readFile } from 'node:fs/promises';
+import { Worker } from 'node:worker_threads';
+import { sep } from 'node:path';
+import { REPORT_PREFIX, simConfig, traceOf, type LoopReport, type SimResult } from '../driver.js';
 import { parseScenario, ScenarioError, type Scenario } from '../scenario.js';
-import { checkExpectations, isPrintEvent, type ExpectationResult } from '../trace.js';
+import { checkExpectations, isPrintEvent, type ExpectationResult, type TracePin } from '../trace.js';
 import { bundleApp, bundleTools, ROOT } from './bundle.js';
 import { requirePeers, type Peer } from './peers.js';
 import { BundleSourceMap } from './source-map.js';
 import { typecheckApp } from './typecheck.js';
-import { XsError, XsWorker } from './xsnap.js';
+import { startDeviceWorker, type DeviceLimits } from './device-worker.js';
+import { XsError, type XsEvaluation } from './xsnap.js';
 
 /** The engines a scenario runs in. */
 export type Engine = 'node' | 'xs';
@@ -35,11 +35,7 @@ export interface SimReport extends SimResult {
   scenario: Scenario;
   /** The outcome of each of the scenario's expectations. */
   expectations: ExpectationResult[];
-  /**
-   * Failures of the app nobody handled, one line each: promise rejections,
-   * and the loops' exception handler reports (a failing task, an exception
-   * in a callback), with the place in the app's source they came from.
-   */
+  /** Problems besides the expectations: promise rejections nobody handled. */
   unhandled: string[];
   /** True when the run finished, every expectation held and nothing was left unhandled. */
   ok: boolean;
@@ -66,6 +62,29 @@ export interface RunOptions {
   typecheck?: boolean;
   /** Aborting it stops the run at once (the XS worker is killed); the run rejects with the signal's reason. */
   signal?: RunSignal;
+  /**
+   * The XS engine's JavaScript stack, in slots (default 384, mcconfig's
+   * default creation; most ESP32 board manifests set 512).
+   */
+  stack?: number;
+  /**
+   * The bytes of RAM XS has on the device (default {@link DEFAULT_HEAP}).
+   * The XS engine aborts the run with "memory full" when the app's heaps
+   * would outgrow it.
+   */
+  heap?: number;
+  /**
+   * The computrons one host callback (a timer, an onReadable, promise jobs)
+   * may take before the XS engine's watchdog aborts the run (default
+   * {@link DEFAULT_WATCHDOG}; 0: none).
+   */
+  watchdog?: number;
+  /**
+   * The node engine's watchdog: the real milliseconds the app's JavaScript
+   * may keep the engine busy without a word (default
+   * {@link DEFAULT_WATCHDOG_MS}; 0: none).
+   */
+  watchdogMs?: number;
 }
 
 /** What the run uses of an AbortSignal (declared here so that the declarations need no DOM or Node types). */
@@ -79,6 +98,15 @@ export interface RunSignal {
   /** Removes a listener added by addEventListener. */
   removeEventListener(type: 'abort', listener: () => void): void;
 }
+
+/** mcconfig's default creation stack, in slots (what a device manifest without `creation.stack` gets). */
+export const DEFAULT_STACK = 384;
+/** About what a typical ESP32 board leaves free for JavaScript, in bytes. */
+export const DEFAULT_HEAP = 165 * 1024;
+/** Real milliseconds the node engine waits for a busy app before its watchdog fires. */
+export const DEFAULT_WATCHDOG_MS = 5000;
+/** Computrons of one host callback before the watchdog fires: far beyond any callback that returns. */
+export const DEFAULT_WATCHDOG = 50_000_000;
 
 /** The app threw while it started (its module bodies ran). */
 export class AppStartError extends Error {
@@ -98,11 +126,9 @@ export class SimInputError extends Error {
  *
  * Throws ScenarioError (a bad scenario, naming the field), SimInputError (a
  * missing file), MissingPeerError (naming every tool the run needs that is not
- * installed), TypecheckError (a TypeScript app that does not typecheck),
- * BundleError (an app that does not bundle) or AppStartError (an app that
- * throws at start-up); failures during the run are reported in `failure` and
- * `unhandled` instead. Stack traces in the report point at the app's
- * sources (through the bundle's source map).
+ * installed), BundleError (an app that does not bundle) or AppStartError (an
+ * app that throws at start-up); failures during the run are reported in
+ * `failure` instead.
  */
 export async function runScenario(options: RunOptions): Promise<SimReport> {
   if (options.engine !== 'node' && options.engine !== 'xs') {
@@ -118,16 +144,25 @@ export async function runScenario(options: RunOptions): Promise<SimReport> {
   if (isTs && options.typecheck !== false) tools.push('@moddable/typings');
   requirePeers(tools);
   if (isTs && options.typecheck !== false) await typecheckApp(options.app);
-  const bundle = await bundleApp({ app: options.app, engine: options.engine, config: simConfig(scenario) });
+  // One classic script for both engines: Node runs it in a context of its own.
+  const bundle = await bundleApp({ app: options.app, engine: 'xs', config: simConfig(scenario) });
   const times: number[] = [];
   for (let t = Math.min(slice, scenario.end); ; t = Math.min(t + slice, scenario.end)) {
     times.push(t);
     if (t === scenario.end) break;
   }
-  const run = options.engine === 'xs' ? runInXs : runInNode;
-  const { result, unhandled: rejections, meters, bundleNames } = await run(bundle.code, times, (t) => options.onProgress?.(t, scenario.end), options.signal);
+  const limits: DeviceLimits = {
+    stack: positive(options.stack ?? DEFAULT_STACK, 'stack', 64),
+    heap: positive(options.heap ?? DEFAULT_HEAP, 'heap', 1),
+    watchdog: positive(options.watchdog ?? DEFAULT_WATCHDOG, 'watchdog', 0),
+  };
+  const progress = (t: number) => options.onProgress?.(t, scenario.end);
+  const { result, unhandled: rejections, meters, bundleNames } = options.engine === 'xs'
+    ? await runInXs(bundle.code, times, progress, limits, scenario.end, options.signal)
+    : await runInNode(bundle.code, times, progress, positive(options.watchdogMs ?? DEFAULT_WATCHDOG_MS, 'watchdogMs', 0), scenario.end, options.signal);
   const map = new BundleSourceMap(bundle.map, bundleNames);
   for (const e of result.trace.events) if (isPrintEvent(e)) e.print = map.mapText(e.print);
+  if (result.failure !== null) result.failure = map.mapText(result.failure);
   const unhandled = [...rejections.map((u) => map.mapText(u)), ...result.reports.map((r) => describeReport(r, map))];
   const expectations = checkExpectations(scenario, result.trace);
   const report: SimReport = {
@@ -140,6 +175,11 @@ export async function runScenario(options: RunOptions): Promise<SimReport> {
   };
   if (meters !== undefined) report.meters = meters;
   return report;
+}
+
+function positive(v: unknown, what: string, min: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new RangeError(`${what} must be a whole number of at least ${min}, got ${String(v)}`);
+  return v;
 }
 
 /** Reads and validates a JSON scenario file; errors name the file and the field. */
@@ -183,56 +223,243 @@ interface EngineRun {
   bundleNames: string[];
 }
 
-async function runInNode(code: string, times: number[], progress: (t: number) => void, signal?: RunSignal): Promise<EngineRun> {
-  signal?.throwIfAborted();
-  const dir = await mkdtemp(join(tmpdir(), 'anyloop-sim-'));
-  const file = join(dir, 'app.mjs');
-  const g = globalThis as { trace?: unknown };
-  const hadTrace = 'trace' in g;
-  const savedTrace = g.trace;
-  const unhandled: string[] = [];
-  const onUnhandled = (reason: unknown) => { unhandled.push(`unhandled rejection: ${String(reason)}`); };
-  process.on('unhandledRejection', onUnhandled);
+/**
+ * What runs the bundle (the same script as for XS) in a worker thread, in a
+ * context of its own which has only what a Moddable app has: the ECMAScript
+ * built-ins, frozen once the module bodies ran as xsl does, and `trace` (no
+ * `setTimeout`, `process`, `require`, `console`...). It streams the run to
+ * the host as the XS driver does, so that a callback that never returns can
+ * be stopped and the run reported.
+ */
+const NODE_WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { createContext, runInContext } = require('node:vm');
+const { code, times, freeze, BUNDLE_NAME } = workerData;
+const unhandled = [];
+process.on('unhandledRejection', (reason) => { unhandled.push('unhandled rejection: ' + String(reason)); });
+const context = createContext({});
+// V8 gives every context a console, and a gc under --expose-gc (which cannot be deleted).
+runInContext("delete globalThis.console; if ('gc' in globalThis) globalThis.gc = undefined;", context);
+Object.defineProperty(context, '__anyloopHost', { configurable: true, value: {
+  runJobs: () => new Promise((resolve) => setImmediate(resolve)),
+  stream: (line) => parentPort.postMessage({ line }),
+} });
+(async () => {
   try {
-    await writeFile(file, code);
-    let sim: SimDriver;
-    try {
-      ({ sim } = (await import(/* @vite-ignore */ pathToFileURL(file).href)) as { sim: SimDriver });
-    } catch (e) {
-      throw new AppStartError(`the app threw at start-up: ${String(e)}`, { cause: e });
-    }
-    for (const t of times) {
-      signal?.throwIfAborted();
-      await sim.advance(t);
-      progress(t);
-    }
-    // The same round trip through JSON as the trace makes out of XS.
-    return { result: JSON.parse(JSON.stringify(sim.result())) as SimResult, unhandled, bundleNames: [pathToFileURL(file).href, file] };
+    runInContext(code, context, { filename: BUNDLE_NAME });
+  } catch (e) {
+    parentPort.postMessage({ startError: String(e) });
+    return;
+  }
+  runInContext('(' + freeze + ')()', context);
+  const { sim } = context.__anyloopSim;
+  for (const t of times) {
+    await sim.advance(t);
+    parentPort.postMessage({ progress: t });
+  }
+  // Rejections nobody handled are reported after the jobs that made them.
+  await new Promise((resolve) => setImmediate(resolve));
+  parentPort.postMessage({ result: JSON.stringify(sim.result()), unhandled });
+})();
+`;
+
+interface NodeMessage {
+  line?: string;
+  startError?: string;
+  progress?: number;
+  result?: string;
+  unhandled?: string[];
+}
+
+async function runInNode(
+  code: string, times: number[], progress: (t: number) => void, watchdogMs: number, end: number, signal?: RunSignal,
+): Promise<EngineRun> {
+  signal?.throwIfAborted();
+  const streamed = new StreamedRun();
+  const worker = new Worker(NODE_WORKER, { eval: true, workerData: { code, times, freeze: FREEZE_INTRINSICS, BUNDLE_NAME } });
+  let stop: (() => void) | undefined;
+  try {
+    return await new Promise<EngineRun>((resolve, reject) => {
+      // A busy app never reads its messages: only terminating the thread stops it.
+      stop = () => { reject(abortReason(signal!)); void worker.terminate(); };
+      signal?.addEventListener('abort', stop, { once: true });
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const arm = (): void => {
+        clearTimeout(timer);
+        if (watchdogMs > 0) timer = setTimeout(hang, watchdogMs);
+      };
+      // The app's JavaScript has not let the worker speak for watchdogMs of real time.
+      const hang = (): void => {
+        resolve(abortedRun(streamed, end, `watchdog: a host callback never returned at ${streamed.t} ms (nothing for ${watchdogMs} ms of real time)`, [BUNDLE_NAME]));
+      };
+      worker.on('message', (m: NodeMessage) => {
+        arm();
+        if (m.line !== undefined) streamed.line(`\u0001${m.line}`);
+        else if (m.progress !== undefined) progress(m.progress);
+        else if (m.startError !== undefined) reject(new AppStartError(`the app threw at start-up: ${m.startError}`));
+        else if (m.result !== undefined) {
+          clearTimeout(timer);
+          const result = JSON.parse(m.result) as SimResult;
+          result.trace = traceOf(end, streamed.pins, streamed.nums, streamed.texts);
+          resolve({ result, unhandled: m.unhandled ?? [], bundleNames: [BUNDLE_NAME] });
+        }
+      });
+      worker.once('error', (e) => { clearTimeout(timer); reject(e); });
+      worker.once('exit', (code) => { clearTimeout(timer); reject(new Error(`the simulator's worker thread exited with code ${code}`)); });
+      arm();
+    });
   } finally {
-    process.off('unhandledRejection', onUnhandled);
-    if (hadTrace) g.trace = savedTrace;
-    else delete g.trace;
-    await rm(dir, { recursive: true, force: true });
+    if (stop !== undefined) signal?.removeEventListener('abort', stop);
+    await worker.terminate();
   }
 }
 
-/** The commands the XS host sends to the bundle's driver. */
-const HOST_COMMANDS = `globalThis.handleCommand = (message) => {
-  const [op, arg] = new TextDecoder().decode(message).split(' ');
-  if (op === 'advance') return __anyloopSim.sim.advance(Number(arg));
-  if (op === 'gc') return gc();
-  if (op === 'result') return new TextEncoder().encode(JSON.stringify(__anyloopSim.sim.result())).buffer;
-  throw new Error('unknown command ' + op);
-};`;
+/** The file name stack traces give the bundle in the node engine. */
+const BUNDLE_NAME = 'anyloop-sim-app.js';
 
-async function runInXs(code: string, times: number[], progress: (t: number) => void, signal?: RunSignal): Promise<EngineRun> {
+/** Why an aborted run stopped: the signal's reason, as the run's rejection. */
+function abortReason(signal: RunSignal): unknown {
+  try {
+    signal.throwIfAborted();
+  } catch (e) {
+    return e;
+  }
+  return new Error('the run was stopped');
+}
+
+/** The run of an engine that stopped, as far as it streamed. */
+function abortedRun(streamed: StreamedRun, end: number, failure: string, bundleNames: string[]): EngineRun {
+  return {
+    result: {
+      trace: traceOf(end, streamed.pins, streamed.nums, streamed.texts),
+      failure,
+      reports: [],
+      reached: streamed.t,
+      board: { turns: 0, timersCreated: 0, timersAlive: 0, droppedMessages: 0 },
+    },
+    unhandled: [],
+    bundleNames,
+  };
+}
+
+/**
+ * Run before the bundle: takes the xsnap worker's own globals away from the
+ * app (a Moddable device has none of them) and leaves what the driver needs
+ * in `__anyloopHost`; defines the commands the host sends.
+ */
+const XS_PRELUDE = `(() => {
+  const g = globalThis;
+  const { print, gc, setImmediate, anyloopWatchdog, anyloopHeapBudget, anyloopStack, TextEncoder, TextDecoder } = g;
+  for (const name of ['print', 'gc', 'setImmediate', 'issueCommand', 'performance', 'currentMeterLimit', 'resetMeter',
+    'anyloopWatchdog', 'anyloopHeapBudget', 'anyloopStack', 'TextEncoder', 'TextDecoder', 'Base64']) delete g[name];
+  Object.defineProperty(g, '__anyloopHost', { configurable: true, value: {
+    runJobs: () => new Promise((resolve) => setImmediate(resolve)),
+    watchdog: anyloopWatchdog,
+    watchdogBudget: WATCHDOG,
+    stack: anyloopStack,
+    stackSlots: STACK,
+    stream: (line) => print('\\u0001' + line),
+  } });
+  Object.defineProperty(g, '__anyloopPrint', { value: print });
+  Object.defineProperty(g, 'handleCommand', { value: (message) => {
+    anyloopStack(0);
+    const [op, arg] = new TextDecoder().decode(message).split(' ');
+    if (op === 'advance') return __anyloopSim.sim.advance(Number(arg));
+    if (op === 'gc') return gc();
+    if (op === 'heap') return anyloopHeapBudget(Number(arg));
+    if (op === 'freeze') return FREEZE();
+    if (op === 'result') return new TextEncoder().encode(JSON.stringify(__anyloopSim.sim.result())).buffer;
+    throw new Error('unknown command ' + op);
+  } });
+})()`;
+
+/**
+ * Freezes every intrinsic as xsl does after preload: each built-in reachable
+ * from the global object's standard properties and the hidden intrinsics
+ * (iterator, generator and async prototypes), with their prototypes and
+ * properties, through accessors too. No taming of the override mistake.
+ */
+export const FREEZE_INTRINSICS = `function () {
+  const seen = new Set();
+  const todo = [];
+  const add = (v) => { if ((typeof v === 'object' && v !== null) || typeof v === 'function') todo.push(v); };
+  for (const name of Object.getOwnPropertyNames(globalThis)) {
+    if (/^[A-Z]/.test(name) || ['globalThis', 'eval', 'isFinite', 'isNaN', 'parseFloat', 'parseInt',
+      'decodeURI', 'decodeURIComponent', 'encodeURI', 'encodeURIComponent', 'escape', 'unescape', 'harden', 'lockdown'].includes(name)) {
+      if (name !== 'globalThis') add(globalThis[name]);
+    }
+  }
+  add(Object.getPrototypeOf(function* () {}));
+  add(Object.getPrototypeOf(async function () {}));
+  add(Object.getPrototypeOf(async function* () {}));
+  add(Object.getPrototypeOf([][Symbol.iterator]()));
+  add(Object.getPrototypeOf(new Map()[Symbol.iterator]()));
+  add(Object.getPrototypeOf(new Set()[Symbol.iterator]()));
+  add(Object.getPrototypeOf(''[Symbol.iterator]()));
+  add(Object.getPrototypeOf(/a/[Symbol.matchAll]('')));
+  add(Object.getPrototypeOf(Int8Array));
+  while (todo.length > 0) {
+    const o = todo.pop();
+    if (seen.has(o)) continue;
+    seen.add(o);
+    Object.freeze(o);
+    add(Object.getPrototypeOf(o));
+    for (const key of Reflect.ownKeys(o)) {
+      const d = Object.getOwnPropertyDescriptor(o, key);
+      if (d === undefined) continue;
+      add(d.value); add(d.get); add(d.set);
+    }
+  }
+}`;
+
+/** The lines of the driver's stream, kept by the host so that a run survives an XS abort. */
+class StreamedRun {
+  t = 0;
+  readonly pins: TracePin[] = [];
+  readonly nums: number[] = [];
+  readonly texts: string[] = [];
+
+  line(line: string): void {
+    if (!line.startsWith('\u0001')) return;
+    const m = JSON.parse(line.slice(1)) as { t?: number; pin?: TracePin; e?: [number, number, number, number]; text?: string };
+    if (m.t !== undefined) this.t = m.t;
+    else if (m.pin !== undefined) this.pins.push(m.pin);
+    else if (m.e !== undefined) {
+      if (m.text !== undefined) {
+        m.e[3] = this.texts.length;
+        this.texts.push(m.text);
+      }
+      this.nums.push(...m.e);
+    }
+  }
+}
+
+/**
+ * How XS names the bundle in stack traces: scripts are numbered as the
+ * worker compiles them; the prelude is #0 and the bundle #2 (a test of the
+ * source-mapped reports holds this).
+ */
+const XS_BUNDLE_NAMES = ['#2'];
+
+const ABORTS: Record<string, string> = {
+  'stack overflow': 'XS abort: JavaScript stack overflow',
+  'not enough memory': 'XS abort: memory full',
+  'too much computation': 'XS abort: watchdog: a host callback never returned',
+};
+
+async function runInXs(
+  code: string, times: number[], progress: (t: number) => void, limits: DeviceLimits, end: number, signal?: RunSignal,
+): Promise<EngineRun> {
   signal?.throwIfAborted();
-  const xs = new XsWorker({ name: 'anyloop-sim' });
+  const streamed = new StreamedRun();
+  const xs = await startDeviceWorker({ name: 'anyloop-sim', stack: limits.stack, onPrint: (l) => streamed.line(l) });
   // The worker computes without reading its input: only killing it stops it.
   const stop = () => { void xs.terminate(); };
   signal?.addEventListener('abort', stop, { once: true });
+  let computrons = 0;
+  let startup: XsEvaluation | undefined;
   try {
-    let startup;
+    await xs.evaluate(XS_PRELUDE.replace('WATCHDOG', String(limits.watchdog)).replace(/STACK/g, String(limits.stack)).replace('FREEZE()', `(${FREEZE_INTRINSICS})()`));
     try {
       startup = await xs.evaluate(code);
     } catch (e) {
@@ -241,10 +468,10 @@ async function runInXs(code: string, times: number[], progress: (t: number) => v
       }
       throw e;
     }
-    // The run goes through commands, not evaluations: XS keeps a heap slot
-    // per evaluated script, which would show as the app's heap growing.
-    await xs.evaluate(HOST_COMMANDS);
-    let computrons = startup.meters.compute;
+    computrons = startup.meters.compute;
+    // What xsl does once the modules are preloaded; then the app has the device's RAM.
+    await xs.issueCommand('freeze');
+    await xs.issueCommand(`heap ${workerHeapBudget(limits.heap, limits.stack)}`);
     const live = async () => (await xs.issueCommand('gc')).meters.currentHeapCount;
     const startupHeapSlots = await live();
     let peakHeapSlots = startupHeapSlots;
@@ -255,21 +482,37 @@ async function runInXs(code: string, times: number[], progress: (t: number) => v
       peakHeapSlots = Math.max(peakHeapSlots, finalHeapSlots);
       progress(t);
     }
-    const out = new TextDecoder().decode((await xs.issueCommand('result')).reply);
+    const result = JSON.parse(new TextDecoder().decode((await xs.issueCommand('result')).reply)) as SimResult;
+    await xs.evaluate('0'); // every streamed line has arrived once it returns
+    result.trace = traceOf(end, streamed.pins, streamed.nums, streamed.texts);
     const unhandled = xs.stderr.split('\n').filter((l) => l.startsWith('Unhandled exception '))
       .map((l) => `unhandled rejection: ${l.slice('Unhandled exception '.length)}`);
     return {
-      result: JSON.parse(out) as SimResult,
+      result,
       unhandled,
       meters: { startupComputrons: startup.meters.compute, computrons, peakHeapSlots, finalHeapSlots, startupHeapSlots },
-      // XS names the first script it evaluates #0: the bundle.
-      bundleNames: ['#0'],
+      bundleNames: XS_BUNDLE_NAMES,
     };
   } catch (e) {
     signal?.throwIfAborted();
-    throw e;
+    const reason = e instanceof XsError ? /\(([^)]*)\)/.exec(e.message)?.[1] : undefined;
+    const abort = reason === undefined ? undefined : ABORTS[reason];
+    if (abort === undefined) throw e;
+    // The device would reboot here: the run ends with what the app did until then.
+    const at = startup === undefined ? 'while the app started' : `at ${streamed.t} ms`;
+    return abortedRun(streamed, end, `${abort} ${at}${reason === 'too much computation' ? ` (over ${limits.watchdog} computrons)` : ''}`, XS_BUNDLE_NAMES);
   } finally {
     signal?.removeEventListener('abort', stop);
     await xs.terminate();
   }
+}
+
+/**
+ * The bytes the worker may take for its heaps once the app started. The
+ * device's creation values (2048 slots, 32 KB of chunks, the stack) come out
+ * of its RAM first; the worker's slots and pointers are 64-bit, twice the
+ * device's, so it gets twice the rest.
+ */
+function workerHeapBudget(heap: number, stack: number): number {
+  return 2 * Math.max(0, heap - (2048 * 16 + 32 * 1024 + stack * 16));
 }

@@ -39,6 +39,10 @@ export interface XsWorkerOptions {
   handleCommand?: XsCommandHandler;
   /** Called with each line the worker prints, as it arrives. */
   onPrint?: (line: string) => void;
+  /** The worker binary (default: the `xsnap-worker` of the installed @agoric/xsnap). */
+  executable?: string;
+  /** Command-line options of the worker binary. */
+  args?: string[];
 }
 
 /** An exception thrown by evaluated script, or the worker ending abnormally. */
@@ -104,7 +108,7 @@ export class XsWorker {
     }
     this._handleCommand = options.handleCommand;
     this._onPrint = options.onPrint;
-    this._proc = spawn(xsnapWorkerPath(), [this.name], { stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'] });
+    this._proc = spawn(options.executable ?? xsnapWorkerPath(), [this.name, ...options.args ?? []], { stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'] });
     const stdio = this._proc.stdio as unknown as [null, Readable, Readable, Writable, Readable];
     this._toWorker = stdio[3];
     // A write after the worker died fails with EPIPE; the exit handler reports why it died.
@@ -169,7 +173,8 @@ export class XsWorker {
   private async _sync(): Promise<string[]> {
     const id = String(++this._syncs);
     const synced = new Promise<void>((resolve) => { this._syncWaiter = { id, resolve }; });
-    await this._send(Buffer.from(`eprint(${JSON.stringify(SYNC_MARK + id)})`));
+    // A host that takes print away from its app's global object leaves it as __anyloopPrint.
+    await this._send(Buffer.from(`e(typeof print === 'function' ? print : __anyloopPrint)(${JSON.stringify(SYNC_MARK + id)})`));
     await Promise.race([synced, this._exit]);
     if (this._exited !== null) throw this._exited;
     const printed = this._printed;

@@ -1,0 +1,177 @@
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { copyFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { requirePeers } from './peers.js';
+import { XsError, XsWorker, type XsWorkerOptions } from './xsnap.js';
+
+/**
+ * The changes that turn @agoric/xsnap's `xsnap-worker.c` into a worker of the
+ * device: its creation values come from the command line instead of being
+ * compiled in, and two host functions arm the watchdog and the heap budget.
+ * An abort (stack overflow, memory full, watchdog) ends the worker with its
+ * exit code, as xsnap does.
+ *
+ * - `-S <slots>`: the JavaScript stack (xsnap: 4096; mcconfig's default: 384).
+ * - `-H <slots>,<slots>,<bytes>,<bytes>`: the slot heap's initial and
+ *   incremental counts and the chunk heap's (mcconfig: 2048, 64, 32 KB, 1 KB).
+ * - `anyloopWatchdog(computrons)`: the current host callback may run that
+ *   many computrons more (0: no limit) before XS aborts it.
+ * - `anyloopHeapBudget(bytes)`: from now on XS may take that many bytes more
+ *   for its heaps before it aborts with "memory full".
+ * - `anyloopStack(slots[, fromTop])`: from here (or from the top of the
+ *   stack) JavaScript may use that many slots more before XS aborts with a
+ *   stack overflow; 0 gives back the whole stack. The simulator's own frames
+ *   then do not count against the app's stack.
+ */
+/** Computrons between two looks of the watchdog at the meter (xsnap's `-i`). */
+const WATCHDOG_INTERVAL = 1000;
+
+const PATCHES: readonly (readonly [string, string])[] = [
+  ['static void xsBuildAgent(xsMachine* the);\n', 'static void xsBuildAgent(xsMachine* the);\n' +
+    'extern void fxBeginMetering(xsMachine* the, xsBooleanValue (*callback)(xsMachine*, xsUnsignedValue), xsUnsignedValue interval);\n'],
+  ['\tint parserBufferSize = 8192 * 1024;\n',
+    '\tint parserBufferSize = 8192 * 1024;\n\tint stackCount = 4096;\n\tint heap[4] = { 256 * 1024, 128 * 1024, 32 * 1024 * 1024, 4 * 1024 * 1024 };\n'],
+  ['\t\telse if (!strcmp(argv[argi], "-v")) {\n',
+    '\t\telse if (!strcmp(argv[argi], "-S") && argi + 1 < argc)\n\t\t\tstackCount = atoi(argv[++argi]);\n' +
+    '\t\telse if (!strcmp(argv[argi], "-H") && argi + 1 < argc)\n' +
+    '\t\t\tsscanf(argv[++argi], "%d,%d,%d,%d", &heap[0], &heap[1], &heap[2], &heap[3]);\n' +
+    '\t\telse if (!strcmp(argv[argi], "-v")) {\n'],
+  ['\t\t32 * 1024 * 1024,\t/* initialChunkSize */\n\t\t4 * 1024 * 1024,\t/* incrementalChunkSize */\n\t\t256 * 1024,\t\t\t/* initialHeapCount */\n\t\t128 * 1024,\t\t\t/* incrementalHeapCount */\n\t\t4096,\t\t\t\t/* stackCount */\n',
+    '\t\theap[2], heap[3], heap[0], heap[1], stackCount,\n'],
+  ['void xsBuildAgent(xsMachine* machine)\n{\n\txsBeginHost(machine);\n\txsVars(1);\n',
+    'static void xs_anyloopWatchdog(xsMachine* the)\n{\n\txsUnsignedValue budget = (xsUnsignedValue)xsToInteger(xsArg(0));\n' +
+    '\txsUnsignedValue index = xsGetCurrentMeter(the);\n\tgxCurrentMeter = budget ? index + budget : 0;\n' +
+    // Restarting the metering makes the next look come within an interval.
+    `\tfxBeginMetering(the, fxMeteringCallback, ${WATCHDOG_INTERVAL});\n\txsSetCurrentMeter(the, index);\n}\n\n` +
+    'static void xs_anyloopHeapBudget(xsMachine* the)\n{\n\tthe->allocationLimit = the->allocatedSpace + (size_t)xsToNumber(xsArg(0));\n}\n\n' +
+    'static xsSlot* gxAnyloopBottom = NULL;\n\n' +
+    'static void xs_anyloopStack(xsMachine* the)\n{\n\txsIntegerValue n = xsToInteger(xsArg(0));\n' +
+    '\txsBooleanValue fromTop = xsToInteger(xsArgc) > 1 && xsTest(xsArg(1));\n\txsSlot* bottom;\n' +
+    '\tif (!gxAnyloopBottom) gxAnyloopBottom = the->stackBottom;\n' +
+    '\tif (n <= 0) { the->stackBottom = gxAnyloopBottom; return; }\n' +
+    '\tbottom = (fromTop ? the->stackTop : the->stack) - n;\n' +
+    '\tif (bottom > the->stack - 32) bottom = the->stack - 32;\n' +
+    '\tif (bottom < gxAnyloopBottom) bottom = gxAnyloopBottom;\n\tthe->stackBottom = bottom;\n}\n\n' +
+    'void xsBuildAgent(xsMachine* machine)\n{\n\txsBeginHost(machine);\n\txsVars(1);\n' +
+    '\txsResult = xsNewHostFunction(xs_anyloopStack, 2);\n\txsDefine(xsGlobal, xsID("anyloopStack"), xsResult, xsDontEnum);\n' +
+    '\txsResult = xsNewHostFunction(xs_anyloopWatchdog, 1);\n\txsDefine(xsGlobal, xsID("anyloopWatchdog"), xsResult, xsDontEnum);\n' +
+    '\txsResult = xsNewHostFunction(xs_anyloopHeapBudget, 1);\n\txsDefine(xsGlobal, xsID("anyloopHeapBudget"), xsResult, xsDontEnum);\n'],
+];
+
+/** Stack slots the worker has beyond the device's, for the simulator's own frames below the app's. */
+const HOST_STACK = 1024;
+
+let building: Promise<string> | undefined;
+
+/**
+ * The path of the device worker: @agoric/xsnap's worker with {@link PATCHES}
+ * applied, built on first use with the package's own makefile and object
+ * files (only the patched file is compiled: about a second) and kept in
+ * `node_modules/.cache/anyloop/`, under a name that hashes the package's
+ * version and the patches.
+ */
+export function deviceWorkerPath(): Promise<string> {
+  building ??= build().catch((e: unknown) => {
+    building = undefined;
+    throw e;
+  });
+  return building;
+}
+
+async function build(): Promise<string> {
+  requirePeers(['@agoric/xsnap']);
+  const pkgJson = createRequire(import.meta.url).resolve('@agoric/xsnap/package.json');
+  const pkg = dirname(pkgJson);
+  const { version } = JSON.parse(await readFile(pkgJson, 'utf8')) as { version: string };
+  const platform = process.platform === 'linux' ? 'lin' : process.platform === 'darwin' ? 'mac' : null;
+  if (platform === null) throw new XsError(`@agoric/xsnap has no XS worker for ${process.platform}`);
+  const native = join(pkg, 'xsnap-native', 'xsnap');
+  const original = await readFile(join(native, 'sources', 'xsnap-worker.c'), 'utf8');
+  let patched = original;
+  for (const [from, to] of PATCHES) {
+    if (!patched.includes(from)) throw new XsError(`cannot build the device worker: @agoric/xsnap ${version}'s xsnap-worker.c is not the one anyloop patches`);
+    patched = patched.replace(from, to);
+  }
+  const key = createHash('sha256').update(`${version}\n${platform}\n${patched}`).digest('hex').slice(0, 16);
+  // node_modules/@agoric/xsnap -> node_modules/.cache/anyloop
+  const cache = join(dirname(dirname(pkg)), '.cache', 'anyloop', `xsnap-worker-${key}`);
+  const bin = join(cache, 'xsnap-worker');
+  if (existsSync(bin)) return bin;
+
+  const work = `${cache}.${process.pid}.tmp`;
+  await rm(work, { recursive: true, force: true });
+  const sources = join(work, 'sources');
+  await mkdir(sources, { recursive: true });
+  for (const f of await readdir(join(native, 'sources'), { withFileTypes: true })) {
+    if (f.isFile()) await copyFile(join(native, 'sources', f.name), join(sources, f.name));
+  }
+  await writeFile(join(sources, 'xsnap-worker.c'), patched);
+  // The package's release objects, copied after the sources so that make
+  // finds them up to date: it compiles the patched file and links.
+  const objects = join(native, 'build', 'tmp', platform, 'release', 'xsnap-worker');
+  const tmp = join(work, 'build', 'tmp', platform, 'release', 'xsnap-worker');
+  await mkdir(tmp, { recursive: true });
+  if (existsSync(objects)) {
+    for (const f of await readdir(objects)) {
+      if (f.endsWith('.o') && f !== 'xsnap-worker.o') await copyFile(join(objects, f), join(tmp, f));
+    }
+  }
+  const makefiles = join(native, 'makefiles', platform);
+  await make(makefiles, work, [
+    '-f', 'xsnap-worker.mk', 'GOAL=release', `MODDABLE=${join(pkg, 'moddable')}`, `BUILD_DIR=${join(work, 'build')}`,
+    `TLS_DIR=${sources}`, `XSNAP_VERSION=${version}`,
+  ]);
+  await mkdir(cache, { recursive: true });
+  const built = join(work, 'build', 'bin', platform, 'release', 'xsnap-worker');
+  // rename is atomic: a parallel build of the same key just replaces it.
+  await rename(built, bin);
+  await rm(work, { recursive: true, force: true });
+  return bin;
+}
+
+async function make(cwd: string, work: string, args: string[]): Promise<void> {
+  try {
+    await run('make', cwd, args);
+  } catch (e) {
+    await rm(work, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+function run(command: string, cwd: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (s: string) => { err += s; });
+    child.once('error', (e) => reject(new XsError(`cannot build the device worker: make: ${e.message} (it needs make and a C compiler)`)));
+    child.once('close', (code) => {
+      if (code === 0) resolve();
+      else reject(new XsError(`cannot build the device worker: make exited with code ${code}: ${err.trim().split('\n').filter((l) => /error/.test(l)).slice(0, 5).join('\n')}`));
+    });
+  });
+}
+
+/** The creation values of a device's XS machine. */
+export interface DeviceLimits {
+  /** JavaScript stack, in slots. */
+  stack: number;
+  /** Bytes XS may take for its heaps once the app has started. */
+  heap: number;
+  /** Computrons one host callback may run (0: no limit). */
+  watchdog: number;
+}
+
+/**
+ * Starts an XS worker built with the device's creation values: a stack of
+ * `options.stack` slots (and room for the simulator's frames: the host
+ * limits each host callback to the device's stack with `anyloopStack`) and mcconfig's default heaps (2048 + 64 slots, 32 +
+ * 1 KB of chunks), so that the heaps grow in small steps as on the device.
+ */
+export async function startDeviceWorker(options: XsWorkerOptions & { stack: number }): Promise<XsWorker> {
+  const executable = await deviceWorkerPath();
+  return new XsWorker({ ...options, executable, args: ['-S', String(options.stack + HOST_STACK), '-H', '2048,64,32768,1024', '-i', String(WATCHDOG_INTERVAL)] });
+}

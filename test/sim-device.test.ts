@@ -1,0 +1,175 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runScenario } from '../src/sim/host/run.js';
+import type { Scenario } from '../src/sim/scenario.js';
+
+// The XS engine runs an app as a default Moddable ESP32 build does: the
+// board's stack (384 slots unless told), a heap budget, built-ins frozen
+// after start-up, no xsnap globals, promise jobs served in the pass that
+// queued them, and a watchdog on each host callback.
+
+const SLOW = 60_000;
+const dir = mkdtempSync(join(tmpdir(), 'anyloop-sim-device-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+let apps = 0;
+function app(code: string): string {
+  const file = join(dir, `app${++apps}.js`);
+  writeFileSync(file, code);
+  return file;
+}
+
+/** A task whose coroutine waits `depth` yield* levels deep, inside a timeout(), inside a TaskGroup. */
+function deepTask(depth: number): string {
+  return app(`
+import Timer from 'timer';
+import Time from 'time';
+import { XsLoop } from 'anyloop/xs';
+import { TaskGroup, createTask, sleep, timeout } from 'anyloop';
+
+const loop = new XsLoop({ Timer, Time });
+function* nest(n) {
+  if (n === 0) {
+    yield* sleep(10, undefined, { loop });
+    return 0;
+  }
+  return 1 + (yield* nest(n - 1));
+}
+createTask(function* () {
+  yield* TaskGroup.run(function* () {
+    yield* timeout(1000, function* () {
+      const depth = yield* nest(${depth});
+      trace(\`resumed at depth \${depth}\\n\`);
+    }, { loop });
+  }, { loop });
+}, { loop });
+loop.runForever();
+`);
+}
+
+const run = (file: string, scenario: Scenario, options: { stack?: number; heap?: number; watchdog?: number } = {}) =>
+  runScenario({ app: file, scenario, engine: 'xs', ...options });
+
+describe('the XS engine has the device stack', () => {
+  it('resumes a task 2 yield* levels deep in a timeout in a TaskGroup at the default 384-slot stack', async () => {
+    const r = await run(deepTask(2), { end: 100 });
+    expect(r.failure).toBeNull();
+    expect(r.trace.events).toEqual([{ t: 10, print: 'resumed at depth 2' }]);
+  }, SLOW);
+
+  it('aborts the run with the device\'s stack-overflow report one level deeper', async () => {
+    const r = await run(deepTask(3), { end: 100 });
+    expect(r.failure).toBe('XS abort: JavaScript stack overflow at 0 ms');
+    expect(r.reached).toBe(0);
+    expect(r.ok).toBe(false);
+  }, SLOW);
+
+  it('takes a board\'s stack: 6 levels fit in 512 slots, 7 do not', async () => {
+    expect((await run(deepTask(6), { end: 100 }, { stack: 512 })).trace.events).toEqual([{ t: 10, print: 'resumed at depth 6' }]);
+    expect((await run(deepTask(7), { end: 100 }, { stack: 512 })).failure).toBe('XS abort: JavaScript stack overflow at 0 ms');
+  }, SLOW);
+
+  it('refuses a stack too small to run anything', async () => {
+    await expect(run(deepTask(0), { end: 100 }, { stack: 10 })).rejects.toThrow(RangeError);
+  });
+});
+
+describe('the XS engine has the device heap and watchdog', () => {
+  it('ends an app that allocates without bound at the heap budget, with what it printed before', async () => {
+    const r = await run(app(`
+import Timer from 'timer';
+trace('started\\n');
+Timer.set(() => {
+  const all = [];
+  for (let i = 0; i < 3e6; i++) all.push({ n: i });
+  trace(\`kept \${all.length}\\n\`);
+}, 20);
+`), { end: 100 });
+    expect(r.failure).toBe('XS abort: memory full at 20 ms');
+    expect(r.trace.events).toEqual([{ t: 0, print: 'started' }]);
+  }, SLOW);
+
+  it('ends a callback that never returns with a watchdog report saying when it was stuck', async () => {
+    const r = await run(app(`
+import Timer from 'timer';
+import Time from 'time';
+Timer.set(() => trace('waiting for the clock\\n'), 30);
+// Virtual time stands still while JavaScript runs: this never ends.
+Timer.set(() => { const start = Time.ticks; while (Time.ticks === start); }, 50);
+`), { end: 100 }, { watchdog: 1_000_000 });
+    expect(r.failure).toBe('XS abort: watchdog: a host callback never returned at 50 ms (over 1000000 computrons)');
+    expect(r.trace.events).toEqual([{ t: 30, print: 'waiting for the clock' }]);
+    expect(r.ok).toBe(false);
+  }, SLOW);
+
+  it('ends it in the node engine too, within its real-time watchdog', async () => {
+    const r = await runScenario({ engine: 'node', scenario: { end: 100 }, watchdogMs: 1000, app: app(`
+import Timer from 'timer';
+import Time from 'time';
+Timer.set(() => trace('waiting for the clock\\n'), 30);
+Timer.set(() => { const start = Time.ticks; while (Time.ticks === start); }, 50);
+`) });
+    expect(r.failure).toBe('watchdog: a host callback never returned at 50 ms (nothing for 1000 ms of real time)');
+    expect(r.trace.events).toEqual([{ t: 30, print: 'waiting for the clock' }]);
+    expect(r.ok).toBe(false);
+  }, SLOW);
+});
+
+describe('both engines freeze the built-ins after start-up, as xsl does, and have only Moddable\'s globals', () => {
+  it.each(['node', 'xs'] as const)('fails a write to a frozen built-in (the override mistake is not tamed), and anyloop errors still work (%s)', async (engine) => {
+    const r = await runScenario({ engine, scenario: { end: 100 }, app: app(`
+import Timer from 'timer';
+import { Future, TimeoutError, waitFor } from 'anyloop';
+import { XsLoop } from 'anyloop/xs';
+import Time from 'time';
+
+class AppError extends Error {}
+Timer.set(() => {
+  try {
+    new AppError('x').name = 'AppError';
+    trace('assigned\\n');
+  } catch (e) {
+    trace(\`\${e.name}: \${Object.isFrozen(Error.prototype)}\\n\`);
+  }
+});
+const loop = new XsLoop({ Timer, Time });
+waitFor(new Future({ loop }), 10, { loop }).catch((e) => trace(\`\${e instanceof TimeoutError} \${e.name}\\n\`));
+loop.runForever();
+`) });
+    expect(r.failure).toBeNull();
+    expect(r.trace.events).toEqual([{ t: 0, print: 'TypeError: true' }, { t: 10, print: 'true TimeoutError' }]);
+  }, SLOW);
+
+  it.each(['node', 'xs'] as const)('hides the host\'s globals: an app using setTimeout fails with a ReferenceError (%s)', async (engine) => {
+    const r = await runScenario({ engine, scenario: { end: 100 }, app: app(`
+import Timer from 'timer';
+Timer.set(() => setTimeout(() => trace('late\\n'), 1), 5);
+trace(\`\${typeof print} \${typeof gc} \${typeof setImmediate} \${typeof issueCommand} \${typeof process} \${typeof require} \${typeof console} \${typeof trace}\\n\`);
+`) });
+    expect(r.trace.events).toEqual([{ t: 0, print: 'undefined undefined undefined undefined undefined undefined undefined function' }]);
+    expect(r.failure).toMatch(/^XS aborted: an exception escaped a timer callback: ReferenceError: .*setTimeout/);
+  }, SLOW);
+});
+
+describe('promise jobs run when the device runs them', () => {
+  it.each(['node', 'xs'] as const)('an awaited promise resumes in the pass that queued it, not at the next timer (%s)', async (engine) => {
+    const r = await runScenario({
+      app: app(`
+import Timer from 'timer';
+import Digital from 'embedded:io/digital';
+const led = new Digital({ pin: 2, mode: Digital.Output });
+Timer.set(async () => {
+  await Promise.resolve();
+  led.write(1);
+}, 100);
+Timer.set(() => trace('next timer\\n'), 1000);
+`),
+      scenario: { end: 2000 },
+      engine,
+    });
+    expect(r.failure).toBeNull();
+    expect(r.trace.events).toEqual([{ t: 100, pin: 2, level: 1, by: 'app' }, { t: 1000, print: 'next timer' }]);
+  }, SLOW);
+});
