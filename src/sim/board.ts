@@ -162,14 +162,36 @@ const JOBS: Message = Object.freeze({ deliver: () => {}, what: 'promise jobs' })
 /** What stands in the outside world's list for an event that already ran. */
 const SPENT: External = Object.freeze({ t: -Infinity, seq: -1, run: () => {} });
 
-// The board app code is bound to (module state; see the note at the top).
-const current: { board: SimBoard | null } = { board: null };
+// The board app code is bound to (module state; see the note at the top), and
+// the preloaded module whose body is running, if one is.
+const current: { board: SimBoard | null; preloading: string | null; onPreloadCall: ((module: string) => void) | undefined } =
+  { board: null, preloading: null, onPreloadCall: undefined };
 
-/** The installed board; throws an Error naming `install()` when there is none. */
+/**
+ * The installed board, for a host function of the module shims; throws an
+ * Error naming `install()` when there is none. While a preloaded module's
+ * body runs it throws what xsl throws for a host call at preload, where no
+ * native code can run: `TypeError: not available` (xsl then fails the build).
+ */
 export function currentBoard(): SimBoard {
   const b = current.board;
   if (b === null) throw new Error('no SimBoard is installed: call board.install() before loading the app');
+  if (current.preloading !== null) {
+    current.onPreloadCall?.(current.preloading);
+    throw new TypeError('not available');
+  }
   return b;
+}
+
+/**
+ * Marks the start (`module`: its name) or the end (null) of a preloaded
+ * module's body: host calls made meanwhile fail as under xsl, after
+ * `onCall` is told which module made one.
+ */
+export function setPreloading(module: string | null, onCall?: (module: string) => void): void {
+  if (module !== null && typeof module !== 'string') throw new TypeError('module must be a string or null');
+  current.preloading = module;
+  current.onPreloadCall = onCall;
 }
 
 /** A simulated ESP32 board. See the module documentation. */

@@ -5,7 +5,7 @@
  * level changes, analog values and printed lines. It is the same code in
  * Node and in XS; the host talks to it through plain data only.
  */
-import { SimBoard, type PinChange } from './board.js';
+import { setPreloading, SimBoard, type PinChange } from './board.js';
 import { scheduleOf, type Level, type Scenario } from './scenario.js';
 import type { SimTrace, TraceEvent, TracePin } from './trace.js';
 
@@ -84,6 +84,12 @@ export interface SimDriver {
   advance(t: number): Promise<void>;
   /** The run so far. */
   result(): SimResult;
+  /**
+   * Called by the bundle around each preloaded module's body: its name at
+   * the start, null at the end. A host call in between fails as under xsl
+   * (and, with a stream, `{ preload }` names the module first).
+   */
+  preload(module: string | null): void;
 }
 
 /**
@@ -111,7 +117,8 @@ export interface SimHost {
    * host callback starts at a new virtual time, `{ pin }` when a pin first
    * shows, `{ e: [t, kind, pin, value], text? }` for each event. The host
    * keeps the trace (the driver's `result()` then has no events), even when
-   * the engine dies (XS aborting).
+   * the engine dies (XS aborting). `{ preload }` names a preloaded module
+   * that called a host function while its body ran.
    */
   stream?: (line: string) => void;
 }
@@ -217,7 +224,11 @@ export function installSim(config: SimConfig, host: SimHost = {}): SimDriver {
   };
   feed();
 
+  const onPreloadCall = stream === undefined ? undefined : (module: string): void => stream(JSON.stringify({ preload: module }));
   return {
+    preload(module: string | null): void {
+      setPreloading(module, onPreloadCall);
+    },
     async advance(t: number): Promise<void> {
       if (failure !== null) return;
       try {

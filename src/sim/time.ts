@@ -24,7 +24,8 @@ export function timeFor(board: SimBoard | (() => SimBoard)): TimeModule {
       return get().ticks;
     },
     delta(start: number, end?: number): number {
-      return (end ?? get().ticks) - start;
+      const now = get().ticks;
+      return (end ?? now) - start;
     },
   });
 }

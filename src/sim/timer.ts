@@ -72,12 +72,15 @@ export function timerFor(board: SimBoard | (() => SimBoard)): TimerModule {
     }
 
     static schedule(timer: HostTimer, ...rest: unknown[]): void {
+      get();
       const r = valid(timer);
       if (rest.length === 0) r.board._timerUnschedule(r.record);
       else r.board._timerReschedule(r.record, toInteger(rest[0]), rest.length > 1 ? toInteger(rest[1]) : 0);
     }
 
     static clear(timer: HostTimer | undefined | null): void {
+      // A host function even when it ignores its argument.
+      get();
       if (timer === null || typeof timer !== 'object') return;
       const r = valid(timer);
       timer._record = null;

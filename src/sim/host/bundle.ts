@@ -1,5 +1,5 @@
-import { existsSync, statSync } from 'node:fs';
-import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Plugin, RollupCache } from 'rollup';
 import { importPeer, MissingPeerError, type Peer } from './peers.js';
@@ -57,18 +57,22 @@ export async function bundleApp(options: BundleOptions): Promise<AppBundle> {
   const { rollup } = await importPeer<typeof import('rollup')>('rollup');
   const driver = moduleFile('sim/driver');
   // Imports run in order: the install module (the board) before the app's module body.
-  const entry = `import { sim } from ${JSON.stringify(INSTALL)};\nimport ${JSON.stringify(app)};\nexport { sim };\n`;
+  // The entry's body runs after every module's: the start-up is over.
+  const entry = `import { sim } from ${JSON.stringify(INSTALL)};\nimport ${JSON.stringify(app)};\n` +
+    `delete globalThis.${PRELOAD_MARK};\nexport { sim };\n`;
   const install = `import { installSim } from ${JSON.stringify(driver)};\n` +
     // The engine's host leaves what the driver needs and the app must not see in __anyloopHost.
     `const host = globalThis.__anyloopHost;\ndelete globalThis.__anyloopHost;\n` +
-    `export const sim = installSim(${JSON.stringify(options.config)}, host);\n`;
+    `export const sim = installSim(${JSON.stringify(options.config)}, host);\n` +
+    `Object.defineProperty(globalThis, ${JSON.stringify(PRELOAD_MARK)}, { configurable: true, value: sim.preload });\n`;
+  const preloaded = preloadedModules(app);
   const key = `${options.engine} ${app}`;
   let build;
   try {
     build = await rollup({
       input: ENTRY,
       cache: caches.get(key),
-      plugins: [simPlugin({ [ENTRY]: entry, [INSTALL]: install })],
+      plugins: [simPlugin({ [ENTRY]: entry, [INSTALL]: install }), preloadPlugin(preloaded)],
       onwarn(warning, warn) {
         if (warning.code === 'CIRCULAR_DEPENDENCY') return;
         warn(warning);
@@ -84,6 +88,8 @@ export async function bundleApp(options: BundleOptions): Promise<AppBundle> {
     const { output } = await build.generate({
       ...(options.engine === 'xs' ? { format: 'iife', name: '__anyloopSim' } : { format: 'es' }),
       generatedCode: 'es2015',
+      // Unindented, each module's code is in the chunk as rendered: preloadPlugin finds it.
+      indent: false,
       sourcemap: 'hidden',
       // Rollup writes sources relative to the output file; the bundle is never written, so keep them absolute.
       sourcemapPathTransform: (source) => resolve(source),
@@ -101,6 +107,83 @@ export async function bundleApp(options: BundleOptions): Promise<AppBundle> {
  */
 export function bundleTools(app: string): Peer[] {
   return /\.[cm]?ts$/.test(app) || moduleFile('index').endsWith('.ts') ? ['rollup', 'typescript'] : ['rollup'];
+}
+
+/** The global the bundle calls around each preloaded module's body (the driver's `preload`). */
+const PRELOAD_MARK = '__anyloopPreload';
+
+/**
+ * The name of a module a Moddable build preloads, by its file (undefined
+ * for one it does not preload): anyloop's own (its manifest preloads `anyloop` and
+ * `anyloop/xs`, so every module they import), not the simulator's; and
+ * those the `preload` list of a `manifest.json` beside the app names
+ * through its `modules` (`"name": "./path"`, or `"*": ["./a", "./b"]`, each
+ * named after its file). The app's other modules run at start-up, on the
+ * device, where host calls work.
+ */
+export function preloadedModules(app: string): (id: string) => string | undefined {
+  const declared = new Map<string, string>();
+  const manifest = join(dirname(app), 'manifest.json');
+  if (existsSync(manifest)) {
+    let json: { modules?: Record<string, string | string[]>; preload?: unknown };
+    try {
+      json = JSON.parse(readFileSync(manifest, 'utf8')) as typeof json;
+    } catch (e) {
+      throw new BundleError(`${manifest}: not valid JSON: ${(e as Error).message}`);
+    }
+    const names = json.preload ?? [];
+    if (!Array.isArray(names) || !names.every((n) => typeof n === 'string')) throw new BundleError(`${manifest}: preload must be an array of module names`);
+    const modules = new Map<string, string>();
+    for (const [key, value] of Object.entries(json.modules ?? {})) {
+      for (const path of Array.isArray(value) ? value : [value]) {
+        if (typeof path !== 'string') throw new BundleError(`${manifest}: modules.${key} must be a path or an array of paths`);
+        modules.set(key === '*' ? basename(path) : key, path);
+      }
+    }
+    for (const name of names as string[]) {
+      const path = modules.get(name);
+      // A name the app's manifest does not map comes from a manifest it includes (anyloop's own).
+      if (path === undefined) continue;
+      const file = sourceFile(resolve(dirname(manifest), path));
+      if (file === null) throw new BundleError(`${manifest}: preloaded module ${name} (${path}) not found`);
+      declared.set(file, name);
+    }
+  }
+  const sim = join(ROOT, 'sim') + sep;
+  return (id) => {
+    const name = declared.get(id);
+    if (name !== undefined || !id.startsWith(ROOT + sep) || id.startsWith(sim)) return name;
+    const path = relative(ROOT, id).replace(/\.[cm]?[jt]s$/, '').split(sep).join('/');
+    return path === 'index' ? 'anyloop' : `anyloop/${path}`;
+  };
+}
+
+/**
+ * Calls the driver's `preload` around the rendered code of each preloaded
+ * module, on the blank lines rollup leaves between modules: no line or
+ * mapped column moves, so the source map stays true.
+ */
+function preloadPlugin(preloaded: (id: string) => string | undefined): Plugin {
+  return {
+    name: 'anyloop-sim-preload',
+    renderChunk(code, chunk) {
+      let out = '';
+      let from = 0;
+      for (const [id, module] of Object.entries(chunk.modules)) {
+        const body = module.code;
+        if (body === null || body === '') continue;
+        const at = code.indexOf(body, from);
+        if (at < 0) this.error(`cannot find the code of ${id} in the bundle`);
+        const end = at + body.length;
+        const name = preloaded(id);
+        if (name === undefined) continue;
+        if (code.slice(at - 2, at) !== '\n\n' || code.slice(end, end + 2) !== '\n\n') this.error(`the code of ${id} is not between blank lines`);
+        out += `${code.slice(from, at - 1)}${PRELOAD_MARK}(${JSON.stringify(name)});${code.slice(at - 1, end + 1)}${PRELOAD_MARK}(null);`;
+        from = end + 1;
+      }
+      return { code: out + code.slice(from), map: null };
+    },
+  };
 }
 
 function simPlugin(virtual: Record<string, string>): Plugin {

@@ -296,7 +296,7 @@ async function runInNode(
         arm();
         if (m.line !== undefined) streamed.line(`\u0001${m.line}`);
         else if (m.progress !== undefined) progress(m.progress);
-        else if (m.startError !== undefined) reject(new AppStartError(`the app threw at start-up: ${m.startError}`));
+        else if (m.startError !== undefined) reject(startError(m.startError, streamed));
         else if (m.result !== undefined) {
           clearTimeout(timer);
           const result = JSON.parse(m.result) as SimResult;
@@ -412,17 +412,27 @@ export const FREEZE_INTRINSICS = `function () {
   }
 }`;
 
+/** The app's failure at start-up, naming the preloaded module whose body called a host function, if one did. */
+function startError(message: string, streamed: StreamedRun, cause?: unknown): AppStartError {
+  const preload = streamed.preloadCall === null ? ''
+    : ` (the preloaded module ${streamed.preloadCall} called a host function in its body: xsl fails the build so)`;
+  return new AppStartError(`the app threw at start-up: ${message}${preload}`, { cause });
+}
+
 /** The lines of the driver's stream, kept by the host so that a run survives an XS abort. */
 class StreamedRun {
   t = 0;
   readonly pins: TracePin[] = [];
   readonly nums: number[] = [];
   readonly texts: string[] = [];
+  /** The preloaded module that called a host function while its body ran, if one did. */
+  preloadCall: string | null = null;
 
   line(line: string): void {
     if (!line.startsWith('\u0001')) return;
-    const m = JSON.parse(line.slice(1)) as { t?: number; pin?: TracePin; e?: [number, number, number, number]; text?: string };
+    const m = JSON.parse(line.slice(1)) as { t?: number; pin?: TracePin; e?: [number, number, number, number]; text?: string; preload?: string };
     if (m.t !== undefined) this.t = m.t;
+    else if (m.preload !== undefined) this.preloadCall = m.preload;
     else if (m.pin !== undefined) this.pins.push(m.pin);
     else if (m.e !== undefined) {
       if (m.text !== undefined) {
@@ -464,7 +474,7 @@ async function runInXs(
       startup = await xs.evaluate(code);
     } catch (e) {
       if (e instanceof XsError && !/^XS worker /.test(e.message)) {
-        throw new AppStartError(`the app threw at start-up: ${e.message}`, { cause: e });
+        throw startError(e.message, streamed, e);
       }
       throw e;
     }
