@@ -22,11 +22,6 @@ export interface FutureOptions {
  * Done callbacks always run through `loop.callSoon`, in registration order.
  */
 export class Future<T> implements PromiseLike<T> {
-  // A generator method's prototype object left unfrozen costs RAM on a device (xsl preload).
-  static {
-    Object.freeze(this.prototype[Symbol.iterator].prototype);
-  }
-
   /** @internal */ _loop: Loop;
   /** @internal PENDING, RESULT, EXCEPTION, CANCELLED (or a waiter's pending sub-state). */
   _state: number = PENDING;

@@ -19,15 +19,6 @@ const STATE_NAMES = ['filling', 'draining', 'resetting', 'broken'];
  * `abort()` every `wait()` fails until `reset()`.
  */
 export class Barrier extends LoopBound {
-  // Generator methods' prototype objects left unfrozen cost RAM on a device (xsl preload).
-  static {
-    Object.freeze(this.prototype._waitCoro.prototype);
-    Object.freeze(this.prototype._block.prototype);
-    Object.freeze(this.prototype._wait.prototype);
-    Object.freeze(this.prototype._resetCoro.prototype);
-    Object.freeze(this.prototype._abortCoro.prototype);
-  }
-
   /** @internal Notified whenever the state changes. */
   readonly _cond: Condition;
   /** @internal */ readonly _parties: number;

@@ -18,12 +18,6 @@ import { stateRepr } from './repr.js';
  * allows: always re-check the state after `wait()`, or use `waitFor()`.
  */
 export class Condition extends LoopBound {
-  // Generator methods' prototype objects left unfrozen cost RAM on a device (xsl preload).
-  static {
-    Object.freeze(this.prototype._waitCoro.prototype);
-    Object.freeze(this.prototype._waitForCoro.prototype);
-  }
-
   /** @internal The underlying lock. */
   readonly _lock: Lock;
   /** @internal One future per waiting `wait()`, in arrival order; `notify` sets them. */

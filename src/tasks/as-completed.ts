@@ -45,13 +45,6 @@ export function asCompleted<T>(aws: Iterable<Future<T> | PromiseLike<T>>, option
 
 /** What `asCompleted` returns: asyncio's `_AsCompletedIterator`. */
 export class AsCompleted<T> implements Iterable<AwaitableCoroutine<T>>, AsyncIterable<Future<T>> {
-  // Generator methods' prototype objects left unfrozen cost RAM on a device (xsl preload).
-  static {
-    Object.freeze(this.prototype[Symbol.iterator].prototype);
-    Object.freeze(this.prototype._nextDone.prototype);
-    Object.freeze(this.prototype._waitForOne.prototype);
-  }
-
   /** @internal Futures in completion order; null marks a timeout. */
   readonly _done: Queue<Future<T> | null>;
   /** @internal The futures not done yet (emptied by a timeout). */

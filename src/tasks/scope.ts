@@ -34,12 +34,6 @@ export interface ScopeOptions {
  *   (one more loop turn at the start and at the end).
  */
 export abstract class Scope<T> implements PromiseLike<T> {
-  // Generator methods' prototype objects left unfrozen cost RAM on a device (xsl preload).
-  static {
-    Object.freeze(this.prototype._runWithSignal.prototype);
-    Object.freeze(this.prototype._runInOwnTask.prototype);
-  }
-
   /** @internal */ readonly _loop: Loop;
   /** @internal */ readonly _signal: AbortSignalLike | undefined;
   /** @internal */ _entered = false;

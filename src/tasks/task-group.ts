@@ -35,12 +35,6 @@ import { createTask, type Task, type TaskFunction } from './task.js';
  * ```
  */
 export class TaskGroup {
-  // Generator methods' prototype objects left unfrozen cost RAM on a device (xsl preload).
-  static {
-    Object.freeze(this.prototype._run.prototype);
-    Object.freeze(this.prototype._exit.prototype);
-  }
-
   /** @internal */ _entered = false;
   /** @internal */ _exiting = false;
   /** @internal */ _aborting = false;
