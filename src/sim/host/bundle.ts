@@ -109,6 +109,38 @@ export function bundleTools(app: string): Peer[] {
   return /\.[cm]?ts$/.test(app) || moduleFile('index').endsWith('.ts') ? ['rollup', 'typescript'] : ['rollup'];
 }
 
+/**
+ * Bundles modules (by name and file) whole, as xsl preloads them (nothing
+ * tree-shaken), into a script that leaves `[name, namespace]` pairs in the
+ * global `__anyloopPreloaded`.
+ */
+export async function bundleModules(modules: readonly (readonly [string, string])[]): Promise<string> {
+  const { rollup } = await importPeer<typeof import('rollup')>('rollup');
+  const files = modules.map(([, file]) => file);
+  const entry = files.map((f, i) => `import * as m${i} from ${JSON.stringify(f)};\n`).join('') +
+    `globalThis.__anyloopPreloaded = [${modules.map(([name], i) => `[${JSON.stringify(name)}, m${i}]`).join(', ')}];\n`;
+  let build;
+  try {
+    build = await rollup({
+      input: ENTRY,
+      treeshake: false,
+      plugins: [simPlugin({ [ENTRY]: entry })],
+      onwarn(warning, warn) {
+        if (warning.code === 'CIRCULAR_DEPENDENCY') return;
+        warn(warning);
+      },
+    });
+  } catch (e) {
+    throw new BundleError(describeRollupError(e));
+  }
+  try {
+    const { output } = await build.generate({ format: 'iife', generatedCode: 'es2015' });
+    return output[0].code;
+  } finally {
+    await build.close();
+  }
+}
+
 /** The global the bundle calls around each preloaded module's body (the driver's `preload`). */
 const PRELOAD_MARK = '__anyloopPreload';
 
@@ -196,7 +228,8 @@ function simPlugin(virtual: Record<string, string>): Plugin {
       const shim = MODDABLE_SHIMS[source];
       if (shim !== undefined) return moduleFile(shim);
       if (source === 'anyloop' || source.startsWith('anyloop/')) {
-        return moduleFile(source === 'anyloop' ? 'index' : source.slice('anyloop/'.length));
+        // anyloop/dist/* is how the Moddable entry points (src/moddable/) name the modules.
+        return moduleFile(source === 'anyloop' ? 'index' : source.slice(source.startsWith('anyloop/dist/') ? 'anyloop/dist/'.length : 'anyloop/'.length));
       }
       if (source.startsWith('.') || isAbsolute(source)) {
         const base = importer === undefined || importer.startsWith('\0') ? process.cwd() : dirname(importer);
@@ -218,14 +251,14 @@ function simPlugin(virtual: Record<string, string>): Plugin {
 }
 
 /** A module of anyloop by its path under src/ or dist/, without extension. */
-function moduleFile(name: string): string {
+export function moduleFile(name: string): string {
   const found = sourceFile(join(ROOT, `${name}.js`));
   if (found === null) throw new BundleError(`anyloop module ${name} is missing under ${ROOT}`);
   return found;
 }
 
 /** The file an import path names: as written, or the TypeScript source of a `.js` path, or with an extension added. */
-function sourceFile(path: string): string | null {
+export function sourceFile(path: string): string | null {
   const candidates = [path];
   const ext = extname(path);
   if (ext === '.js' || ext === '.mjs') candidates.push(path.slice(0, -ext.length) + (ext === '.js' ? '.ts' : '.mts'));

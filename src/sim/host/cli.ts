@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { SCENARIO_LIMITS } from '../scenario.js';
 import { formatTimeline } from '../timeline.js';
 import { formatVcd } from '../vcd.js';
+import { formatWarning, preloadReport } from './preload-report.js';
 import { runScenario, type Engine, type SimReport } from './run.js';
 
 const USAGE = `usage: anyloop-sim <app-entry> [options]
@@ -29,6 +30,8 @@ options:
   --every-edge          show each change of a bouncing contact on its own line
   --progress            report progress even when stderr is not a terminal
   --no-typecheck        run a TypeScript app without typechecking it
+  --preload-report      print what xsl warns about when it preloads anyloop (its objects
+                        left unfrozen, in RAM on the device), then exit; no app needed
   --version             print anyloop's version
   --help                print this
 
@@ -100,6 +103,17 @@ export async function main(argv: string[], io: CliIO = processIO(), handleSignal
   if (argv.includes('--version')) {
     io.out(version());
     return 0;
+  }
+  if (argv.includes('--preload-report')) {
+    try {
+      const warnings = await preloadReport();
+      for (const w of warnings) io.out(formatWarning(w));
+      io.out(`${warnings.length} objects of anyloop's preloaded modules are not frozen (they stay in RAM on the device)`);
+      return 0;
+    } catch (e) {
+      io.err(`anyloop-sim: ${(e as Error).message}\n`);
+      return 2;
+    }
   }
   let args: Args;
   try {
