@@ -3,7 +3,7 @@ import { CancelledError, InvalidStateError, createTask, type Coroutine, type Exc
 import { VirtualTimeLoop } from '../src/testing.js';
 import {
   ClosedError, ConnectionError, IncompleteReadError, LimitOverrunError, openConnection, openSerial,
-  type StreamReader, type StreamWriter,
+  type ByteStreamOptions, type StreamReader, type StreamWriter,
 } from '../src/xs.js';
 import { fakeByteStreamClass, type FakeByteStream, type FakeSizes } from './support/fake-byte-stream.js';
 
@@ -299,6 +299,28 @@ describe('StreamWriter', () => {
     // What was received before the reset is still read, then the end.
     expect(text(reader.read(100).result())).toBe('partial reply');
     expect(reader.atEof()).toBe(true);
+  });
+
+  it('writes each byte once to an IO instance that calls onWritable from inside write()', () => {
+    const loop = new VirtualTimeLoop();
+    const written: number[] = [];
+    class Eager {
+      constructor(readonly options: ByteStreamOptions) {
+        options.onWritable(2);
+      }
+      write(b: Uint8Array): void {
+        written.push(...b);
+        this.options.onWritable(2);
+      }
+      read(): undefined {
+        return undefined;
+      }
+      close(): void {}
+    }
+    const [, writer] = loop.runUntilComplete(openSerial({ io: Eager, loop }));
+    writer.write(bytes('abcdefg'));
+    expect(new TextDecoder().decode(new Uint8Array(written))).toBe('abcdefg');
+    expect(writer.pending).toBe(0);
   });
 
   it('close() hands over what is queued, then closes the IO instance and ends the reader', () => {

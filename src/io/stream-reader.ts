@@ -155,7 +155,8 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
       return failedFuture(loop, e);
     }
     if (bytes !== null) return resolvedFuture(loop, bytes);
-    if (this._waiter !== null) {
+    // A read cancelled but not yet resumed takes nothing more: it does not count.
+    if (this._waiter !== null && !this._waiter._cancelRequested()) {
       return failedFuture(loop, new InvalidStateError('another read is already waiting for data on this stream'));
     }
     const w = new ReadWaiter(this, loop, kind, n, sep);
@@ -272,7 +273,7 @@ class ReadWaiter extends Waiter<Uint8Array, StreamReader> {
     const r = this._owner;
     if (this._cancelRequested()) {
       // Nothing was taken: the bytes it saw stay for the next read.
-      r._waiter = null;
+      if (r._waiter === this) r._waiter = null;
       this._cancelNow();
       return;
     }

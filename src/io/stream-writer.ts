@@ -46,6 +46,8 @@ export class StreamWriter {
   _pending = 0;
   /** @internal Bytes the IO instance takes now without throwing. */
   _room = 0;
+  /** @internal Set while `_flush()` writes. */
+  _flushing = false;
   /** @internal */ _closing = false;
   /** @internal */ _closed = false;
   /** @internal The ConnectionError, once the IO instance failed. */
@@ -138,17 +140,14 @@ export class StreamWriter {
   /** @internal Hands the IO instance the queued bytes that fit. */
   _flush(): void {
     const port = this.io;
-    if (port === null || this._error !== null) return;
+    // An IO instance that calls onWritable from inside write() only updates the room: this loop goes on.
+    if (port === null || this._error !== null || this._flushing) return;
+    this._flushing = true;
     const chunks = this._chunks;
     while (this._pending > 0 && this._room > 0) {
       const chunk = chunks._items[chunks._head]!;
-      const n = Math.min(this._room, chunk.length - this._offset);
-      try {
-        port.write(n === chunk.length ? chunk : chunk.subarray(this._offset, this._offset + n));
-      } catch (cause) {
-        this._fail(new ConnectionError('the IO instance refused a write it had room for', { cause }));
-        return;
-      }
+      const from = this._offset;
+      const n = Math.min(this._room, chunk.length - from);
       this._room -= n;
       this._pending -= n;
       this._offset += n;
@@ -156,7 +155,15 @@ export class StreamWriter {
         chunks.shift();
         this._offset = 0;
       }
+      try {
+        port.write(n === chunk.length ? chunk : chunk.subarray(from, from + n));
+      } catch (cause) {
+        this._flushing = false;
+        this._fail(new ConnectionError('the IO instance refused a write it had room for', { cause }));
+        return;
+      }
     }
+    this._flushing = false;
     if (this._pending === 0 && this._closing && !this._closed) this._release();
     else if (this._pending <= this._highWater) this._wakeAll();
   }
