@@ -198,6 +198,31 @@ describe('StreamReader', () => {
     expect(reader.buffered).toBe(1);
   });
 
+  it('takes a new read while a cancelled one has not resumed yet, and gives it the bytes', () => {
+    const { loop, port, reader } = serial();
+    const ac = new AbortController();
+    const first = reader.readline({ signal: ac.signal });
+    ac.abort();
+    const second = reader.readline();
+    port.receive('line\n');
+    loop.runUntilIdle();
+    expect([first.cancelled(), text(second.result())]).toEqual([true, 'line\n']);
+  });
+
+  it('reports an IO instance whose read() throws to the exception handler, and goes on', () => {
+    const { loop, port, reader, errors } = serial();
+    const read = port.read.bind(port);
+    port.read = () => { throw new Error('UART fault'); };
+    const line = reader.readline();
+    expect(() => port.receive('lost\n')).not.toThrow();
+    expect(errors.map((e) => (e.exception as Error).message)).toEqual(['UART fault']);
+    port.read = read;
+    port.receive('next\n');
+    loop.runUntilIdle();
+    // The bytes the failed read() left in the IO instance come with the next onReadable.
+    expect([text(line.result()), reader.buffered]).toEqual(['lost\n', 5]);
+  });
+
   it('lets one read wait at a time, as asyncio does', () => {
     const { reader } = serial();
     const first = reader.readline();
@@ -277,6 +302,20 @@ describe('StreamWriter', () => {
     loop.advance(1);
     expect(log).toEqual([['ok', 0, 101]]);
     expect(writer.drain().done()).toBe(true);
+  });
+
+  it('cancels a drain() by its signal, and a later drain() still waits for the wire', () => {
+    const { loop, port, writer } = serial({}, { tx: 4 });
+    writer.write(bytes('12345678'));
+    const ac = new AbortController();
+    const first = writer.drain({ signal: ac.signal });
+    ac.abort();
+    loop.runUntilIdle();
+    expect(first.cancelled()).toBe(true);
+    const second = writer.drain();
+    port.transmit(4);
+    loop.runUntilIdle();
+    expect([second.done(), writer.pending, port.sentText()]).toEqual([true, 0, '1234']);
   });
 
   it('fails a pending drain(), later writes and waitClosed() with ConnectionError when the peer resets mid-write', () => {

@@ -4,7 +4,8 @@
  * in as the `io` option of openSerial and openConnection.
  */
 export interface ByteStreamClass {
-  new (options: ByteStreamOptions): ByteStreamPort;
+  /** Its options are the class's own (typed by it) plus ByteStreamOptions. */
+  new (options: never): ByteStreamPort;
 }
 
 /** What the streams add to the options the IO class is constructed with. */
@@ -22,18 +23,18 @@ export interface ByteStreamOptions {
 
 /** An open ECMA-419 byte-stream instance. */
 export interface ByteStreamPort {
-  /** Up to `count` bytes, or undefined when none is waiting. */
-  read(count: number): ArrayBuffer | undefined;
+  /** Up to `count` bytes, or undefined when none is waiting (a number only in format "number", never used). */
+  read(count: number): ArrayBuffer | number | undefined;
   /** Writes all of `bytes`, or throws (nothing written) when the output lacks room. */
   write(bytes: ArrayBuffer | Uint8Array): void;
   /** Releases the instance. */
   close(): void;
 }
 
-/** Throws a TypeError unless `io` is a constructor. */
-export function checkByteStreamClass(io: unknown, what: string): ByteStreamClass {
+/** Throws a TypeError unless `io` is a constructor; returns it as one taking ByteStreamOptions. */
+export function checkByteStreamClass(io: unknown, what: string): new (options: ByteStreamOptions) => ByteStreamPort {
   if (typeof io !== 'function') {
     throw new TypeError(`${what} needs the ECMA-419 IO class as io (e.g. import Serial from "embedded:io/serial")`);
   }
-  return io as ByteStreamClass;
+  return io as new (options: ByteStreamOptions) => ByteStreamPort;
 }

@@ -229,10 +229,10 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
       this._start = 0;
     }
     const chunk = port.read(Math.min(this._available, room));
-    const got = chunk === undefined ? 0 : chunk.byteLength;
+    const got = chunk instanceof ArrayBuffer ? chunk.byteLength : 0;
     this._available = got === 0 ? 0 : this._available - got;
     if (got > 0) {
-      buf.set(new Uint8Array(chunk!), this._end);
+      buf.set(new Uint8Array(chunk as ArrayBuffer), this._end);
       this._end += got;
       this._waiter?._wake();
     }
