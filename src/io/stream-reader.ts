@@ -16,8 +16,6 @@ import { IncompleteReadError, LimitOverrunError } from './stream-errors.js';
 export const DEFAULT_LIMIT = 256;
 
 const READ = 0, EXACTLY = 1, UNTIL = 2, LINE = 3, NEXT_LINE = 4;
-const EMPTY = new Uint8Array(0);
-const LF = new Uint8Array([10]);
 
 /** What the line iterator's wait fails with at the end of the stream: the iteration ends. */
 class EndOfStream extends Error {}
@@ -46,6 +44,8 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
   pauses = 0;
   /** @internal */ readonly _loop: Loop;
   /** @internal */ readonly _buf: Uint8Array;
+  /** @internal "\n" (per reader: a preloaded module holds no typed array, XS would put it in flash). */
+  readonly _lf = new Uint8Array([10]);
   /** @internal Buffered bytes are `_buf[_start.._end)`. */
   _start = 0;
   /** @internal */ _end = 0;
@@ -91,7 +91,7 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
    * buffer, so `n` must be a non-negative integer.
    */
   read(n: number, options?: WaitOptions): Future<Uint8Array> {
-    return this._op(READ, checkInteger(n, 'n', 0), LF, options);
+    return this._op(READ, checkInteger(n, 'n', 0), this._lf, options);
   }
 
   /**
@@ -101,7 +101,7 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
   readexactly(n: number, options?: WaitOptions): Future<Uint8Array> {
     checkInteger(n, 'n', 0);
     if (n > this._buf.length) throw new RangeError(`readexactly(${n}) needs n <= limit (${this._buf.length})`);
-    return this._op(EXACTLY, n, LF, options);
+    return this._op(EXACTLY, n, this._lf, options);
   }
 
   /**
@@ -110,7 +110,7 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
    * first, and with LimitOverrunError when the buffer is full without it
    * (the bytes stay in the buffer).
    */
-  readuntil(separator: Uint8Array = LF, options?: WaitOptions): Future<Uint8Array> {
+  readuntil(separator: Uint8Array = this._lf, options?: WaitOptions): Future<Uint8Array> {
     if (!(separator instanceof Uint8Array) || separator.length === 0 || separator.length > this._buf.length) {
       throw new TypeError('readuntil() needs a separator: a non-empty Uint8Array no longer than the limit');
     }
@@ -124,7 +124,7 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
    * raises ValueError there); the rest of it comes with the next read.
    */
   readline(options?: WaitOptions): Future<Uint8Array> {
-    return this._op(LINE, 0, LF, options);
+    return this._op(LINE, 0, this._lf, options);
   }
 
   /**
@@ -132,10 +132,12 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
    * ClosableIterator): `for await (const line of reader.lines())` in async
    * functions, `const r = yield* it.next(); if (r.done) break;` in generator
    * coroutines. Once `options.signal` aborts, it fails with CancelledError
-   * and the bytes stay in the buffer.
+   * and the bytes stay in the buffer. A line longer than `limit` fails it
+   * with LimitOverrunError, as `readline()` does (the line is dropped; a new
+   * iteration goes on after it).
    */
   lines(options?: WaitOptions): ClosableIterator<Uint8Array> {
-    return new ClosableIterator((o) => this._op(NEXT_LINE, 0, LF, o), this._loop, options, EndOfStream);
+    return new ClosableIterator((o) => this._op(NEXT_LINE, 0, this._lf, o), this._loop, options, EndOfStream);
   }
 
   /** `for await (const line of reader)`: the same as `lines()`. */
@@ -168,9 +170,9 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
   _attempt(kind: number, n: number, sep: Uint8Array): Uint8Array | null {
     const size = this._end - this._start;
     if (kind === READ) {
-      if (n === 0) return EMPTY;
+      if (n === 0) return new Uint8Array(0);
       if (size > 0) return this._take(Math.min(n, size));
-      return this._eof ? EMPTY : null;
+      return this._eof ? new Uint8Array(0) : null;
     }
     if (kind === EXACTLY) {
       if (size >= n) return this._take(n);
@@ -223,12 +225,13 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
       return;
     }
     this._paused = false;
-    if (this._end + room > buf.length) {
+    const want = Math.min(this._available, room);
+    if (this._end + want > buf.length) {
       buf.copyWithin(0, this._start, this._end);
       this._end -= this._start;
       this._start = 0;
     }
-    const chunk = port.read(Math.min(this._available, room));
+    const chunk = port.read(want);
     const got = chunk instanceof ArrayBuffer ? chunk.byteLength : 0;
     this._available = got === 0 ? 0 : this._available - got;
     if (got > 0) {
