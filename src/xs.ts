@@ -19,4 +19,5 @@ export { openSerial, openConnection, type StreamOptions, type ConnectionOptions,
 export { StreamReader, DEFAULT_LIMIT } from './io/stream-reader.js';
 export { StreamWriter, DEFAULT_HIGH_WATER } from './io/stream-writer.js';
 export { IncompleteReadError, LimitOverrunError, ConnectionError } from './io/stream-errors.js';
+export { decodeText, encodeText } from './io/text.js';
 export type { ByteStreamClass, ByteStreamOptions, ByteStreamPort } from './io/byte-stream.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CancelledError, InvalidStateError, createTask, type Coroutine, type ExceptionContext } from '../src/index.js';
 import { VirtualTimeLoop } from '../src/testing.js';
 import {
-  ClosedError, ConnectionError, IncompleteReadError, LimitOverrunError, openConnection, openSerial,
+  ClosedError, ConnectionError, IncompleteReadError, LimitOverrunError, decodeText, encodeText, openConnection, openSerial,
   type ByteStreamOptions, type StreamReader, type StreamWriter,
 } from '../src/xs.js';
 import { fakeByteStreamClass, type FakeByteStream, type FakeSizes } from './support/fake-byte-stream.js';
@@ -412,5 +412,34 @@ describe('openConnection', () => {
     expect(instances[1]!.closed).toBe(true);
     expect(() => openConnection({ io, address: '192.0.2.7', port: 0, loop })).toThrow(RangeError);
     expect(() => openConnection({ io, address: 7 as never, port: 80, loop })).toThrow(TypeError);
+  });
+});
+
+describe('decodeText / encodeText', () => {
+  it('use TextDecoder / TextEncoder where the engine has no Moddable extensions', () => {
+    const line = bytes('x\u00e9\r\n').subarray(1, 3);
+    expect(decodeText(line)).toBe('\u00e9');
+    expect([...encodeText('\u00e9\n')]).toEqual([0xc3, 0xa9, 0x0a]);
+    expect(() => decodeText('text' as never)).toThrow(TypeError);
+    expect(() => encodeText(1 as never)).toThrow(TypeError);
+  });
+
+  it('use String.fromArrayBuffer / ArrayBuffer.fromString on a Moddable device, given exactly the bytes', () => {
+    const seen: number[][] = [];
+    const S = String as unknown as Record<string, unknown>;
+    const A = ArrayBuffer as unknown as Record<string, unknown>;
+    S.fromArrayBuffer = (b: ArrayBuffer) => {
+      seen.push([...new Uint8Array(b)]);
+      return 'from device';
+    };
+    A.fromString = (t: string) => new Uint8Array([t.length]).buffer;
+    try {
+      expect(decodeText(bytes('$GPRMC\r\n').subarray(1, 4))).toBe('from device');
+      expect([...encodeText('AT\r\n')]).toEqual([4]);
+    } finally {
+      delete S.fromArrayBuffer;
+      delete A.fromString;
+    }
+    expect(seen).toEqual([[...bytes('GPR')]]);
   });
 });
