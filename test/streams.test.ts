@@ -223,6 +223,17 @@ describe('StreamReader', () => {
     expect([text(line.result()), reader.buffered]).toEqual(['lost\n', 5]);
   });
 
+  it('keeps the bytes of a read whose refill from the IO instance throws', () => {
+    const { loop, port, reader, errors } = serial({ limit: 8 });
+    port.receive('12345678abc');
+    expect(reader.paused).toBe(true);
+    port.read = () => { throw new Error('UART fault'); };
+    const got = reader.read(4);
+    loop.runUntilIdle();
+    expect([text(got.result()), reader.buffered]).toEqual(['1234', 4]);
+    expect(errors.map((e) => (e.exception as Error).message)).toEqual(['UART fault']);
+  });
+
   it('lets one read wait at a time, as asyncio does', () => {
     const { reader } = serial();
     const first = reader.readline();

@@ -98,7 +98,8 @@ function open(options: StreamOptions, what: string, waitConnected: boolean): Fut
   }
   if (!reader._eof) {
     reader._port = port;
-    reader._pull();
+    // Bytes announced while the constructor ran.
+    reader._pullReporting();
   }
   writer._attach(port);
   out.addDoneCallback((f) => {

@@ -209,7 +209,7 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
     const out = this._buf.slice(this._start, this._start + n);
     this._start += n;
     if (this._start === this._end) this._start = this._end = 0;
-    if (this._paused) this._pull();
+    if (this._paused) this._pullReporting();
     return out;
   }
 
@@ -249,6 +249,11 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
   _onReadable(count: number): void {
     if (this._eof) return;
     this._available = count;
+    this._pullReporting();
+  }
+
+  /** @internal `_pull()`, with a failing IO `read()` reported to the loop: a read that took its bytes keeps them. */
+  _pullReporting(): void {
     try {
       this._pull();
     } catch (exception) {
