@@ -11,6 +11,7 @@ import { AsyncQueue } from '@esfx/async-queue';
 import { Mutex } from 'async-mutex';
 import { createTask, Event, gather, Lock, Queue, Semaphore, sleep, timeout, TimeoutError, type Coroutine } from 'anyloop';
 import { VirtualTimeLoop } from 'anyloop/testing';
+import { openSerial, type ByteStreamClass, type ByteStreamOptions, type StreamReader, type StreamWriter } from 'anyloop/xs';
 import { simulatedXsLoop } from '../lib/sim-loop.js';
 
 type Work = (n: number) => void | Promise<void>;
@@ -217,6 +218,24 @@ const work: Record<string, Work> = {
     loop.advance(1000);
     armTimers(loop);
   },
+  'stream lines: a line read in two chunks with readline() and written back': (n) => {
+    const { loop, port, reader, writer } = streamState;
+    const sent = port.sent;
+    let lines = 0;
+    const task = createTask(function* () {
+      for (let i = 0; i < n; i++) {
+        port.feed(LINE.subarray(0, 9));
+        port.feed(LINE.subarray(9));
+        const line = yield* reader.readline();
+        if (line.length === LINE.length && line[line.length - 1] === 10) lines++;
+        writer.write(line);
+        port.transmit();
+        yield* writer.drain();
+      }
+    }, { loop });
+    loop.runUntilComplete(task);
+    check(lines === n && port.sent - sent === n * LINE.length, 'every line read and written');
+  },
   'timeout waits on a promise that stays pending': (n) => {
     const { waitLoop: loop, never } = cyclesState;
     let expired = 0;
@@ -236,6 +255,53 @@ const work: Record<string, Work> = {
 };
 
 function noop(): void {}
+
+/** `$GPGLL,4916.45,N*31\r\n`, an NMEA sentence. */
+const LINE = new Uint8Array([36, 71, 80, 71, 76, 76, 44, 52, 57, 49, 54, 46, 52, 53, 44, 78, 42, 51, 49, 13, 10]);
+
+/** An ECMA-419 serial port whose bytes the harness feeds, with a 32-byte output buffer the wire empties at once. */
+class StubSerial {
+  /** Bytes written that went out. */
+  sent = 0;
+  private _input: Uint8Array = new Uint8Array(0);
+
+  constructor(private readonly _options: ByteStreamOptions) {}
+
+  feed(bytes: Uint8Array): void {
+    this._input = bytes;
+    this._options.onReadable(bytes.length);
+  }
+
+  read(count: number): ArrayBuffer {
+    const bytes = this._input.slice(0, count);
+    this._input = this._input.subarray(count);
+    return bytes.buffer as ArrayBuffer;
+  }
+
+  write(bytes: Uint8Array): void {
+    this.sent += bytes.length;
+  }
+
+  transmit(): void {
+    this._options.onWritable(32);
+  }
+
+  close(): void {}
+}
+
+const streamState = (() => {
+  const loop = new VirtualTimeLoop();
+  let port: StubSerial | null = null;
+  const io = class {
+    constructor(options: ByteStreamOptions) {
+      port = new StubSerial(options);
+      return port;
+    }
+  } as unknown as ByteStreamClass;
+  const [reader, writer]: [StreamReader, StreamWriter] = loop.runUntilComplete(openSerial({ io, loop, limit: 32 }));
+  port!.transmit();
+  return { loop, port: port! as StubSerial, reader, writer };
+})();
 
 
 /** Timers that stay pending during the cycles, earlier than the cycled ones, so that those sit below the top of the heap. */
