@@ -162,20 +162,26 @@ describe('anyloop-sim', () => {
 
     // An XS run computes in a worker process: killing the command must not leave it running.
     it.skipIf(!built).each([['SIGTERM', 143], ['SIGINT', 130]] as const)('ends its XS worker when it gets %s, and exits %i', async (signal, code) => {
+      // Slices of 20 s: the first progress line comes from a live worker, which then hangs in a callback for ever.
       const long = join(dir, 'long.json');
-      writeFileSync(long, JSON.stringify({ end: 2 ** 31 - 1 }));
-      const child = spawn(process.execPath, [bin, join(fixtures, 'busy.js'), '--scenario', long, '--quiet'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      writeFileSync(long, JSON.stringify({ end: 1_000_000 }));
+      const child = spawn(process.execPath, [bin, join(fixtures, 'busy.js'), '--scenario', long, '--quiet', '--progress', '--watchdog', '0'],
+        { stdio: ['ignore', 'pipe', 'pipe'] });
       let stderr = '';
-      child.stderr.on('data', (b: Buffer) => { stderr += b.toString(); });
+      const progressed = new Promise<void>((resolve) => {
+        child.stderr.on('data', (b: Buffer) => {
+          stderr += b.toString();
+          if (stderr.includes('simulating: 20000 of 1000000 ms')) resolve();
+        });
+      });
       const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
-      // The worker is the command's child once the app is bundled.
-      const children = () => readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim();
-      while (children() === '') await new Promise((resolve) => setTimeout(resolve, 50));
-      const worker = Number(children());
+      await progressed;
+      // The worker is the command's only child.
+      const worker = Number(readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim());
       expect(readFileSync(`/proc/${worker}/cmdline`, 'utf8')).toContain('xsnap-worker');
       child.kill(signal);
       expect(await exited).toBe(code);
-      expect(stderr).toBe(`anyloop-sim: stopped by ${signal}\n`);
+      expect(stderr).toBe(`  simulating: 20000 of 1000000 ms (2%)\nanyloop-sim: stopped by ${signal}\n`);
       expect(existsSync(`/proc/${worker}`)).toBe(false);
     }, SLOW);
 
