@@ -7,6 +7,8 @@ import ts from 'typescript';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { Future, Lock } from '../src/index.js';
 import { NodeLoop, type NodeHost } from '../src/node.js';
+import { TURNS_PER_MACROTASK } from '../src/loops/node.js';
+import { stat } from 'node:fs';
 
 /**
  * A fake Node host: a manual clock, timers and immediates that run only when
@@ -98,7 +100,7 @@ describe('NodeLoop on a fake host', () => {
     expect(log).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
   });
 
-  it('keeps at most one setImmediate pending and runs one turn per setImmediate', () => {
+  it('keeps at most one setImmediate pending and, on a host without afterJobs, runs one turn per setImmediate', () => {
     const fake = fakeHost();
     const loop = new NodeLoop({ host: fake.host });
     const log: string[] = [];
@@ -117,6 +119,28 @@ describe('NodeLoop on a fake host', () => {
     fake.drain();
     expect(log.slice(20)).toEqual(['c0', 'c1', 't0', 'c2', 't1', 'c3', 't2', 'c4', 't3', 'c5', 't4']);
     expect(fake.stats.maxLiveImmediates).toBe(1);
+    expect(fake.live()).toBe(0);
+  });
+
+  it('runs TURNS_PER_MACROTASK turns per host macrotask behind the promise jobs, then waits for a setImmediate', () => {
+    const fake = fakeHost();
+    const jobs: (() => void)[] = [];
+    const loop = new NodeLoop({ host: { ...fake.host, afterJobs: (cb) => { jobs.push(cb); } } });
+    let turns = 0;
+    const ping = (): void => { turns++; loop.callSoon(ping); };
+    loop.callSoon(ping);
+    expect(fake.immediates.size).toBe(0);
+    expect(jobs.length).toBe(1);
+    // The macrotask that scheduled the first turn: its promise jobs, then turns until the bound.
+    while (jobs.length > 0) jobs.shift()!();
+    expect(turns).toBe(TURNS_PER_MACROTASK);
+    expect(fake.immediates.size).toBe(1);
+    // Every later host macrotask of the loop runs as many turns.
+    fake.checkPhase();
+    while (jobs.length > 0) jobs.shift()!();
+    expect(turns).toBe(2 * TURNS_PER_MACROTASK);
+    expect(fake.immediates.size).toBe(1);
+    loop.close();
     expect(fake.live()).toBe(0);
   });
 
@@ -271,6 +295,63 @@ describe('NodeLoop on Node', () => {
     } finally {
       spy.mockRestore();
     }
+  });
+});
+
+describe('NodeLoop turns on Node', () => {
+  it('runs several turns in one host macrotask: a 10-turn ping-pong ends before a setImmediate queued beside it', async () => {
+    const loop = new NodeLoop();
+    const log: string[] = [];
+    const ping = (n: number): void => {
+      log.push(`turn ${n}`);
+      if (n < 10) loop.callSoon(ping, n + 1);
+    };
+    const immediate = new Promise<void>((resolve) => setImmediate(() => { log.push('setImmediate'); resolve(); }));
+    loop.callSoon(ping, 1);
+    await immediate;
+    expect(log).toEqual([...Array.from({ length: 10 }, (_, i) => `turn ${i + 1}`), 'setImmediate']);
+    loop.close();
+  });
+
+  it('runs the promise jobs a turn queued, and the jobs those queue, before the next turn', async () => {
+    const loop = new NodeLoop();
+    const log: string[] = [];
+    const fut = new Future<number>({ loop });
+    void (async () => {
+      log.push(`awaited ${await fut}`);
+      for (let i = 0; i < 20; i++) await Promise.resolve();
+      log.push('20 awaits later');
+    })();
+    const done = new Future<void>({ loop });
+    loop.callSoon(() => {
+      log.push('turn 1');
+      fut.setResult(1);
+      void Promise.resolve().then(() => log.push('job')).then(() => log.push('job of the job'));
+      loop.callSoon(() => { log.push('turn 2'); done.setResult(); });
+    });
+    await loop.runUntilComplete(done);
+    expect(log[0]).toBe('turn 1');
+    expect(new Set(log.slice(1, -1))).toEqual(new Set(['awaited 1', 'job', 'job of the job', '20 awaits later']));
+    expect(log.at(-1)).toBe('turn 2');
+    loop.close();
+  });
+
+  it('lets a timer and an I/O callback in while tasks ping-pong without end', async () => {
+    const loop = new NodeLoop();
+    const seen = { timer: false, io: false };
+    let turns = 0;
+    const ping = (): void => {
+      turns++;
+      if (!seen.timer || !seen.io) loop.callSoon(ping);
+    };
+    loop.callSoon(ping);
+    await new Promise<void>((resolve) => {
+      setTimeout(() => { seen.timer = true; if (seen.io) resolve(); }, 1);
+      stat(import.meta.dirname, () => { seen.io = true; if (seen.timer) resolve(); });
+    });
+    expect(seen).toEqual({ timer: true, io: true });
+    expect(turns).toBeGreaterThan(0);
+    loop.close();
   });
 });
 

@@ -19,6 +19,14 @@ export interface NodeHost {
   clearImmediate(id: unknown): void;
   /** Monotonic milliseconds (`performance.now()`). */
   now(): number;
+  /**
+   * Runs `callback` in the current host macrotask once the promise jobs
+   * pending now, and every job they queue in turn, have run. Node's is
+   * `queueMicrotask` then `process.nextTick`: a tick queued while promise jobs
+   * run waits until none is left. Without it, NodeLoop runs one turn per
+   * `setImmediate`.
+   */
+  afterJobs?(callback: () => void): void;
 }
 
 /** Options of the NodeLoop constructor. */
@@ -31,13 +39,23 @@ export interface NodeLoopOptions {
 const MAX_DELAY = 2_147_483_647;
 
 /**
+ * Turns run one after another (each after the promise jobs of the one
+ * before) before the loop lets Node's timers and I/O in through a
+ * `setImmediate`: a host macrotask costs more than a turn of a hand-off.
+ */
+export const TURNS_PER_MACROTASK = 64;
+
+/**
  * A TimerLoop on Node's own scheduling.
  *
  * It is host-integrated: it processes callbacks whenever it has work, in any
- * Node program, without a run call. Each turn runs in its own `setImmediate`
- * callback (at most one is pending), so promise jobs and I/O interleave with
- * turns; timers share ONE host `setTimeout`, re-armed for the earliest
- * deadline. When nothing is pending the loop holds no host handle, so the
+ * Node program, without a run call. A turn runs once the promise jobs queued
+ * before it (and those they queue) have run, so code after an `await` in an
+ * async function runs between turns as it would between host macrotasks; up
+ * to TURNS_PER_MACROTASK (64) turns run that way in one host macrotask, then
+ * the next turn waits for a `setImmediate` (at most one is pending), so that
+ * Node's timers and I/O are never starved. Timers share ONE host
+ * `setTimeout`, re-armed for the earliest deadline. When nothing is pending the loop holds no host handle, so the
  * process can exit. `runForever()` and `runUntilComplete()` therefore only
  * wait: the first keeps the process alive until `stop()`; the second holds
  * nothing itself, since whatever can settle its awaitable (a timer, I/O) keeps
@@ -50,6 +68,10 @@ export class NodeLoop extends BaseLoop {
   override readonly _timers: TimerHeap = new NotifyingTimerHeap(() => this._onTimerCancelled());
   private readonly _host: NodeHost;
   private _immediate: unknown = null;
+  /** A turn is queued behind the promise jobs (host.afterJobs). */
+  private _chained = false;
+  /** Turns run since the last host macrotask that started one. */
+  private _turns = 0;
   private _timer: unknown = null;
   /** The deadline the host timer is armed for (Infinity when none). */
   private _armedWhen = Infinity;
@@ -57,13 +79,21 @@ export class NodeLoop extends BaseLoop {
   private readonly _runs = new Set<{ reject: (e: Error) => void }>();
   private readonly _onImmediate = (): void => {
     this._immediate = null;
+    this._turns = 0;
     this._turn();
+  };
+  private readonly _onChained = (): void => {
+    this._chained = false;
+    if (!this._closed) this._turn();
   };
   private readonly _onTimer = (): void => {
     this._timer = null;
     this._armedWhen = Infinity;
-    // A pending setImmediate runs the turn; running one here too would be a second.
-    if (this._immediate === null) this._turn();
+    // A turn already scheduled runs the due timers; running one here too would be a second.
+    if (this._immediate === null && !this._chained) {
+      this._turns = 0;
+      this._turn();
+    }
   };
 
   constructor(options?: NodeLoopOptions) {
@@ -161,11 +191,12 @@ export class NodeLoop extends BaseLoop {
   }
 
   protected override _hostWake(): void {
-    if (this._immediate === null) this._reschedule();
+    if (this._immediate === null && !this._chained) this._reschedule();
   }
 
   /** One turn, then whatever host callback the remaining work needs. */
   private _turn(): void {
+    this._turns++;
     this._runOnce();
     this._reschedule();
   }
@@ -176,13 +207,15 @@ export class NodeLoop extends BaseLoop {
    * than re-arming on every cancel (timeouts are mostly cancelled).
    */
   private _onTimerCancelled(): void {
-    if (this._timers.size === 0 && this._immediate === null) this._reschedule();
+    if (this._timers.size === 0 && this._immediate === null && !this._chained) this._reschedule();
   }
 
   /**
-   * Keeps the host handles in step with the work: a pending setImmediate when a
-   * turn can run now, else the host timer armed for the earliest deadline (or a
-   * keep-alive while running forever), else nothing at all.
+   * Keeps the host handles in step with the work: a turn queued behind the
+   * promise jobs, or a pending setImmediate once this macrotask ran its share
+   * of turns, when a turn can run now; else the host timer armed for the
+   * earliest deadline (or a keep-alive while running forever), else nothing
+   * at all.
    */
   private _reschedule(): void {
     const host = this._host;
@@ -193,10 +226,16 @@ export class NodeLoop extends BaseLoop {
       return;
     }
     if (this._hasWork()) {
-      this._immediate ??= host.setImmediate(this._onImmediate);
+      if (this._immediate !== null || this._chained) return;
+      if (this._turns < TURNS_PER_MACROTASK && host.afterJobs !== undefined) {
+        this._chained = true;
+        host.afterJobs(this._onChained);
+      } else {
+        this._immediate = host.setImmediate(this._onImmediate);
+      }
       return;
     }
-    if (this._immediate !== null) return;
+    if (this._immediate !== null || this._chained) return;
     const next = this._timers.nextWhen();
     const want = next ?? (this._forever !== null ? this.time() + MAX_DELAY : Infinity);
     if (want === Infinity) {
@@ -244,8 +283,11 @@ function nodeHost(): NodeHost {
     setImmediate?: (cb: () => void) => unknown;
     clearImmediate?: (id: unknown) => void;
     performance?: { now(): number };
+    queueMicrotask?: (cb: () => void) => void;
+    process?: { nextTick?: (cb: () => void) => void };
   };
-  const { setTimeout, clearTimeout, setImmediate, clearImmediate, performance } = g;
+  const { setTimeout, clearTimeout, setImmediate, clearImmediate, performance, queueMicrotask } = g;
+  const nextTick = g.process?.nextTick;
   if (typeof setTimeout !== 'function' || typeof clearTimeout !== 'function' ||
       typeof setImmediate !== 'function' || typeof clearImmediate !== 'function' ||
       typeof performance?.now !== 'function') {
@@ -257,14 +299,19 @@ function nodeHost(): NodeHost {
     setImmediate: (cb) => setImmediate(cb),
     clearImmediate: (id) => clearImmediate(id),
     now: () => performance.now(),
+    // The microtask first: a tick queued from a host callback would run before its promise jobs.
+    afterJobs: typeof queueMicrotask === 'function' && typeof nextTick === 'function'
+      ? (cb) => queueMicrotask(() => nextTick(cb))
+      : undefined,
   };
 }
 
 function checkHost(host: unknown): NodeHost {
   const h = host as Partial<NodeHost> | null;
   if (h === null || typeof h !== 'object' || typeof h.setTimeout !== 'function' || typeof h.clearTimeout !== 'function' ||
-      typeof h.setImmediate !== 'function' || typeof h.clearImmediate !== 'function' || typeof h.now !== 'function') {
-    throw new TypeError('host must provide setTimeout, clearTimeout, setImmediate, clearImmediate and now');
+      typeof h.setImmediate !== 'function' || typeof h.clearImmediate !== 'function' || typeof h.now !== 'function' ||
+      (h.afterJobs !== undefined && typeof h.afterJobs !== 'function')) {
+    throw new TypeError('host must provide setTimeout, clearTimeout, setImmediate, clearImmediate and now (and afterJobs, if any, a function)');
   }
   return h as NodeHost;
 }
