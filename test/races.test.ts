@@ -55,7 +55,7 @@ describe('woken then cancelled, with tasks', () => {
     expect(a.cancelled()).toBe(true);
     expect(b.done()).toBe(true);
     expect(lock.locked()).toBe(true);
-    expect(lock._waiters).toEqual([]);
+    expect(lock._waiters!.length).toBe(0);
   });
 
   it('Event: the cancelled waiter gets CancelledError, the others are woken', () => {
@@ -82,7 +82,7 @@ describe('woken then cancelled, with tasks', () => {
     sem.release();
     loop.runUntilIdle();
     expect(log).toEqual(['a: CancelledError', 'b: got true', 'c: got true']);
-    expect(sem._waiters).toEqual([]);
+    expect(sem._waiters!.length).toBe(0);
   });
 
   it('BoundedSemaphore: the unit goes on, and the bound still holds afterwards', () => {

@@ -117,7 +117,7 @@ describe('scale', () => {
     const origRelease = lock.release.bind(lock);
     lock.release = () => {
       origRelease();
-      const next = lock._waiters?.[0];
+      const next = lock._waiters?.length ? lock._waiters.at(0) : undefined;
       const idx = next === undefined ? -1 : indexOf.get(next)!;
       if (idx % 2 === 1) tasks[idx]!.cancel();
     };
@@ -127,7 +127,7 @@ describe('scale', () => {
     expect(order).toEqual([...order].sort((a, b) => a - b));
     expect(tasks.filter((t) => t.cancelled()).length).toBe(N / 2);
     expect(lock.locked()).toBe(false);
-    expect(lock._waiters).toEqual([]);
+    expect(lock._waiters!.length).toBe(0);
     expect(tasks.every((t) => t.done() && (t.cancelled() || t.exception() === null))).toBe(true);
   });
 });

@@ -141,7 +141,7 @@ describe('Semaphore: cancellation races', () => {
     expect(w1.cancelled()).toBe(true);
     expect(w2.result()).toBe(true);
     expect(sem._value).toBe(0);
-    expect(sem._waiters).toEqual([]);
+    expect(sem._waiters!.length).toBe(0);
   });
 
   it('two woken waiters both cancelled pass both units on, one each', () => {
@@ -204,7 +204,7 @@ describe('Semaphore: cancellation races', () => {
     t.idle();
     t.note(`v=${sem._value}`);
     expect(t.log).toEqual(['1:locked=false v=1', '2:B cancelled', '2:D acquired v=0', '2:v=0']);
-    expect(sem._waiters).toEqual([]);
+    expect(sem._waiters!.length).toBe(0);
   });
 
   it('a newcomer never jumps a woken waiter, even with a unit free', () => {

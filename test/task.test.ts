@@ -487,7 +487,7 @@ describe('awaiting tasks', () => {
     loop._runOnce();
     // a released in this turn: b is woken (its step is scheduled) but has not run; cancel it now.
     expect(a.done()).toBe(true);
-    expect(lock._waiters![0]!._state).toBe(-1);
+    expect(lock._waiters!.at(0)._state).toBe(-1);
     b.cancel();
     loop.runUntilComplete(c);
     expect(b.cancelled() && c.done()).toBe(true);

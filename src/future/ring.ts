@@ -34,6 +34,12 @@ export class Ring<T> {
     return item;
   }
 
+  /** The item `i` places from the front (0 is the oldest); `i` must be below `length`. */
+  at(i: number): T {
+    const items = this._items;
+    return items[(this._head + i) & (items.length - 1)] as T;
+  }
+
   /**
    * Removes the oldest occurrence of `item`, closing the gap (O(n)); false
    * when absent. For waiter lists, where a cancelled waiter leaves from the middle.

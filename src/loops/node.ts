@@ -21,8 +21,8 @@ export interface NodeHost {
   now(): number;
   /**
    * Runs `callback` in the current host macrotask once the promise jobs
-   * pending now, and every job they queue in turn, have run. Node's is
-   * `queueMicrotask` then `process.nextTick`: a tick queued while promise jobs
+   * pending now, and every job they queue in turn, have run. Node's is a
+   * promise job then `process.nextTick`: a tick queued while promise jobs
    * run waits until none is left. Without it, NodeLoop runs one turn per
    * `setImmediate`.
    */
@@ -275,6 +275,9 @@ class NotifyingTimerHeap extends TimerHeap {
   }
 }
 
+/** Settled once: `.then` on it queues a promise job (cheaper than Node's queueMicrotask, which tracks async context). */
+const RESOLVED = Promise.resolve();
+
 /** Node's own scheduling functions, read from globalThis (src/ is compiled without Node's types). */
 function nodeHost(): NodeHost {
   const g = globalThis as unknown as {
@@ -283,10 +286,9 @@ function nodeHost(): NodeHost {
     setImmediate?: (cb: () => void) => unknown;
     clearImmediate?: (id: unknown) => void;
     performance?: { now(): number };
-    queueMicrotask?: (cb: () => void) => void;
     process?: { nextTick?: (cb: () => void) => void };
   };
-  const { setTimeout, clearTimeout, setImmediate, clearImmediate, performance, queueMicrotask } = g;
+  const { setTimeout, clearTimeout, setImmediate, clearImmediate, performance } = g;
   const nextTick = g.process?.nextTick;
   if (typeof setTimeout !== 'function' || typeof clearTimeout !== 'function' ||
       typeof setImmediate !== 'function' || typeof clearImmediate !== 'function' ||
@@ -299,9 +301,9 @@ function nodeHost(): NodeHost {
     setImmediate: (cb) => setImmediate(cb),
     clearImmediate: (id) => clearImmediate(id),
     now: () => performance.now(),
-    // The microtask first: a tick queued from a host callback would run before its promise jobs.
-    afterJobs: typeof queueMicrotask === 'function' && typeof nextTick === 'function'
-      ? (cb) => queueMicrotask(() => nextTick(cb))
+    // A promise job first: a tick queued from a host callback would run before its promise jobs.
+    afterJobs: typeof nextTick === 'function'
+      ? (cb) => { RESOLVED.then(() => nextTick(cb)); }
       : undefined,
   };
 }

@@ -1,7 +1,8 @@
 import type { Future } from '../future/future.js';
 import { abortedWait, bindSignal, type WaitOptions } from '../future/signal.js';
+import { Ring } from '../future/ring.js';
 import { Waiter } from '../future/waiter.js';
-import { LoopBound, removeItem, type PrimitiveOptions } from './loop-bound.js';
+import { LoopBound, type PrimitiveOptions } from './loop-bound.js';
 import type { Coroutine } from '../future/coroutine.js';
 import { hold, holding, type Held } from './hold.js';
 import { stateRepr } from './repr.js';
@@ -13,8 +14,8 @@ import { stateRepr } from './repr.js';
  */
 export class Lock extends LoopBound {
   /** @internal */ _locked = false;
-  /** @internal Waiters in arrival order, null until the first one. */
-  _waiters: LockWaiter[] | null = null;
+  /** @internal Waiters in arrival order (a ring: the first leaves in O(1)), null until the first one. */
+  _waiters: Ring<LockWaiter> | null = null;
 
   constructor(options?: PrimitiveOptions) {
     super(options);
@@ -31,12 +32,12 @@ export class Lock extends LoopBound {
     const aborted = options && abortedWait<true>(loop, options);
     if (aborted) return aborted;
     const waiters = this._waiters;
-    if (!this._locked && (waiters === null || waiters.every(isCancelled))) {
+    if (!this._locked && (waiters === null || allCancelled(waiters))) {
       this._locked = true;
       return this._done(true);
     }
     const w = new LockWaiter(this, loop);
-    (this._waiters ??= []).push(w);
+    (this._waiters ??= new Ring(4)).push(w);
     return bindSignal(w, options);
   }
 
@@ -49,8 +50,8 @@ export class Lock extends LoopBound {
 
   /** @internal Wakes the first waiter unless it is already woken or cancelled. */
   _wakeUpFirst(): void {
-    const first = this._waiters?.[0];
-    if (first !== undefined) first._wake();
+    const waiters = this._waiters;
+    if (waiters !== null && waiters.length > 0) waiters.at(0)._wake();
   }
 
   /**
@@ -79,14 +80,15 @@ export class Lock extends LoopBound {
   }
 }
 
-function isCancelled(w: LockWaiter): boolean {
-  return w._wCancelled();
+function allCancelled(waiters: Ring<LockWaiter>): boolean {
+  for (let i = 0; i < waiters.length; i++) if (!waiters.at(i)._wCancelled()) return false;
+  return true;
 }
 
 class LockWaiter extends Waiter<true, Lock> {
   _resume(): void {
     const lock = this._owner;
-    removeItem(lock._waiters!, this);
+    lock._waiters!.remove(this);
     if (this._cancelRequested()) {
       // Woken and then cancelled: the lock is still free, so the next waiter gets it.
       if (!lock._locked) lock._wakeUpFirst();

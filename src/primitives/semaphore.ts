@@ -1,8 +1,9 @@
 import type { Future } from '../future/future.js';
 import { abortedWait, bindSignal, type WaitOptions } from '../future/signal.js';
+import { Ring } from '../future/ring.js';
 import { Waiter, WOKEN_THEN_CANCELLED } from '../future/waiter.js';
 import { checkInteger } from './check-integer.js';
-import { LoopBound, removeItem, type PrimitiveOptions } from './loop-bound.js';
+import { LoopBound, type PrimitiveOptions } from './loop-bound.js';
 import type { Coroutine } from '../future/coroutine.js';
 import { hold, holding, type Held } from './hold.js';
 import { stateRepr } from './repr.js';
@@ -18,8 +19,8 @@ import { stateRepr } from './repr.js';
 export class Semaphore extends LoopBound {
   /** @internal Free units, less those handed to woken waiters that have not run yet. */
   _value: number;
-  /** @internal Waiters in arrival order, null until the first one. */
-  _waiters: SemaphoreWaiter[] | null = null;
+  /** @internal Waiters in arrival order (a ring: the first leaves in O(1)), null until the first one. */
+  _waiters: Ring<SemaphoreWaiter> | null = null;
 
   /**
    * @param value The initial number of units: an integer >= 0 (TypeError
@@ -32,7 +33,10 @@ export class Semaphore extends LoopBound {
 
   /** True when `acquire()` would wait: no free unit, or live waiters ahead. */
   locked(): boolean {
-    return this._value === 0 || (this._waiters !== null && this._waiters.some(isLive));
+    if (this._value === 0) return true;
+    const waiters = this._waiters;
+    if (waiters !== null) for (let i = 0; i < waiters.length; i++) if (!waiters.at(i)._wCancelled()) return true;
+    return false;
   }
 
   /** Resolves with `true` once the caller holds a unit (at once when one is free and nobody waits). */
@@ -45,7 +49,7 @@ export class Semaphore extends LoopBound {
       return this._done(true);
     }
     const w = new SemaphoreWaiter(this, loop);
-    (this._waiters ??= []).push(w);
+    (this._waiters ??= new Ring(4)).push(w);
     return bindSignal(w, options);
   }
 
@@ -60,7 +64,7 @@ export class Semaphore extends LoopBound {
     const waiters = this._waiters;
     if (waiters === null) return false;
     for (let i = 0; i < waiters.length; i++) {
-      const w = waiters[i]!;
+      const w = waiters.at(i);
       if (!w._wDone()) {
         this._value--;
         w._wake();
@@ -128,14 +132,10 @@ export class BoundedSemaphore extends Semaphore {
   }
 }
 
-function isLive(w: SemaphoreWaiter): boolean {
-  return !w._wCancelled();
-}
-
 class SemaphoreWaiter extends Waiter<true, Semaphore> {
   _resume(): void {
     const sem = this._owner;
-    removeItem(sem._waiters!, this);
+    sem._waiters!.remove(this);
     const cancelled = this._cancelRequested();
     // Woken and then cancelled: the unit it was handed goes back.
     if (this._state === WOKEN_THEN_CANCELLED) sem._value++;
