@@ -149,13 +149,12 @@ export class Future<T> implements PromiseLike<T> {
     onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
-    let settled: Promise<T>;
     if (this._state > 0) {
-      settled = this._state === RESULT ? Promise.resolve(this._value as T) : Promise.reject(this._failure());
-    } else {
-      settled = new Promise<T>((resolve, reject) => this._listen(new Reaction(resolve, reject)));
+      const settled = this._state === RESULT ? Promise.resolve(this._value as T) : Promise.reject(this._failure());
+      return settled.then(onFulfilled, onRejected);
     }
-    return settled.then(onFulfilled, onRejected);
+    // One promise, no derived one: the Reaction runs the handlers when the future is done.
+    return new Promise<R1 | R2>((resolve) => this._listen(new Reaction(onFulfilled, onRejected, resolve)));
   }
 
   /** The Promise habit: `fut.catch(onRejected)` is `fut.then(undefined, onRejected)`. */
@@ -258,8 +257,9 @@ export class Future<T> implements PromiseLike<T> {
    */
   _notify(listener: Listener, inline: boolean): void {
     if (listener instanceof Reaction) {
-      if (this._state === RESULT) listener.resolve(this._value);
-      else listener.reject(this._failure());
+      listener._ok = this._state === RESULT;
+      listener._value = listener._ok ? this._value : this._failure();
+      listener._resolve(listener);
     } else if (!inline) {
       this._loop.callSoon(listener, this);
     } else {
@@ -279,9 +279,40 @@ function optionsLoop(options: FutureOptions | undefined): Loop {
   return options.loop === undefined ? getEventLoop() : checkLoop(options.loop);
 }
 
-/** How `then()` waits: the settle functions of a promise. They never throw. */
+/**
+ * How `then()` waits: its handlers and the resolve function of the promise it
+ * returned. Once the future is done, that promise is resolved with the
+ * Reaction itself, a thenable: the engine then calls `Reaction.then` in a
+ * promise job of its own, which runs the handler as a promise reaction job
+ * would. So a pending `await fut` holds one native promise, not two.
+ */
 class Reaction {
-  constructor(readonly resolve: (value: any) => void, readonly reject: (reason: unknown) => void) {}
+  // Set when the future is done (declared, not initialised: no slots while pending).
+  /** @internal Whether the future has a result. */
+  declare _ok: boolean;
+  /** @internal The result, or the failure. */
+  declare _value: unknown;
+
+  constructor(
+    readonly _onFulfilled: ((value: any) => unknown) | null | undefined,
+    readonly _onRejected: ((reason: unknown) => unknown) | null | undefined,
+    readonly _resolve: (value: any) => void,
+  ) {}
+
+  /** Called by the engine, in a promise job, with fresh settle functions of the promise `then()` returned. */
+  then(resolve: (value: unknown) => void, reject: (reason: unknown) => void): void {
+    const handler = this._ok ? this._onFulfilled : this._onRejected;
+    if (typeof handler !== 'function') {
+      if (this._ok) resolve(this._value);
+      else reject(this._value);
+      return;
+    }
+    try {
+      resolve(handler(this._value));
+    } catch (e) {
+      reject(e);
+    }
+  }
 }
 
 type Listener = DoneCallback<any> | Reaction;
