@@ -21,7 +21,7 @@ export type Coroutine<T> = Generator<Future<unknown> | PromiseLike<unknown>, T, 
  * part of the step of whatever awaits it.
  */
 export class CoroutineFuture<T> extends Future<T> {
-  /** @internal The running level: the coroutine, or the innermost Delegation; null once done. */
+  /** @internal The running level: the coroutine, or the innermost Delegation (see delegate); null once done. */
   _coro: Coroutine<unknown> | Delegation | null;
   /** @internal asyncio's `_fut_waiter`: the future the coroutine waits on. */
   _waitingOn: Future<unknown> | null = null;
@@ -155,7 +155,7 @@ export class CoroutineFuture<T> extends Future<T> {
         this._mustCancel = undefined;
       }
       this._waitingOn = null;
-      // The levels run one at a time from here (see Delegation): a level
+      // The levels run one at a time from here (see delegate): a level
       // that ends passes its value or exception to the one below.
       let level = this._coro!;
       let r: IteratorResult<unknown, unknown>;
@@ -235,12 +235,18 @@ export class CoroutineFuture<T> extends Future<T> {
 }
 
 /**
- * @internal What `delegate(coro)` yields to the CoroutineFuture stepping it:
- * run `coro` as a level of its own. Each level of a native `yield*` is
- * resumed through every level below it, and each costs XS stack on every
- * resumption (a device has 384 or 512 slots); a task steps only its top
- * level, so anyloop's own wrappers (scopes, holding, waitFor) cost no stack
- * while their body runs. Linked: `outer` is the level below.
+ * @internal `yield* delegate(coro)` is `yield* coro` inside a coroutine that
+ * a CoroutineFuture steps (a task, an inline sub-coroutine): the value or
+ * exception of `coro` comes back the same way, and cancellation lands where
+ * `coro` waits, but the task steps `coro` as a level of its own. Each level
+ * of a native `yield*` is resumed through every level below it and costs XS
+ * stack on every resumption (a device has 384 or 512 slots); a task resumes
+ * only its innermost level, so anyloop's own wrappers (scopes, holding,
+ * waitFor) cost no stack while their body runs.
+ *
+ * The Delegation is the iterator `yield*` drives: its first `next()` hands
+ * itself to the task (which links it to the level below, `outer`), the next
+ * one returns the value the task passes down when `coro` is done.
  */
 export class Delegation {
   readonly coro: Coroutine<unknown>;
@@ -249,16 +255,27 @@ export class Delegation {
   constructor(coro: Coroutine<unknown>) {
     this.coro = coro;
   }
+
+  [Symbol.iterator](): this {
+    return this;
+  }
+
+  next(value?: unknown): IteratorResult<unknown, unknown> {
+    return this.outer === null ? { done: false, value: this } : { done: true, value };
+  }
+
+  throw(e: unknown): never {
+    throw e;
+  }
+
+  return(value?: unknown): IteratorResult<unknown, unknown> {
+    return { done: true, value };
+  }
 }
 
-/**
- * @internal `yield* delegate(coro)` is `yield* coro` for a coroutine stepped
- * by a CoroutineFuture (a task, an inline sub-coroutine): its value or
- * exception comes back the same way, and cancellation lands where `coro`
- * waits, but `coro` is stepped as a level of its own (see Delegation).
- */
-export function* delegate<T>(coro: Coroutine<T>): Coroutine<T> {
-  return (yield new Delegation(coro) as unknown as Future<unknown>) as T;
+/** @internal See Delegation. */
+export function delegate<T>(coro: Coroutine<T>): Coroutine<T> {
+  return new Delegation(coro) as unknown as Coroutine<T>;
 }
 
 // Both guard the step themselves rather than through _stepGuarded: one frame
