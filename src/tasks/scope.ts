@@ -58,8 +58,8 @@ export abstract class Scope<T> implements PromiseLike<T> {
 
   /**
    * `yield* scope` inside a task (which calls this and steps the result at
-   * once). The task steps the scope's coroutine as a level of its own (see
-   * `delegate`): the levels below it cost no XS stack while its body runs.
+   * once). The task steps the scope's coroutine as a level of its own: the
+   * caller's levels below it cost no XS stack while its body runs.
    */
   [Symbol.iterator](): Coroutine<T> {
     const task = this._enter();
