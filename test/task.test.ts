@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  CancelledError, Event, Future, Lock, Task, allTasks, createTask, currentTask, setEventLoop, sleep, type AbortSignalLike,
+  CancelledError, Event, Future, Lock, Task, TaskGroup, allTasks, createTask, currentTask, setEventLoop, sleep,
+  timeout, waitFor, type AbortSignalLike, type Coroutine,
 } from '../src/index.js';
 import { VirtualTimeLoop } from '../src/testing.js';
 import { errorOf } from './support/tasks.js';
@@ -116,6 +117,102 @@ describe('Task steps', () => {
     expect(() => task.setResult(undefined)).toThrow(/does not support/);
     expect(() => task.setException(new Error('x'))).toThrow(/does not support/);
     loop.runUntilIdle();
+  });
+});
+
+describe('anyloop\'s own levels are levels of the task (XS stack)', () => {
+  // Each level of a native yield* is resumed through every level below it,
+  // and costs XS stack on each resumption; a task steps only the innermost of
+  // the levels anyloop's wrappers hand it (scopes, holding, waitFor).
+  const wrappers = /TimeoutScope|TaskGroup\._run|holdingBody|waitWithin|tracked|awaitIn/;
+
+  function* nested(lock: Lock, stacks: string[]): Coroutine<string> {
+    return yield* TaskGroup.run(function* () {
+      return yield* timeout(1000, function* () {
+        return yield* lock.holding(function* () {
+          return yield* waitFor(function* () {
+            stacks.push(new Error().stack!);
+            yield* sleep(5);
+            stacks.push(new Error().stack!);
+            return 'done';
+          }(), 100);
+        });
+      });
+    });
+  }
+
+  it('a body inside a TaskGroup, a timeout, holding() and waitFor() starts and resumes with none of their levels below it', () => {
+    const loop = new VirtualTimeLoop();
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 100;
+    try {
+      const stacks: string[] = [];
+      const task = createTask(nested(new Lock({ loop }), stacks), { loop });
+      loop.runUntilComplete(task);
+      expect(task.result()).toBe('done');
+      expect(stacks).toHaveLength(2);
+      for (const stack of stacks) {
+        expect(stack).toContain('_step');
+        expect(stack).not.toMatch(wrappers);
+      }
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
+  });
+
+  it('a timeout expiring in the innermost body unwinds every level in order, as native yield* would', () => {
+    const loop = new VirtualTimeLoop();
+    const log: string[] = [];
+    const task = createTask(function* () {
+      try {
+        yield* TaskGroup.run(function* () {
+          try {
+            yield* timeout(10, function* () {
+              try {
+                yield* new Future({ loop });
+              } finally {
+                log.push(`body finally, cancelling ${currentTask()!.cancelling()}`);
+              }
+            });
+          } finally {
+            log.push('group body finally');
+          }
+        });
+      } catch (e) {
+        const [inner] = (e as AggregateError).errors as Error[];
+        log.push(`task caught ${(e as Error).name} of ${inner!.name} caused by ${(inner!.cause as Error).name}`);
+      }
+      return currentTask()!.cancelling();
+    }, { loop });
+    loop.runUntilComplete(task);
+    expect(log).toEqual(['body finally, cancelling 1', 'group body finally', 'task caught AggregateError of TimeoutError caused by CancelledError']);
+    expect(task.result()).toBe(0);
+  });
+
+  it('close() closes every level innermost first when a cancelled task does not finish', () => {
+    const loop = new VirtualTimeLoop();
+    const log: string[] = [];
+    const never = new Future({ loop });
+    const task = createTask(function* () {
+      try {
+        yield* timeout(null, function* () {
+          try {
+            yield* new Future({ loop });
+          } finally {
+            log.push('body finally');
+            // Waits again in its finally: close() gives up on it and closes the coroutine.
+            yield* never;
+            log.push('not reached');
+          }
+        });
+      } finally {
+        log.push('task finally');
+      }
+    }, { loop });
+    loop.runUntilIdle();
+    loop.close();
+    expect(task.cancelled()).toBe(true);
+    expect(log).toEqual(['body finally', 'task finally']);
   });
 });
 

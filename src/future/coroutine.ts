@@ -21,7 +21,8 @@ export type Coroutine<T> = Generator<Future<unknown> | PromiseLike<unknown>, T, 
  * part of the step of whatever awaits it.
  */
 export class CoroutineFuture<T> extends Future<T> {
-  /** @internal */ _coro: Coroutine<T> | null;
+  /** @internal The running level: the coroutine, or the innermost Delegation (see delegate); null once done. */
+  _coro: Coroutine<unknown> | Delegation | null;
   /** @internal asyncio's `_fut_waiter`: the future the coroutine waits on. */
   _waitingOn: Future<unknown> | null = null;
   /** @internal asyncio's `_must_cancel`, with the message: undefined when no cancel is pending. */
@@ -94,6 +95,29 @@ export class CoroutineFuture<T> extends Future<T> {
   }
 
   /**
+   * @internal Closes `level` as `return()` closes a native `yield*` chain:
+   * the innermost level first, so `finally` blocks run in order; an
+   * exception from a level goes into the level below, and the one left
+   * is thrown.
+   */
+  _close(level: Coroutine<unknown> | Delegation): void {
+    let failed = false;
+    let error: unknown;
+    for (let l: Coroutine<unknown> | Delegation | null = level; l !== null; l = l instanceof Delegation ? l.outer : null) {
+      const coro = l instanceof Delegation ? l.coro : l;
+      try {
+        // A level that catches and waits again stays suspended: the task has ended anyway.
+        if (!(failed ? coro.throw(error) : coro.return(undefined)).done) return;
+        failed = false;
+      } catch (e) {
+        failed = true;
+        error = e;
+      }
+    }
+    if (failed) throw error;
+  }
+
+  /**
    * @internal A step whose failure to wait on what the coroutine yielded (a
    * revoked Proxy) is thrown into the coroutine at that yield, in its next step.
    */
@@ -121,7 +145,8 @@ export class CoroutineFuture<T> extends Future<T> {
       loopState.turn = this._loop;
     }
     try {
-      const mc = this._mustCancel;
+      // Few locals: each is a slot of XS stack under every resumption.
+      let mc = this._mustCancel;
       if (mc !== undefined) {
         if (ok || !(value instanceof CancelledError)) {
           ok = false;
@@ -130,29 +155,51 @@ export class CoroutineFuture<T> extends Future<T> {
         this._mustCancel = undefined;
       }
       this._waitingOn = null;
-      const coro = this._coro!;
-      let r: IteratorResult<Future<unknown> | PromiseLike<unknown>, T>;
-      try {
-        r = ok ? coro.next(value) : coro.throw(value);
-      } catch (e) {
-        this._coro = null;
-        if (e instanceof CancelledError) this._complete(CANCELLED, e, this._inline);
-        else this._completeException(e, this._inline);
-        return;
-      }
-      if (r.done) {
-        this._coro = null;
-        const late = this._mustCancel;
-        if (late !== undefined) {
-          // Cancelled during its last step: it ends cancelled, as in asyncio.
-          this._mustCancel = undefined;
-          this._complete(CANCELLED, late.msg, this._inline);
-        } else {
-          this._complete(RESULT, r.value, this._inline);
+      // The levels run one at a time from here (see delegate): a level
+      // that ends passes its value or exception to the one below.
+      let level = this._coro!;
+      let r: IteratorResult<unknown, unknown>;
+      for (;;) {
+        const coro = level instanceof Delegation ? level.coro : level;
+        try {
+          r = ok ? coro.next(value) : coro.throw(value);
+        } catch (e) {
+          if (level instanceof Delegation) {
+            this._coro = level = level.outer!;
+            ok = false;
+            value = e;
+            continue;
+          }
+          this._coro = null;
+          if (e instanceof CancelledError) this._complete(CANCELLED, e, this._inline);
+          else this._completeException(e, this._inline);
+          return;
         }
-        return;
+        if (r.done) {
+          if (level instanceof Delegation) {
+            this._coro = level = level.outer!;
+            ok = true;
+            value = r.value;
+            continue;
+          }
+          this._coro = null;
+          const late = this._mustCancel;
+          if (late !== undefined) {
+            // Cancelled during its last step: it ends cancelled, as in asyncio.
+            this._mustCancel = undefined;
+            this._complete(CANCELLED, late.msg, this._inline);
+          } else {
+            this._complete(RESULT, r.value, this._inline);
+          }
+          return;
+        }
+        // `instanceof` throws for a revoked Proxy: the callers of _step catch that.
+        if (!(r.value instanceof Delegation)) break;
+        r.value.outer = level;
+        this._coro = level = r.value;
+        ok = true;
+        value = undefined;
       }
-      // `instanceof` throws for a revoked Proxy: the callers of _step catch that.
       let awaited = r.value as unknown;
       if (!(awaited instanceof Future)) {
         try {
@@ -167,25 +214,68 @@ export class CoroutineFuture<T> extends Future<T> {
           return;
         }
       }
-      const fut = awaited as Future<unknown>;
-      if (fut === this) {
+      if (awaited === this) {
         this._loop.callSoon(stepThrow, this, new TypeError('a task cannot await itself'));
         return;
       }
-      if (fut._loop !== this._loop) {
+      if ((awaited as Future<unknown>)._loop !== this._loop) {
         // asyncio's RuntimeError: the other loop would run this task's step.
         this._loop.callSoon(stepThrow, this, new Error('Task got Future attached to a different loop'));
         return;
       }
-      fut.addDoneCallback(this._wakeup);
-      this._waitingOn = fut;
-      const pending = this._mustCancel;
-      if (pending !== undefined && fut.cancel(pending.msg)) this._mustCancel = undefined;
+      (awaited as Future<unknown>).addDoneCallback(this._wakeup);
+      this._waitingOn = awaited as Future<unknown>;
+      mc = this._mustCancel;
+      if (mc !== undefined && (awaited as Future<unknown>).cancel(mc.msg)) this._mustCancel = undefined;
     } finally {
       loopState.task = prev;
       loopState.turn = turn;
     }
   }
+}
+
+/**
+ * @internal `yield* delegate(coro)` is `yield* coro` inside a coroutine that
+ * a CoroutineFuture steps (a task, an inline sub-coroutine): the value or
+ * exception of `coro` comes back the same way, and cancellation lands where
+ * `coro` waits, but the task steps `coro` as a level of its own. Each level
+ * of a native `yield*` is resumed through every level below it and costs XS
+ * stack on every resumption (a device has 384 or 512 slots); a task resumes
+ * only its innermost level, so anyloop's own wrappers (scopes, holding,
+ * waitFor) cost no stack while their body runs.
+ *
+ * The Delegation is the iterator `yield*` drives: its first `next()` hands
+ * itself to the task (which links it to the level below, `outer`), the next
+ * one returns the value the task passes down when `coro` is done.
+ */
+export class Delegation {
+  readonly coro: Coroutine<unknown>;
+  outer: Coroutine<unknown> | Delegation | null = null;
+
+  constructor(coro: Coroutine<unknown>) {
+    this.coro = coro;
+  }
+
+  [Symbol.iterator](): this {
+    return this;
+  }
+
+  next(value?: unknown): IteratorResult<unknown, unknown> {
+    return this.outer === null ? { done: false, value: this } : { done: true, value };
+  }
+
+  throw(e: unknown): never {
+    throw e;
+  }
+
+  return(value?: unknown): IteratorResult<unknown, unknown> {
+    return { done: true, value };
+  }
+}
+
+/** @internal See Delegation. */
+export function delegate<T>(coro: Coroutine<T>): Coroutine<T> {
+  return new Delegation(coro) as unknown as Coroutine<T>;
 }
 
 // Both guard the step themselves rather than through _stepGuarded: one frame

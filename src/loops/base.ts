@@ -193,11 +193,11 @@ export abstract class BaseLoop implements TimerLoop {
     const waiting = t._waitingOn;
     t._waitingOn = null;
     waiting?.removeDoneCallback(t._wakeup);
-    const coro = t._coro;
+    const level = t._coro;
     t._coro = null;
     t._complete(CANCELLED, new CancelledError('the loop was closed before the task finished'), false);
     try {
-      coro?.return(undefined);
+      if (level !== null) t._close(level);
     } catch (exception) {
       this.callExceptionHandler({ message: 'Exception closing a task as its loop closed', exception, task: t });
     }

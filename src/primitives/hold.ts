@@ -1,5 +1,5 @@
 import type { Loop } from '../contract/loop.js';
-import type { Coroutine } from '../future/coroutine.js';
+import { delegate, type Coroutine } from '../future/coroutine.js';
 import { Future, PENDING, RESULT } from '../future/future.js';
 import type { WaitOptions } from '../future/signal.js';
 
@@ -122,7 +122,8 @@ export function holding<P extends Holdable, T>(primitive: P, body: () => Corouti
 function* holdingBody<P extends Holdable, T>(primitive: P, body: () => Coroutine<T>): Coroutine<T> {
   yield* primitive.acquire();
   try {
-    return yield* body();
+    // Stepped by the task as a level of its own (see delegate): no XS stack for this level while the body runs.
+    return yield* delegate(body());
   } finally {
     primitive.release();
   }

@@ -1,6 +1,6 @@
 import { CancelledError } from '../contract/errors.js';
 import type { Loop } from '../contract/loop.js';
-import type { Coroutine } from '../future/coroutine.js';
+import { delegate, type Coroutine } from '../future/coroutine.js';
 import { CANCELLED, Future, isThenable, PENDING, RESULT } from '../future/future.js';
 import { reasonMessage } from '../future/signal.js';
 import { createAbortController, type AbortControllerLike } from './abort.js';
@@ -74,7 +74,7 @@ class PromiseFollower<T> extends Future<T> {
  * `controller`). Anything else is a TypeError.
  */
 export function* follow<T>(result: unknown, controller: AbortControllerLike, loop: Loop, what: string): Coroutine<T> {
-  if (isCoroutine(result)) return (yield* result) as T;
+  if (isCoroutine(result)) return (yield* delegate(result)) as T;
   if (result instanceof Future) return (yield* result) as T;
   if (isThenable(result)) return yield* new PromiseFollower(result as PromiseLike<T>, controller, loop);
   throw new TypeError(`${what} must return a coroutine (a generator), a Future or a PromiseLike, got ${result === null ? 'null' : typeof result}`);

@@ -1,5 +1,5 @@
 import { checkLoop, type Loop } from '../contract/loop.js';
-import type { Coroutine } from '../future/coroutine.js';
+import { delegate, type Coroutine } from '../future/coroutine.js';
 import type { Future } from '../future/future.js';
 import { abortedWait, bindSignal, checkSignal, reasonMessage, type AbortSignalLike } from '../future/signal.js';
 import { createTask, currentLoop, currentTask, type Task } from './task.js';
@@ -58,13 +58,13 @@ export abstract class Scope<T> implements PromiseLike<T> {
 
   /**
    * `yield* scope` inside a task (which calls this and steps the result at
-   * once). Without a signal it is the scope's own coroutine: no wrapper
-   * generator, whose level would cost XS stack on every resumption.
+   * once). The task steps the scope's coroutine as a level of its own: the
+   * caller's levels below it cost no XS stack while its body runs.
    */
   [Symbol.iterator](): Coroutine<T> {
     const task = this._enter();
     const signal = this._signal;
-    return signal === undefined ? this._run(task) : this._runWithSignal(task, signal);
+    return delegate(signal === undefined ? this._run(task) : this._runWithSignal(task, signal));
   }
 
   /** @internal The scope's coroutine, cancelled when `signal` aborts. */
@@ -74,7 +74,7 @@ export abstract class Scope<T> implements PromiseLike<T> {
     const onAbort = (): void => { task.cancel(reasonMessage(signal.reason)); };
     signal.addEventListener('abort', onAbort, { once: true });
     try {
-      return yield* this._run(task);
+      return yield* delegate(this._run(task));
     } finally {
       signal.removeEventListener?.('abort', onAbort);
     }
@@ -106,7 +106,7 @@ export abstract class Scope<T> implements PromiseLike<T> {
 
   /** @internal The coroutine of the task of `await scope`. */
   *_runInOwnTask(): Coroutine<T> {
-    return yield* this._run(this._enter());
+    return yield* delegate(this._run(this._enter()));
   }
 
   /** @internal Checks that the scope runs once, in a task on its loop; returns that task. */

@@ -1,6 +1,6 @@
 import { CancelledError } from '../contract/errors.js';
 import type { Loop } from '../contract/loop.js';
-import type { Coroutine } from '../future/coroutine.js';
+import { delegate, type Coroutine } from '../future/coroutine.js';
 import { EXCEPTION, Future } from '../future/future.js';
 import { aggregateErrorClass } from './aggregate-error.js';
 import { bodyCoroutine, isCoroutine } from './follow.js';
@@ -96,7 +96,7 @@ export class TaskGroup {
     let failed = false;
     let error: unknown;
     try {
-      value = yield* bodyCoroutine<TaskGroup, T>(body, this, this._loop, 'the TaskGroup body');
+      value = yield* delegate(bodyCoroutine<TaskGroup, T>(body, this, this._loop, 'the TaskGroup body'));
     } catch (e) {
       failed = true;
       error = e;
