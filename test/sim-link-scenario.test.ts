@@ -51,7 +51,7 @@ describe('scenario validation of UART and TCP peers', () => {
     [{ end: 100, uart: [{ ...gps, send: [{ at: 50, text: 'a' }, { at: 10, text: 'b' }] }] }, 'scenario.uart[0].send[1].at', /must not go backwards/],
     [{ end: 100, uart: [{ ...gps, send: [{ at: 150, text: 'a' }] }] }, 'scenario.uart[0].send[0].at', /after the end/],
     [{ end: 100, uart: [{ ...gps, send: [{ at: 1, text: 'a', count: 2 }] }] }, 'scenario.uart[0].send[0].every', /needed with a count above 1/],
-    [{ end: 100, uart: [{ ...gps, send: [{ at: 10, text: 'a', every: 10, count: 10 }] }] }, 'scenario.uart[0].send[0].count', /100 is after the end of the scenario \(100\)/],
+    [{ end: 100, uart: [{ ...gps, send: [{ at: 10, text: 'a', every: 10, count: 11 }] }] }, 'scenario.uart[0].send[0].count', /110 is after the end of the scenario \(100\)/],
     [{ end: 100, tcp: [{ ...server, script: [{ at: 1, close: true, every: 5 }] }] }, 'scenario.tcp[0].script[0].every', /unknown field/],
     [{ end: 100, tcp: [{ ...server, address: 'example.com' }] }, 'scenario.tcp[0].address', /IPv4 address/],
     [{ end: 100, tcp: [{ ...server, port: 0 }] }, 'scenario.tcp[0].port', /from 1 to 65535/],
