@@ -27,6 +27,24 @@ describe('anyloop-sim', () => {
     expect(readFileSync(vcd, 'utf8')).toContain('$var wire 1 " GPIO2_LED $end');
   }, SLOW);
 
+  it('shows a UART peer\'s lines in the timeline and writes its RX and TX lines in the VCD', async () => {
+    const app = join(dir, 'uart.js');
+    writeFileSync(app, "import Serial from 'embedded:io/serial';\n" +
+      "const s = new Serial({ receive: 16, transmit: 17, baud: 9600, port: 1, format: 'buffer', onReadable(n) { this.write(this.read(n)); } });\n");
+    const scenario = join(dir, 'uart.json');
+    writeFileSync(scenario, JSON.stringify({
+      end: 100, uart: [{ port: 1, receive: 16, transmit: 17, baud: 9600, label: 'GPS', send: [{ at: 10, line: 'hi' }] }],
+      expect: [{ uart: 1, received: 'hi' }],
+    }));
+    const vcd = join(dir, 'out', 'uart.vcd');
+    const r = await cli(app, '--scenario', scenario, '--engine', 'node', '--vcd', vcd);
+    expect(r.code).toBe(0);
+    // "hi\r\n" takes 4.2 ms from 10 ms; the RX timeout 4.6 ms later; the echo 4.2 ms more.
+    expect(r.out).toContain('      15  GPS     rx: hi\n      24  GPS     tx: hi\n');
+    expect(r.out).toContain(`VCD waveform of 0 pins and 2 UART lines written to ${vcd}`);
+    expect(readFileSync(vcd, 'utf8')).toMatch(/\$timescale 1us \$end[\s\S]*\$var wire 1 ! GPIO16_GPS_RX \$end\n\$var wire 1 " GPIO17_GPS_TX \$end/);
+  }, SLOW);
+
   it('exits 1 and says which expectation failed', async () => {
     const file = join(dir, 'wrong.json');
     writeFileSync(file, JSON.stringify({ end: 600, expect: [{ pin: 2, changes: 3 }] }));
@@ -73,7 +91,7 @@ describe('anyloop-sim', () => {
     ['a bounce of a day', { end: 200_000_000, press: [{ pin: 0, at: 0, holdMs: 100_000_001, bounceMs: 100_000_000 }] },
       'scenario.press[0].bounceMs: must be at most 1000 ms, got 100000000'],
     ['more than a million events', { end: 2_000_000, press: Array.from({ length: 600 }, (_, i) => ({ pin: 0, at: i * 3000, holdMs: 1001, bounceMs: 1000 })) },
-      'scenario: expands to 1201200 level changes and analog values, more than the 1000000 a run allows'],
+      'scenario: expands to 1201200 level changes, analog values and peer actions, more than the 1000000 a run allows'],
   ])('refuses a scenario with %s: exit code 2 and one line', async (_what, value, message) => {
     const file = join(dir, 'limit.json');
     writeFileSync(file, JSON.stringify(value));
@@ -120,7 +138,7 @@ describe('anyloop-sim', () => {
   it('describes the scenario format and the exit codes in --help, and prints its version with --version', async () => {
     const help = await cli('--help');
     expect(help.code).toBe(0);
-    for (const text of ['press', '"bounceMs" (0, at most 1000)', 'waveforms', 'analog', 'expect', 'exit codes:', '  2    it could not run', '--no-typecheck', 'at the project root']) {
+    for (const text of ['press', '"bounceMs" (0, at most 1000)', 'waveforms', 'analog', 'uart', '"baud" (115200)', 'tcp', '"reset": true', '"received"', '"connects"', 'expect', 'exit codes:', '  2    it could not run', '--no-typecheck', 'at the project root']) {
       expect(help.out).toContain(text);
     }
     const version = await cli('--version');
