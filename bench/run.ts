@@ -14,7 +14,8 @@ import { measureSizes, type Sizes } from './lib/size-suite.js';
 import { SCALE_SIZES, scaleV8, type ScaleResult } from './scale.js';
 import { simulatedXsLoop } from './lib/sim-loop.js';
 import { v8Comparisons } from './v8.js';
-import { PEER_PENDING, PENDING_KINDS, runXs, TASK_COUNT, TASK_KINDS, type XsResults } from './xs.js';
+import { PEER_PENDING, PENDING_KINDS, runXs, type XsResults } from './xs.js';
+import { readBudgets, targetSlots } from './lib/budgets.js';
 
 const V8_ROUNDS = 15;
 const SCALE_ROUNDS = 9;
@@ -121,12 +122,27 @@ function markdown(r: Results): string {
   parts.push(markdownTable(['pending wait', 'slots', '÷ native Promise + resolver'],
     PENDING_KINDS.map((k) => [k, sig(r.xs.pendingSlots[k]!), sig(r.xs.pendingSlots[k]! / native)])));
 
-  parts.push(`### XS: heap slots per waiting task, ${TASK_COUNT.toLocaleString('en-US')} tasks each waiting on its own Event (its own native Promise for the first row)`);
-  const perNativeTask = r.xs.taskSlots[TASK_KINDS[0]]!;
-  parts.push(markdownTable(['waiting task', 'slots', '÷ async fn on a native Promise'],
-    TASK_KINDS.map((k) => [k, sig(r.xs.taskSlots[k]!), sig(r.xs.taskSlots[k]! / perNativeTask)])));
+  const { count, native: nativeKind, slots: waiting } = readBudgets().xs.waiting;
+  parts.push(`### XS: slots per waiting thing (${count.toLocaleString('en-US')} of each held at once, live slots after gc, one engine)`);
+  const nativeSlots = r.xs.waitingSlots[nativeKind]!;
+  parts.push(markdownTable(['waiting thing', 'slots', '÷ native', 'target', 'met'], [
+    [`native: ${nativeKind}`, sig(nativeSlots), '1', '', ''],
+    ...Object.entries(waiting).map(([k, b]) => {
+      const s = r.xs.waitingSlots[k]!;
+      const t = targetSlots(b, nativeSlots);
+      const target = t === undefined ? '' : b.targetTimesNative === undefined ? `≤ ${sig(t)}` : `≤ ${b.targetTimesNative}× native (${sig(t)})`;
+      return [k, sig(s), sig(s / nativeSlots), target, t === undefined ? '' : s <= t ? 'yes' : '**no**'];
+    }),
+  ]));
 
-  parts.push('### XS: computrons per operation (deterministic)');
+  parts.push('### XS: computrons per operation, anyloop next to native (deterministic)');
+  parts.push(markdownTable(['operation (anyloop)', 'computrons', 'native counterpart', 'computrons', 'ratio'],
+    Object.entries(readBudgets().xs.computronsPerOperation).map(([k, b]) => {
+      const a = r.xs.computronsPerOp[k]!, n = r.xs.computronsPerOp[b.native]!;
+      return [k, sig(a, 4), b.native, sig(n, 4), sig(a / n)];
+    })));
+
+  parts.push('### XS: computrons per operation, every work item (deterministic)');
   parts.push(markdownTable(['operation', 'computrons'], Object.entries(r.xs.computronsPerOp).map(([k, v]) => [k, sig(v, 4)])));
 
   parts.push('### XS: heap growth (live slots after gc) and heap after loading');
