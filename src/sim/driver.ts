@@ -67,8 +67,24 @@ export interface LoopReport {
 export const REPORT_PREFIX = 'anyloop: ';
 
 /** What a run produced so far. */
+/**
+ * Computrons of the app's running part, apart from the simulated host's
+ * (only with a host that meters: the XS engine asked to).
+ */
+export interface AppComputrons {
+  /**
+   * In the host's calls into JavaScript (timer callbacks, onReadable,
+   * promise jobs), less what the simulated host modules took in them.
+   */
+  app: number;
+  /** What the simulated host modules (timer, time, digital, analog, trace) took in those calls: C on a device. */
+  hostModules: number;
+}
+
 export interface SimResult {
   trace: SimTrace;
+  /** With a metering host: the app's computrons after start-up, apart from the simulated host's. */
+  computrons?: AppComputrons;
   /** The loops' failure reports, in order. */
   reports: LoopReport[];
   /** Why the run stopped early (an exception that aborted XS, a host that never went idle), or null. */
@@ -113,6 +129,13 @@ export interface SimHost {
   /** The device's stack, in slots. */
   stackSlots?: number;
   /**
+   * The engine's instruction meter (computrons so far): given, the driver
+   * meters the app's host calls apart from the simulated host modules'
+   * work in them (each call into those modules is metered, at the cost of
+   * a JavaScript frame more on the stack).
+   */
+  meter?: () => number;
+  /**
    * Receives the run as it happens, one line each: JSON of `{ t }` when a
    * host callback starts at a new virtual time, `{ pin }` when a pin first
    * shows, `{ e: [t, kind, pin, value], text? }` for each event. The host
@@ -130,11 +153,22 @@ export interface SimHost {
  */
 export function installSim(config: SimConfig, host: SimHost = {}): SimDriver {
   const { end, initial, changes, analog, labels } = config;
-  const { stream, watchdog, stack } = host;
+  const { stream, watchdog, stack, meter } = host;
+  // The meter's reading when the current host call began, or -1 outside host calls.
+  let callStart = -1;
+  const computrons: AppComputrons = { app: 0, hostModules: 0 };
   const budget = host.watchdogBudget ?? 0;
   const slots = host.stackSlots ?? 0;
   let marked = -1;
-  const onHostCall = stream === undefined && watchdog === undefined && stack === undefined ? undefined : (where: string | null): void => {
+  const onHostCall = stream === undefined && watchdog === undefined && stack === undefined && meter === undefined ? undefined : (where: string | null): void => {
+    if (meter !== undefined) {
+      if (where === null) {
+        if (callStart >= 0) computrons.app += meter() - callStart;
+        callStart = -1;
+      } else {
+        callStart = meter();
+      }
+    }
     if (where !== null && stream !== undefined && board.now !== marked) {
       marked = board.now;
       stream(`{"t":${marked}}`);
@@ -147,6 +181,7 @@ export function installSim(config: SimConfig, host: SimHost = {}): SimDriver {
   // numbers and strings, which take no heap slots in XS, so that XS's heap
   // meters count the app and not the length of the run.
   const board = new SimBoard({ record: false, runJobs: host.runJobs, onHostCall }).install();
+  if (meter !== undefined) meterHostModules(board, meter, computrons, () => callStart >= 0);
   const nums: number[] = [];
   const texts: string[] = [];
   // A host that takes the stream keeps the run itself: the engine's heap then holds only the app.
@@ -197,7 +232,7 @@ export function installSim(config: SimConfig, host: SimHost = {}): SimDriver {
     record(board.now, ANALOG, pin, value);
   };
 
-  (globalThis as { trace?: (...parts: unknown[]) => void }).trace = (...parts: unknown[]) => {
+  const trace = (...parts: unknown[]): void => {
     let text = parts.map(String).join('');
     if (text.endsWith('\n')) text = text.slice(0, -1);
     if (text.startsWith(REPORT_PREFIX)) reports.push({ t: board.now, text });
@@ -206,6 +241,8 @@ export function installSim(config: SimConfig, host: SimHost = {}): SimDriver {
       if (stream === undefined) texts.push(line);
     }
   };
+  (globalThis as { trace?: (...parts: unknown[]) => void }).trace = meter === undefined ? trace
+    : (...parts: unknown[]) => hostModuleCall(meter, computrons, callStart >= 0, trace, undefined, parts);
 
   // The schedule is fed to the board one instant at a time, so the board
   // holds one pending event, not one per change. At an instant, analog
@@ -243,6 +280,7 @@ export function installSim(config: SimConfig, host: SimHost = {}): SimDriver {
         reports: reports.slice(),
         failure,
         reached: board.now,
+        ...(meter === undefined ? {} : { computrons: { ...computrons, app: computrons.app - computrons.hostModules } }),
         board: {
           turns: board.turns,
           timersCreated: board.timersCreated,
@@ -252,6 +290,37 @@ export function installSim(config: SimConfig, host: SimHost = {}): SimDriver {
       };
     },
   };
+}
+
+/**
+ * The board methods through which the simulated host modules (timer, time,
+ * digital, analog) do their work: each call made during a host call is
+ * metered as the host's, not the app's.
+ */
+const HOST_MODULE_METHODS = [
+  '_timerAdd', '_timerRemove', '_timerReschedule', '_timerUnschedule', '_delay', 'level', 'analog', '_settle', '_attach', '_detach',
+] as const;
+
+function meterHostModules(board: SimBoard, meter: () => number, computrons: AppComputrons, inHostCall: () => boolean): void {
+  const methods = board as unknown as Record<string, (...args: unknown[]) => unknown>;
+  for (const name of HOST_MODULE_METHODS) {
+    const f = methods[name]!;
+    methods[name] = function (this: unknown, ...args: unknown[]) {
+      return hostModuleCall(meter, computrons, inHostCall(), f, this, args);
+    };
+  }
+  const ticks = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(board), 'ticks')!.get!;
+  Object.defineProperty(board, 'ticks', { get(this: unknown) { return hostModuleCall(meter, computrons, inHostCall(), ticks, this, []); } });
+}
+
+function hostModuleCall<R>(meter: () => number, computrons: AppComputrons, metered: boolean, f: (...args: any[]) => R, self: unknown, args: unknown[]): R {
+  if (!metered) return f.apply(self, args);
+  const start = meter();
+  try {
+    return f.apply(self, args);
+  } finally {
+    computrons.hostModules += meter() - start;
+  }
 }
 
 /**
