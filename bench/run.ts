@@ -16,6 +16,7 @@ import { simulatedXsLoop } from './lib/sim-loop.js';
 import { v8Comparisons } from './v8.js';
 import { PEER_PENDING, PENDING_KINDS, runXs, type XsResults } from './xs.js';
 import { readBudgets, targetSlots } from './lib/budgets.js';
+import { compareApps, type AppKind, type AppMeasure } from './lib/app-compare.js';
 
 const V8_ROUNDS = 15;
 const SCALE_ROUNDS = 9;
@@ -27,6 +28,8 @@ interface Results {
   machine: { nproc: number; cpu: string; node: string; os: string };
   sizes: Sizes;
   xs: XsResults;
+  /** The esp32 example app, anyloop's and the native version, on bench/budgets.json's `xs.app.scenario`. */
+  app: Record<AppKind, AppMeasure>;
   scale: Record<string, ScaleResult>;
   v8: ComparisonResult[];
   targets: Target[];
@@ -78,6 +81,19 @@ function targets(r: Omit<Results, 'targets'>): Target[] {
       measured: `${showSpread(s.ratio)}× (cold pass ${showSpread(s.cold.ratio)}×)`,
       met: s.ratio.median <= 2,
     });
+  }
+  const { native: nativeKind, slots: waiting } = readBudgets().xs.waiting;
+  const nativeSlots = r.xs.waitingSlots[nativeKind]!;
+  for (const [k, b] of Object.entries(waiting)) {
+    const t = targetSlots(b, nativeSlots);
+    if (t === undefined) continue;
+    const s = r.xs.waitingSlots[k]!;
+    out.push({ target: `XS: ${k} ≤ ${b.targetTimesNative === undefined ? `${t} slots` : `${b.targetTimesNative}× ${nativeKind}`}`, measured: `${sig(s)} vs ${sig(nativeSlots)} slots (${sig(s / nativeSlots)}×)`, met: s <= t });
+  }
+  const { app } = readBudgets().xs;
+  for (const [key, what] of [['runningSlots', 'running state (slots)'], ['appComputrons', 'computrons']] as const) {
+    const a = r.app.anyloop[key], n = r.app.native[key], times = app[key].targetTimesNative;
+    out.push({ target: `XS: esp32 app's ${what} ≤ ${times}× the native app's`, measured: `${sig(a, 4)} vs ${sig(n, 4)} (${sig(a / n)}×)`, met: a <= times * n });
   }
   const core = r.sizes.entries['anyloop']!.gzip;
   out.push({ target: 'Size: core (`anyloop` entry) ≤ 6 KB min+gzip', measured: `${core} B`, met: core <= 6 * KB });
@@ -142,6 +158,18 @@ function markdown(r: Results): string {
       return [k, sig(a, 4), b.native, sig(n, 4), sig(a / n)];
     })));
 
+  parts.push(`### XS: the esp32 example app, anyloop (targets/esp32) and native promises (targets/esp32-native), scenario \`${readBudgets().xs.app.scenario}\``);
+  parts.push('Heap in live slots after gc above the simulator\'s own; definitions are the app\'s and its libraries\' functions, classes and prototypes once loaded (preload builds them into flash on a device; `anyloop-sim --preload-report` lists the few objects of anyloop that stay in RAM); the running state is the peak above them (RAM). Computrons after start-up, in the host\'s calls into JavaScript (timers, onReadable, promise jobs); the simulated host modules\' share of them (C on a device) apart.');
+  const appRow = (what: string, f: (m: AppMeasure) => number): string[] =>
+    [what, sig(f(r.app.anyloop), 4), sig(f(r.app.native), 4), sig(f(r.app.anyloop) / f(r.app.native))];
+  parts.push(markdownTable(['measure', 'anyloop', 'native', 'ratio'], [
+    appRow('peak heap (slots)', (m) => m.peakSlots),
+    appRow('definitions (slots; flash with preload)', (m) => m.definitionSlots),
+    appRow('running state (slots above the definitions; RAM)', (m) => m.runningSlots),
+    appRow('app computrons', (m) => m.appComputrons),
+    appRow('simulated host modules\' computrons (left out above)', (m) => m.hostModuleComputrons),
+  ]));
+
   parts.push('### XS: computrons per operation, every work item (deterministic)');
   parts.push(markdownTable(['operation', 'computrons'], Object.entries(r.xs.computronsPerOp).map(([k, v]) => [k, sig(v, 4)])));
 
@@ -188,6 +216,8 @@ log('sizes');
 const sizes = await measureSizes();
 log('XS engine');
 const xs = await runXs();
+log('XS: the esp32 app, anyloop and native');
+const app = await compareApps(readBudgets().xs.app.scenario) as Record<AppKind, AppMeasure>;
 log('timers at scale (V8)');
 const scale: Record<string, ScaleResult> = {
   VirtualTimeLoop: scaleV8(() => new VirtualTimeLoop(), SCALE_ROUNDS),
@@ -198,7 +228,7 @@ for (const c of v8Comparisons()) {
   log(`V8: ${c.title}`);
   v8.push(await compare(c, V8_ROUNDS));
 }
-const partial = { date: new Date().toISOString(), machine: machine(), sizes, xs, scale, v8 };
+const partial = { date: new Date().toISOString(), machine: machine(), sizes, xs, app, scale, v8 };
 const results: Results = { ...partial, targets: targets(partial) };
 mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
 writeFileSync(join(ROOT, 'bench/results/latest.json'), `${JSON.stringify(results, null, 2)}\n`);

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compareApps } from '../bench/lib/app-compare.js';
 import { readBudgets } from '../bench/lib/budgets.js';
 import { entrySizes, primitiveSizes } from '../bench/lib/size-suite.js';
 import { XsBench } from '../bench/lib/xs-suite.js';
@@ -68,4 +69,15 @@ describe('XS budgets: the real XS engine, deterministic meters', () => {
       expect(await xs.heapGrowth(work, cycles)).toBeLessThanOrEqual(slots);
     }, 60_000);
   }
+});
+
+describe('the esp32 example app in XS (targets/esp32 on its scenario, the simulated host modules metered apart)', () => {
+  it('keeps its running state (peak slots above its loaded definitions) and its own computrons within budget', async () => {
+    const { scenario, runningSlots, appComputrons } = budgets.xs.app;
+    const m = (await compareApps(scenario, ['anyloop'])).anyloop!;
+    expect(m.problems).toEqual([]);
+    expect(overBudget({ runningSlots: m.runningSlots }, { runningSlots: runningSlots.budget }, 'slots')).toEqual([]);
+    expect(overBudget({ appComputrons: m.appComputrons }, { appComputrons: appComputrons.budget }, 'computrons')).toEqual([]);
+    expect(m.hostModuleComputrons).toBeGreaterThan(0);
+  }, 120_000);
 });

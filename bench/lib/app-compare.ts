@@ -20,8 +20,9 @@ export type AppKind = keyof typeof APPS;
 
 /** One app on one scenario in the simulator's XS engine, measured. */
 export interface AppMeasure {
-  /** Every expectation of the scenario held. */
+  /** Every expectation of the scenario held (else the run's failure, expectations and reports say why). */
   ok: boolean;
+  problems: string[];
   /** Peak live slots of the app (above the simulator's own heap). */
   peakSlots: number;
   /** Slots of the app's loaded definitions (modules evaluated, nothing started): what preload puts in flash. */
@@ -53,18 +54,18 @@ async function startupSlots(entrySource: string | null, scenario: string): Promi
  * starting it (its definitions: anyloop's and the app's functions, classes
  * and prototypes, which preload builds into flash on a device).
  */
-export async function compareApps(scenarioName = 'default'): Promise<Record<AppKind, AppMeasure> & { reports: Record<AppKind, SimReport> }> {
+export async function compareApps(scenarioName = 'default', kinds: readonly AppKind[] = ['anyloop', 'native']): Promise<Partial<Record<AppKind, AppMeasure>>> {
   const scenario = join(ROOT, APPS.anyloop, 'scenarios', `${scenarioName}.json`);
   const simulator = await startupSlots(null, scenario);
-  const out = { reports: {} } as Record<AppKind, AppMeasure> & { reports: Record<AppKind, SimReport> };
-  for (const kind of Object.keys(APPS) as AppKind[]) {
+  const out: Partial<Record<AppKind, AppMeasure>> = {};
+  for (const kind of kinds) {
     const dir = join(ROOT, APPS[kind]);
     const loaded = await startupSlots(`import { startApp } from ${JSON.stringify(join(dir, 'app.ts'))};\n(globalThis as { app?: unknown }).app = startApp;\n`, scenario);
     const r = await runScenario({ app: join(dir, 'main.ts'), scenario, engine: 'xs', meterApp: true });
     const m = r.meters!;
-    out.reports[kind] = r;
     out[kind] = {
       ok: r.ok,
+      problems: [...(r.failure === null ? [] : [r.failure]), ...r.unhandled, ...r.expectations.filter((e) => !e.ok).map((e) => e.message)],
       peakSlots: m.peakHeapSlots - simulator,
       definitionSlots: loaded - simulator,
       runningSlots: m.peakHeapSlots - loaded,

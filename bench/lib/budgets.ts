@@ -12,6 +12,12 @@ export interface WaitingBudget {
   targetTimesNative?: number;
 }
 
+/** A measure of the anyloop app: its budget, and its target as a multiple of the native app's. */
+export interface AppBudget {
+  budget: number;
+  targetTimesNative: number;
+}
+
 /** A work item's computron budget, and the native work it is read against. */
 export interface OperationBudget {
   budget: number;
@@ -30,6 +36,12 @@ export interface Budgets {
     waiting: { count: number; native: string; slots: Record<string, WaitingBudget> };
     /** Computrons per operation, each next to its native counterpart. */
     computronsPerOperation: Record<string, OperationBudget>;
+    /**
+     * The esp32 example app on a scenario (bench/lib/app-compare.ts): its
+     * running state in slots and its own computrons, targets relative to
+     * the native version of the app.
+     */
+    app: { scenario: string; runningSlots: AppBudget; appComputrons: AppBudget };
   };
 }
 
