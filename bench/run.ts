@@ -17,6 +17,7 @@ import { v8Comparisons } from './v8.js';
 import { PEER_PENDING, PENDING_KINDS, runXs, type XsResults } from './xs.js';
 import { readBudgets, targetSlots } from './lib/budgets.js';
 import { compareApps, type AppKind, type AppMeasure } from './lib/app-compare.js';
+import { waitingTables } from './lib/xs-tables.js';
 
 const V8_ROUNDS = 15;
 const SCALE_ROUNDS = 9;
@@ -138,37 +139,7 @@ function markdown(r: Results): string {
   parts.push(markdownTable(['pending wait', 'slots', '÷ native Promise + resolver'],
     PENDING_KINDS.map((k) => [k, sig(r.xs.pendingSlots[k]!), sig(r.xs.pendingSlots[k]! / native)])));
 
-  const { count, native: nativeKind, slots: waiting } = readBudgets().xs.waiting;
-  parts.push(`### XS: slots per waiting thing (${count.toLocaleString('en-US')} of each held at once, live slots after gc, one engine)`);
-  const nativeSlots = r.xs.waitingSlots[nativeKind]!;
-  parts.push(markdownTable(['waiting thing', 'slots', '÷ native', 'target', 'met'], [
-    [`native: ${nativeKind}`, sig(nativeSlots), '1', '', ''],
-    ...Object.entries(waiting).map(([k, b]) => {
-      const s = r.xs.waitingSlots[k]!;
-      const t = targetSlots(b, nativeSlots);
-      const target = t === undefined ? '' : b.targetTimesNative === undefined ? `≤ ${sig(t)}` : `≤ ${b.targetTimesNative}× native (${sig(t)})`;
-      return [k, sig(s), sig(s / nativeSlots), target, t === undefined ? '' : s <= t ? 'yes' : '**no**'];
-    }),
-  ]));
-
-  parts.push('### XS: computrons per operation, anyloop next to native (deterministic)');
-  parts.push(markdownTable(['operation (anyloop)', 'computrons', 'native counterpart', 'computrons', 'ratio'],
-    Object.entries(readBudgets().xs.computronsPerOperation).map(([k, b]) => {
-      const a = r.xs.computronsPerOp[k]!, n = r.xs.computronsPerOp[b.native]!;
-      return [k, sig(a, 4), b.native, sig(n, 4), sig(a / n)];
-    })));
-
-  parts.push(`### XS: the esp32 example app, anyloop (targets/esp32) and native promises (targets/esp32-native), scenario \`${readBudgets().xs.app.scenario}\``);
-  parts.push('Heap in live slots after gc above the simulator\'s own; definitions are the app\'s and its libraries\' functions, classes and prototypes once loaded (preload builds them into flash on a device; `anyloop-sim --preload-report` lists the few objects of anyloop that stay in RAM); the running state is the peak above them (RAM). Computrons after start-up, in the host\'s calls into JavaScript (timers, onReadable, promise jobs); the simulated host modules\' share of them (C on a device) apart.');
-  const appRow = (what: string, f: (m: AppMeasure) => number): string[] =>
-    [what, sig(f(r.app.anyloop), 4), sig(f(r.app.native), 4), sig(f(r.app.anyloop) / f(r.app.native))];
-  parts.push(markdownTable(['measure', 'anyloop', 'native', 'ratio'], [
-    appRow('peak heap (slots)', (m) => m.peakSlots),
-    appRow('definitions (slots; flash with preload)', (m) => m.definitionSlots),
-    appRow('running state (slots above the definitions; RAM)', (m) => m.runningSlots),
-    appRow('app computrons', (m) => m.appComputrons),
-    appRow('simulated host modules\' computrons (left out above)', (m) => m.hostModuleComputrons),
-  ]));
+  parts.push(...waitingTables(r.xs, r.app));
 
   parts.push('### XS: computrons per operation, every work item (deterministic)');
   parts.push(markdownTable(['operation', 'computrons'], Object.entries(r.xs.computronsPerOp).map(([k, v]) => [k, sig(v, 4)])));
