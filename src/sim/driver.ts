@@ -5,7 +5,10 @@
  * level changes, analog values and printed lines. It is the same code in
  * Node and in XS; the host talks to it through plain data only.
  */
+import Analog from './analog.js';
 import { setPreloading, SimBoard, type PinChange } from './board.js';
+import Digital from './digital.js';
+import Timer from './timer.js';
 import { scheduleOf, type Level, type Scenario } from './scenario.js';
 import type { SimTrace, TraceEvent, TracePin } from './trace.js';
 
@@ -156,7 +159,7 @@ export function installSim(config: SimConfig, host: SimHost = {}): SimDriver {
   const { stream, watchdog, stack, meter } = host;
   // The meter's reading when the current host call began, or -1 outside host calls.
   let callStart = -1;
-  const computrons: AppComputrons = { app: 0, hostModules: 0 };
+  const computrons: Metered = { app: 0, hostModules: 0, depth: 0 };
   const budget = host.watchdogBudget ?? 0;
   const slots = host.stackSlots ?? 0;
   let marked = -1;
@@ -280,7 +283,7 @@ export function installSim(config: SimConfig, host: SimHost = {}): SimDriver {
         reports: reports.slice(),
         failure,
         reached: board.now,
-        ...(meter === undefined ? {} : { computrons: { ...computrons, app: computrons.app - computrons.hostModules } }),
+        ...(meter === undefined ? {} : { computrons: { app: computrons.app - computrons.hostModules, hostModules: computrons.hostModules } }),
         board: {
           turns: board.turns,
           timersCreated: board.timersCreated,
@@ -293,33 +296,45 @@ export function installSim(config: SimConfig, host: SimHost = {}): SimDriver {
 }
 
 /**
- * The board methods through which the simulated host modules (timer, time,
- * digital, analog) do their work: each call made during a host call is
- * metered as the host's, not the app's.
+ * The simulated host modules' functions (what Moddable implements in C),
+ * each replaced by one that meters its calls made during a host call as
+ * the host's work, not the app's: the Timer functions, Digital's and
+ * Analog's methods, and the board's tick (`Time.ticks`, a frozen object,
+ * reads it).
  */
-const HOST_MODULE_METHODS = [
-  '_timerAdd', '_timerRemove', '_timerReschedule', '_timerUnschedule', '_delay', 'level', 'analog', '_settle', '_attach', '_detach',
-] as const;
-
-function meterHostModules(board: SimBoard, meter: () => number, computrons: AppComputrons, inHostCall: () => boolean): void {
-  const methods = board as unknown as Record<string, (...args: unknown[]) => unknown>;
-  for (const name of HOST_MODULE_METHODS) {
-    const f = methods[name]!;
-    methods[name] = function (this: unknown, ...args: unknown[]) {
-      return hostModuleCall(meter, computrons, inHostCall(), f, this, args);
-    };
-  }
+function meterHostModules(board: SimBoard, meter: () => number, computrons: Metered, inHostCall: () => boolean): void {
+  const timer = Timer as unknown as Record<string, (...args: unknown[]) => unknown>;
+  for (const name of ['set', 'repeat', 'schedule', 'clear', 'delay']) wrapMethod(timer, name, meter, computrons, inHostCall);
+  for (const name of ['read', 'write', 'close']) wrapMethod(Digital.prototype as never, name, meter, computrons, inHostCall);
+  for (const name of ['read', 'close']) wrapMethod(Analog.prototype as never, name, meter, computrons, inHostCall);
   const ticks = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(board), 'ticks')!.get!;
   Object.defineProperty(board, 'ticks', { get(this: unknown) { return hostModuleCall(meter, computrons, inHostCall(), ticks, this, []); } });
 }
 
-function hostModuleCall<R>(meter: () => number, computrons: AppComputrons, metered: boolean, f: (...args: any[]) => R, self: unknown, args: unknown[]): R {
-  if (!metered) return f.apply(self, args);
+function wrapMethod(o: Record<string, (...args: unknown[]) => unknown>, name: string, meter: () => number, computrons: Metered, inHostCall: () => boolean): void {
+  const f = o[name]!;
+  Object.defineProperty(o, name, {
+    configurable: true,
+    writable: true,
+    value: function (this: unknown, ...args: unknown[]) {
+      return hostModuleCall(meter, computrons, inHostCall(), f, this, args);
+    },
+  });
+}
+
+/** Calls `f`; when `metered`, its computrons go to the host modules' count (once, however deep the calls nest). */
+/** The counts, and how deep in host-module calls the app is. */
+type Metered = AppComputrons & { depth: number };
+
+function hostModuleCall<R>(meter: () => number, computrons: Metered, metered: boolean, f: (...args: any[]) => R, self: unknown, args: unknown[]): R {
+  if (!metered || computrons.depth > 0) return f.apply(self, args);
+  computrons.depth++;
   const start = meter();
   try {
     return f.apply(self, args);
   } finally {
     computrons.hostModules += meter() - start;
+    computrons.depth--;
   }
 }
 
