@@ -186,7 +186,7 @@ describe('handle arguments (a single argument is kept without its array)', () =>
 
   it('a cancelled handle drops its single argument', () => {
     const loop = new VirtualTimeLoop();
-    const h = loop.callLater(5, () => {}, { big: true });
+    const h = loop.callLater(5, (_o: object) => {}, { big: true });
     h.cancel();
     expect(h._args).toBeUndefined();
   });
