@@ -70,24 +70,16 @@ export interface LoopReport {
 export const REPORT_PREFIX = 'anyloop: ';
 
 /** What a run produced so far. */
-/**
- * Computrons of the app's running part, apart from the simulated host's
- * (only with a host that meters: the XS engine asked to).
- */
-export interface AppComputrons {
-  /**
-   * In the host's calls into JavaScript (timer callbacks, onReadable,
-   * promise jobs), less what the simulated host modules took in them.
-   */
-  app: number;
-  /** What the simulated host modules (timer, time, digital, analog, trace) took in those calls: C on a device. */
-  hostModules: number;
-}
-
 export interface SimResult {
   trace: SimTrace;
-  /** With a metering host: the app's computrons after start-up, apart from the simulated host's. */
-  computrons?: AppComputrons;
+  /**
+   * With a metering host (`SimHost.meter`): the app's computrons after
+   * start-up, in the host's calls into JavaScript (timer callbacks,
+   * onReadable, promise jobs) less what the simulated host modules (timer,
+   * time, digital, analog, trace; C on a device) took in them, which is
+   * `hostModules`.
+   */
+  computrons?: { app: number; hostModules: number };
   /** The loops' failure reports, in order. */
   reports: LoopReport[];
   /** Why the run stopped early (an exception that aborted XS, a host that never went idle), or null. */
@@ -323,8 +315,12 @@ function wrapMethod(o: Record<string, (...args: unknown[]) => unknown>, name: st
 }
 
 /** Calls `f`; when `metered`, its computrons go to the host modules' count (once, however deep the calls nest). */
-/** The counts, and how deep in host-module calls the app is. */
-type Metered = AppComputrons & { depth: number };
+/** The computrons counted so far, and how deep in host-module calls the app is. */
+interface Metered {
+  app: number;
+  hostModules: number;
+  depth: number;
+}
 
 function hostModuleCall<R>(meter: () => number, computrons: Metered, metered: boolean, f: (...args: any[]) => R, self: unknown, args: unknown[]): R {
   if (!metered || computrons.depth > 0) return f.apply(self, args);
