@@ -14,7 +14,10 @@ import { measureSizes, type Sizes } from './lib/size-suite.js';
 import { SCALE_SIZES, scaleV8, type ScaleResult } from './scale.js';
 import { simulatedXsLoop } from './lib/sim-loop.js';
 import { v8Comparisons } from './v8.js';
-import { PEER_PENDING, PENDING_KINDS, runXs, TASK_COUNT, TASK_KINDS, type XsResults } from './xs.js';
+import { PEER_PENDING, PENDING_KINDS, runXs, type XsResults } from './xs.js';
+import { readBudgets, targetSlots } from './lib/budgets.js';
+import { compareApps, type AppKind, type AppMeasure } from './lib/app-compare.js';
+import { waitingTables } from './lib/xs-tables.js';
 
 const V8_ROUNDS = 15;
 const SCALE_ROUNDS = 9;
@@ -26,6 +29,8 @@ interface Results {
   machine: { nproc: number; cpu: string; node: string; os: string };
   sizes: Sizes;
   xs: XsResults;
+  /** The esp32 example app, anyloop's and the native version, on bench/budgets.json's `xs.app.scenario`. */
+  app: Record<AppKind, AppMeasure>;
   scale: Record<string, ScaleResult>;
   v8: ComparisonResult[];
   targets: Target[];
@@ -78,6 +83,19 @@ function targets(r: Omit<Results, 'targets'>): Target[] {
       met: s.ratio.median <= 2,
     });
   }
+  const { native: nativeKind, slots: waiting } = readBudgets().xs.waiting;
+  const nativeSlots = r.xs.waitingSlots[nativeKind]!;
+  for (const [k, b] of Object.entries(waiting)) {
+    const t = targetSlots(b, nativeSlots);
+    if (t === undefined) continue;
+    const s = r.xs.waitingSlots[k]!;
+    out.push({ target: `XS: ${k} ≤ ${b.targetTimesNative === undefined ? `${t} slots` : `${b.targetTimesNative}× ${nativeKind}`}`, measured: `${sig(s)} vs ${sig(nativeSlots)} slots (${sig(s / nativeSlots)}×)`, met: s <= t });
+  }
+  const { app } = readBudgets().xs;
+  for (const [key, what] of [['runningSlots', 'running state (slots)'], ['appComputrons', 'computrons']] as const) {
+    const a = r.app.anyloop[key], n = r.app.native[key], times = app[key].targetTimesNative;
+    out.push({ target: `XS: esp32 app's ${what} ≤ ${times}× the native app's`, measured: `${sig(a, 4)} vs ${sig(n, 4)} (${sig(a / n)}×)`, met: a <= times * n });
+  }
   const core = r.sizes.entries['anyloop']!.gzip;
   out.push({ target: 'Size: core (`anyloop` entry) ≤ 6 KB min+gzip', measured: `${core} B`, met: core <= 6 * KB });
   const ev = r.sizes.primitives['Event']!.gzip;
@@ -121,12 +139,9 @@ function markdown(r: Results): string {
   parts.push(markdownTable(['pending wait', 'slots', '÷ native Promise + resolver'],
     PENDING_KINDS.map((k) => [k, sig(r.xs.pendingSlots[k]!), sig(r.xs.pendingSlots[k]! / native)])));
 
-  parts.push(`### XS: heap slots per waiting task, ${TASK_COUNT.toLocaleString('en-US')} tasks each waiting on its own Event (its own native Promise for the first row)`);
-  const perNativeTask = r.xs.taskSlots[TASK_KINDS[0]]!;
-  parts.push(markdownTable(['waiting task', 'slots', '÷ async fn on a native Promise'],
-    TASK_KINDS.map((k) => [k, sig(r.xs.taskSlots[k]!), sig(r.xs.taskSlots[k]! / perNativeTask)])));
+  parts.push(...waitingTables(r.xs, r.app));
 
-  parts.push('### XS: computrons per operation (deterministic)');
+  parts.push('### XS: computrons per operation, every work item (deterministic)');
   parts.push(markdownTable(['operation', 'computrons'], Object.entries(r.xs.computronsPerOp).map(([k, v]) => [k, sig(v, 4)])));
 
   parts.push('### XS: heap growth (live slots after gc) and heap after loading');
@@ -172,6 +187,8 @@ log('sizes');
 const sizes = await measureSizes();
 log('XS engine');
 const xs = await runXs();
+log('XS: the esp32 app, anyloop and native');
+const app = await compareApps(readBudgets().xs.app.scenario) as Record<AppKind, AppMeasure>;
 log('timers at scale (V8)');
 const scale: Record<string, ScaleResult> = {
   VirtualTimeLoop: scaleV8(() => new VirtualTimeLoop(), SCALE_ROUNDS),
@@ -182,7 +199,7 @@ for (const c of v8Comparisons()) {
   log(`V8: ${c.title}`);
   v8.push(await compare(c, V8_ROUNDS));
 }
-const partial = { date: new Date().toISOString(), machine: machine(), sizes, xs, scale, v8 };
+const partial = { date: new Date().toISOString(), machine: machine(), sizes, xs, app, scale, v8 };
 const results: Results = { ...partial, targets: targets(partial) };
 mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
 writeFileSync(join(ROOT, 'bench/results/latest.json'), `${JSON.stringify(results, null, 2)}\n`);

@@ -3,6 +3,7 @@
  * heap slots (see xs/harness.ts for what each name runs).
  */
 import { xsScript, entryPoints } from './lib/bundle.js';
+import { readBudgets } from './lib/budgets.js';
 import { XsBench } from './lib/xs-suite.js';
 import { SCALE_SIZES, scaleOps } from './scale.js';
 import { XsWorker } from '../src/sim/host/xsnap.js';
@@ -18,14 +19,6 @@ export const PENDING_KINDS = [
   ...PEER_PENDING, 'pending timer (callLater, no arguments)',
 ] as const;
 
-/** Tasks each waiting on its own Event (a native Promise for async functions), measured 10,000 at a time. */
-export const TASK_KINDS = [
-  'async fn waiting on its own native Promise + resolver',
-  'generator task waiting on its own Event',
-  'async fn waiting on its own Event',
-] as const;
-export const TASK_COUNT = 10_000;
-
 /** Work measured in computrons per operation. */
 export const WORK = [
   'Queue hand-off, native Promise pattern (async fn)',
@@ -37,6 +30,10 @@ export const WORK = [
   'Queue(1) hand-off, anyloop Queue (generator tasks, VirtualTimeLoop)',
   'native step: await undefined in an async fn',
   'task step: yield* sleep(0) in a generator task (VirtualTimeLoop)',
+  'native sleep: await a Promise a host timer resolves (async fn)',
+  'sleep: yield* sleep(1) in a generator task (VirtualTimeLoop)',
+  'native waitFor: await a Promise raced with a host timer, the timer cleared (async fn)',
+  'waitFor: yield* waitFor(future, 1000) in a generator task, another callback completes the future (VirtualTimeLoop)',
   'put/get/cancel cycles',
   'timer schedule/cancel cycles',
   'timeout waits on a promise that stays pending',
@@ -55,8 +52,11 @@ const XS_ENTRIES = ['anyloop', 'anyloop/testing', 'anyloop/xs'];
 export interface XsResults {
   /** Live slots kept per pending wait. */
   pendingSlots: Record<string, number>;
-  /** Live slots per task (with its Event), TASK_COUNT tasks waiting at once. */
-  taskSlots: Record<string, number>;
+  /**
+   * Slots per waiting thing (bench/budgets.json's `xs.waiting`: the native
+   * row, then anyloop's), all measured in one engine, that many of each held at once.
+   */
+  waitingSlots: Record<string, number>;
   /** Computrons per operation. */
   computronsPerOp: Record<string, number>;
   /** Live slots gained across the cycles (0 means no growth). */
@@ -80,13 +80,20 @@ export async function loadSlots(entry: string): Promise<number> {
   }
 }
 
+/** The rows of bench/budgets.json's `xs.waiting`, the native one first, measured in `b`'s engine. */
+export async function measureWaiting(b: XsBench): Promise<Record<string, number>> {
+  const { count, native, slots } = readBudgets().xs.waiting;
+  const out: Record<string, number> = {};
+  for (const k of [native, ...Object.keys(slots)]) out[k] = await b.slotsPerPending(k, count);
+  return out;
+}
+
 export async function runXs(): Promise<XsResults> {
   const b = await XsBench.start();
   try {
     const pendingSlots: Record<string, number> = {};
     for (const k of PENDING_KINDS) pendingSlots[k] = await b.slotsPerPending(k);
-    const taskSlots: Record<string, number> = {};
-    for (const k of TASK_KINDS) taskSlots[k] = await b.slotsPerPending(k, TASK_COUNT);
+    const waitingSlots = await measureWaiting(b);
     const computronsPerOp: Record<string, number> = {};
     for (const w of WORK) computronsPerOp[w] = await b.computronsPerOp(w);
     const heapGrowth: Record<string, number> = {};
@@ -101,7 +108,7 @@ export async function runXs(): Promise<XsResults> {
     for (const entry of Object.keys(entryPoints())) {
       if (XS_ENTRIES.includes(entry)) load[entry] = await loadSlots(entry);
     }
-    return { pendingSlots, taskSlots, computronsPerOp, heapGrowth, timerScale, loadSlots: load };
+    return { pendingSlots, waitingSlots, computronsPerOp, heapGrowth, timerScale, loadSlots: load };
   } finally {
     await b.close();
   }

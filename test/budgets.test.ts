@@ -1,21 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT } from '../bench/lib/bundle.js';
+import { compareApps } from '../bench/lib/app-compare.js';
+import { readBudgets } from '../bench/lib/budgets.js';
 import { entrySizes, primitiveSizes } from '../bench/lib/size-suite.js';
 import { XsBench } from '../bench/lib/xs-suite.js';
 
-/** bench/budgets.json: the most each measure may reach (set from measurements, with a little headroom). */
-interface Budgets {
-  size: { entries: Record<string, number>; primitives: Record<string, number> };
-  xs: {
-    slotsPerPendingWaiter: Record<string, number>;
-    computronsPerQueueHandoff: Record<string, number>;
-    heapGrowth: Record<string, { cycles: number; slots: number }>;
-  };
-}
-
-const budgets = JSON.parse(readFileSync(join(ROOT, 'bench/budgets.json'), 'utf8')) as Budgets;
+const budgets = readBudgets();
 
 /** The measures above their budget (or without one), as readable lines. */
 function overBudget(measured: Record<string, number>, budget: Record<string, number>, unit: string): string[] {
@@ -59,9 +48,37 @@ describe('XS budgets: the real XS engine, deterministic meters', () => {
     expect(overBudget(measured, budgets.xs.computronsPerQueueHandoff, 'computrons')).toEqual([]);
   }, 60_000);
 
+  it('keeps the slots per waiting thing within budget (Tasks, Futures, Events, waiters, timers)', async () => {
+    // The bench holds 10,000 of each (budgets' `count`); 1,000 give the same slots per thing within 0.01, in a fifth of the time.
+    const { slots } = budgets.xs.waiting;
+    const measured: Record<string, number> = {};
+    for (const kind of Object.keys(slots)) measured[kind] = await xs.slotsPerPending(kind, 1000);
+    const budget = Object.fromEntries(Object.entries(slots).map(([k, b]) => [k, b.budget]));
+    expect(overBudget(measured, budget, 'slots')).toEqual([]);
+  }, 300_000);
+
+  it('keeps the computrons per operation within budget (hand-off, sleep, waitFor, task step)', async () => {
+    const ops = budgets.xs.computronsPerOperation;
+    const measured: Record<string, number> = {};
+    for (const work of Object.keys(ops)) measured[work] = await xs.computronsPerOp(work);
+    const budget = Object.fromEntries(Object.entries(ops).map(([k, b]) => [k, b.budget]));
+    expect(overBudget(measured, budget, 'computrons')).toEqual([]);
+  }, 120_000);
+
   for (const [work, { cycles, slots }] of Object.entries(budgets.xs.heapGrowth)) {
     it(`does not grow the heap across ${cycles.toLocaleString('en-US')} ${work}`, async () => {
       expect(await xs.heapGrowth(work, cycles)).toBeLessThanOrEqual(slots);
     }, 60_000);
   }
+});
+
+describe('the esp32 example app in XS (targets/esp32 on its scenario, the simulated host modules metered apart)', () => {
+  it('keeps its running state (peak slots above its loaded definitions) and its own computrons within budget', async () => {
+    const { scenario, runningSlots, appComputrons } = budgets.xs.app;
+    const m = (await compareApps(scenario, ['anyloop'])).anyloop!;
+    expect(m.problems).toEqual([]);
+    expect(overBudget({ runningSlots: m.runningSlots }, { runningSlots: runningSlots.budget }, 'slots')).toEqual([]);
+    expect(overBudget({ appComputrons: m.appComputrons }, { appComputrons: appComputrons.budget }, 'computrons')).toEqual([]);
+    expect(m.hostModuleComputrons).toBeGreaterThan(0);
+  }, 120_000);
 });

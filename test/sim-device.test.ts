@@ -177,3 +177,38 @@ Timer.set(() => trace('next timer\\n'), 1000);
     expect(r.trace.events).toEqual([{ t: 100, pin: 2, level: 1, by: 'app' }, { t: 1000, print: 'next timer' }]);
   }, SLOW);
 });
+
+describe('meterApp: the app metered apart from the simulated host modules', () => {
+  /** A timer callback that makes `calls` host-module calls (Timer.set and Timer.clear) after `work` loop iterations of its own. */
+  const busy = (calls: number, work: number) => app(`
+import Timer from 'timer';
+Timer.set(() => {
+  let sum = 0;
+  for (let i = 0; i < ${work}; i++) sum += i;
+  for (let i = 0; i < ${calls}; i++) Timer.clear(Timer.set(() => {}, 1000));
+  trace(\`done \${sum > 0}\\n\`);
+}, 10);
+`);
+  const meters = async (calls: number, work: number) => {
+    const r = await runScenario({ app: busy(calls, work), scenario: { end: 100 }, engine: 'xs', meterApp: true });
+    expect(r.failure).toBeNull();
+    return r.meters!;
+  };
+
+  it('counts the host modules\' work in the app\'s calls apart: more calls raise it, more of the app\'s own work raises the app\'s', async () => {
+    const base = await meters(100, 1000);
+    const moreCalls = await meters(200, 1000);
+    const moreWork = await meters(100, 2000);
+    const callHost = moreCalls.hostModuleComputrons! - base.hostModuleComputrons!;
+    const callApp = moreCalls.appComputrons! - base.appComputrons!;
+    // 100 calls more: the host modules' share grows more than the app's (its loop and the calls' entry).
+    expect(callHost).toBeGreaterThan(callApp);
+    expect(callApp).toBeGreaterThan(0);
+    // 1000 iterations more of the app's own loop: all of it is the app's.
+    expect(moreWork.hostModuleComputrons).toBe(base.hostModuleComputrons);
+    expect(moreWork.appComputrons! - base.appComputrons!).toBeGreaterThan(1000);
+    // Without meterApp there are no such meters.
+    const plain = await runScenario({ app: busy(100, 1000), scenario: { end: 100 }, engine: 'xs' });
+    expect(plain.meters!.appComputrons).toBeUndefined();
+  }, SLOW);
+});

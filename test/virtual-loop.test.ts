@@ -163,3 +163,31 @@ describe('VirtualTimeLoop', () => {
     for (let i = 1; i < out.length; i++) if (out[i]! < out[i - 1]!) throw new Error(`out of order at ${i}`);
   });
 });
+
+describe('handle arguments (a single argument is kept without its array)', () => {
+  it('passes exactly the arguments given, whatever they are, to callSoon and callLater callbacks', () => {
+    const loop = new VirtualTimeLoop();
+    const seen: unknown[][] = [];
+    const record = (...args: unknown[]): void => { seen.push(args); };
+    const list = [1, 2];
+    loop.callSoon(record);
+    loop.callSoon(record, 'x');
+    loop.callSoon(record, list);
+    loop.callSoon(record, undefined);
+    loop.callSoon(record, null);
+    loop.callSoon(record, [list]);
+    loop.callLater(5, record, list);
+    loop.callLater(5, record, 1, undefined);
+    loop.advance(5);
+    expect(seen).toEqual([[], ['x'], [list], [undefined], [null], [[list]], [list], [1, undefined]]);
+    expect(seen[2]![0]).toBe(list);
+    expect(seen[3]!.length).toBe(1);
+  });
+
+  it('a cancelled handle drops its single argument', () => {
+    const loop = new VirtualTimeLoop();
+    const h = loop.callLater(5, (_o: object) => {}, { big: true });
+    h.cancel();
+    expect(h._args).toBeUndefined();
+  });
+});

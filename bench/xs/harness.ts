@@ -9,7 +9,7 @@ import { AsyncManualResetEvent } from '@esfx/async-manualresetevent';
 import { AsyncMutex } from '@esfx/async-mutex';
 import { AsyncQueue } from '@esfx/async-queue';
 import { Mutex } from 'async-mutex';
-import { createTask, Event, gather, Lock, Queue, Semaphore, sleep, timeout, TimeoutError, type Coroutine } from 'anyloop';
+import { createTask, Event, Future, gather, Lock, Queue, Semaphore, sleep, timeout, TimeoutError, waitFor, type Coroutine } from 'anyloop';
 import { VirtualTimeLoop } from 'anyloop/testing';
 import { openSerial, type ByteStreamClass, type ByteStreamOptions, type StreamReader, type StreamWriter } from 'anyloop/xs';
 import { simulatedXsLoop } from '../lib/sim-loop.js';
@@ -47,6 +47,10 @@ function handoffTasks(maxsize: number, n: number): void {
 
 function* waitOn(ev: Event): Coroutine<void> {
   yield* ev.wait();
+}
+
+function* waitOnFuture(fut: Future<void>): Coroutine<void> {
+  yield* fut;
 }
 
 function check(ok: boolean, what: string): void {
@@ -144,6 +148,19 @@ const pending: Record<string, (loop: VirtualTimeLoop) => Pending> = {
     (async () => { await ev.wait(); })();
     return ev;
   },
+  'Future (pending)': (loop) => () => new Future({ loop }),
+  'Event (unset, no waiter)': (loop) => () => new Event({ loop }),
+  'Task created, not started (its generator included)': () => {
+    // A loop that never runs: the tasks stay created and never step.
+    const idle = new VirtualTimeLoop();
+    const fut = new Future<void>({ loop: idle });
+    return () => createTask(waitOnFuture(fut), { loop: idle });
+  },
+  'Task waiting on a Future (its generator included; the Future shared)': (loop) => {
+    const fut = new Future<void>({ loop });
+    return () => createTask(waitOnFuture(fut), { loop });
+  },
+  'pending timer (sleep)': (loop) => () => sleep(1000, undefined, { loop }),
   'async fn waiting on its own native Promise + resolver': () => {
     const resolvers: ((v: unknown) => void)[] = [];
     return () => {
@@ -178,6 +195,52 @@ const work: Record<string, Work> = {
       }
     })());
     check(steps === n, 'every step ran');
+  },
+  'sleep: yield* sleep(1) in a generator task (VirtualTimeLoop)': (n) => {
+    let steps = 0;
+    runTasks(new VirtualTimeLoop(), (function* () {
+      for (let k = 0; k < n; k++) {
+        yield* sleep(1);
+        steps++;
+      }
+    })());
+    check(steps === n, 'every sleep ended');
+  },
+  'native sleep: await a Promise a host timer resolves (async fn)': async (n) => {
+    const host = new HostTimers();
+    let steps = 0;
+    const body = (async () => {
+      for (let k = 0; k < n; k++) {
+        await new Promise<void>((resolve) => { host.set(resolve, 1); });
+        steps++;
+      }
+    })();
+    await host.drive(body);
+    check(steps === n, 'every sleep ended');
+  },
+  'waitFor: yield* waitFor(future, 1000) in a generator task, another callback completes the future (VirtualTimeLoop)': (n) => {
+    let sum = 0;
+    const loop = new VirtualTimeLoop();
+    runTasks(loop, (function* () {
+      for (let k = 0; k < n; k++) {
+        const fut = new Future<number>({ loop });
+        loop.callSoon(setOne, fut);
+        sum += yield* waitFor(fut, 1000);
+      }
+    })());
+    check(sum === n, 'every wait got its value');
+  },
+  'native waitFor: await a Promise raced with a host timer, the timer cleared (async fn)': async (n) => {
+    const host = new HostTimers();
+    let sum = 0;
+    const body = (async () => {
+      for (let k = 0; k < n; k++) {
+        const p = new Promise<number>((resolve) => { host.set(() => resolve(1), 0); });
+        sum += await withTimeout(host, p);
+      }
+    })();
+    await host.drive(body);
+    check(sum === n, 'every wait got its value');
   },
   'native step: await undefined in an async fn': async (n) => {
     let steps = 0;
@@ -255,6 +318,50 @@ const work: Record<string, Work> = {
 };
 
 function noop(): void {}
+
+function setOne(fut: Future<number>): void {
+  fut.setResult(1);
+}
+
+/**
+ * The device's host timers for the native rows: on a device they are C,
+ * so here they are the least JavaScript that calls the earliest callback,
+ * one host callback at a time, promise jobs between them.
+ */
+class HostTimers {
+  private _now = 0;
+  private readonly _due = new Map<() => void, number>();
+  set(cb: () => void, ms: number): () => void {
+    this._due.set(cb, this._now + ms);
+    return cb;
+  }
+  clear(t: () => void): void {
+    this._due.delete(t);
+  }
+  async drive(body: Promise<void>): Promise<void> {
+    let done = false;
+    const end = (): void => { done = true; };
+    body.then(end, end);
+    while (!done) {
+      let first: (() => void) | null = null;
+      for (const [cb, when] of this._due) if (first === null || when < this._due.get(first)!) first = cb;
+      if (first !== null) {
+        this._now = this._due.get(first)!;
+        this._due.delete(first);
+        first();
+      }
+      await undefined;
+    }
+    await body;
+  }
+}
+
+/** What a Moddable developer writes for a wait with a time limit: a race with a timer, cleared after. */
+function withTimeout<T>(host: HostTimers, p: Promise<T>): Promise<T> {
+  let timer: (() => void) | undefined;
+  const expired = new Promise<never>((_, reject) => { timer = host.set(() => reject(new Error('timed out')), 1000); });
+  return Promise.race([p, expired]).finally(() => host.clear(timer!));
+}
 
 /** `$GPGLL,4916.45,N*31\r\n`, an NMEA sentence. */
 const LINE = new Uint8Array([36, 71, 80, 71, 76, 76, 44, 52, 57, 49, 54, 46, 52, 53, 44, 78, 42, 51, 49, 13, 10]);

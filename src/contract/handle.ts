@@ -8,14 +8,18 @@ export class Handle {
   _callback: ((...args: any[]) => void) | null;
   /**
    * @internal The arguments, when there are any: a handle without arguments
-   * has no such property, and keeps one slot less in XS.
+   * has no such property, and keeps one slot less in XS. One argument that
+   * is neither an array nor undefined is kept as itself, not in an array:
+   * two slots less in XS for the common `callSoon(fn, x)`; an array here
+   * always holds the arguments.
    */
-  _args?: unknown[];
+  _args?: unknown;
 
-  /** A handle for `callback(...args)`; `args` is the callSoon rest array, kept as is. */
+  /** A handle for `callback(...args)`; `args` is the callSoon rest array. */
   constructor(callback: (...args: any[]) => void, args: unknown[]) {
     this._callback = callback;
-    if (args.length > 0) this._args = args;
+    if (args.length > 1) this._args = args;
+    else if (args.length === 1) this._args = args[0] === undefined || Array.isArray(args[0]) ? args : args[0];
   }
 
   /** Stops the callback from running. Idempotent. */
@@ -39,8 +43,8 @@ export class Handle {
     if (cb !== null) {
       const args = this._args;
       if (args === undefined) cb();
-      else if (args.length === 1) cb(args[0]);
-      else cb(...args);
+      else if (Array.isArray(args)) cb(...args);
+      else cb(args);
     }
   }
 }

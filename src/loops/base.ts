@@ -249,8 +249,8 @@ export abstract class BaseLoop implements TimerLoop {
           if (cb !== null) {
             const args = h._args;
             if (args === undefined) cb();
-            else if (args.length === 1) cb(args[0]);
-            else cb(...args);
+            else if (Array.isArray(args)) cb(...args);
+            else cb(args);
           }
         }
       } catch (exception) {

@@ -5,10 +5,13 @@
  * level changes, analog values and printed lines. It is the same code in
  * Node and in XS; the host talks to it through plain data only.
  */
+import Analog from './analog.js';
 import { setPreloading, SimBoard, type LinkEvent, type PinChange } from './board.js';
+import Digital from './digital.js';
 import { networkOf } from './network.js';
 import { scheduleOf, sendBytes, type Level, type PeerSend, type Scenario } from './scenario.js';
 import { installModdableText } from './text.js';
+import Timer from './timer.js';
 import type { NoteEvent, SimTrace, TraceEvent, TraceLink, TracePin } from './trace.js';
 import { UNITS_PER_BIT, uartOf } from './uart.js';
 
@@ -127,6 +130,14 @@ export const REPORT_PREFIX = 'anyloop: ';
 /** What a run produced so far. */
 export interface SimResult {
   trace: SimTrace;
+  /**
+   * With a metering host (`SimHost.meter`): the app's computrons after
+   * start-up, in the host's calls into JavaScript (timer callbacks,
+   * onReadable, promise jobs) less what the simulated host modules (timer,
+   * time, digital, analog, trace; C on a device) took in them, which is
+   * `hostModules`.
+   */
+  computrons?: { app: number; hostModules: number };
   /** The loops' failure reports, in order. */
   reports: LoopReport[];
   /** Why the run stopped early (an exception that aborted XS, a host that never went idle), or null. */
@@ -171,6 +182,13 @@ export interface SimHost {
   /** The device's stack, in slots. */
   stackSlots?: number;
   /**
+   * The engine's instruction meter (computrons so far): given, the driver
+   * meters the app's host calls apart from the simulated host modules'
+   * work in them (each call into those modules is metered, at the cost of
+   * a JavaScript frame more on the stack).
+   */
+  meter?: () => number;
+  /**
    * Receives the run as it happens, one line each: JSON of `{ t }` when a
    * host callback starts at a new virtual time, `{ pin }` when a pin first
    * shows, `{ e: [t, kind, pin, value], text? }` for each event. The host
@@ -189,11 +207,22 @@ export interface SimHost {
 export function installSim(config: SimConfig, host: SimHost = {}): SimDriver {
   const { end, initial, changes, analog, labels } = config;
   installModdableText();
-  const { stream, watchdog, stack } = host;
+  const { stream, watchdog, stack, meter } = host;
+  // The meter's reading when the current host call began, or -1 outside host calls.
+  let callStart = -1;
+  const computrons: Metered = { app: 0, hostModules: 0, depth: 0 };
   const budget = host.watchdogBudget ?? 0;
   const slots = host.stackSlots ?? 0;
   let marked = -1;
-  const onHostCall = stream === undefined && watchdog === undefined && stack === undefined ? undefined : (where: string | null): void => {
+  const onHostCall = stream === undefined && watchdog === undefined && stack === undefined && meter === undefined ? undefined : (where: string | null): void => {
+    if (meter !== undefined) {
+      if (where === null) {
+        if (callStart >= 0) computrons.app += meter() - callStart;
+        callStart = -1;
+      } else {
+        callStart = meter();
+      }
+    }
     if (where !== null && stream !== undefined && board.now !== marked) {
       marked = board.now;
       stream(`{"t":${marked}}`);
@@ -206,6 +235,7 @@ export function installSim(config: SimConfig, host: SimHost = {}): SimDriver {
   // numbers and strings, which take no heap slots in XS, so that XS's heap
   // meters count the app and not the length of the run.
   const board = new SimBoard({ record: false, runJobs: host.runJobs, onHostCall }).install();
+  if (meter !== undefined) meterHostModules(board, meter, computrons, () => callStart >= 0);
   const nums: number[] = [];
   const texts: string[] = [];
   // A host that takes the stream keeps the run itself: the engine's heap then holds only the app.
@@ -260,12 +290,14 @@ export function installSim(config: SimConfig, host: SimHost = {}): SimDriver {
     record(board.now, ANALOG, pin, value);
   };
 
-  (globalThis as { trace?: (...parts: unknown[]) => void }).trace = (...parts: unknown[]) => {
+  const trace = (...parts: unknown[]): void => {
     let text = parts.map(String).join('');
     if (text.endsWith('\n')) text = text.slice(0, -1);
     if (text.startsWith(REPORT_PREFIX)) reports.push({ t: board.now, text });
     for (const line of text.split('\n')) recordText(board.now, PRINT, -1, line);
   };
+  (globalThis as { trace?: (...parts: unknown[]) => void }).trace = meter === undefined ? trace
+    : (...parts: unknown[]) => hostModuleCall(meter, computrons, callStart >= 0, trace, undefined, parts);
 
   // The peers: what they send is fed to the board one instant at a time, as the pins' changes are.
   const links = new Map<string, number>();
@@ -369,6 +401,7 @@ export function installSim(config: SimConfig, host: SimHost = {}): SimDriver {
         reports: reports.slice(),
         failure,
         reached: board.now,
+        ...(meter === undefined ? {} : { computrons: { app: computrons.app - computrons.hostModules, hostModules: computrons.hostModules } }),
         board: {
           turns: board.turns,
           timersCreated: board.timersCreated,
@@ -378,6 +411,53 @@ export function installSim(config: SimConfig, host: SimHost = {}): SimDriver {
       };
     },
   };
+}
+
+/**
+ * The simulated host modules' functions (what Moddable implements in C),
+ * each replaced by one that meters its calls made during a host call as
+ * the host's work, not the app's: the Timer functions, Digital's and
+ * Analog's methods, and the board's tick (`Time.ticks`, a frozen object,
+ * reads it).
+ */
+function meterHostModules(board: SimBoard, meter: () => number, computrons: Metered, inHostCall: () => boolean): void {
+  const timer = Timer as unknown as Record<string, (...args: unknown[]) => unknown>;
+  for (const name of ['set', 'repeat', 'schedule', 'clear', 'delay']) wrapMethod(timer, name, meter, computrons, inHostCall);
+  for (const name of ['read', 'write', 'close']) wrapMethod(Digital.prototype as never, name, meter, computrons, inHostCall);
+  for (const name of ['read', 'close']) wrapMethod(Analog.prototype as never, name, meter, computrons, inHostCall);
+  const ticks = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(board), 'ticks')!.get!;
+  Object.defineProperty(board, 'ticks', { get(this: unknown) { return hostModuleCall(meter, computrons, inHostCall(), ticks, this, []); } });
+}
+
+function wrapMethod(o: Record<string, (...args: unknown[]) => unknown>, name: string, meter: () => number, computrons: Metered, inHostCall: () => boolean): void {
+  const f = o[name]!;
+  Object.defineProperty(o, name, {
+    configurable: true,
+    writable: true,
+    value: function (this: unknown, ...args: unknown[]) {
+      return hostModuleCall(meter, computrons, inHostCall(), f, this, args);
+    },
+  });
+}
+
+/** Calls `f`; when `metered`, its computrons go to the host modules' count (once, however deep the calls nest). */
+/** The computrons counted so far, and how deep in host-module calls the app is. */
+interface Metered {
+  app: number;
+  hostModules: number;
+  depth: number;
+}
+
+function hostModuleCall<R>(meter: () => number, computrons: Metered, metered: boolean, f: (...args: any[]) => R, self: unknown, args: unknown[]): R {
+  if (!metered || computrons.depth > 0) return f.apply(self, args);
+  computrons.depth++;
+  const start = meter();
+  try {
+    return f.apply(self, args);
+  } finally {
+    computrons.hostModules += meter() - start;
+    computrons.depth--;
+  }
 }
 
 /**

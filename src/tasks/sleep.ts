@@ -36,7 +36,8 @@ export function sleep<T = void>(ms: number, value?: T, options?: SleepOptions): 
   if (aborted) return aborted;
   if (ms <= 0) return bindSignal(new NextTurn(value as T, loop), options);
   const fut = new Sleep<T>(undefined, loop);
-  if (timers !== null) fut._handle = timers.callLater(ms, wake, fut, value);
+  // Without a value the timer's handle keeps the future alone: fewer slots in XS.
+  if (timers !== null) fut._handle = value === undefined ? timers.callLater(ms, wake, fut) : timers.callLater(ms, wake, fut, value);
   return bindSignal(fut, options);
 }
 
@@ -78,7 +79,7 @@ class Sleep<T> extends Future<T> {
   }
 }
 
-function wake<T>(fut: Sleep<T>, value: T): void {
+function wake<T>(fut: Sleep<T>, value?: T): void {
   fut._handle = null;
-  if (fut._state === PENDING) fut._complete(RESULT, value, false);
+  if (fut._state === PENDING) fut._complete(RESULT, value as T, false);
 }

@@ -21,6 +21,8 @@ import { XsError, XsWorker, type XsWorkerOptions } from './xsnap.js';
  *   many computrons more (0: no limit) before XS aborts it.
  * - `anyloopHeapBudget(bytes)`: from now on XS may take that many bytes more
  *   for its heaps before it aborts with "memory full".
+ * - `anyloopMeter()`: the computrons counted so far in this delivery (the
+ *   simulator meters the app apart from its own host modules with it).
  * - `anyloopStack(slots[, fromTop])`: from here (or from the top of the
  *   stack) JavaScript may use that many slots more before XS aborts with a
  *   stack overflow; 0 gives back the whole stack. The simulator's own frames
@@ -47,6 +49,7 @@ const PATCHES: readonly (readonly [string, string])[] = [
     // Restarting the metering makes the next look come within an interval.
     `\tfxBeginMetering(the, fxMeteringCallback, ${WATCHDOG_INTERVAL});\n\txsSetCurrentMeter(the, index);\n}\n\n` +
     'static void xs_anyloopHeapBudget(xsMachine* the)\n{\n\tthe->allocationLimit = the->allocatedSpace + (size_t)xsToNumber(xsArg(0));\n}\n\n' +
+    'static void xs_anyloopMeter(xsMachine* the)\n{\n\txsResult = xsNumber((xsNumberValue)xsGetCurrentMeter(the));\n}\n\n' +
     'static xsSlot* gxAnyloopBottom = NULL;\n\n' +
     'static void xs_anyloopStack(xsMachine* the)\n{\n\txsIntegerValue n = xsToInteger(xsArg(0));\n' +
     '\txsBooleanValue fromTop = xsToInteger(xsArgc) > 1 && xsTest(xsArg(1));\n\txsSlot* bottom;\n' +
@@ -58,7 +61,8 @@ const PATCHES: readonly (readonly [string, string])[] = [
     'void xsBuildAgent(xsMachine* machine)\n{\n\txsBeginHost(machine);\n\txsVars(1);\n' +
     '\txsResult = xsNewHostFunction(xs_anyloopStack, 2);\n\txsDefine(xsGlobal, xsID("anyloopStack"), xsResult, xsDontEnum);\n' +
     '\txsResult = xsNewHostFunction(xs_anyloopWatchdog, 1);\n\txsDefine(xsGlobal, xsID("anyloopWatchdog"), xsResult, xsDontEnum);\n' +
-    '\txsResult = xsNewHostFunction(xs_anyloopHeapBudget, 1);\n\txsDefine(xsGlobal, xsID("anyloopHeapBudget"), xsResult, xsDontEnum);\n'],
+    '\txsResult = xsNewHostFunction(xs_anyloopHeapBudget, 1);\n\txsDefine(xsGlobal, xsID("anyloopHeapBudget"), xsResult, xsDontEnum);\n' +
+    '\txsResult = xsNewHostFunction(xs_anyloopMeter, 0);\n\txsDefine(xsGlobal, xsID("anyloopMeter"), xsResult, xsDontEnum);\n'],
 ];
 
 /** Stack slots the worker has beyond the device's, for the simulator's own frames below the app's. */

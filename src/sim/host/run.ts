@@ -27,6 +27,13 @@ export interface XsRunMeters {
   finalHeapSlots: number;
   /** Live heap slots once the bundle ran, before the app did anything on the board. */
   startupHeapSlots: number;
+  /**
+   * With `meterApp`: the computrons of the app's host calls after start-up
+   * (timer callbacks, onReadable, promise jobs), less the simulated host
+   * modules' work in them, which is `hostModuleComputrons` (C on a device).
+   */
+  appComputrons?: number;
+  hostModuleComputrons?: number;
 }
 
 /** Everything a run produced. */
@@ -79,6 +86,12 @@ export interface RunOptions {
    * {@link DEFAULT_WATCHDOG}; 0: none).
    */
   watchdog?: number;
+  /**
+   * XS engine: meter the app's host calls apart from the simulated host
+   * modules' work (`meters.appComputrons`, `meters.hostModuleComputrons`).
+   * Each call into those modules then costs a JavaScript frame more.
+   */
+  meterApp?: boolean;
   /**
    * The node engine's watchdog: the real milliseconds the app's JavaScript
    * may keep the engine busy without a word (default
@@ -160,7 +173,7 @@ export async function runScenario(options: RunOptions): Promise<SimReport> {
   };
   const progress = (t: number) => options.onProgress?.(t, scenario.end);
   const { result, unhandled: rejections, meters, bundleNames } = options.engine === 'xs'
-    ? await runInXs(bundle.code, times, progress, limits, scenario.end, options.signal)
+    ? await runInXs(bundle.code, times, progress, limits, scenario.end, options.signal, options.meterApp === true)
     : await runInNode(bundle.code, times, progress, positive(options.watchdogMs ?? DEFAULT_WATCHDOG_MS, 'watchdogMs', 0), scenario.end, options.signal);
   // The engines stream events; the links they name are the scenario's.
   result.trace.links = links;
@@ -353,9 +366,9 @@ function abortedRun(streamed: StreamedRun, end: number, failure: string, bundleN
  */
 const XS_PRELUDE = `(() => {
   const g = globalThis;
-  const { print, gc, setImmediate, anyloopWatchdog, anyloopHeapBudget, anyloopStack, TextEncoder, TextDecoder } = g;
+  const { print, gc, setImmediate, anyloopWatchdog, anyloopHeapBudget, anyloopStack, anyloopMeter, TextEncoder, TextDecoder } = g;
   for (const name of ['print', 'gc', 'setImmediate', 'issueCommand', 'performance', 'currentMeterLimit', 'resetMeter',
-    'anyloopWatchdog', 'anyloopHeapBudget', 'anyloopStack', 'TextEncoder', 'TextDecoder', 'Base64']) delete g[name];
+    'anyloopWatchdog', 'anyloopHeapBudget', 'anyloopStack', 'anyloopMeter', 'TextEncoder', 'TextDecoder', 'Base64']) delete g[name];
   Object.defineProperty(g, '__anyloopHost', { configurable: true, value: {
     runJobs: () => new Promise((resolve) => setImmediate(resolve)),
     watchdog: anyloopWatchdog,
@@ -363,6 +376,7 @@ const XS_PRELUDE = `(() => {
     stack: anyloopStack,
     stackSlots: STACK,
     stream: (line) => print('\\u0001' + line),
+    meter: METER ? anyloopMeter : undefined,
   } });
   Object.defineProperty(g, '__anyloopPrint', { value: print });
   Object.defineProperty(g, 'handleCommand', { value: (message) => {
@@ -462,7 +476,7 @@ const ABORTS: Record<string, string> = {
 };
 
 async function runInXs(
-  code: string, times: number[], progress: (t: number) => void, limits: DeviceLimits, end: number, signal?: RunSignal,
+  code: string, times: number[], progress: (t: number) => void, limits: DeviceLimits, end: number, signal: RunSignal | undefined, meterApp: boolean,
 ): Promise<EngineRun> {
   signal?.throwIfAborted();
   const streamed = new StreamedRun();
@@ -473,7 +487,7 @@ async function runInXs(
   let computrons = 0;
   let startup: XsEvaluation | undefined;
   try {
-    await xs.evaluate(XS_PRELUDE.replace('WATCHDOG', String(limits.watchdog)).replace(/STACK/g, String(limits.stack)).replace('FREEZE()', `(${FREEZE_INTRINSICS})()`));
+    await xs.evaluate(XS_PRELUDE.replace('WATCHDOG', String(limits.watchdog)).replace(/STACK/g, String(limits.stack)).replace('METER', String(meterApp)).replace('FREEZE()', `(${FREEZE_INTRINSICS})()`));
     try {
       startup = await xs.evaluate(code);
     } catch (e) {
@@ -501,10 +515,16 @@ async function runInXs(
     result.trace = traceOf(end, streamed.pins, streamed.nums, streamed.texts);
     const unhandled = xs.stderr.split('\n').filter((l) => l.startsWith('Unhandled exception '))
       .map((l) => `unhandled rejection: ${l.slice('Unhandled exception '.length)}`);
+    const meters: XsRunMeters = { startupComputrons: startup.meters.compute, computrons, peakHeapSlots, finalHeapSlots, startupHeapSlots };
+    if (result.computrons !== undefined) {
+      meters.appComputrons = result.computrons.app;
+      meters.hostModuleComputrons = result.computrons.hostModules;
+      delete result.computrons;
+    }
     return {
       result,
       unhandled,
-      meters: { startupComputrons: startup.meters.compute, computrons, peakHeapSlots, finalHeapSlots, startupHeapSlots },
+      meters,
       bundleNames: XS_BUNDLE_NAMES,
     };
   } catch (e) {
