@@ -204,6 +204,28 @@ describe('the gps-tracker app, on a simulated board with a fake UART and TCP ser
     expect(tracker.stats).toMatchObject({ fixes: 3, sent: 3, dropped: 0, connects: 1, server: 'connected' });
   });
 
+  it('makes one fix of the GGA and RMC of one second, and none of sentences without a position', () => {
+    start();
+    server.up = true;
+    // Each sentence takes about 70 ms on the wire at 9600 baud.
+    gps(1100, nmea('GPGGA,120001,,,,,0,00,99.9,,M,,M,,'));
+    gps(1200, nmea('GPGSV,1,1,00'));
+    gps(1300, nmea('GPRMC,120001,V,,,,,,,010125,,,N'));
+    gps(2100, gga(2));
+    gps(2200, nmea('GPGSA,A,3,04,05,,09,12,,,24,,,,,2.5,1.3,2.1'));
+    gps(2300, nmea('GPRMC,120002,A,4807.038,N,01131.000,E,0.0,0.0,010125,,,A'));
+    gps(3100, nmea('GPRMC,120003,A,4807.100,N,01131.000,E,0.0,0.0,010125,,,A'));
+    board.advance(4000);
+    expect(lines.filter((l) => / fix /.test(l))).toEqual([
+      '2100 fix 12:00:02 48.1173,11.516667 quality 1',
+      '2100 sent fix 12:00:02',
+      '3100 fix 12:00:03 48.118333,11.516667 quality 1',
+      '3100 sent fix 12:00:03',
+    ]);
+    expect(server.received.map((l) => JSON.parse(l).kind)).toEqual(['GGA', 'RMC']);
+    expect(tracker.stats).toMatchObject({ fixes: 2, garbage: 0, badChecksum: 0 });
+  });
+
   it('skips noise, a bad checksum and an over-long line, counts each once, and parses the next sentence', () => {
     start();
     server.up = true;

@@ -3,7 +3,8 @@
  * a TCP server, a button for a status line.
  *
  * - The `gps` task reads NMEA 0183 sentences (9600 baud) with `readline()`,
- *   verifies each checksum and turns GGA and RMC sentences into fixes. A
+ *   verifies each checksum and turns GGA and RMC sentences into fixes (one
+ *   per second: the receiver's GGA and RMC of the same second are one). A
  *   garbage line, a bad checksum or a line longer than the reader's buffer
  *   is counted and skipped; the stream goes on with the next line.
  * - Fixes go through a bounded Queue to the `sender` task. The gps task
@@ -121,6 +122,8 @@ export function startTracker(options: TrackerOptions): Tracker {
     });
     // After an over-long line, the next line the reader returns is its tail.
     let inTail = false;
+    // A receiver sends a GGA and an RMC for each position: the first one makes the fix.
+    let lastTime = '';
     for (;;) {
       let line: Uint8Array;
       try {
@@ -146,7 +149,8 @@ export function startTracker(options: TrackerOptions): Tracker {
       } else if (parsed === 'checksum') {
         stats.badChecksum++;
         print('gps: bad checksum, sentence skipped');
-      } else if (typeof parsed === 'object') {
+      } else if (typeof parsed === 'object' && parsed.time !== lastTime) {
+        lastTime = parsed.time;
         stats.fixes++;
         print(`fix ${parsed.time} ${parsed.lat},${parsed.lon} quality ${parsed.quality}`);
         if (fixes.full()) {
