@@ -72,7 +72,7 @@ describe('scenario size', () => {
   it('rejects a scenario that expands to more than a million events, before expanding it', () => {
     const press = Array.from({ length: 500 }, (_, i) => ({ pin: 0, at: i * 4000, holdMs: 1001, bounceMs: 1000 }));
     expect(rejection({ end: 2_000_000, press }).message)
-      .toBe('scenario: expands to 1001000 level changes and analog values, more than the 1000000 a run allows');
+      .toBe('scenario: expands to 1001000 level changes, analog values and peer actions, more than the 1000000 a run allows');
   });
 
   it('accepts a scenario at the limits', () => {

@@ -61,8 +61,79 @@ export interface PrintedExpectation {
   to?: number;
 }
 
+/**
+ * How many lines containing `received` the peer must have received from the
+ * board within `[from, to]` (default: at least one). A line is the text up
+ * to a newline, CR and LF stripped. `uart` names the UART by its port;
+ * `tcp` names the server as `"<address>:<port>"`.
+ */
+export interface ReceivedExpectation {
+  uart?: number;
+  tcp?: string;
+  received: string;
+  count?: number;
+  from?: number;
+  to?: number;
+}
+
+/** How many connections the TCP server `"<address>:<port>"` accepted within `[from, to]`. */
+export interface ConnectsExpectation {
+  tcp: string;
+  connects: number;
+  from?: number;
+  to?: number;
+}
+
 /** One assertion on the outputs of a run. */
-export type Expectation = LevelExpectation | ChangesExpectation | PrintedExpectation;
+export type Expectation = LevelExpectation | ChangesExpectation | PrintedExpectation | ReceivedExpectation | ConnectsExpectation;
+
+/**
+ * Bytes a peer sends, starting at `at`: `line` is text followed by CR LF
+ * (NMEA sentences, modem replies), `text` is text as it is, `hex` is bytes
+ * as hexadecimal pairs (spaces allowed between them). Text is sent as UTF-8.
+ */
+export type PeerSend = { at: number; line: string } | { at: number; text: string } | { at: number; hex: string };
+
+/**
+ * A device wired to one of the board's UARTs (ECMA-419 `embedded:io/serial`),
+ * 8N1: a start bit, 8 data bits, a stop bit.
+ */
+export interface UartPeer {
+  /** The UART the app opens (Serial's `port` option: 0, 1 or 2). */
+  port: number;
+  /** The board's RX pin (the app's `receive` option): the peer drives it. */
+  receive: number;
+  /** The board's TX pin (the app's `transmit` option): the peer listens on it. */
+  transmit: number;
+  /** Bits per second (default 115200): a byte takes 10 bits on the wire. */
+  baud?: number;
+  /** Its name in the timeline and the VCD (default `UART<port>`). */
+  label?: string;
+  /** The RX hardware FIFO in bytes (default 128, the ESP32's); bytes that arrive while it is full are lost. */
+  fifo?: number;
+  /** What the peer sends, each starting at `at` or once the bytes before it are on the wire. */
+  send?: PeerSend[];
+}
+
+/** What a TCP server does at `at` to the connection open then: send bytes, close it (FIN), or reset it (RST). */
+export type TcpAction = PeerSend | { at: number; close: true } | { at: number; reset: true };
+
+/** A TCP server the board can connect to (ECMA-419 `embedded:io/socket/tcp`). */
+export interface TcpPeer {
+  /** Its IPv4 address, as the app gives it (`"192.0.2.7"`). */
+  address: string;
+  port: number;
+  /** Its name in the timeline (default `<address>:<port>`). */
+  label?: string;
+  /** `[from, to)` intervals of virtual ms during which it refuses connections (the server is down). */
+  down?: [number, number][];
+  /** What it does, in time order, to the connection open at each time (nothing when none is open). */
+  script?: TcpAction[];
+  /** Bytes per ms it reads of what the board sends (default: all at once). */
+  readRate?: number;
+  /** Its receive window in bytes (default 5744, lwIP's TCP_WND on the ESP32): a slow reader fills it and the board's writes stall. */
+  window?: number;
+}
 
 /** A whole scenario. */
 export interface Scenario {
@@ -75,6 +146,10 @@ export interface Scenario {
   press?: Press[];
   waveforms?: Waveform[];
   analog?: AnalogSeries[];
+  /** Devices on the board's UARTs. */
+  uart?: UartPeer[];
+  /** TCP servers the board can connect to. */
+  tcp?: TcpPeer[];
   expect?: Expectation[];
 }
 
@@ -119,13 +194,23 @@ type Obj = Record<string, unknown>;
  * never ends or fills the host's memory. `end`: the range of the device's
  * `Time.ticks` (a signed 32-bit millisecond counter, 24.8 days), after which
  * it wraps. `bounceMs`: a second of chatter (real contacts settle within
- * 5-50 ms). `events`: the level changes and analog values the scenario
- * expands to (each bounce is one change per ms).
+ * 5-50 ms). `events`: the level changes, analog values and peer actions
+ * the scenario expands to (each bounce is one change per ms). `bytes`: what
+ * the peers send, all together.
  */
-export const SCENARIO_LIMITS = Object.freeze({ end: 2 ** 31 - 1, bounceMs: 1000, events: 1_000_000 });
+export const SCENARIO_LIMITS = Object.freeze({ end: 2 ** 31 - 1, bounceMs: 1000, events: 1_000_000, bytes: 1_000_000 });
+
+/** The defaults and bounds of simulated peers. `baud`: what the ESP32's UARTs can do. */
+export const PEER_LIMITS = Object.freeze({
+  baud: 115200, minBaud: 300, maxBaud: 5_000_000, fifo: 128, maxFifo: 4096, window: 5744, maxWindow: 65535, ports: 3,
+});
 
 const FIELDS = {
-  scenario: ['name', 'end', 'pins', 'press', 'waveforms', 'analog', 'expect'],
+  scenario: ['name', 'end', 'pins', 'press', 'waveforms', 'analog', 'uart', 'tcp', 'expect'],
+  uart: ['port', 'receive', 'transmit', 'baud', 'label', 'fifo', 'send'],
+  tcp: ['address', 'port', 'label', 'down', 'script', 'readRate', 'window'],
+  received: ['uart', 'tcp', 'received', 'count', 'from', 'to'],
+  connects: ['tcp', 'connects', 'from', 'to'],
   pin: ['label', 'initial'],
   press: ['pin', 'at', 'holdMs', 'bounceMs', 'activeLevel'],
   waveform: ['pin', 'levels'],
@@ -213,12 +298,173 @@ export function parseScenario(value: unknown, root = 'scenario'): Scenario {
       };
     });
   }
+  if (s.uart !== undefined) {
+    out.uart = list(s.uart, `${root}.uart`).map((item, i) => uartPeer(item, `${root}.uart[${i}]`, within));
+  }
+  if (s.tcp !== undefined) {
+    out.tcp = list(s.tcp, `${root}.tcp`).map((item, i) => tcpPeer(item, `${root}.tcp[${i}]`, within));
+  }
   if (s.expect !== undefined) {
     out.expect = list(s.expect, `${root}.expect`).map((item, i) => expectation(item, `${root}.expect[${i}]`, within));
   }
   checkOverlaps(out, root);
+  checkPeers(out, root);
   checkSize(out, root);
   return out;
+}
+
+function uartPeer(item: unknown, path: string, within: (t: number, path: string) => number): UartPeer {
+  const u = object(item, path);
+  fields(u, path, FIELDS.uart);
+  const port = count(u.port, `${path}.port`);
+  if (port >= PEER_LIMITS.ports) throw new ScenarioError(`${path}.port`, `must be an ESP32 UART: 0, 1 or 2, got ${port}`);
+  const peer: UartPeer = {
+    port,
+    receive: pinNumber(u.receive, `${path}.receive`),
+    transmit: pinNumber(u.transmit, `${path}.transmit`),
+    baud: u.baud === undefined ? PEER_LIMITS.baud : bounded(u.baud, `${path}.baud`, PEER_LIMITS.minBaud, PEER_LIMITS.maxBaud),
+    label: u.label === undefined ? `UART${port}` : label(u.label, `${path}.label`),
+    fifo: u.fifo === undefined ? PEER_LIMITS.fifo : bounded(u.fifo, `${path}.fifo`, 1, PEER_LIMITS.maxFifo),
+  };
+  if (peer.transmit >= 34) throw new ScenarioError(`${path}.transmit`, `GPIO${peer.transmit} is input only: it cannot transmit`);
+  if (peer.receive === peer.transmit) throw new ScenarioError(`${path}.transmit`, `must not be the receive pin (${peer.receive})`);
+  if (u.send !== undefined) peer.send = timed(u.send, `${path}.send`, within, (a, p) => sendOf(a, p, ['at', 'line', 'text', 'hex']));
+  return peer;
+}
+
+function tcpPeer(item: unknown, path: string, within: (t: number, path: string) => number): TcpPeer {
+  const c = object(item, path);
+  fields(c, path, FIELDS.tcp);
+  const address = str(c.address, `${path}.address`);
+  if (!isIPv4(address)) throw new ScenarioError(`${path}.address`, `must be an IPv4 address (Moddable's TCP takes no host names), got ${JSON.stringify(address)}`);
+  const port = bounded(c.port, `${path}.port`, 1, 65535);
+  const peer: TcpPeer = { address, port, label: c.label === undefined ? `${address}:${port}` : label(c.label, `${path}.label`) };
+  if (c.down !== undefined) {
+    let last = -1;
+    peer.down = list(c.down, `${path}.down`).map((pair, i) => {
+      const p = `${path}.down[${i}]`;
+      if (!Array.isArray(pair) || pair.length !== 2) throw new ScenarioError(p, `must be a [from, to] pair, got ${kind(pair)}`);
+      const from = within(time(pair[0], `${p}[0]`), `${p}[0]`);
+      const to = within(time(pair[1], `${p}[1]`), `${p}[1]`);
+      if (to <= from) throw new ScenarioError(`${p}[1]`, `must be after from (${from}), got ${to}`);
+      if (from < last) throw new ScenarioError(`${p}[0]`, `intervals must be in time order and not overlap (${from} before ${last})`);
+      last = to;
+      return [from, to];
+    });
+  }
+  if (c.script !== undefined) {
+    peer.script = timed(c.script, `${path}.script`, within, (a, p): TcpAction => {
+      if ('close' in a || 'reset' in a) {
+        const what = 'close' in a ? 'close' : 'reset';
+        fields(a, p, ['at', what]);
+        if (a[what] !== true) throw new ScenarioError(`${p}.${what}`, `must be true, got ${kind(a[what])}`);
+        return what === 'close' ? { at: a.at as number, close: true } : { at: a.at as number, reset: true };
+      }
+      return sendOf(a, p, ['at', 'line', 'text', 'hex', 'close', 'reset']);
+    });
+  }
+  if (c.readRate !== undefined) peer.readRate = bounded(c.readRate, `${path}.readRate`, 1, Number.MAX_SAFE_INTEGER);
+  peer.window = c.window === undefined ? PEER_LIMITS.window : bounded(c.window, `${path}.window`, 1, PEER_LIMITS.maxWindow);
+  return peer;
+}
+
+/** A list of actions, each with a time `at`, in time order. */
+function timed<T>(v: unknown, path: string, within: (t: number, path: string) => number, action: (a: Obj, path: string) => T): T[] {
+  let last = -1;
+  return list(v, path).map((item, i) => {
+    const p = `${path}[${i}]`;
+    const a = object(item, p);
+    const at = within(time(a.at, `${p}.at`), `${p}.at`);
+    if (at < last) throw new ScenarioError(`${p}.at`, `times must not go backwards (${at} after ${last})`);
+    last = at;
+    return action(a, p);
+  });
+}
+
+/** One of `line`, `text` or `hex`, with `at`. */
+function sendOf(a: Obj, path: string, allowed: readonly string[]): PeerSend {
+  fields(a, path, allowed);
+  const given = ['line', 'text', 'hex'].filter((k) => k in a);
+  if (given.length !== 1) throw new ScenarioError(path, `needs at and exactly one of ${allowed.slice(1).join(', ')}`);
+  const at = a.at as number;
+  if ('hex' in a) {
+    hexBytes(a.hex, `${path}.hex`);
+    return { at, hex: a.hex as string };
+  }
+  if ('line' in a) {
+    if (typeof a.line !== 'string') throw new ScenarioError(`${path}.line`, `must be a string, got ${kind(a.line)}`);
+    return { at, line: a.line };
+  }
+  return { at, text: str(a.text, `${path}.text`) };
+}
+
+/** The bytes of a `hex` field: pairs of hexadecimal digits, spaces allowed between pairs. */
+export function hexBytes(v: unknown, path: string): Uint8Array {
+  if (typeof v !== 'string' || !/^\s*[0-9a-fA-F]{2}(\s*[0-9a-fA-F]{2})*\s*$/.test(v)) {
+    throw new ScenarioError(path, `must be bytes as pairs of hexadecimal digits (e.g. "b5 62 0a"), got ${kind(v)}`);
+  }
+  const digits = v.replace(/\s+/g, '');
+  const out = new Uint8Array(digits.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(digits.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+/** The bytes a peer's send puts on the wire. */
+export function sendBytes(send: PeerSend): Uint8Array {
+  if ('hex' in send) return hexBytes(send.hex, 'hex');
+  return utf8('line' in send ? `${send.line}\r\n` : send.text);
+}
+
+/** UTF-8 bytes of `text` (the validation runs where TextEncoder may be missing: in the engines). */
+function utf8(text: string): Uint8Array {
+  const out: number[] = [];
+  for (const ch of text) {
+    const c = ch.codePointAt(0)!;
+    if (c < 0x80) out.push(c);
+    else if (c < 0x800) out.push(0xc0 | (c >> 6), 0x80 | (c & 63));
+    else if (c < 0x10000) out.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
+    else out.push(0xf0 | (c >> 18), 0x80 | ((c >> 12) & 63), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
+  }
+  return new Uint8Array(out);
+}
+
+function isIPv4(s: string): boolean {
+  return /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/.test(s);
+}
+
+/** UART ports and pins are used once; a peer's pins are not driven by anything else; expectations name declared peers. */
+function checkPeers(s: Scenario, root: string): void {
+  const ports = new Map<number, string>();
+  const pins = new Map<number, string>();
+  const claim = (pin: number, path: string) => {
+    const other = pins.get(pin);
+    if (other !== undefined) throw new ScenarioError(path, `GPIO${pin} is already used by ${other}`);
+    pins.set(pin, path);
+  };
+  s.uart?.forEach((u, i) => {
+    const path = `${root}.uart[${i}]`;
+    const other = ports.get(u.port);
+    if (other !== undefined) throw new ScenarioError(`${path}.port`, `UART${u.port} already has a peer (${other})`);
+    ports.set(u.port, path);
+    claim(u.receive, `${path}.receive`);
+    claim(u.transmit, `${path}.transmit`);
+  });
+  if (pins.size > 0) {
+    s.press?.forEach((p, i) => { if (pins.has(p.pin)) throw new ScenarioError(`${root}.press[${i}].pin`, `GPIO${p.pin} is wired to a UART peer (${pins.get(p.pin)})`); });
+    s.waveforms?.forEach((w, i) => { if (pins.has(w.pin)) throw new ScenarioError(`${root}.waveforms[${i}].pin`, `GPIO${w.pin} is wired to a UART peer (${pins.get(w.pin)})`); });
+    s.analog?.forEach((a, i) => { if (pins.has(a.pin)) throw new ScenarioError(`${root}.analog[${i}].pin`, `GPIO${a.pin} is wired to a UART peer (${pins.get(a.pin)})`); });
+  }
+  const servers = new Set<string>();
+  s.tcp?.forEach((c, i) => {
+    const key = `${c.address}:${c.port}`;
+    if (servers.has(key)) throw new ScenarioError(`${root}.tcp[${i}]`, `a second server at ${key}`);
+    servers.add(key);
+  });
+  s.expect?.forEach((x, i) => {
+    const path = `${root}.expect[${i}]`;
+    if ('uart' in x && x.uart !== undefined && !ports.has(x.uart)) throw new ScenarioError(`${path}.uart`, `no UART peer on port ${x.uart}`);
+    if ('tcp' in x && x.tcp !== undefined && !servers.has(x.tcp)) throw new ScenarioError(`${path}.tcp`, `no TCP server ${JSON.stringify(x.tcp)} in scenario.tcp`);
+  });
 }
 
 /** The scenario's expanded events must fit SCENARIO_LIMITS.events (counted before anything is expanded). */
@@ -227,13 +473,41 @@ function checkSize(s: Scenario, root: string): void {
   for (const p of s.press ?? []) events += 2 * (p.bounceMs! + 1);
   for (const w of s.waveforms ?? []) events += w.levels.length;
   for (const a of s.analog ?? []) events += a.values.length;
+  let bytes = 0;
+  for (const u of s.uart ?? []) {
+    events += u.send?.length ?? 0;
+    for (const x of u.send ?? []) bytes += sendBytes(x).length;
+  }
+  for (const c of s.tcp ?? []) {
+    events += (c.script?.length ?? 0) + 2 * (c.down?.length ?? 0);
+    for (const x of c.script ?? []) if (!('close' in x) && !('reset' in x)) bytes += sendBytes(x).length;
+  }
   if (events > SCENARIO_LIMITS.events) {
-    throw new ScenarioError(root, `expands to ${events} level changes and analog values, more than the ${SCENARIO_LIMITS.events} a run allows`);
+    throw new ScenarioError(root, `expands to ${events} level changes, analog values and peer actions, more than the ${SCENARIO_LIMITS.events} a run allows`);
+  }
+  if (bytes > SCENARIO_LIMITS.bytes) {
+    throw new ScenarioError(root, `has its peers send ${bytes} bytes, more than the ${SCENARIO_LIMITS.bytes} a run allows`);
   }
 }
 
 function expectation(item: unknown, path: string, within: (t: number, path: string) => number): Expectation {
   const e = object(item, path);
+  if ('received' in e) {
+    fields(e, path, FIELDS.received);
+    const x: ReceivedExpectation = { received: str(e.received, `${path}.received`) };
+    if (('uart' in e) === ('tcp' in e)) throw new ScenarioError(path, 'a received expectation names one peer: uart (a port) or tcp ("address:port")');
+    if ('uart' in e) x.uart = count(e.uart, `${path}.uart`);
+    else x.tcp = str(e.tcp, `${path}.tcp`);
+    if (e.count !== undefined) x.count = count(e.count, `${path}.count`);
+    window(e, x, path, within);
+    return x;
+  }
+  if ('connects' in e) {
+    fields(e, path, FIELDS.connects);
+    const x: ConnectsExpectation = { tcp: str(e.tcp, `${path}.tcp`), connects: count(e.connects, `${path}.connects`) };
+    window(e, x, path, within);
+    return x;
+  }
   if ('printed' in e) {
     fields(e, path, FIELDS.printed);
     const x: PrintedExpectation = { printed: str(e.printed, `${path}.printed`) };
@@ -255,7 +529,7 @@ function expectation(item: unknown, path: string, within: (t: number, path: stri
       level: level(e.level, `${path}.level`),
     };
   }
-  throw new ScenarioError(path, 'an expectation needs one of level (with pin, at), changes (with pin) or printed');
+  throw new ScenarioError(path, 'an expectation needs one of level (with pin, at), changes (with pin), printed, received (with uart or tcp) or connects (with tcp)');
 }
 
 function window(e: Obj, x: { from?: number; to?: number }, path: string, within: (t: number, path: string) => number): void {
@@ -364,6 +638,13 @@ function time(v: unknown, path: string): number {
 function count(v: unknown, path: string): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) {
     throw new ScenarioError(path, `must be a whole number >= 0, got ${kind(v)}`);
+  }
+  return v;
+}
+
+function bounded(v: unknown, path: string, min: number, max: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    throw new ScenarioError(path, `must be a whole number from ${min} to ${max}, got ${kind(v)}`);
   }
   return v;
 }

@@ -1,4 +1,4 @@
-import { isLevelEvent, isPrintEvent, pinName, type LevelEvent, type SimTrace } from './trace.js';
+import { isLevelEvent, isNoteEvent, isPrintEvent, isWireEvent, linkLines, pinName, type LevelEvent, type SimTrace } from './trace.js';
 
 /** Options of {@link formatTimeline}. */
 export interface TimelineOptions {
@@ -21,10 +21,16 @@ export interface TimelineOptions {
  *       130  GPIO2 LED    ↑ 1          app
  *       130  print        LED on
  * ```
+ *
+ * A link (a UART or TCP peer) shows each line it carried when its last byte
+ * arrived, `rx` from the peer to the board, `tx` the other way (hex for
+ * bytes that are not printable ASCII), and what happened to it (connects,
+ * refusals, overflows).
  */
 export function formatTimeline(trace: SimTrace, options: TimelineOptions = {}): string[] {
   const names = new Map(trace.pins.map((p) => [p.pin, pinName(trace, p.pin)]));
-  const width = Math.max(5, ...[...names.values()].map((n) => n.length)) + 2;
+  const links = trace.links ?? [];
+  const width = Math.max(5, ...[...names.values()].map((n) => n.length), ...links.map((l) => l.label.length)) + 2;
   const tw = Math.max(6, String(trace.end).length);
   const row = (t: number | string, who: string, what: string) =>
     `${String(t).padStart(tw + 2)}  ${who.padEnd(width)} ${what}`.trimEnd();
@@ -34,10 +40,26 @@ export function formatTimeline(trace: SimTrace, options: TimelineOptions = {}): 
       : p.role === 'output' ? `output, starts at ${p.initial}` : `analog input, reads ${p.initial}`;
     lines.push(row(0, names.get(p.pin)!, what));
   }
+  // A link's lines are dated by their last byte: they are merged in by time.
+  const linkRows: { t: number; text: string }[] = [];
+  links.forEach((l, i) => {
+    for (const dir of ['rx', 'tx'] as const) {
+      for (const line of linkLines(trace, i, dir)) linkRows.push({ t: line.t, text: row(line.t, l.label, `${dir}: ${shorten(line.text)}`) });
+    }
+  });
+  linkRows.sort((a, b) => a.t - b.t);
+  let k = 0;
+  const linksUntil = (t: number) => {
+    for (; k < linkRows.length && linkRows[k]!.t <= t; k++) lines.push(linkRows[k]!.text);
+  };
   const events = trace.events;
   for (let i = 0; i < events.length; i++) {
     const e = events[i]!;
-    if (isPrintEvent(e)) {
+    linksUntil(e.t);
+    if (isWireEvent(e)) continue;
+    if (isNoteEvent(e)) {
+      lines.push(row(e.t, links[e.link]?.label ?? '?', e.note));
+    } else if (isPrintEvent(e)) {
       lines.push(row(e.t, 'print', e.print));
     } else if (isLevelEvent(e)) {
       const burst = options.everyEdge === true ? [e] : bounces(trace, i);
@@ -50,8 +72,14 @@ export function formatTimeline(trace: SimTrace, options: TimelineOptions = {}): 
       lines.push(row(e.t, names.get(e.pin)!, `= ${e.value}`));
     }
   }
+  linksUntil(Infinity);
   lines.push(row(trace.end, '', 'end'));
   return lines;
+}
+
+/** At most 100 characters of a line, then how long it was. */
+function shorten(text: string): string {
+  return text.length <= 100 ? text : `${text.slice(0, 100)}… (${text.length} characters)`;
 }
 
 function arrow(e: LevelEvent): string {

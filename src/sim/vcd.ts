@@ -1,5 +1,5 @@
 import { adcCode, RESOLUTION } from './analog.js';
-import { isLevelEvent, isPrintEvent, type SimTrace } from './trace.js';
+import { isLevelEvent, isPinEvent, type SimTrace } from './trace.js';
 
 /**
  * A Value Change Dump (IEEE 1364) of every pin of a run, for waveform viewers
@@ -59,7 +59,7 @@ export function formatVcd(trace: SimTrace, options: { version?: string } = {}): 
     pending = new Map();
   };
   for (const e of trace.events) {
-    if (isPrintEvent(e) || !ids.has(e.pin)) continue;
+    if (!isPinEvent(e) || !ids.has(e.pin)) continue;
     if (e.t !== t) {
       flush();
       t = e.t;
