@@ -20,6 +20,8 @@ export const entries = {
   'sim/time': 'src/sim/time.ts',
   'sim/digital': 'src/sim/digital.ts',
   'sim/analog': 'src/sim/analog.ts',
+  'sim/serial': 'src/sim/serial.ts',
+  'sim/tcp': 'src/sim/tcp.ts',
   'sim/host/cli': 'src/sim/host/cli.ts',
   // The conformance kit's CLI, a bin.
   'testing/cli': 'src/testing/cli.ts',

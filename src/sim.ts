@@ -9,21 +9,26 @@
  */
 export {
   SimBoard, SimAbort, ESP32_PINS, checkPin, currentBoard,
-  type Level, type PinChange, type AnalogChange, type PrintedLine, type SimBoardOptions, type PinDriver,
+  type LinkEvent, type Level, type PinChange, type AnalogChange, type PrintedLine, type SimBoardOptions, type PinDriver,
 } from './sim/board.js';
 export { timerFor, HostTimer, type TimerModule, type TimerCallback } from './sim/timer.js';
 export { timeFor, type TimeModule } from './sim/time.js';
 export { Digital, digitalFor, type DigitalOptions } from './sim/digital.js';
 export { Analog, analogFor, type AnalogOptions } from './sim/analog.js';
+export { Serial, serialFor, type SerialOptions } from './sim/serial.js';
+export { TCP, tcpFor, type TCPOptions } from './sim/tcp.js';
+export { SimUart, uartOf, type UartPeerSetup } from './sim/uart.js';
+export { SimNetwork, networkOf, SEND_BUFFER, type ServerSetup } from './sim/network.js';
+export { installModdableText } from './sim/text.js';
 export {
-  parseScenario, scheduleOf, ScenarioError, SCENARIO_LIMITS,
-  type Scenario, type PinSetup, type Press, type Waveform, type AnalogSeries, type Expectation,
+  parseScenario, scheduleOf, ScenarioError, SCENARIO_LIMITS, PEER_LIMITS,
+  type Scenario, type UartPeer, type TcpPeer, type PeerSend, type TcpAction, type ReceivedExpectation, type ConnectsExpectation, type PinSetup, type Press, type Waveform, type AnalogSeries, type Expectation,
   type LevelExpectation, type ChangesExpectation, type PrintedExpectation, type Schedule, type Stimulus, type AnalogStep,
 } from './sim/scenario.js';
 export { scenario, ScenarioBuilder } from './sim/scenario-builder.js';
 export {
-  checkExpectations, levelAt, pinName, isLevelEvent, isPrintEvent,
-  type SimTrace, type TraceEvent, type TracePin, type LevelEvent, type AnalogEvent, type PrintEvent, type ExpectationResult,
+  checkExpectations, levelAt, pinName, isLevelEvent, isPrintEvent, isWireEvent, isNoteEvent, linkLines,
+  type SimTrace, type TraceLink, type WireEvent, type NoteEvent, type LinkLine, type TraceEvent, type TracePin, type LevelEvent, type AnalogEvent, type PrintEvent, type ExpectationResult,
 } from './sim/trace.js';
 export { formatTimeline, type TimelineOptions } from './sim/timeline.js';
 export { formatVcd } from './sim/vcd.js';

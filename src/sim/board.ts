@@ -91,6 +91,15 @@ export interface SimBoardOptions {
   onHostCall?: (where: string | null) => void;
 }
 
+/**
+ * What a simulated link (a UART, a TCP connection) reports: bytes that went
+ * on its wire, or a note (a connection accepted, a FIFO overflow...). `link`
+ * names it (`uart:1`, `tcp:192.0.2.7:80`).
+ */
+export type LinkEvent =
+  | { t: number; link: string; dir: 'rx' | 'tx'; bytes: Uint8Array; start?: number }
+  | { t: number; link: string; what: 'connect' | 'refused' | 'close' | 'reset' | 'closed' | 'overflow' | 'mismatch' | 'dropped'; note: string };
+
 /** Thrown by every run of a board whose JavaScript aborted (what reboots a real device). */
 export class SimAbort extends Error {
   override name = 'SimAbort';
@@ -102,7 +111,7 @@ export interface PinDriver {
   output: Level | undefined;
   /** Level an undriven input settles at (its pull resistor). */
   pull: Level;
-  /** True for an analog input: it has no digital level to record. */
+  /** True for a pin with no digital level to record: an analog input, a UART line (its link records its bits). */
   readonly analog?: boolean;
   /** Called "in interrupt context" after the pin's level changed. */
   changed(level: Level): void;
@@ -211,6 +220,8 @@ export class SimBoard {
   private readonly _levels = new Map<number, Level>();
   private readonly _analog = new Map<number, number>();
   private readonly _pinListeners: ((change: PinChange) => void)[] = [];
+  private readonly _linkListeners: ((event: LinkEvent) => void)[] = [];
+  private readonly _peripherals = new Map<string, unknown>();
   private _aborted: { error: unknown; where: string } | null = null;
   private readonly _runJobs: () => Promise<void>;
   private readonly _onHostCall: ((where: string | null) => void) | undefined;
@@ -329,6 +340,31 @@ export class SimBoard {
     };
   }
 
+  /** Calls `listener` with what the board's links (UARTs, TCP connections) carry; returns a function that removes it. */
+  onLinkEvent(listener: (event: LinkEvent) => void): () => void {
+    if (typeof listener !== 'function') throw new TypeError('listener must be a function');
+    this._linkListeners.push(listener);
+    return () => {
+      const i = this._linkListeners.indexOf(listener);
+      if (i >= 0) this._linkListeners.splice(i, 1);
+    };
+  }
+
+  /** @internal A link reports bytes or a note. */
+  _link(event: LinkEvent): void {
+    for (const l of this._linkListeners.slice()) l(event);
+  }
+
+  /** @internal The board's peripheral `key` (a UART, the network), made by `make` on first use. */
+  _peripheral<T>(key: string, make: () => T): T {
+    let p = this._peripherals.get(key) as T | undefined;
+    if (p === undefined) {
+      p = make();
+      this._peripherals.set(key, p);
+    }
+    return p;
+  }
+
   /** The raw value an analog input reads now (default 0). */
   analog(pin: number): number {
     return this._analog.get(checkPin(pin)) ?? 0;
@@ -411,6 +447,15 @@ export class SimBoard {
     }
     this._queue.push({ deliver, what });
     return true;
+  }
+
+  /**
+   * @internal Posts a message from a task of the host (modMessagePostToMachine,
+   * as lwIP's callbacks do): that task waits for room instead of losing the
+   * message, so it is never dropped.
+   */
+  _post(deliver: () => void, what: string): void {
+    this._queue.push({ deliver, what });
   }
 
   // ---- the host timer list (modTimer.c) ---------------------------------

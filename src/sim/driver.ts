@@ -5,9 +5,12 @@
  * level changes, analog values and printed lines. It is the same code in
  * Node and in XS; the host talks to it through plain data only.
  */
-import { setPreloading, SimBoard, type PinChange } from './board.js';
-import { scheduleOf, type Level, type Scenario } from './scenario.js';
-import type { SimTrace, TraceEvent, TracePin } from './trace.js';
+import { setPreloading, SimBoard, type LinkEvent, type PinChange } from './board.js';
+import { networkOf } from './network.js';
+import { scheduleOf, sendBytes, type Level, type PeerSend, type Scenario } from './scenario.js';
+import { installModdableText } from './text.js';
+import { toHex, type NoteEvent, type SimTrace, type TraceEvent, type TraceLink, type TracePin } from './trace.js';
+import { uartOf } from './uart.js';
 
 /**
  * What the host gives the driver: the scenario's schedule as flat arrays of
@@ -24,6 +27,45 @@ export interface SimConfig {
   analog: number[];
   /** Labels by GPIO number. */
   labels: Record<string, string>;
+  /** The devices on UARTs. */
+  uart: UartConfig[];
+  /** The TCP servers. */
+  tcp: TcpConfig[];
+}
+
+/** A UART peer: what it sends as `at, offset, length` triples into `bytes`. */
+export interface UartConfig {
+  port: number;
+  receive: number;
+  transmit: number;
+  baud: number;
+  fifo: number;
+  label: string;
+  sends: number[];
+  bytes: number[];
+}
+
+/**
+ * A TCP server: its script as `at, action, offset, length` quadruples
+ * (action 0: send `bytes[offset..offset+length)`, 1: close, 2: reset).
+ */
+export interface TcpConfig {
+  key: string;
+  label: string;
+  /** `from, to` pairs. */
+  down: number[];
+  /** Bytes per ms (0: unlimited). */
+  readRate: number;
+  window: number;
+  script: number[];
+  bytes: number[];
+}
+
+/** Appends the bytes of each send to `bytes`, and `at, offset, length` (after `extra` numbers) to `out`. */
+function packSend(send: PeerSend, bytes: number[], out: number[], ...extra: number[]): void {
+  const b = sendBytes(send);
+  out.push(send.at, ...extra, bytes.length, b.length);
+  for (const x of b) bytes.push(x);
 }
 
 /** The driver's configuration for a (valid) scenario. */
@@ -37,6 +79,22 @@ export function simConfig(scenario: Scenario): SimConfig {
     changes: s.changes.flatMap((c) => [c.t, c.pin, c.level]),
     analog: s.analog.flatMap((a) => [a.t, a.pin, a.value]),
     labels,
+    uart: (scenario.uart ?? []).map((u) => {
+      const c: UartConfig = { port: u.port, receive: u.receive, transmit: u.transmit, baud: u.baud!, fifo: u.fifo!, label: u.label!, sends: [], bytes: [] };
+      for (const x of u.send ?? []) packSend(x, c.bytes, c.sends);
+      return c;
+    }),
+    tcp: (scenario.tcp ?? []).map((t) => {
+      const c: TcpConfig = {
+        key: `${t.address}:${t.port}`, label: t.label!, down: (t.down ?? []).flat(), readRate: t.readRate ?? 0, window: t.window!, script: [], bytes: [],
+      };
+      for (const x of t.script ?? []) {
+        if ('close' in x) c.script.push(x.at, 1, 0, 0);
+        else if ('reset' in x) c.script.push(x.at, 2, 0, 0);
+        else packSend(x, c.bytes, c.script, 0);
+      }
+      return c;
+    }),
   };
 }
 
@@ -130,6 +188,7 @@ export interface SimHost {
  */
 export function installSim(config: SimConfig, host: SimHost = {}): SimDriver {
   const { end, initial, changes, analog, labels } = config;
+  installModdableText();
   const { stream, watchdog, stack } = host;
   const budget = host.watchdogBudget ?? 0;
   const slots = host.stackSlots ?? 0;
@@ -153,6 +212,10 @@ export function installSim(config: SimConfig, host: SimHost = {}): SimDriver {
   const record = (t: number, kind: number, pin: number, v: number, text?: string): void => {
     if (stream === undefined) nums.push(t, kind, pin, v);
     else stream(`{"e":[${t},${kind},${pin},${v}]${text === undefined ? '' : `,"text":${JSON.stringify(text)}`}}`);
+  };
+  const recordText = (t: number, kind: number, pin: number, text: string): void => {
+    record(t, kind, pin, texts.length, text);
+    if (stream === undefined) texts.push(text);
   };
   const addPin = (p: TracePin & { last: number }): void => {
     pins.set(p.pin, p);
@@ -201,11 +264,35 @@ export function installSim(config: SimConfig, host: SimHost = {}): SimDriver {
     let text = parts.map(String).join('');
     if (text.endsWith('\n')) text = text.slice(0, -1);
     if (text.startsWith(REPORT_PREFIX)) reports.push({ t: board.now, text });
-    for (const line of text.split('\n')) {
-      record(board.now, PRINT, -1, texts.length, line);
-      if (stream === undefined) texts.push(line);
-    }
+    for (const line of text.split('\n')) recordText(board.now, PRINT, -1, line);
   };
+
+  // The peers: what they send is fed to the board one instant at a time, as the pins' changes are.
+  const links = new Map<string, number>();
+  const uarts = config.uart.map((u, i) => {
+    links.set(`uart:${u.port}`, i);
+    const uart = uartOf(board, u.port);
+    uart.peer = { baud: u.baud, receive: u.receive, transmit: u.transmit, fifo: u.fifo, label: u.label };
+    play(u.sends, 3, (k) => uart.peerSend(new Uint8Array(u.bytes.slice(u.sends[k + 1]!, u.sends[k + 1]! + u.sends[k + 2]!))));
+    return uart;
+  });
+  const network = networkOf(board);
+  config.tcp.forEach((c, i) => {
+    links.set(`tcp:${c.key}`, config.uart.length + i);
+    network.addServer(c.key, { label: c.label, down: c.down, readRate: c.readRate, window: c.window });
+    play(c.script, 4, (k) => {
+      const action = c.script[k + 1]!;
+      if (action === 0) network.serverSend(c.key, new Uint8Array(c.bytes.slice(c.script[k + 2]!, c.script[k + 2]! + c.script[k + 3]!)));
+      else network.serverEnd(c.key, action === 1 ? 'close' : 'reset');
+    });
+  });
+  board.onLinkEvent((e: LinkEvent) => {
+    const i = links.get(e.link);
+    if (i === undefined) return;
+    if ('bytes' in e) recordText(e.t, e.dir === 'rx' ? WIRE_RX : WIRE_TX, i, `${e.start ?? '-'} ${toHex(e.bytes)}`);
+    else recordText(e.t, NOTE, i, `${e.what} ${e.note}`);
+  });
+  let finished = false;
 
   // The schedule is fed to the board one instant at a time, so the board
   // holds one pending event, not one per change. At an instant, analog
@@ -224,6 +311,20 @@ export function installSim(config: SimConfig, host: SimHost = {}): SimDriver {
   };
   feed();
 
+  /** Runs `run(k)` at time `list[k]` for each record of `stride` numbers, one board event at a time. */
+  function play(list: number[], stride: number, run: (k: number) => void): void {
+    let k = 0;
+    const next = (): void => {
+      if (k >= list.length) return;
+      const t = list[k]!;
+      board.at(t, () => {
+        for (; k < list.length && list[k] === t; k += stride) run(k);
+        next();
+      });
+    };
+    next();
+  }
+
   const onPreloadCall = stream === undefined ? undefined : (module: string): void => stream(JSON.stringify({ preload: module }));
   return {
     preload(module: string | null): void {
@@ -233,13 +334,17 @@ export function installSim(config: SimConfig, host: SimHost = {}): SimDriver {
       if (failure !== null) return;
       try {
         await board.runUntilAsync(Math.min(t, end));
+        if (t >= end && !finished) {
+          finished = true;
+          for (const u of uarts) u.finish();
+        }
       } catch (e) {
         failure = e instanceof Error ? e.message : String(e);
       }
     },
     result(): SimResult {
       return {
-        trace: traceOf(end, [...pins.values()], nums, texts),
+        trace: traceOf(end, [...pins.values()], nums, texts, linksOfConfig(config)),
         reports: reports.slice(),
         failure,
         reached: board.now,
@@ -258,20 +363,41 @@ export function installSim(config: SimConfig, host: SimHost = {}): SimDriver {
  * The trace of recorded events: `nums` holds four numbers per event (time,
  * kind, pin, level or value or the index of a printed text in `texts`).
  */
-export function traceOf(end: number, pins: readonly TracePin[], nums: readonly number[], texts: readonly string[]): SimTrace {
+export function traceOf(end: number, pins: readonly TracePin[], nums: readonly number[], texts: readonly string[], links: TraceLink[] = []): SimTrace {
   const events: TraceEvent[] = [];
   for (let i = 0; i < nums.length; i += 4) {
     const t = nums[i]!, kind = nums[i + 1]!, pin = nums[i + 2]!, v = nums[i + 3]!;
     if (kind === PRINT) events.push({ t, print: texts[v]! });
+    else if (kind === WIRE_RX || kind === WIRE_TX) {
+      const text = texts[v]!, space = text.indexOf(' ');
+      const start = text.slice(0, space);
+      events.push({ t, link: pin, dir: kind === WIRE_RX ? 'rx' : 'tx', hex: text.slice(space + 1), ...(start === '-' ? {} : { start: Number(start) }) });
+    } else if (kind === NOTE) {
+      const text = texts[v]!, space = text.indexOf(' ');
+      events.push({ t, link: pin, what: text.slice(0, space) as NoteEvent['what'], note: text.slice(space + 1) });
+    }
     else if (kind === ANALOG) events.push({ t, pin, value: v });
     else events.push({ t, pin, level: v as Level, by: kind === APP ? 'app' : 'scenario' });
   }
   return {
     end,
     pins: [...pins].sort((a, b) => a.pin - b.pin).map(({ pin, label: l, role, initial }) => ({ pin, label: l, role, initial })),
+    links,
     events,
   };
 }
 
-// The kinds of recorded events: each is four numbers (time, kind, pin, value or text index).
-const SCENARIO = 0, APP = 1, ANALOG = 2, PRINT = 3;
+/** The links of a configuration, in the order trace events name them: UARTs, then TCP servers. */
+export function linksOfConfig(config: SimConfig): TraceLink[] {
+  return [
+    ...config.uart.map((u): TraceLink => ({ kind: 'uart', label: u.label, port: u.port, baud: u.baud, receive: u.receive, transmit: u.transmit })),
+    ...config.tcp.map((c): TraceLink => {
+      const colon = c.key.lastIndexOf(':');
+      return { kind: 'tcp', label: c.label, port: Number(c.key.slice(colon + 1)), address: c.key.slice(0, colon) };
+    }),
+  ];
+}
+
+// The kinds of recorded events: each is four numbers (time, kind, pin or link, value or text index).
+// A link's bytes are the text `<start or -> <hex>`, its note `<what> <text>`.
+const SCENARIO = 0, APP = 1, ANALOG = 2, PRINT = 3, WIRE_RX = 4, WIRE_TX = 5, NOTE = 6;

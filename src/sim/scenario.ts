@@ -3,6 +3,7 @@
  * All times are whole virtual milliseconds from the start of the run.
  */
 import { ESP32_PINS, type Level } from './board.js';
+import { utf8Encode } from './text.js';
 
 export type { Level };
 
@@ -412,20 +413,7 @@ export function hexBytes(v: unknown, path: string): Uint8Array {
 /** The bytes a peer's send puts on the wire. */
 export function sendBytes(send: PeerSend): Uint8Array {
   if ('hex' in send) return hexBytes(send.hex, 'hex');
-  return utf8('line' in send ? `${send.line}\r\n` : send.text);
-}
-
-/** UTF-8 bytes of `text` (the validation runs where TextEncoder may be missing: in the engines). */
-function utf8(text: string): Uint8Array {
-  const out: number[] = [];
-  for (const ch of text) {
-    const c = ch.codePointAt(0)!;
-    if (c < 0x80) out.push(c);
-    else if (c < 0x800) out.push(0xc0 | (c >> 6), 0x80 | (c & 63));
-    else if (c < 0x10000) out.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
-    else out.push(0xf0 | (c >> 18), 0x80 | ((c >> 12) & 63), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
-  }
-  return new Uint8Array(out);
+  return utf8Encode('line' in send ? `${send.line}\r\n` : send.text);
 }
 
 function isIPv4(s: string): boolean {

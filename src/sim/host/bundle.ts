@@ -21,6 +21,8 @@ export const MODDABLE_SHIMS: Readonly<Record<string, string>> = Object.freeze({
   'time': 'sim/time',
   'embedded:io/digital': 'sim/digital',
   'embedded:io/analog': 'sim/analog',
+  'embedded:io/serial': 'sim/serial',
+  'embedded:io/socket/tcp': 'sim/tcp',
 });
 
 const ENTRY = '\0anyloop-sim:entry';

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import { sep } from 'node:path';
-import { REPORT_PREFIX, simConfig, traceOf, type LoopReport, type SimResult } from '../driver.js';
+import { linksOfConfig, REPORT_PREFIX, simConfig, traceOf, type LoopReport, type SimResult } from '../driver.js';
 import { parseScenario, ScenarioError, type Scenario } from '../scenario.js';
 import { checkExpectations, isPrintEvent, type ExpectationResult, type TracePin } from '../trace.js';
 import { bundleApp, bundleTools, ROOT } from './bundle.js';
@@ -145,7 +145,9 @@ export async function runScenario(options: RunOptions): Promise<SimReport> {
   requirePeers(tools);
   if (isTs && options.typecheck !== false) await typecheckApp(options.app);
   // One classic script for both engines: Node runs it in a context of its own.
-  const bundle = await bundleApp({ app: options.app, engine: 'xs', config: simConfig(scenario) });
+  const config = simConfig(scenario);
+  const bundle = await bundleApp({ app: options.app, engine: 'xs', config });
+  const links = linksOfConfig(config);
   const times: number[] = [];
   for (let t = Math.min(slice, scenario.end); ; t = Math.min(t + slice, scenario.end)) {
     times.push(t);
@@ -160,6 +162,8 @@ export async function runScenario(options: RunOptions): Promise<SimReport> {
   const { result, unhandled: rejections, meters, bundleNames } = options.engine === 'xs'
     ? await runInXs(bundle.code, times, progress, limits, scenario.end, options.signal)
     : await runInNode(bundle.code, times, progress, positive(options.watchdogMs ?? DEFAULT_WATCHDOG_MS, 'watchdogMs', 0), scenario.end, options.signal);
+  // The engines stream events; the links they name are the scenario's.
+  result.trace.links = links;
   const map = new BundleSourceMap(bundle.map, bundleNames);
   for (const e of result.trace.events) if (isPrintEvent(e)) e.print = map.mapText(e.print);
   if (result.failure !== null) result.failure = map.mapText(result.failure);
