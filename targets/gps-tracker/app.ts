@@ -186,8 +186,9 @@ export function startTracker(options: TrackerOptions): Tracker {
             writer.write(ascii(`${JSON.stringify(fix)}\n`));
             yield* writer.drain();
             const reply = yield* waitFor(reader.readline(), ackTimeout);
+            // The end of the stream: the server closed or reset the connection.
             if (reply.length === 0) {
-              why = 'connection closed by the server';
+              why = 'connection lost';
               break;
             }
             if (String.fromCharCode(...reply).trim() !== 'ok') {
