@@ -120,7 +120,7 @@ describe('anyloop-sim', () => {
   it('describes the scenario format and the exit codes in --help, and prints its version with --version', async () => {
     const help = await cli('--help');
     expect(help.code).toBe(0);
-    for (const text of ['press', '"bounceMs" (0, at most 1000)', 'waveforms', 'analog', 'expect', 'exit codes:', '  2    it could not run', '--no-typecheck', 'at the project root']) {
+    for (const text of ['press', '"bounceMs" (0, at most 1000)', 'waveforms', 'analog', 'uart', '"baud" (115200)', 'tcp', '"reset": true', '"received"', '"connects"', 'expect', 'exit codes:', '  2    it could not run', '--no-typecheck', 'at the project root']) {
       expect(help.out).toContain(text);
     }
     const version = await cli('--version');

@@ -9,8 +9,8 @@ import { setPreloading, SimBoard, type LinkEvent, type PinChange } from './board
 import { networkOf } from './network.js';
 import { scheduleOf, sendBytes, type Level, type PeerSend, type Scenario } from './scenario.js';
 import { installModdableText } from './text.js';
-import { toHex, type NoteEvent, type SimTrace, type TraceEvent, type TraceLink, type TracePin } from './trace.js';
-import { uartOf } from './uart.js';
+import type { NoteEvent, SimTrace, TraceEvent, TraceLink, TracePin } from './trace.js';
+import { UNITS_PER_BIT, uartOf } from './uart.js';
 
 /**
  * What the host gives the driver: the scenario's schedule as flat arrays of
@@ -289,8 +289,16 @@ export function installSim(config: SimConfig, host: SimHost = {}): SimDriver {
   board.onLinkEvent((e: LinkEvent) => {
     const i = links.get(e.link);
     if (i === undefined) return;
-    if ('bytes' in e) recordText(e.t, e.dir === 'rx' ? WIRE_RX : WIRE_TX, i, `${e.start ?? '-'} ${toHex(e.bytes)}`);
-    else recordText(e.t, NOTE, i, `${e.what} ${e.note}`);
+    if (!('bytes' in e)) {
+      recordText(e.t, NOTE, i, `${e.what} ${e.note}`);
+      return;
+    }
+    // In pieces, so that the engine never holds a big temporary for the record (XS counts it against the app's heap).
+    const kind = e.dir === 'rx' ? WIRE_RX : WIRE_TX, bytes = e.bytes;
+    for (let k = 0; k < bytes.length; k += WIRE_PIECE) {
+      const start = e.start === undefined ? '-' : e.start + k * 10 * UNITS_PER_BIT;
+      recordText(e.t, kind, i, `${start} ${hex(bytes, k, Math.min(bytes.length, k + WIRE_PIECE))}`);
+    }
   });
   let finished = false;
 
@@ -396,6 +404,16 @@ export function linksOfConfig(config: SimConfig): TraceLink[] {
       return { kind: 'tcp', label: c.label, port: Number(c.key.slice(colon + 1)), address: c.key.slice(0, colon) };
     }),
   ];
+}
+
+/** Bytes per recorded piece of a link's traffic. */
+const WIRE_PIECE = 64;
+
+/** `bytes[from..to)` as hexadecimal pairs separated by spaces (as trace.ts's toHex), without an array. */
+function hex(bytes: Uint8Array, from: number, to: number): string {
+  let s = '';
+  for (let k = from; k < to; k++) s += (k > from ? ' ' : '') + (bytes[k]! < 16 ? '0' : '') + bytes[k]!.toString(16);
+  return s;
 }
 
 // The kinds of recorded events: each is four numbers (time, kind, pin or link, value or text index).

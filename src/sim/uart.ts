@@ -112,7 +112,9 @@ export class SimUart {
     this._flushNotes();
     this._client = client;
     const peer = this._peer;
-    this._mismatch = peer !== null && (client.baud !== peer.baud || client.receive !== peer.receive || client.transmit !== peer.transmit);
+    // A pin the app does not use is no mismatch (a GPS the board only listens to).
+    this._mismatch = peer !== null && (client.baud !== peer.baud ||
+      (client.receive !== undefined && client.receive !== peer.receive) || (client.transmit !== undefined && client.transmit !== peer.transmit));
     if (this._mismatch) {
       this.board._link({
         t: this.board.now, link: this.link, what: 'mismatch',

@@ -1,5 +1,6 @@
 import { adcCode, RESOLUTION } from './analog.js';
-import { isLevelEvent, isPinEvent, type SimTrace } from './trace.js';
+import { fromHex, isPinEvent, isLevelEvent, isWireEvent, type SimTrace } from './trace.js';
+import { UNITS_PER_BIT } from './uart.js';
 
 /**
  * A Value Change Dump (IEEE 1364) of every pin of a run, for waveform viewers
@@ -11,6 +12,12 @@ import { isLevelEvent, isPinEvent, type SimTrace } from './trace.js';
  * combine the bits into one value.
  * Several changes of one pin within the same millisecond show as its last
  * value at that millisecond, since a VCD holds one value per time.
+ *
+ * A UART peer adds its two lines, `GPIO16_GPS_RX` and `GPIO17_GPS_TX`, as
+ * real 8N1 waveforms: idle high, a start bit, the data bits LSB first, a stop
+ * bit, each 1/baud s long. The timescale is then fine enough for a bit to
+ * span at least 4 steps (1 µs up to 250,000 baud), so that sigrok's `uart`
+ * decoder reads the bytes back.
  */
 export function formatVcd(trace: SimTrace, options: { version?: string } = {}): string {
   // A digital pin has one identifier; an analog input one per bit, most significant first.
@@ -20,9 +27,12 @@ export function formatVcd(trace: SimTrace, options: { version?: string } = {}): 
     const width = p.role === 'analog' ? RESOLUTION : 1;
     ids.set(p.pin, Array.from({ length: width }, () => vcdId(next++)));
   }
+  const uarts = (trace.links ?? []).map((l, i) => ({ l, i })).filter(({ l }) => l.kind === 'uart')
+    .map(({ l, i }) => ({ link: i, baud: l.baud!, rx: vcdId(next++), tx: vcdId(next++), rxName: `GPIO${l.receive}_${l.label}_RX`, txName: `GPIO${l.transmit}_${l.label}_TX` }));
+  const { name: timescale, perMs } = timescaleFor(Math.max(0, ...uarts.map((u) => u.baud)));
   const out: string[] = [
     `$version ${options.version ?? 'anyloop-sim'} $end`,
-    '$timescale 1ms $end',
+    `$timescale ${timescale} $end`,
     '$scope module board $end',
   ];
   for (const p of trace.pins) {
@@ -31,31 +41,33 @@ export function formatVcd(trace: SimTrace, options: { version?: string } = {}): 
     if (p.role !== 'analog') out.push(`$var wire 1 ${bits[0]} ${name} $end`);
     else bits.forEach((id, i) => out.push(`$var wire 1 ${id} ${name}[${bits.length - 1 - i}] $end`));
   }
+  for (const u of uarts) out.push(`$var wire 1 ${u.rx} ${u.rxName} $end`, `$var wire 1 ${u.tx} ${u.txName} $end`);
   out.push('$upscope $end', '$enddefinitions $end', '#0', '$dumpvars');
   const analog = new Set(trace.pins.filter((p) => p.role === 'analog').map((p) => p.pin));
-  const value = (pin: number, v: number): string[] => {
-    const bits = ids.get(pin)!;
-    return bits.map((id, i) => `${(v >> (bits.length - 1 - i)) & 1}${id}`);
+  // The value of each pin (its whole code for an analog input) and of each UART line.
+  const current = new Map<number | string, number>();
+  const set = (key: number | string, v: number): void => {
+    current.set(key, v);
+    if (typeof key === 'string') out.push(`${v}${key}`);
+    else for (const [id, bit] of values(key, v)) out.push(`${bit}${id}`);
   };
-  const current = new Map<number, number>();
-  for (const p of trace.pins) {
-    const v = analog.has(p.pin) ? adcCode(p.initial) : p.initial;
-    current.set(p.pin, v);
-    out.push(...value(p.pin, v));
+  // Each bit of an analog code is a wire of its own.
+  const values = (pin: number, v: number): [string, number][] => {
+    const bits = ids.get(pin)!;
+    return bits.map((id, i) => [id, (v >> (bits.length - 1 - i)) & 1]);
+  };
+  for (const p of trace.pins) set(p.pin, analog.has(p.pin) ? adcCode(p.initial) : p.initial);
+  for (const u of uarts) {
+    set(u.rx, 1);
+    set(u.tx, 1);
   }
   out.push('$end');
-  // Collect each millisecond's final values, then write the ones that differ.
-  let t = 0;
+  // Every change, as [tick, pin or UART line, value]: a pin's last value in each millisecond, then each UART bit.
+  const changes: [number, number | string, number][] = [];
+  let t = -1;
   let pending = new Map<number, number>();
   const flush = () => {
-    const changed = [...pending].filter(([pin, v]) => current.get(pin) !== v);
-    if (changed.length > 0) {
-      if (t > 0) out.push(`#${t}`);
-      for (const [pin, v] of changed.sort((a, b) => a[0] - b[0])) {
-        current.set(pin, v);
-        out.push(...value(pin, v));
-      }
-    }
+    for (const [pin, v] of [...pending].sort((a, b) => a[0] - b[0])) changes.push([t * perMs, pin, v]);
     pending = new Map();
   };
   for (const e of trace.events) {
@@ -67,8 +79,41 @@ export function formatVcd(trace: SimTrace, options: { version?: string } = {}): 
     pending.set(e.pin, isLevelEvent(e) ? e.level : adcCode(e.value));
   }
   flush();
-  out.push(`#${trace.end}`);
+  for (const u of uarts) {
+    for (const e of trace.events) {
+      if (!isWireEvent(e) || e.link !== u.link || e.start === undefined) continue;
+      const id = e.dir === 'rx' ? u.rx : u.tx;
+      fromHex(e.hex).forEach((byte, j) => {
+        const start = e.start! + j * 10 * UNITS_PER_BIT;
+        for (let k = 0; k < 10; k++) {
+          const bit = k === 0 ? 0 : k === 9 ? 1 : (byte >> (k - 1)) & 1;
+          changes.push([Math.round(((start + k * UNITS_PER_BIT) * perMs) / u.baud), id, bit]);
+        }
+      });
+    }
+  }
+  // Stable: at one tick, pins (by number) before UART lines, and a wire's last value wins.
+  changes.sort((a, b) => a[0] - b[0]);
+  for (let i = 0; i < changes.length;) {
+    const tick = changes[i]![0];
+    const last = new Map<number | string, number>();
+    for (; i < changes.length && changes[i]![0] === tick; i++) last.set(changes[i]![1], changes[i]![2]);
+    const changed = [...last].filter(([id, v]) => current.get(id) !== v);
+    if (changed.length === 0) continue;
+    if (tick > 0) out.push(`#${tick}`);
+    for (const [key, v] of changed) set(key, v);
+  }
+  out.push(`#${trace.end * perMs}`);
   return `${out.join('\n')}\n`;
+}
+
+/** The coarsest timescale in which a bit at `baud` spans at least 4 steps (1 ms with no UART). */
+function timescaleFor(baud: number): { name: string; perMs: number } {
+  if (baud === 0) return { name: '1ms', perMs: 1 };
+  for (const [name, perMs] of [['1us', 1_000], ['100ns', 10_000], ['10ns', 100_000]] as const) {
+    if ((perMs * 1000) / baud >= 4) return { name, perMs };
+  }
+  return { name: '1ns', perMs: 1_000_000 };
 }
 
 /** The short identifier codes of VCD: printable ASCII from `!`, then two characters, and so on. */

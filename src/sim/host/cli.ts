@@ -3,7 +3,7 @@ import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { mkdir, open, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SCENARIO_LIMITS } from '../scenario.js';
+import { PEER_LIMITS, SCENARIO_LIMITS } from '../scenario.js';
 import { formatTimeline } from '../timeline.js';
 import { formatVcd } from '../vcd.js';
 import { formatWarning, preloadReport } from './preload-report.js';
@@ -42,10 +42,17 @@ scenario (JSON; times are whole virtual ms from the start):
   press       [{ "pin", "at", "holdMs" (100), "bounceMs" (0, at most ${SCENARIO_LIMITS.bounceMs}), "activeLevel" (0) }]
   waveforms   [{ "pin", "levels": [[t, 0|1], ...] }]
   analog      [{ "pin", "values": [[t, raw reading], ...] }]
+  uart        [{ "port", "receive", "transmit", "baud" (${PEER_LIMITS.baud}), "label", "fifo" (${PEER_LIMITS.fifo}),
+                 "send": [{ "at", "line" | "text" | "hex" }] }]   (a line ends in CR LF)
+  tcp         [{ "address", "port", "label", "down": [[from, to], ...], "readRate", "window" (${PEER_LIMITS.window}),
+                 "script": [{ "at", "line" | "text" | "hex" } | { "at", "close": true } | { "at", "reset": true }] }]
   expect      [{ "pin", "at", "level" } | { "pin", "changes", "from", "to" }
-               | { "printed": "text", "count", "from", "to" }]
-  A scenario expands to at most ${SCENARIO_LIMITS.events.toLocaleString('en-US')} level changes and analog values
-  (a bounce is one change per ms); two stimuli may not drive one pin at once.
+               | { "printed": "text", "count", "from", "to" }
+               | { "uart": port | "tcp": "address:port", "received": "text", "count", "from", "to" }
+               | { "tcp": "address:port", "connects": n, "from", "to" }]
+  A scenario expands to at most ${SCENARIO_LIMITS.events.toLocaleString('en-US')} level changes, analog values and peer actions
+  (a bounce is one change per ms), its peers send at most ${SCENARIO_LIMITS.bytes.toLocaleString('en-US')} bytes; two
+  stimuli may not drive one pin at once.
 
 exit codes:
   0    the run finished and every expectation held
