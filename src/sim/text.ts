@@ -57,7 +57,7 @@ export function installModdableText(): void {
   define(ArrayBuffer, 'fromString', function fromString(text: unknown): ArrayBuffer {
     if (arguments.length < 1) throw new TypeError('no argument');
     const bytes = utf8Encode(String(text));
-    return bytes.buffer.slice(0, bytes.length) as ArrayBuffer;
+    return (bytes.buffer as ArrayBuffer).slice(0, bytes.length);
   });
 }
 
