@@ -1,12 +1,18 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { SimReport } from '../src/sim/host/run.js';
+import { sendBytes } from '../src/sim/scenario.js';
 import { isNoteEvent, isPrintEvent, linkLines } from '../src/sim/trace.js';
+import { formatVcd } from '../src/sim/vcd.js';
+import { sigrokMissing, uartBytes } from './support/sigrok.js';
 import { targetRuns } from './support/target-runs.js';
 
 // The gps-tracker example app, unchanged (targets/gps-tracker/main.ts), on the
 // simulated board with a GPS on UART 2 and a TCP server, through the scenarios
 // that ship with it, in Node and in XS.
-const { run } = targetRuns('gps-tracker');
+const { run, scenario } = targetRuns('gps-tracker');
 const SLOW = 60_000;
 
 const prints = (r: SimReport, text: string) => r.trace.events.filter((e) => isPrintEvent(e) && e.print.includes(text))
@@ -81,5 +87,20 @@ describe('what the scenarios show', () => {
     expect(got).toEqual([...[7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18].map(utc), ...[18, 19, 20, 21].map(utc)]);
     expect(notes(r, 'reset')).toEqual([18200]);
     expect(connects[1]! - 18200).toBe(1001);
+  }, SLOW);
+});
+
+describe('the VCD of the garbage scenario, read back by sigrok-cli', () => {
+  const missing = sigrokMissing();
+  const dir = mkdtempSync(join(tmpdir(), 'anyloop-gps-vcd-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it.skipIf(missing)('carries the GPS\'s UART line as a 9600-baud waveform that decodes to every byte the scenario sent', async () => {
+    const r = await run('garbage', 'xs');
+    const file = join(dir, 'garbage.vcd');
+    writeFileSync(file, formatVcd(r.trace));
+    const sent = scenario('garbage').uart![0]!.send!.flatMap((s) => [...sendBytes(s)]);
+    expect(sent.length).toBeGreaterThan(500);
+    expect(uartBytes(file, 'GPIO16_GPS_RX', 9600)).toEqual(sent);
   }, SLOW);
 });
