@@ -78,7 +78,8 @@ describe('NMEA sentences', () => {
 /** A scripted TCP server behind the fake socket class: up or down, answering "ok" to each line or not. */
 class FakeServer {
   up = false;
-  answer = true;
+  /** What it answers to each line; null: nothing. */
+  answer: string | null = 'ok\r\n';
   readonly received: string[] = [];
   readonly connections: FakeByteStream[] = [];
   readonly refused: number[] = [];
@@ -104,7 +105,7 @@ class FakeServer {
           this.#partial = lines.pop()!;
           for (const line of lines) {
             server.received.push(line);
-            if (server.answer) this.receive('ok\r\n');
+            if (server.answer !== null) this.receive(server.answer);
           }
         }, 'tcp');
       }
@@ -303,9 +304,9 @@ describe('the gps-tracker app, on a simulated board with a fake UART and TCP ser
   it('gives up on a server that does not answer, and sends the fix again on a new connection', () => {
     start({ ackTimeoutMs: 500 });
     server.up = true;
-    server.answer = false;
+    server.answer = null;
     gps(1100, gga(1));
-    board.at(1800, () => { server.answer = true; });
+    board.at(1800, () => { server.answer = 'ok\r\n'; });
     board.advance(3000);
     expect(printed('server:')).toEqual([
       '0 server: connected to 192.0.2.10:9000',
@@ -315,6 +316,25 @@ describe('the gps-tracker app, on a simulated board with a fake UART and TCP ser
     expect(server.received.map((l) => JSON.parse(l).time)).toEqual([time(1), time(1)]);
     expect(printed('sent fix')).toEqual(['2600 sent fix 12:00:01']);
     expect(server.connections[0]!.closed).toBe(true);
+  });
+
+  it('takes any other answer, a line too long for its buffer included, as a failed send: it reconnects and sends the fix again', () => {
+    start();
+    server.up = true;
+    server.answer = 'error\r\n';
+    gps(1100, gga(1));
+    board.at(1500, () => { server.answer = `${'x'.repeat(100)}\r\n`; });
+    board.at(2500, () => { server.answer = 'ok\r\n'; });
+    board.advance(6000);
+    expect(printed('server:')).toEqual([
+      '0 server: connected to 192.0.2.10:9000',
+      '1100 server: unexpected reply, retry in 1000 ms',
+      '2100 server: connected to 192.0.2.10:9000',
+      '2100 server: unexpected reply, retry in 2000 ms',
+      '4100 server: connected to 192.0.2.10:9000',
+    ]);
+    expect(printed('sent fix')).toEqual(['4100 sent fix 12:00:01']);
+    expect(server.received.map((l) => JSON.parse(l).time)).toEqual([time(1), time(1), time(1)]);
   });
 
   it('prints a status line when the button is pressed', () => {

@@ -203,6 +203,7 @@ export function startTracker(options: TrackerOptions): Tracker {
         } catch (e) {
           if (e instanceof ConnectionError) why = 'connection lost';
           else if (e instanceof TimeoutError) why = `no reply within ${ackTimeout} ms`;
+          else if (e instanceof LimitOverrunError) why = 'unexpected reply';
           else throw e;
         } finally {
           writer.close();
