@@ -50,6 +50,9 @@ describe('scenario validation of UART and TCP peers', () => {
     [{ end: 100, uart: [{ ...gps, send: [{ at: 1, close: true }] }] }, 'scenario.uart[0].send[0].close', /unknown field/],
     [{ end: 100, uart: [{ ...gps, send: [{ at: 50, text: 'a' }, { at: 10, text: 'b' }] }] }, 'scenario.uart[0].send[1].at', /must not go backwards/],
     [{ end: 100, uart: [{ ...gps, send: [{ at: 150, text: 'a' }] }] }, 'scenario.uart[0].send[0].at', /after the end/],
+    [{ end: 100, uart: [{ ...gps, send: [{ at: 1, text: 'a', count: 2 }] }] }, 'scenario.uart[0].send[0].every', /needed with a count above 1/],
+    [{ end: 100, uart: [{ ...gps, send: [{ at: 10, text: 'a', every: 10, count: 11 }] }] }, 'scenario.uart[0].send[0].count', /110 is after the end of the scenario \(100\)/],
+    [{ end: 100, tcp: [{ ...server, script: [{ at: 1, close: true, every: 5 }] }] }, 'scenario.tcp[0].script[0].every', /unknown field/],
     [{ end: 100, tcp: [{ ...server, address: 'example.com' }] }, 'scenario.tcp[0].address', /IPv4 address/],
     [{ end: 100, tcp: [{ ...server, port: 0 }] }, 'scenario.tcp[0].port', /from 1 to 65535/],
     [{ end: 100, tcp: [{ ...server, down: [[50, 50]] }] }, 'scenario.tcp[0].down[0][1]', /must be after from/],
@@ -67,7 +70,14 @@ describe('scenario validation of UART and TCP peers', () => {
     expect(e.message).toMatch(message);
   });
 
-  it('limits the bytes peers send, counted before anything runs', () => {
+  it('repeats a send count times, every ms apart', () => {
+    const s = parseScenario({ end: 5000, uart: [{ ...gps, send: [{ at: 0, line: '$GPRMC', every: 1000, count: 5 }] }] });
+    expect(s.uart![0]!.send).toEqual([{ at: 0, line: '$GPRMC', every: 1000, count: 5 }]);
+  });
+
+  it('limits the bytes peers send, repeats included, counted before anything runs', () => {
+    expect(rejection({ end: 2_000_000, uart: [{ ...gps, send: [{ at: 0, text: 'x'.repeat(100), every: 1, count: 10_001 }] }] }).message)
+      .toMatch(/send 1000100 bytes/);
     const big = 'x'.repeat(10_000);
     const send = Array.from({ length: 101 }, (_, i) => ({ at: i, text: big }));
     expect(rejection({ end: 1000, uart: [{ ...gps, send }] }).message)

@@ -234,3 +234,26 @@ describe('streams over the simulated UART and TCP, in both engines', () => {
     expect(notes(r)).toEqual([expect.stringMatching(/^\d+ RX FIFO full \(128 bytes\): 56 bytes lost from 152 ms$/)]);
   }, SLOW);
 });
+
+describe('no heap growth in the simulator\'s XS', () => {
+  it('reads 100,000 lines from the UART with the same live heap as after 10,000', async () => {
+    const file = app('lines', `
+    const [reader] = yield* serial({ baud: 115200 });
+    let n = 0;
+    for (const it = reader.lines(); ;) {
+      const r = yield* it.next();
+      if (r.done) break;
+      if (++n % 10000 === 0) say(n + ' lines');
+    }`);
+    const run = async (count: number) => {
+      const scenario: Scenario = { end: count + 10, uart: [{ ...UART, baud: 115200, send: [{ at: 0, line: '123456', every: 1, count }] }] };
+      const r = await runScenario({ app: file, scenario, engine: 'xs', sliceMs: 1000 });
+      expect(r.failure).toBeNull();
+      expect(printed(r).at(-1)).toBe(`${count} lines @${count}`);
+      return r.meters!;
+    };
+    const [short, long] = [await run(10_000), await run(100_000)];
+    expect(long.finalHeapSlots - long.startupHeapSlots).toBe(short.finalHeapSlots - short.startupHeapSlots);
+    expect(long.peakHeapSlots - long.startupHeapSlots).toBe(short.peakHeapSlots - short.startupHeapSlots);
+  }, 300_000);
+});

@@ -33,7 +33,7 @@ export interface SimConfig {
   tcp: TcpConfig[];
 }
 
-/** A UART peer: what it sends as `at, offset, length` triples into `bytes`. */
+/** A UART peer: what it sends as `at, offset, length, every, count` records into `bytes`. */
 export interface UartConfig {
   port: number;
   receive: number;
@@ -46,8 +46,8 @@ export interface UartConfig {
 }
 
 /**
- * A TCP server: its script as `at, action, offset, length` quadruples
- * (action 0: send `bytes[offset..offset+length)`, 1: close, 2: reset).
+ * A TCP server: its script as `at, action, offset, length, every, count`
+ * records (action 0: send `bytes[offset..offset+length)`, 1: close, 2: reset).
  */
 export interface TcpConfig {
   key: string;
@@ -61,10 +61,10 @@ export interface TcpConfig {
   bytes: number[];
 }
 
-/** Appends the bytes of each send to `bytes`, and `at, offset, length` (after `extra` numbers) to `out`. */
+/** Appends the bytes of a send to `bytes`, and `at, (extra), offset, length, every, count` to `out`. */
 function packSend(send: PeerSend, bytes: number[], out: number[], ...extra: number[]): void {
   const b = sendBytes(send);
-  out.push(send.at, ...extra, bytes.length, b.length);
+  out.push(send.at, ...extra, bytes.length, b.length, send.every ?? 0, send.count ?? 1);
   for (const x of b) bytes.push(x);
 }
 
@@ -89,8 +89,8 @@ export function simConfig(scenario: Scenario): SimConfig {
         key: `${t.address}:${t.port}`, label: t.label!, down: (t.down ?? []).flat(), readRate: t.readRate ?? 0, window: t.window!, script: [], bytes: [],
       };
       for (const x of t.script ?? []) {
-        if ('close' in x) c.script.push(x.at, 1, 0, 0);
-        else if ('reset' in x) c.script.push(x.at, 2, 0, 0);
+        if ('close' in x) c.script.push(x.at, 1, 0, 0, 0, 1);
+        else if ('reset' in x) c.script.push(x.at, 2, 0, 0, 0, 1);
         else packSend(x, c.bytes, c.script, 0);
       }
       return c;
@@ -273,18 +273,20 @@ export function installSim(config: SimConfig, host: SimHost = {}): SimDriver {
     links.set(`uart:${u.port}`, i);
     const uart = uartOf(board, u.port);
     uart.peer = { baud: u.baud, receive: u.receive, transmit: u.transmit, fifo: u.fifo, label: u.label };
-    play(u.sends, 3, (k) => uart.peerSend(new Uint8Array(u.bytes.slice(u.sends[k + 1]!, u.sends[k + 1]! + u.sends[k + 2]!))));
+    const r = u.sends;
+    play(r, 5, (k) => repeat(r[k + 3]!, r[k + 4]!, () => uart.peerSend(new Uint8Array(u.bytes.slice(r[k + 1]!, r[k + 1]! + r[k + 2]!)))));
     return uart;
   });
   const network = networkOf(board);
   config.tcp.forEach((c, i) => {
     links.set(`tcp:${c.key}`, config.uart.length + i);
     network.addServer(c.key, { label: c.label, down: c.down, readRate: c.readRate, window: c.window });
-    play(c.script, 4, (k) => {
-      const action = c.script[k + 1]!;
-      if (action === 0) network.serverSend(c.key, new Uint8Array(c.bytes.slice(c.script[k + 2]!, c.script[k + 2]! + c.script[k + 3]!)));
+    const r = c.script;
+    play(r, 6, (k) => repeat(r[k + 4]!, r[k + 5]!, () => {
+      const action = r[k + 1]!;
+      if (action === 0) network.serverSend(c.key, new Uint8Array(c.bytes.slice(r[k + 2]!, r[k + 2]! + r[k + 3]!)));
       else network.serverEnd(c.key, action === 1 ? 'close' : 'reset');
-    });
+    }));
   });
   board.onLinkEvent((e: LinkEvent) => {
     const i = links.get(e.link);
@@ -331,6 +333,17 @@ export function installSim(config: SimConfig, host: SimHost = {}): SimDriver {
       });
     };
     next();
+  }
+
+  /** Runs `fn` now and `count - 1` times more, `every` ms apart (one board event at a time). */
+  function repeat(every: number, count: number, fn: () => void): void {
+    fn();
+    let left = count - 1;
+    const again = (t: number): void => board.at(t, () => {
+      fn();
+      if (--left > 0) again(t + every);
+    });
+    if (left > 0) again(board.now + every);
   }
 
   const onPreloadCall = stream === undefined ? undefined : (module: string): void => stream(JSON.stringify({ preload: module }));

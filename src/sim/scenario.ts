@@ -92,8 +92,10 @@ export type Expectation = LevelExpectation | ChangesExpectation | PrintedExpecta
  * Bytes a peer sends, starting at `at`: `line` is text followed by CR LF
  * (NMEA sentences, modem replies), `text` is text as it is, `hex` is bytes
  * as hexadecimal pairs (spaces allowed between them). Text is sent as UTF-8.
+ * With `count` (default 1) it is sent that many times, `every` ms apart (a
+ * GPS's sentence each second).
  */
-export type PeerSend = { at: number; line: string } | { at: number; text: string } | { at: number; hex: string };
+export type PeerSend = ({ at: number; line: string } | { at: number; text: string } | { at: number; hex: string }) & { every?: number; count?: number };
 
 /**
  * A device wired to one of the board's UARTs (ECMA-419 `embedded:io/serial`),
@@ -329,7 +331,7 @@ function uartPeer(item: unknown, path: string, within: (t: number, path: string)
   };
   if (peer.transmit >= 34) throw new ScenarioError(`${path}.transmit`, `GPIO${peer.transmit} is input only: it cannot transmit`);
   if (peer.receive === peer.transmit) throw new ScenarioError(`${path}.transmit`, `must not be the receive pin (${peer.receive})`);
-  if (u.send !== undefined) peer.send = timed(u.send, `${path}.send`, within, (a, p) => sendOf(a, p, ['at', 'line', 'text', 'hex']));
+  if (u.send !== undefined) peer.send = timed(u.send, `${path}.send`, within, (a, p) => sendOf(a, p, within, ['at', 'line', 'text', 'hex', 'every', 'count']));
   return peer;
 }
 
@@ -361,7 +363,7 @@ function tcpPeer(item: unknown, path: string, within: (t: number, path: string) 
         if (a[what] !== true) throw new ScenarioError(`${p}.${what}`, `must be true, got ${kind(a[what])}`);
         return what === 'close' ? { at: a.at as number, close: true } : { at: a.at as number, reset: true };
       }
-      return sendOf(a, p, ['at', 'line', 'text', 'hex', 'close', 'reset']);
+      return sendOf(a, p, within, ['at', 'line', 'text', 'hex', 'every', 'count', 'close', 'reset']);
     });
   }
   if (c.readRate !== undefined) peer.readRate = bounded(c.readRate, `${path}.readRate`, 1, Number.MAX_SAFE_INTEGER);
@@ -382,21 +384,31 @@ function timed<T>(v: unknown, path: string, within: (t: number, path: string) =>
   });
 }
 
-/** One of `line`, `text` or `hex`, with `at`. */
-function sendOf(a: Obj, path: string, allowed: readonly string[]): PeerSend {
+/** One of `line`, `text` or `hex`, with `at`, and `every` and `count` when it repeats. */
+function sendOf(a: Obj, path: string, within: (t: number, path: string) => number, allowed: readonly string[]): PeerSend {
   fields(a, path, allowed);
   const given = ['line', 'text', 'hex'].filter((k) => k in a);
-  if (given.length !== 1) throw new ScenarioError(path, `needs at and exactly one of ${allowed.slice(1).join(', ')}`);
+  if (given.length !== 1) throw new ScenarioError(path, 'needs at and exactly one of line, text, hex');
   const at = a.at as number;
+  let send: PeerSend;
   if ('hex' in a) {
     hexBytes(a.hex, `${path}.hex`);
-    return { at, hex: a.hex as string };
-  }
-  if ('line' in a) {
+    send = { at, hex: a.hex as string };
+  } else if ('line' in a) {
     if (typeof a.line !== 'string') throw new ScenarioError(`${path}.line`, `must be a string, got ${kind(a.line)}`);
-    return { at, line: a.line };
+    send = { at, line: a.line };
+  } else {
+    send = { at, text: str(a.text, `${path}.text`) };
   }
-  return { at, text: str(a.text, `${path}.text`) };
+  if (a.count !== undefined) {
+    send.count = bounded(a.count, `${path}.count`, 1, SCENARIO_LIMITS.events);
+    if (send.count > 1 && a.every === undefined) throw new ScenarioError(`${path}.every`, 'is needed with a count above 1 (ms between two sends)');
+  }
+  if (a.every !== undefined) {
+    send.every = bounded(a.every, `${path}.every`, 1, SCENARIO_LIMITS.end);
+    within(at + send.every * ((send.count ?? 1) - 1), `${path}.count`);
+  }
+  return send;
 }
 
 /** The bytes of a `hex` field: pairs of hexadecimal digits, spaces allowed between pairs. */
@@ -462,13 +474,17 @@ function checkSize(s: Scenario, root: string): void {
   for (const w of s.waveforms ?? []) events += w.levels.length;
   for (const a of s.analog ?? []) events += a.values.length;
   let bytes = 0;
-  for (const u of s.uart ?? []) {
-    events += u.send?.length ?? 0;
-    for (const x of u.send ?? []) bytes += sendBytes(x).length;
-  }
+  const sends = (list: PeerSend[]) => {
+    for (const x of list) {
+      events += x.count ?? 1;
+      bytes += sendBytes(x).length * (x.count ?? 1);
+    }
+  };
+  for (const u of s.uart ?? []) sends(u.send ?? []);
   for (const c of s.tcp ?? []) {
-    events += (c.script?.length ?? 0) + 2 * (c.down?.length ?? 0);
-    for (const x of c.script ?? []) if (!('close' in x) && !('reset' in x)) bytes += sendBytes(x).length;
+    events += 2 * (c.down?.length ?? 0);
+    sends((c.script ?? []).filter((x): x is PeerSend => !('close' in x) && !('reset' in x)));
+    events += c.script?.filter((x) => 'close' in x || 'reset' in x).length ?? 0;
   }
   if (events > SCENARIO_LIMITS.events) {
     throw new ScenarioError(root, `expands to ${events} level changes, analog values and peer actions, more than the ${SCENARIO_LIMITS.events} a run allows`);
