@@ -32,7 +32,7 @@ export {
 } from './sim/trace.js';
 export { formatTimeline, type TimelineOptions } from './sim/timeline.js';
 export { formatVcd } from './sim/vcd.js';
-export { installSim, simConfig, REPORT_PREFIX, type SimConfig, type SimHost, type SimDriver, type SimResult, type BoardStats, type LoopReport } from './sim/driver.js';
+export { installSim, simConfig, REPORT_PREFIX, type SimConfig, type UartConfig, type TcpConfig, type SimHost, type SimDriver, type SimResult, type BoardStats, type LoopReport } from './sim/driver.js';
 export {
   runScenario, loadScenario, AppStartError, SimInputError, DEFAULT_STACK, DEFAULT_HEAP, DEFAULT_WATCHDOG, DEFAULT_WATCHDOG_MS,
   type Engine, type RunOptions, type RunSignal, type SimReport, type XsRunMeters,

@@ -73,7 +73,7 @@ describe('anyloop-sim', () => {
     ['a bounce of a day', { end: 200_000_000, press: [{ pin: 0, at: 0, holdMs: 100_000_001, bounceMs: 100_000_000 }] },
       'scenario.press[0].bounceMs: must be at most 1000 ms, got 100000000'],
     ['more than a million events', { end: 2_000_000, press: Array.from({ length: 600 }, (_, i) => ({ pin: 0, at: i * 3000, holdMs: 1001, bounceMs: 1000 })) },
-      'scenario: expands to 1201200 level changes and analog values, more than the 1000000 a run allows'],
+      'scenario: expands to 1201200 level changes, analog values and peer actions, more than the 1000000 a run allows'],
   ])('refuses a scenario with %s: exit code 2 and one line', async (_what, value, message) => {
     const file = join(dir, 'limit.json');
     writeFileSync(file, JSON.stringify(value));

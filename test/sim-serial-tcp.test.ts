@@ -139,7 +139,17 @@ describe('TCP', () => {
     expect(text(s.read(5))).toBe('hello');
     board.advance(1);
     expect(log.at(-1)).toBe('10 error');
-    expect(s.write(new Uint8Array(3))).toBeUndefined();
+    // tcp.c: once the error is delivered the socket is no longer ready.
+    expect(() => s.write(new Uint8Array(3))).toThrow('not ready');
+  });
+
+  it('ignores writes between a reset and its onError, as tcp.c does with no pcb left', () => {
+    const { board, open, log, network } = net();
+    const s = open();
+    board.at(3, () => network.serverEnd('192.0.2.7:80', 'reset'));
+    board.at(3, () => log.push(`write ${String(s.write(new Uint8Array(3)))}`));
+    board.advance(5);
+    expect(log).toEqual(['1 writable 5744', 'write undefined', '3 error']);
   });
 
   it('fills the send buffer when the server reads slowly: "would block", and onWritable as its window drains', () => {

@@ -4,7 +4,7 @@
  * that prints what it saw; the scenario's peers send at the baud rate or
  * over the simulated network, in virtual time.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -256,4 +256,29 @@ describe('no heap growth in the simulator\'s XS', () => {
     expect(long.finalHeapSlots - long.startupHeapSlots).toBe(short.finalHeapSlots - short.startupHeapSlots);
     expect(long.peakHeapSlots - long.startupHeapSlots).toBe(short.peakHeapSlots - short.startupHeapSlots);
   }, 300_000);
+});
+
+describe("the README's device example for streams", () => {
+  it('forwards the GPS\'s $GPRMC sentences to the server, in both engines', async () => {
+    const readme = readFileSync(join(import.meta.dirname, '..', 'README.md'), 'utf8');
+    const block = /<!-- not run: it needs a GPS and a server;[^\n]*-->\n```js\n([\s\S]*?)```/.exec(readme);
+    expect(block).not.toBeNull();
+    const file = join(dir, 'readme-streams.js');
+    writeFileSync(file, block![1]!);
+    const r = await both(file, {
+      end: 3000,
+      uart: [{ ...UART, send: [
+        { at: 100, line: '$GPGGA,123519,4807.038,N,01131.000,E,1,08,0.9,545.4,M,46.9,M,,*47', every: 1000, count: 3 },
+        { at: 200, line: '$GPRMC,123519,A,4807.038,N,01131.000,E,022.4,084.4,230394,003.1,W*6A', every: 1000, count: 3 },
+      ] }],
+      tcp: [SERVER],
+      expect: [
+        { tcp: '192.0.2.7:9000', connects: 1 },
+        { tcp: '192.0.2.7:9000', received: '$GPRMC', count: 3 },
+        { tcp: '192.0.2.7:9000', received: '$GPGGA', count: 0 },
+      ],
+    });
+    expect(r.expectations.filter((e) => !e.ok)).toEqual([]);
+    expect(r.ok).toBe(true);
+  }, SLOW);
 });

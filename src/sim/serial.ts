@@ -35,7 +35,9 @@ export interface SerialOptions {
   transmit?: number;
   baud: number;
   format?: 'number' | 'buffer';
+  /** Called (from the host's queue) with the bytes waiting in the RX FIFO. */
   onReadable?: (this: Serial, count: number) => void;
+  /** Called (from the host's queue) with the room in the TX FIFO. */
   onWritable?: (this: Serial, count: number) => void;
   target?: unknown;
 }

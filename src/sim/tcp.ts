@@ -12,10 +12,10 @@
  * - `read()` returns undefined when nothing was received, else an
  *   ArrayBuffer of every waiting byte, or of `n` of them with `read(n)`
  *   (Error "invalid" when `n` <= 0 or more than waits).
- * - `write(bytes)` throws "not ready" before the connection is up and "would
- *   block" (writing nothing) when the send buffer lacks room; once the
- *   connection failed it writes nothing, silently, as tcp.c does. It returns
- *   the room left.
+ * - `write(bytes)` throws "not ready" before the connection is up and once
+ *   its error was delivered, and "would block" (writing nothing) when the
+ *   send buffer lacks room; between a reset and its `onError` it writes
+ *   nothing, silently, as tcp.c does. It returns the room left.
  * - `onError()` comes when the server closes or resets the connection,
  *   after the bytes received before have been read.
  * - `remoteAddress`, `remotePort`; any use after `close()` throws;
@@ -34,8 +34,11 @@ export interface TCPOptions {
   port: number;
   format?: 'buffer' | 'number';
   nodelay?: boolean;
+  /** Called (from the host's queue) with the bytes received and not yet read. */
   onReadable?: (this: TCP, count: number) => void;
+  /** Called once connected, and as the send buffer frees, with its room. */
   onWritable?: (this: TCP, count: number) => void;
+  /** Called when the connection is refused, or closed or reset by the server (after what it sent was read). */
   onError?: (this: TCP) => void;
   target?: unknown;
 }

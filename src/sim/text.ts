@@ -57,7 +57,9 @@ export function installModdableText(): void {
   define(ArrayBuffer, 'fromString', function fromString(text: unknown): ArrayBuffer {
     if (arguments.length < 1) throw new TypeError('no argument');
     const bytes = utf8Encode(String(text));
-    return (bytes.buffer as ArrayBuffer).slice(0, bytes.length);
+    const out = new ArrayBuffer(bytes.length);
+    new Uint8Array(out).set(bytes);
+    return out;
   });
 }
 
