@@ -108,6 +108,11 @@ describe('link lines and expectations', () => {
     ]);
   });
 
+  it('reads a line of 300,000 characters (no limit of a call\'s arguments)', () => {
+    const long: SimTrace = { ...trace, events: [{ t: 1, link: 1, dir: 'tx', hex: `${'61 '.repeat(300_000)}0a` }] };
+    expect(linkLines(long, 1, 'tx')[0]!.text).toHaveLength(300_000);
+  });
+
   it('counts received lines and connects within their windows', () => {
     const results = checkExpectations({
       end: 100,

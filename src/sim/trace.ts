@@ -135,7 +135,7 @@ export function linkLines(trace: SimTrace, link: number, dir: 'rx' | 'tx'): Link
     if (pending.length === 0) return;
     const bytes = pending.filter((b) => b !== 10 && b !== 13);
     const binary = bytes.some((b) => (b < 32 || b > 126) && b !== 9);
-    out.push({ t: last, binary, text: binary ? toHex(pending) : String.fromCharCode(...bytes) });
+    out.push({ t: last, binary, text: binary ? toHex(pending) : ascii(bytes) });
     pending = [];
   };
   for (const e of trace.events) {
@@ -151,6 +151,13 @@ export function linkLines(trace: SimTrace, link: number, dir: 'rx' | 'tx'): Link
   }
   flush();
   return out;
+}
+
+/** Printable ASCII bytes as text, in pieces: a long line must not overflow the call's arguments. */
+function ascii(bytes: number[]): string {
+  let s = '';
+  for (let i = 0; i < bytes.length; i += 4096) s += String.fromCharCode(...bytes.slice(i, i + 4096));
+  return s;
 }
 
 /** Bytes as lower-case hexadecimal pairs separated by spaces. */
