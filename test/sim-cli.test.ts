@@ -27,6 +27,24 @@ describe('anyloop-sim', () => {
     expect(readFileSync(vcd, 'utf8')).toContain('$var wire 1 " GPIO2_LED $end');
   }, SLOW);
 
+  it('shows a UART peer\'s lines in the timeline and writes its RX and TX lines in the VCD', async () => {
+    const app = join(dir, 'uart.js');
+    writeFileSync(app, "import Serial from 'embedded:io/serial';\n" +
+      "const s = new Serial({ receive: 16, transmit: 17, baud: 9600, port: 1, format: 'buffer', onReadable(n) { this.write(this.read(n)); } });\n");
+    const scenario = join(dir, 'uart.json');
+    writeFileSync(scenario, JSON.stringify({
+      end: 100, uart: [{ port: 1, receive: 16, transmit: 17, baud: 9600, label: 'GPS', send: [{ at: 10, line: 'hi' }] }],
+      expect: [{ uart: 1, received: 'hi' }],
+    }));
+    const vcd = join(dir, 'out', 'uart.vcd');
+    const r = await cli(app, '--scenario', scenario, '--engine', 'node', '--vcd', vcd);
+    expect(r.code).toBe(0);
+    // "hi\r\n" takes 4.2 ms from 10 ms; the RX timeout 4.6 ms later; the echo 4.2 ms more.
+    expect(r.out).toContain('      15  GPS     rx: hi\n      24  GPS     tx: hi\n');
+    expect(r.out).toContain(`VCD waveform of 0 pins and 2 UART lines written to ${vcd}`);
+    expect(readFileSync(vcd, 'utf8')).toMatch(/\$timescale 1us \$end[\s\S]*\$var wire 1 ! GPIO16_GPS_RX \$end\n\$var wire 1 " GPIO17_GPS_TX \$end/);
+  }, SLOW);
+
   it('exits 1 and says which expectation failed', async () => {
     const file = join(dir, 'wrong.json');
     writeFileSync(file, JSON.stringify({ end: 600, expect: [{ pin: 2, changes: 3 }] }));

@@ -177,7 +177,9 @@ export async function main(argv: string[], io: CliIO = processIO(), handleSignal
   try {
     if (args.vcd !== undefined) {
       await writeFile(args.vcd, formatVcd(report.trace));
-      io.out(`VCD waveform of ${report.trace.pins.length} pins written to ${args.vcd} (open it in GTKWave, Surfer or PulseView)`);
+      const uarts = (report.trace.links ?? []).filter((l) => l.kind === 'uart').length;
+      const lines = uarts === 0 ? '' : ` and ${2 * uarts} UART lines`;
+      io.out(`VCD waveform of ${report.trace.pins.length} pins${lines} written to ${args.vcd} (open it in GTKWave, Surfer or PulseView)`);
     }
     if (args.json !== undefined) {
       await writeFile(args.json, `${JSON.stringify(report, null, 2)}\n`);
