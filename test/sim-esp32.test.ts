@@ -1,30 +1,17 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runScenario, type SimReport } from '../src/sim/host/run.js';
-import type { Scenario } from '../src/sim/scenario.js';
+import type { SimReport } from '../src/sim/host/run.js';
 import { isLevelEvent, isPrintEvent } from '../src/sim/trace.js';
 import { formatVcd } from '../src/sim/vcd.js';
 import { sigrokMissing, vcdTransitions } from './support/sigrok.js';
+import { targetRuns } from './support/target-runs.js';
 
 // The esp32 example app, unchanged (targets/esp32/main.ts), on the simulated
 // board, through the scenarios that ship with it, in Node and in XS.
-const target = resolve(import.meta.dirname, '..', 'targets', 'esp32');
-const main = join(target, 'main.ts');
-const scenario = (name: string) => JSON.parse(readFileSync(join(target, 'scenarios', `${name}.json`), 'utf8')) as Scenario;
+const { run } = targetRuns('esp32');
 const SLOW = 60_000;
-
-const runs = new Map<string, SimReport>();
-async function run(name: string, engine: 'node' | 'xs'): Promise<SimReport> {
-  const key = `${name} ${engine}`;
-  let r = runs.get(key);
-  if (r === undefined) {
-    r = await runScenario({ app: main, scenario: scenario(name), engine });
-    runs.set(key, r);
-  }
-  return r;
-}
 
 const prints = (r: SimReport, text: string) => r.trace.events.filter((e) => isPrintEvent(e) && e.print.includes(text));
 

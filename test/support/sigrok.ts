@@ -42,3 +42,13 @@ export function vcdTransitions(file: string): { t: number; levels: Record<string
   });
   return out;
 }
+
+/** The bytes sigrok-cli's `uart` protocol decoder (8N1) finds on `channel` of a VCD file. */
+export function uartBytes(file: string, channel: string, baud: number): number[] {
+  const out = execFileSync('sigrok-cli', ['-I', 'vcd', '-i', file, '-P', `uart:rx=${channel}:baudrate=${baud}:format=hex`, '-A', 'uart=rx-data'], { encoding: 'utf8' });
+  return out.split('\n').filter((l) => l !== '').map((l) => {
+    const m = /^uart-\d+: ([0-9A-F]{2})$/.exec(l);
+    if (m === null) throw new Error(`unexpected sigrok output: ${l}`);
+    return parseInt(m[1]!, 16);
+  });
+}

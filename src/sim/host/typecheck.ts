@@ -12,7 +12,7 @@ export class TypecheckError extends Error {
  * The declarations of @moddable/typings for the Moddable modules the
  * simulator provides (bundle.ts's MODDABLE_SHIMS) and XS's globals (`trace`).
  */
-const TYPINGS = ['xs.d.ts', 'timer.d.ts', 'time.d.ts', 'embedded_io/_common.d.ts', 'embedded_io/digital.d.ts', 'embedded_io/analog.d.ts'];
+const TYPINGS = ['xs.d.ts', 'timer.d.ts', 'time.d.ts', 'embedded_io/_common.d.ts', 'embedded_io/digital.d.ts', 'embedded_io/analog.d.ts', 'embedded_io/serial.d.ts', 'embedded_io/socket/tcp.d.ts'];
 
 /** At most this many errors are listed; the count says how many more. */
 const SHOWN = 20;
