@@ -259,7 +259,7 @@ describe('no heap growth in the simulator\'s XS', () => {
 });
 
 describe("the README's device example for streams", () => {
-  it('forwards the GPS\'s $GPRMC sentences to the server, in both engines', async () => {
+  it('forwards the GPS\'s $GPRMC sentences to the server and skips a line of binary noise, in both engines', async () => {
     const readme = readFileSync(join(import.meta.dirname, '..', 'README.md'), 'utf8');
     const block = /<!-- not run: it needs a GPS and a server;[^\n]*-->\n```js\n([\s\S]*?)```/.exec(readme);
     expect(block).not.toBeNull();
@@ -270,6 +270,7 @@ describe("the README's device example for streams", () => {
       uart: [{ ...UART, send: [
         { at: 100, line: '$GPGGA,123519,4807.038,N,01131.000,E,1,08,0.9,545.4,M,46.9,M,,*47', every: 1000, count: 3 },
         { at: 200, line: '$GPRMC,123519,A,4807.038,N,01131.000,E,022.4,084.4,230394,003.1,W*6A', every: 1000, count: 3 },
+        { at: 1500, hex: 'b5 62 01 07 ff' },
       ] }],
       tcp: [SERVER],
       expect: [
