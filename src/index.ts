@@ -15,7 +15,7 @@ export {
   CancelledError, InvalidStateError, TimeoutError, QueueEmpty, QueueFull, QueueShutDown, BrokenBarrierError,
 } from './contract/errors.js';
 export { Future, isThenable, type DoneCallback, type FutureOptions } from './future/future.js';
-export type { Coroutine } from './future/coroutine.js';
+export { delegate, type Coroutine } from './future/coroutine.js';
 export type { AbortSignalLike, WaitOptions } from './future/signal.js';
 export type { PrimitiveOptions } from './primitives/loop-bound.js';
 export { Event } from './primitives/event.js';

@@ -21,13 +21,17 @@ function app(code: string): string {
   return file;
 }
 
-/** A task whose coroutine waits `depth` yield* levels deep, inside a timeout(), inside a TaskGroup. */
-function deepTask(depth: number): string {
+/**
+ * A task whose coroutine waits `depth` yield* levels deep, inside a
+ * timeout(), inside a TaskGroup; each level a plain `yield*`, or
+ * `yield* delegate(...)` with `delegated`.
+ */
+function deepTask(depth: number, delegated = false): string {
   return app(`
 import Timer from 'timer';
 import Time from 'time';
 import { XsLoop } from 'anyloop/xs';
-import { TaskGroup, createTask, sleep, timeout } from 'anyloop';
+import { TaskGroup, createTask, delegate, sleep, timeout } from 'anyloop';
 
 const loop = new XsLoop({ Timer, Time });
 function* nest(n) {
@@ -35,7 +39,7 @@ function* nest(n) {
     yield* sleep(10, undefined, { loop });
     return 0;
   }
-  return 1 + (yield* nest(n - 1));
+  return 1 + (yield* ${delegated ? 'delegate(nest(n - 1))' : 'nest(n - 1)'});
 }
 createTask(function* () {
   yield* TaskGroup.run(function* () {
@@ -73,6 +77,14 @@ describe('the XS engine has the device stack', () => {
   it('takes a board\'s stack: 10 levels fit in 512 slots, 11 do not', async () => {
     expect((await run(deepTask(10), { end: 100 }, { stack: 512 })).trace.events).toEqual([{ t: 10, print: 'resumed at depth 10' }]);
     expect((await run(deepTask(11), { end: 100 }, { stack: 512 })).failure).toBe('XS abort: JavaScript stack overflow at 0 ms');
+  }, SLOW);
+
+  it('resumes a task 10 and 200 levels deep in a timeout in a TaskGroup at 384 slots when each level is yield* delegate(...)', async () => {
+    for (const depth of [10, 200]) {
+      const r = await run(deepTask(depth, true), { end: 100 });
+      expect(r.failure).toBeNull();
+      expect(r.trace.events).toEqual([{ t: 10, print: `resumed at depth ${depth}` }]);
+    }
   }, SLOW);
 
   it('refuses a stack too small to run anything', async () => {

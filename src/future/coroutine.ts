@@ -273,8 +273,28 @@ export class Delegation {
   }
 }
 
-/** @internal See Delegation. */
+/**
+ * `yield* delegate(coro)` is `yield* coro` for coroutines that nest deep on a
+ * small stack: the same value, exception and cancellation (a cancel lands
+ * where `coro` waits; `finally` blocks run innermost first), but the task runs
+ * `coro` as a level of its own. Every level of a plain `yield*` is resumed
+ * through all the levels above it, about 29 slots of XS stack each (a device
+ * has 384 or 512); a delegated level costs no stack while `coro` runs, and
+ * about 6 heap slots. Only inside a coroutine that a task runs (directly or
+ * through anyloop's scopes); anything else that drives the generator gets
+ * the delegation itself as a yielded value.
+ *
+ * ```js
+ * function* readRecord(reader) {
+ *   const header = yield* delegate(readHeader(reader));   // resumed without readRecord's frame
+ *   return yield* delegate(readBody(reader, header));
+ * }
+ * ```
+ */
 export function delegate<T>(coro: Coroutine<T>): Coroutine<T> {
+  if (coro === null || typeof coro !== 'object' || typeof coro.next !== 'function' || typeof coro.throw !== 'function') {
+    throw new TypeError('delegate() needs a coroutine (call the generator function)');
+  }
   return new Delegation(coro) as unknown as Coroutine<T>;
 }
 
