@@ -1,7 +1,7 @@
 import { CancelledError } from '../contract/errors.js';
 import { loopState } from '../contract/default-loop.js';
 import type { Loop } from '../contract/loop.js';
-import { CANCELLED, Future, futureFromThenable, isThenable, PENDING, RESULT } from './future.js';
+import { CANCELLED, Future, futureFromThenable, isThenable, PENDING, RESULT, type DoneCallback } from './future.js';
 
 /**
  * A generator coroutine: it yields Futures (or PromiseLikes) to wait on them,
@@ -29,8 +29,6 @@ export class CoroutineFuture<T> extends Future<T> {
   _mustCancel: { msg: string | undefined } | undefined = undefined;
   /** @internal Sub-coroutine mode. */
   readonly _inline: boolean;
-  /** @internal The done callback given to awaited futures, made once. */
-  readonly _wakeup: (f: Future<unknown>) => void;
 
   /** `scheduled` false: a task whose creator runs its first step (`_startNow()`). */
   constructor(coro: Coroutine<T>, loop: Loop, inline: boolean, scheduled = true) {
@@ -40,18 +38,6 @@ export class CoroutineFuture<T> extends Future<T> {
     }
     this._coro = coro;
     this._inline = inline;
-    // The wake-up steps the coroutine itself: every frame on the resume path
-    // costs XS stack, which a device has little of. One try for the outcome
-    // and the step (a try costs computrons in XS).
-    this._wakeup = (f) => {
-      try {
-        this._step(true, f.result());
-      } catch (e) {
-        // The step clears `_waitingOn` first: still `f`, the outcome was a failure.
-        if (this._waitingOn === f) this._stepGuarded(false, e);
-        else this._loop.callSoon(stepThrow, this, e);
-      }
-    };
     if (inline) this._stepGuarded(true, undefined);
     else if (scheduled) loop.callSoon(stepFirst, this);
   }
@@ -73,7 +59,7 @@ export class CoroutineFuture<T> extends Future<T> {
       if (this._mustCancel !== before) {
         // It came back: nothing in the cycle would ever wake this task, so it
         // stops waiting and takes the cancellation in its next step.
-        w.removeDoneCallback(this._wakeup);
+        w.removeDoneCallback(this as unknown as DoneCallback<Future<unknown>>);
         this._waitingOn = null;
         this._loop.callSoon(stepFirst, this);
         return true;
@@ -83,6 +69,24 @@ export class CoroutineFuture<T> extends Future<T> {
     }
     this._mustCancel = { msg };
     return true;
+  }
+
+  /**
+   * @internal The awaited future is done. The coroutine future is the
+   * awaited future's listener itself (see DoneListener): no wake-up closure
+   * per task. Not `inline`, the wake-up runs in a later loop callback, as a
+   * done callback would.
+   */
+  _onDone(f: Future<unknown>, inline: boolean): void {
+    if (!inline) {
+      this._loop.callSoon(wake, this, f);
+      return;
+    }
+    try {
+      wake(this, f);
+    } catch (exception) {
+      this._loop.callExceptionHandler({ message: 'Exception in callback', exception, future: f });
+    }
   }
 
   /**
@@ -223,7 +227,13 @@ export class CoroutineFuture<T> extends Future<T> {
         this._loop.callSoon(stepThrow, this, new Error('Task got Future attached to a different loop'));
         return;
       }
-      (awaited as Future<unknown>).addDoneCallback(this._wakeup);
+      if ((awaited as Future<unknown>)._state > 0) {
+        // Already done: woken in a later callback, as addDoneCallback does.
+        this._loop.callSoon(wake, this, awaited as Future<unknown>);
+        (awaited as Future<unknown>)._retrieved();
+      } else {
+        (awaited as Future<unknown>)._listen(this);
+      }
       this._waitingOn = awaited as Future<unknown>;
       mc = this._mustCancel;
       if (mc !== undefined && (awaited as Future<unknown>).cancel(mc.msg)) this._mustCancel = undefined;
@@ -278,7 +288,22 @@ export function delegate<T>(coro: Coroutine<T>): Coroutine<T> {
   return new Delegation(coro) as unknown as Coroutine<T>;
 }
 
-// Both guard the step themselves rather than through _stepGuarded: one frame
+/**
+ * The wake-up steps the coroutine itself: every frame on the resume path
+ * costs XS stack, which a device has little of. One try for the outcome and
+ * the step (a try costs computrons in XS).
+ */
+function wake(c: CoroutineFuture<unknown>, f: Future<unknown>): void {
+  try {
+    c._step(true, f.result());
+  } catch (e) {
+    // The step clears `_waitingOn` first: still `f`, the outcome was a failure.
+    if (c._waitingOn === f) c._stepGuarded(false, e);
+    else c._loop.callSoon(stepThrow, c, e);
+  }
+}
+
+// These guard the step themselves rather than through _stepGuarded: one frame
 // less on a path that ends deep in a coroutine (XS stack).
 function stepFirst(c: CoroutineFuture<unknown>): void {
   try {
