@@ -23,12 +23,13 @@ export type Coroutine<T> = Generator<Future<unknown> | PromiseLike<unknown>, T, 
 export class CoroutineFuture<T> extends Future<T> {
   /** @internal The running level: the coroutine, or the innermost Delegation (see delegate); null once done. */
   _coro: Coroutine<unknown> | Delegation | null;
+  // Declared, not initialised: a field not set yet costs no slot (XS heap).
   /** @internal asyncio's `_fut_waiter`: the future the coroutine waits on. */
-  _waitingOn: Future<unknown> | null = null;
+  declare _waitingOn?: Future<unknown> | null;
   /** @internal asyncio's `_must_cancel`, with the message: undefined when no cancel is pending. */
-  _mustCancel: { msg: string | undefined } | undefined = undefined;
-  /** @internal Sub-coroutine mode. */
-  readonly _inline: boolean;
+  declare _mustCancel?: { msg: string | undefined };
+  /** @internal Sub-coroutine mode: false on the prototype (a task), an own field only when true. */
+  declare readonly _inline: boolean;
 
   /** `scheduled` false: a task whose creator runs its first step (`_startNow()`). */
   constructor(coro: Coroutine<T>, loop: Loop, inline: boolean, scheduled = true) {
@@ -37,7 +38,7 @@ export class CoroutineFuture<T> extends Future<T> {
       throw new TypeError('a coroutine must be a generator object (call the generator function)');
     }
     this._coro = coro;
-    this._inline = inline;
+    if (inline !== this._inline) (this as { _inline: boolean })._inline = inline;
     if (inline) this._stepGuarded(true, undefined);
     else if (scheduled) loop.callSoon(stepFirst, this);
   }
@@ -49,7 +50,7 @@ export class CoroutineFuture<T> extends Future<T> {
   override cancel(msg?: string): boolean {
     if (this._state !== PENDING) return super.cancel(msg);
     const w = this._waitingOn;
-    if (w !== null) {
+    if (w !== undefined && w !== null) {
       // While `w` cancels, a cancel() reaching back here (a cycle of tasks
       // awaiting each other, a task gathering itself) only records itself.
       const before = this._mustCancel;
@@ -320,6 +321,8 @@ function stepThrow(c: CoroutineFuture<unknown>, e: unknown): void {
     c._loop.callSoon(stepThrow, c, e2);
   }
 }
+
+Object.defineProperty(CoroutineFuture.prototype, '_inline', { value: false, writable: true });
 
 function describe(v: unknown): string {
   if (v === undefined) return 'undefined (a bare yield)';

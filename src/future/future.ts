@@ -25,8 +25,8 @@ export class Future<T> implements PromiseLike<T> {
   /** @internal */ _loop: Loop;
   /** @internal PENDING, RESULT, EXCEPTION, CANCELLED (or a waiter's pending sub-state). */
   _state: number = PENDING;
-  /** @internal The result, the exception, or the cancel message / CancelledError. */
-  _value: unknown = undefined;
+  /** @internal The result, the exception, or the cancel message / CancelledError (declared: no slot while pending). */
+  declare _value: unknown;
   /** @internal One done callback or promise reaction, several, or none. */
   _callbacks: Listener | Listener[] | null = null;
 

@@ -11,7 +11,9 @@ import { follow, isCoroutine, isGeneratorFunction } from './follow.js';
  * What `createTask` runs: a coroutine (a generator object), or a function
  * called in the task's first step with an AbortSignal that the task's
  * cancel() aborts. The function may return a coroutine (a generator
- * function), a Future, or a PromiseLike (an async function).
+ * function), a Future, or a PromiseLike (an async function). A generator
+ * function that declares no parameter (`function* () {}`: `length` 0) is
+ * called with none, and no AbortController is made for it.
  */
 export type TaskFunction<T> = (signal: AbortSignalLike) => Coroutine<T> | PromiseLike<T>;
 
@@ -102,7 +104,11 @@ export class Task<T> extends CoroutineFuture<T> {
     if (name !== undefined && typeof name !== 'string') throw new TypeError('name must be a string');
     const loop = options?.loop === undefined ? currentLoop() : checkLoop(options.loop);
     let controller: AbortControllerLike | undefined;
-    if (typeof coro === 'function') {
+    if (typeof coro === 'function' && coro.length === 0 && isGeneratorFunction(coro)) {
+      // A generator function that declares no parameter is given no signal:
+      // none is made (an AbortController is the costliest part of a task on Node).
+      coro = (coro as () => Coroutine<T>)();
+    } else if (typeof coro === 'function') {
       controller = createAbortController((exception) => {
         loop.callExceptionHandler({ message: 'Exception in an abort listener', exception });
       });
