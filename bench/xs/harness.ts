@@ -9,7 +9,7 @@ import { AsyncManualResetEvent } from '@esfx/async-manualresetevent';
 import { AsyncMutex } from '@esfx/async-mutex';
 import { AsyncQueue } from '@esfx/async-queue';
 import { Mutex } from 'async-mutex';
-import { createTask, Event, gather, Lock, Queue, Semaphore, sleep, timeout, TimeoutError, type Coroutine } from 'anyloop';
+import { createTask, Event, Future, gather, Lock, Queue, Semaphore, sleep, timeout, TimeoutError, type Coroutine } from 'anyloop';
 import { VirtualTimeLoop } from 'anyloop/testing';
 import { openSerial, type ByteStreamClass, type ByteStreamOptions, type StreamReader, type StreamWriter } from 'anyloop/xs';
 import { simulatedXsLoop } from '../lib/sim-loop.js';
@@ -47,6 +47,10 @@ function handoffTasks(maxsize: number, n: number): void {
 
 function* waitOn(ev: Event): Coroutine<void> {
   yield* ev.wait();
+}
+
+function* waitFor(f: Future<unknown>): Coroutine<void> {
+  yield* f;
 }
 
 function check(ok: boolean, what: string): void {
@@ -133,6 +137,21 @@ const pending: Record<string, (loop: VirtualTimeLoop) => Pending> = {
   'pending timer (callLater, no arguments)': (loop) => () => {
     loop.callLater(1000, noop);
     return loop;
+  },
+  'task created': () => {
+    // A loop that never runs: each task stays unstepped (its generator and scheduled first step included).
+    const idle = new VirtualTimeLoop();
+    const never = new Future({ loop: idle });
+    return () => { createTask(waitFor(never), { loop: idle }); return idle; };
+  },
+  // One Future or Event shared by every task: what a waiting task itself costs.
+  'generator task waiting on a Future': (loop) => {
+    const f = new Future({ loop });
+    return () => { createTask(waitFor(f), { loop }); return f; };
+  },
+  'generator task waiting on an Event': (loop) => {
+    const ev = new Event({ loop });
+    return () => { createTask(waitOn(ev), { loop }); return ev; };
   },
   'generator task waiting on its own Event': (loop) => () => {
     const ev = new Event({ loop });

@@ -72,23 +72,8 @@ export class CoroutineFuture<T> extends Future<T> {
     return true;
   }
 
-  /**
-   * @internal The awaited future is done. The coroutine future is the
-   * awaited future's listener itself (see DoneListener): no wake-up closure
-   * per task. Not `inline`, the wake-up runs in a later loop callback, as a
-   * done callback would.
-   */
-  _onDone(f: Future<unknown>, inline: boolean): void {
-    if (!inline) {
-      this._loop.callSoon(wake, this, f);
-      return;
-    }
-    try {
-      wake(this, f);
-    } catch (exception) {
-      this._loop.callExceptionHandler({ message: 'Exception in callback', exception, future: f });
-    }
-  }
+  /** @internal The awaited future's listener is the coroutine future itself (see DoneListener): no closure per task. */
+  declare readonly _doneCallback: (c: CoroutineFuture<unknown>, f: Future<unknown>) => void;
 
   /**
    * @internal Runs the first step of a task made unscheduled, now, in the
@@ -323,6 +308,7 @@ function stepThrow(c: CoroutineFuture<unknown>, e: unknown): void {
 }
 
 Object.defineProperty(CoroutineFuture.prototype, '_inline', { value: false, writable: true });
+Object.defineProperty(CoroutineFuture.prototype, '_doneCallback', { value: wake });
 
 function describe(v: unknown): string {
   if (v === undefined) return 'undefined (a bare yield)';

@@ -257,13 +257,17 @@ export class Future<T> implements PromiseLike<T> {
    * failure goes to the loop's handler).
    */
   _notify(listener: Listener, inline: boolean): void {
-    if (typeof listener !== 'function') {
-      listener._onDone(this, inline);
+    if (listener instanceof Reaction) {
+      listener._ok = this._state === RESULT;
+      listener._value = listener._ok ? this._value : this._failure();
+      listener._resolve(listener);
     } else if (!inline) {
-      this._loop.callSoon(listener, this);
+      if (typeof listener === 'function') this._loop.callSoon(listener, this);
+      else this._loop.callSoon(listener._doneCallback, listener, this);
     } else {
       try {
-        listener(this);
+        if (typeof listener === 'function') listener(this);
+        else listener._doneCallback(listener, this);
       } catch (exception) {
         this._loop.callExceptionHandler({ message: 'Exception in callback', exception, future: this });
       }
@@ -298,13 +302,6 @@ class Reaction {
     readonly _resolve: (value: any) => void,
   ) {}
 
-  /** @internal The future is done: resolves the promise with this Reaction (see above). */
-  _onDone(f: Future<unknown>): void {
-    this._ok = f._state === RESULT;
-    this._value = this._ok ? f._value : f._failure();
-    this._resolve(this);
-  }
-
   /** Called by the engine, in a promise job, with fresh settle functions of the promise `then()` returned. */
   then(resolve: (value: unknown) => void, reject: (reason: unknown) => void): void {
     const handler = this._ok ? this._onFulfilled : this._onRejected;
@@ -323,15 +320,16 @@ class Reaction {
 
 /**
  * @internal A listener that is an object rather than a done callback (a
- * promise reaction, a task): one object fewer per wait than a closure.
- * `_onDone` runs at once when the future is done; when not `inline`, it
- * schedules what a done callback would run.
+ * task): no closure per listener. When the future is done,
+ * `_doneCallback(listener, future)` runs as a done callback would
+ * (scheduled, or at once `inline`): a plain function, which the loop calls
+ * with no frame in between.
  */
 export interface DoneListener {
-  _onDone(future: Future<unknown>, inline: boolean): void;
+  readonly _doneCallback: (listener: any, future: Future<unknown>) => void;
 }
 
-type Listener = DoneCallback<any> | DoneListener;
+type Listener = DoneCallback<any> | Reaction | DoneListener;
 
 /**
  * What `yield* fut` drives: its first `next()` yields the future while it is
