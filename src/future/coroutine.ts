@@ -73,7 +73,7 @@ export class CoroutineFuture<T> extends Future<T> {
   }
 
   /** @internal The awaited future's listener is the coroutine future itself (see DoneListener): no closure per task. */
-  declare readonly _doneCallback: (c: CoroutineFuture<unknown>, f: Future<unknown>) => void;
+  declare readonly _doneCallback: (c: CoroutineFuture<unknown>) => void;
 
   /**
    * @internal Runs the first step of a task made unscheduled, now, in the
@@ -215,7 +215,7 @@ export class CoroutineFuture<T> extends Future<T> {
       }
       if ((awaited as Future<unknown>)._state > 0) {
         // Already done: woken in a later callback, as addDoneCallback does.
-        this._loop.callSoon(wake, this, awaited as Future<unknown>);
+        this._loop.callSoon(wake, this);
         (awaited as Future<unknown>)._retrieved();
       } else {
         (awaited as Future<unknown>)._listen(this);
@@ -276,15 +276,17 @@ export function delegate<T>(coro: Coroutine<T>): Coroutine<T> {
 
 /**
  * The wake-up steps the coroutine itself: every frame on the resume path
- * costs XS stack, which a device has little of. One try for the outcome and
- * the step (a try costs computrons in XS).
+ * costs XS stack, which a device has little of (so no local either). One try
+ * for the outcome and the step (a try costs computrons in XS).
  */
-function wake(c: CoroutineFuture<unknown>, f: Future<unknown>): void {
+function wake(c: CoroutineFuture<unknown>): void {
+  // Nothing awaited: the loop's close() abandoned the task.
+  if (!c._waitingOn) return;
   try {
-    c._step(true, f.result());
+    c._step(true, c._waitingOn.result());
   } catch (e) {
-    // The step clears `_waitingOn` first: still `f`, the outcome was a failure.
-    if (c._waitingOn === f) c._stepGuarded(false, e);
+    // The step clears `_waitingOn` first: still set, the outcome was a failure.
+    if (c._waitingOn !== null) c._stepGuarded(false, e);
     else c._loop.callSoon(stepThrow, c, e);
   }
 }

@@ -263,11 +263,11 @@ export class Future<T> implements PromiseLike<T> {
       listener._resolve(listener);
     } else if (!inline) {
       if (typeof listener === 'function') this._loop.callSoon(listener, this);
-      else this._loop.callSoon(listener._doneCallback, listener, this);
+      else this._loop.callSoon(listener._doneCallback, listener);
     } else {
       try {
         if (typeof listener === 'function') listener(this);
-        else listener._doneCallback(listener, this);
+        else listener._doneCallback(listener);
       } catch (exception) {
         this._loop.callExceptionHandler({ message: 'Exception in callback', exception, future: this });
       }
@@ -321,12 +321,13 @@ class Reaction {
 /**
  * @internal A listener that is an object rather than a done callback (a
  * task): no closure per listener. When the future is done,
- * `_doneCallback(listener, future)` runs as a done callback would
- * (scheduled, or at once `inline`): a plain function, which the loop calls
- * with no frame in between.
+ * `_doneCallback(listener)` runs as a done callback would (scheduled, or at
+ * once `inline`): a plain function, which the loop calls with no frame in
+ * between, given only the listener, which knows what it waits on (one
+ * argument: a slot less of XS stack under every wake-up).
  */
 export interface DoneListener {
-  readonly _doneCallback: (listener: any, future: Future<unknown>) => void;
+  readonly _doneCallback: (listener: any) => void;
 }
 
 type Listener = DoneCallback<any> | Reaction | DoneListener;
