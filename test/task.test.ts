@@ -281,6 +281,47 @@ describe('names, current task and loops', () => {
     loop.runUntilIdle();
     expect(allTasks(loop).size).toBe(0);
   });
+
+  it('allTasks() keeps creation order whichever tasks finish first, and takes new tasks after a done one', () => {
+    const loop = new VirtualTimeLoop();
+    // Names, not the tasks: toEqual would iterate a Task (a Future is iterable, for `yield*`).
+    const pending = (): string[] => [...allTasks(loop)].map((t) => t.getName());
+    const futs = [0, 1, 2, 3].map(() => new Future<void>({ loop }));
+    const tasks = futs.map((f, i) => createTask(function* () { yield* f; }, { loop, name: `t${i}` }));
+    loop.runUntilIdle();
+    for (const i of [1, 3, 0]) futs[i]!.setResult();
+    loop.runUntilIdle();
+    expect(pending()).toEqual(['t2']);
+    const later = new Future<void>({ loop });
+    createTask(function* () { yield* later; }, { loop, name: 'e' });
+    expect(pending()).toEqual(['t2', 'e']);
+    tasks[2]!.cancel();
+    loop.runUntilIdle();
+    expect(pending()).toEqual(['e']);
+    createTask(function* () {}, { loop, name: 'f' });
+    expect(pending()).toEqual(['e', 'f']);
+  });
+
+  it('default names follow creation order, also when asked for later; a named task takes no number', () => {
+    const loop = new VirtualTimeLoop();
+    const a = createTask(function* () {}, { loop });
+    createTask(function* () {}, { loop, name: 'named' });
+    const b = createTask(function* () {}, { loop });
+    const n = Number(b.getName().slice(5));
+    expect(a.getName()).toBe(`Task-${n - 1}`);
+    expect(String(b)).toBe(`<Task Task-${n} pending>`);
+  });
+
+  it('refuses a coroutine already given to a task, a frozen one too', () => {
+    const loop = new VirtualTimeLoop();
+    const coro = (function* () {})();
+    createTask(coro, { loop });
+    expect(() => createTask(coro, { loop })).toThrow(new TypeError('coroutine already given to a task'));
+    const frozen = Object.freeze((function* () {})());
+    createTask(frozen, { loop });
+    expect(() => createTask(frozen, { loop })).toThrow(new TypeError('coroutine already given to a task'));
+    expect(allTasks(loop).size).toBe(2);
+  });
 });
 
 describe('cancellation', () => {
@@ -505,6 +546,32 @@ describe('tasks made from async functions', () => {
     loop.runUntilIdle();
     task.cancel();
     expect(loop.runUntilComplete(task)).toBe(true);
+  });
+
+  it('a generator function that declares no parameter is called with none, and its task makes no AbortController', () => {
+    const loop = new VirtualTimeLoop();
+    const g = globalThis as { AbortController?: unknown };
+    const saved = g.AbortController;
+    let made = 0;
+    g.AbortController = class extends (saved as typeof AbortController) {
+      constructor() { super(); made++; }
+    };
+    try {
+      let args = -1;
+      const task = createTask(function* () {
+        args = arguments.length;
+        yield* sleep(10);
+      }, { loop });
+      loop.runUntilIdle();
+      expect(task.cancel()).toBe(true);
+      expect(() => loop.runUntilComplete(task)).toThrow(CancelledError);
+      expect(args).toBe(0);
+      expect(made).toBe(0);
+      createTask(function* (_signal) {}, { loop });
+      expect(made).toBe(1);
+    } finally {
+      g.AbortController = saved;
+    }
   });
 
   it('works where the host has no AbortController: a small signal of our own', async () => {

@@ -138,6 +138,11 @@ const pending: Record<string, (loop: VirtualTimeLoop) => Pending> = {
     loop.callLater(1000, noop);
     return loop;
   },
+  // One Event shared by every task: what a waiting task itself costs.
+  'generator task waiting on an Event': (loop) => {
+    const ev = new Event({ loop });
+    return () => { createTask(waitOn(ev), { loop }); return ev; };
+  },
   'generator task waiting on its own Event': (loop) => () => {
     const ev = new Event({ loop });
     createTask(waitOn(ev), { loop });

@@ -1,7 +1,7 @@
 import { CancelledError } from '../contract/errors.js';
 import { loopState } from '../contract/default-loop.js';
 import type { Loop } from '../contract/loop.js';
-import { CANCELLED, Future, futureFromThenable, isThenable, PENDING, RESULT } from './future.js';
+import { CANCELLED, Future, futureFromThenable, isThenable, PENDING, RESULT, type DoneCallback } from './future.js';
 
 /**
  * A generator coroutine: it yields Futures (or PromiseLikes) to wait on them,
@@ -23,14 +23,13 @@ export type Coroutine<T> = Generator<Future<unknown> | PromiseLike<unknown>, T, 
 export class CoroutineFuture<T> extends Future<T> {
   /** @internal The running level: the coroutine, or the innermost Delegation (see delegate); null once done. */
   _coro: Coroutine<unknown> | Delegation | null;
+  // Declared, not initialised: a field not set yet costs no slot (XS heap).
   /** @internal asyncio's `_fut_waiter`: the future the coroutine waits on. */
-  _waitingOn: Future<unknown> | null = null;
+  declare _waitingOn?: Future<unknown> | null;
   /** @internal asyncio's `_must_cancel`, with the message: undefined when no cancel is pending. */
-  _mustCancel: { msg: string | undefined } | undefined = undefined;
-  /** @internal Sub-coroutine mode. */
-  readonly _inline: boolean;
-  /** @internal The done callback given to awaited futures, made once. */
-  readonly _wakeup: (f: Future<unknown>) => void;
+  declare _mustCancel?: { msg: string | undefined };
+  /** @internal Sub-coroutine mode: false on the prototype (a task), an own field only when true. */
+  declare readonly _inline: boolean;
 
   /** `scheduled` false: a task whose creator runs its first step (`_startNow()`). */
   constructor(coro: Coroutine<T>, loop: Loop, inline: boolean, scheduled = true) {
@@ -39,19 +38,7 @@ export class CoroutineFuture<T> extends Future<T> {
       throw new TypeError('a coroutine must be a generator object (call the generator function)');
     }
     this._coro = coro;
-    this._inline = inline;
-    // The wake-up steps the coroutine itself: every frame on the resume path
-    // costs XS stack, which a device has little of. One try for the outcome
-    // and the step (a try costs computrons in XS).
-    this._wakeup = (f) => {
-      try {
-        this._step(true, f.result());
-      } catch (e) {
-        // The step clears `_waitingOn` first: still `f`, the outcome was a failure.
-        if (this._waitingOn === f) this._stepGuarded(false, e);
-        else this._loop.callSoon(stepThrow, this, e);
-      }
-    };
+    if (inline !== this._inline) (this as { _inline: boolean })._inline = inline;
     if (inline) this._stepGuarded(true, undefined);
     else if (scheduled) loop.callSoon(stepFirst, this);
   }
@@ -63,7 +50,7 @@ export class CoroutineFuture<T> extends Future<T> {
   override cancel(msg?: string): boolean {
     if (this._state !== PENDING) return super.cancel(msg);
     const w = this._waitingOn;
-    if (w !== null) {
+    if (w !== undefined && w !== null) {
       // While `w` cancels, a cancel() reaching back here (a cycle of tasks
       // awaiting each other, a task gathering itself) only records itself.
       const before = this._mustCancel;
@@ -73,7 +60,7 @@ export class CoroutineFuture<T> extends Future<T> {
       if (this._mustCancel !== before) {
         // It came back: nothing in the cycle would ever wake this task, so it
         // stops waiting and takes the cancellation in its next step.
-        w.removeDoneCallback(this._wakeup);
+        w.removeDoneCallback(this as unknown as DoneCallback<Future<unknown>>);
         this._waitingOn = null;
         this._loop.callSoon(stepFirst, this);
         return true;
@@ -84,6 +71,9 @@ export class CoroutineFuture<T> extends Future<T> {
     this._mustCancel = { msg };
     return true;
   }
+
+  /** @internal The awaited future's listener is the coroutine future itself (see DoneListener): no closure per task. */
+  declare readonly _doneCallback: (c: CoroutineFuture<unknown>) => void;
 
   /**
    * @internal Runs the first step of a task made unscheduled, now, in the
@@ -223,7 +213,13 @@ export class CoroutineFuture<T> extends Future<T> {
         this._loop.callSoon(stepThrow, this, new Error('Task got Future attached to a different loop'));
         return;
       }
-      (awaited as Future<unknown>).addDoneCallback(this._wakeup);
+      if ((awaited as Future<unknown>)._state > 0) {
+        // Already done: woken in a later callback, as addDoneCallback does.
+        this._loop.callSoon(wake, this);
+        (awaited as Future<unknown>)._retrieved();
+      } else {
+        (awaited as Future<unknown>)._listen(this);
+      }
       this._waitingOn = awaited as Future<unknown>;
       mc = this._mustCancel;
       if (mc !== undefined && (awaited as Future<unknown>).cancel(mc.msg)) this._mustCancel = undefined;
@@ -298,7 +294,24 @@ export function delegate<T>(coro: Coroutine<T>): Coroutine<T> {
   return new Delegation(coro) as unknown as Coroutine<T>;
 }
 
-// Both guard the step themselves rather than through _stepGuarded: one frame
+/**
+ * The wake-up steps the coroutine itself: every frame on the resume path
+ * costs XS stack, which a device has little of (so no local either). One try
+ * for the outcome and the step (a try costs computrons in XS).
+ */
+function wake(c: CoroutineFuture<unknown>): void {
+  // Nothing awaited: the loop's close() abandoned the task.
+  if (!c._waitingOn) return;
+  try {
+    c._step(true, c._waitingOn.result());
+  } catch (e) {
+    // The step clears `_waitingOn` first: still set, the outcome was a failure.
+    if (c._waitingOn !== null) c._stepGuarded(false, e);
+    else c._loop.callSoon(stepThrow, c, e);
+  }
+}
+
+// These guard the step themselves rather than through _stepGuarded: one frame
 // less on a path that ends deep in a coroutine (XS stack).
 function stepFirst(c: CoroutineFuture<unknown>): void {
   try {
@@ -315,6 +328,9 @@ function stepThrow(c: CoroutineFuture<unknown>, e: unknown): void {
     c._loop.callSoon(stepThrow, c, e2);
   }
 }
+
+Object.defineProperty(CoroutineFuture.prototype, '_inline', { value: false, writable: true });
+Object.defineProperty(CoroutineFuture.prototype, '_doneCallback', { value: wake });
 
 function describe(v: unknown): string {
   if (v === undefined) return 'undefined (a bare yield)';

@@ -3,7 +3,7 @@ import { checkCallback, checkTime, Handle, TimerHandle } from '../contract/handl
 import type { ExceptionContext, ExceptionHandler, TimerLoop } from '../contract/loop.js';
 import { CancelledError } from '../contract/errors.js';
 import type { CoroutineFuture } from '../future/coroutine.js';
-import { CANCELLED } from '../future/future.js';
+import { CANCELLED, type DoneCallback, type Future } from '../future/future.js';
 import { Ring } from '../future/ring.js';
 import { TimerHeap } from './timer-heap.js';
 
@@ -192,7 +192,7 @@ export abstract class BaseLoop implements TimerLoop {
   private _abandon(t: Task): void {
     const waiting = t._waitingOn;
     t._waitingOn = null;
-    waiting?.removeDoneCallback(t._wakeup);
+    waiting?.removeDoneCallback(t as unknown as DoneCallback<Future<unknown>>);
     const level = t._coro;
     t._coro = null;
     t._complete(CANCELLED, new CancelledError('the loop was closed before the task finished'), false);

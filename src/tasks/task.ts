@@ -11,7 +11,9 @@ import { follow, isCoroutine, isGeneratorFunction } from './follow.js';
  * What `createTask` runs: a coroutine (a generator object), or a function
  * called in the task's first step with an AbortSignal that the task's
  * cancel() aborts. The function may return a coroutine (a generator
- * function), a Future, or a PromiseLike (an async function).
+ * function), a Future, or a PromiseLike (an async function). A generator
+ * function that declares no parameter (`function* () {}`: `length` 0) is
+ * called with none, and no AbortController is made for it.
  */
 export type TaskFunction<T> = (signal: AbortSignalLike) => Coroutine<T> | PromiseLike<T>;
 
@@ -25,9 +27,47 @@ export interface TaskOptions {
   _eager?: boolean;
 }
 
+/**
+ * The pending tasks of one loop, in creation order: a doubly-linked list
+ * through the tasks themselves (no entry object per task), iterable for
+ * allTasks() and the loop's close().
+ */
+class TaskList {
+  /** @internal */ _first: Task<unknown> | null = null;
+  /** @internal */ _last: Task<unknown> | null = null;
+
+  /** @internal */
+  _add(t: Task<unknown>): void {
+    t._prev = this._last;
+    t._next = null;
+    if (this._last === null) this._first = t;
+    else this._last._next = t;
+    this._last = t;
+  }
+
+  /** @internal Removes `t`, unless it is out already. */
+  _remove(t: Task<unknown>): void {
+    const prev = t._prev;
+    const next = t._next;
+    if (prev === undefined || next === undefined) return;
+    if (prev === null) this._first = next;
+    else prev._next = next;
+    if (next === null) this._last = prev;
+    else next._prev = prev;
+    t._prev = t._next = undefined;
+  }
+
+  *[Symbol.iterator](): Generator<Task<unknown>> {
+    for (let t = this._first; t !== null; t = t._next!) yield t;
+  }
+}
+
+/** Marks a generator object given to a task: cheaper than a WeakSet entry. */
+const TAKEN = Symbol('anyloop.task');
+
 // Mutable module state lives in a holder object (see default-loop.ts on why).
 const state: {
-  counter: number; all: WeakMap<Loop, Set<Task<unknown>>> | null; taken: WeakSet<object> | null;
+  counter: number; all: WeakMap<Loop, TaskList> | null; taken: WeakSet<object> | null;
 } = { counter: 0, all: null, taken: null };
 
 /**
@@ -43,11 +83,17 @@ const state: {
  * retrieved first (see the README, "Failures nobody handles").
  */
 export class Task<T> extends CoroutineFuture<T> {
-  /** @internal */ _name: string;
+  /** @internal The name, or the N of `Task-N`: the string is made when asked for (as in CPython 3.13). */
+  _name: string | number;
+  // Declared, not initialised: a field a task may never need costs nothing until set.
   /** @internal asyncio's `_num_cancels_requested`. */
-  _cancelRequests = 0;
+  declare _cancelRequests?: number;
   /** @internal The abort controller of a task made from a function. */
-  readonly _controller: AbortControllerLike | null;
+  declare readonly _controller?: AbortControllerLike;
+  /** @internal The neighbours in the loop's TaskList; undefined once out of it. */
+  declare _prev?: Task<unknown> | null;
+  /** @internal */
+  declare _next?: Task<unknown> | null;
 
   /** Use `createTask()`. */
   constructor(coro: Coroutine<T> | TaskFunction<T>, options?: TaskOptions) {
@@ -57,8 +103,12 @@ export class Task<T> extends CoroutineFuture<T> {
     const name = options?.name;
     if (name !== undefined && typeof name !== 'string') throw new TypeError('name must be a string');
     const loop = options?.loop === undefined ? currentLoop() : checkLoop(options.loop);
-    let controller: AbortControllerLike | null = null;
-    if (typeof coro === 'function') {
+    let controller: AbortControllerLike | undefined;
+    if (typeof coro === 'function' && coro.length === 0 && isGeneratorFunction(coro)) {
+      // A generator function that declares no parameter is given no signal:
+      // none is made (an AbortController is the costliest part of a task on Node).
+      coro = (coro as () => Coroutine<T>)();
+    } else if (typeof coro === 'function') {
       controller = createAbortController((exception) => {
         loop.callExceptionHandler({ message: 'Exception in an abort listener', exception });
       });
@@ -69,26 +119,24 @@ export class Task<T> extends CoroutineFuture<T> {
     } else if (!isCoroutine(coro)) {
       throw new TypeError('createTask() needs a coroutine (a generator object) or a function; use ensureFuture() for a PromiseLike');
     } else {
-      // Two tasks stepping one generator would interleave its code: asyncio refuses a reused coroutine too.
-      const taken = state.taken ??= new WeakSet();
-      if (taken.has(coro)) throw new TypeError('coroutine already given to a task');
-      taken.add(coro);
+      take(coro);
     }
     super(coro, loop, false, options?._eager !== true);
-    this._controller = controller;
-    this._name = name ?? `Task-${++state.counter}`;
+    if (controller !== undefined) (this as { _controller?: AbortControllerLike })._controller = controller;
+    this._name = name ?? ++state.counter;
     if (state.all === null) {
       state.all = new WeakMap();
       loopState.tasks = state;
     }
     let all = state.all.get(loop);
-    if (all === undefined) state.all.set(loop, all = new Set());
-    all.add(this as Task<unknown>);
+    if (all === undefined) state.all.set(loop, all = new TaskList());
+    all._add(this as Task<unknown>);
   }
 
   /** The task's name. */
   getName(): string {
-    return this._name;
+    const n = this._name;
+    return typeof n === 'number' ? `Task-${n}` : n;
   }
 
   /** Renames the task. */
@@ -105,15 +153,15 @@ export class Task<T> extends CoroutineFuture<T> {
    */
   override cancel(msg?: string): boolean {
     if (this._state !== PENDING) return super.cancel(msg);
-    this._cancelRequests++;
+    this._cancelRequests = (this._cancelRequests ?? 0) + 1;
     const c = this._controller;
-    if (c !== null && !c.signal.aborted) c.abort(new CancelledError(msg));
+    if (c !== undefined && !c.signal.aborted) c.abort(new CancelledError(msg));
     return super.cancel(msg);
   }
 
   /** The number of pending cancellation requests: each `cancel()` adds one, each `uncancel()` removes one. */
   cancelling(): number {
-    return this._cancelRequests;
+    return this._cancelRequests ?? 0;
   }
 
   /**
@@ -122,8 +170,11 @@ export class Task<T> extends CoroutineFuture<T> {
    * Called by whoever called `cancel()` and handled it (timeouts, TaskGroup).
    */
   uncancel(): number {
-    if (this._cancelRequests > 0 && --this._cancelRequests === 0) this._mustCancel = undefined;
-    return this._cancelRequests;
+    const n = this._cancelRequests ?? 0;
+    if (n === 0) return 0;
+    this._cancelRequests = n - 1;
+    if (n === 1) this._mustCancel = undefined;
+    return n - 1;
   }
 
   /** A Task's outcome comes from its coroutine: throws an Error, as asyncio does. */
@@ -140,19 +191,32 @@ export class Task<T> extends CoroutineFuture<T> {
   override toString(): string {
     const s = this._state;
     const what = s === PENDING ? 'pending' : this.cancelled() ? 'cancelled' : 'done';
-    return `<Task ${this._name} ${what}>`;
+    return `<Task ${this.getName()} ${what}>`;
   }
 
   /** @internal The report of an exception nobody retrieved names the task. */
   override _unretrievedMessage(): string {
-    return `Task exception was never retrieved: task ${this._name}`;
+    return `Task exception was never retrieved: task ${this.getName()}`;
   }
 
   /** @internal Leaves the set of pending tasks when done. */
   override _complete(s: number, value: unknown, inline: boolean): void {
-    state.all?.get(this._loop)?.delete(this as Task<unknown>);
+    state.all?.get(this._loop)?._remove(this as Task<unknown>);
     super._complete(s, value, inline);
   }
+}
+
+/** Two tasks stepping one generator would interleave its code: asyncio refuses a reused coroutine too. */
+function take(coro: object): void {
+  if (Object.isExtensible(coro)) {
+    if (Object.prototype.hasOwnProperty.call(coro, TAKEN)) throw new TypeError('coroutine already given to a task');
+    Object.defineProperty(coro, TAKEN, { value: true });
+    return;
+  }
+  // A frozen generator object cannot be marked.
+  const taken = state.taken ??= new WeakSet();
+  if (taken.has(coro)) throw new TypeError('coroutine already given to a task');
+  taken.add(coro);
 }
 
 function* callTaskFunction<T>(fn: TaskFunction<T>, controller: AbortControllerLike, loop: Loop): Coroutine<T> {
