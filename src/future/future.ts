@@ -256,7 +256,8 @@ export class Future<T> implements PromiseLike<T> {
    * failure goes to the loop's handler).
    */
   _notify(listener: Listener, inline: boolean): void {
-    if (listener instanceof Reaction) {
+    // typeof, not instanceof Reaction: cheaper in XS, and done callbacks are the common case.
+    if (typeof listener !== 'function') {
       listener._ok = this._state === RESULT;
       listener._value = listener._ok ? this._value : this._failure();
       listener._resolve(listener);

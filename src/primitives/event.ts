@@ -1,6 +1,6 @@
 import type { Future } from '../future/future.js';
 import { abortedWait, bindSignal, type WaitOptions } from '../future/signal.js';
-import { Waiter } from '../future/waiter.js';
+import { Waiter, WOKEN } from '../future/waiter.js';
 import { LoopBound, removeItem, type PrimitiveOptions } from './loop-bound.js';
 import { stateRepr } from './repr.js';
 
@@ -54,7 +54,7 @@ export class Event extends LoopBound {
     const w = new EventWaiter(this, loop);
     if (this._waiters === NO_WAITERS) this._waiters = [w];
     else this._waiters.push(w);
-    return bindSignal(w, options);
+    return options === undefined ? w : bindSignal(w, options);
   }
 
   /**
@@ -69,7 +69,8 @@ export class Event extends LoopBound {
 
 class EventWaiter extends Waiter<true, Event> {
   _resume(): void {
-    if (this._cancelRequested()) {
+    // Not simply woken: a cancellation was requested (a field test, cheaper in XS than _cancelRequested()).
+    if (this._state !== WOKEN) {
       removeItem(this._owner._waiters, this);
       this._cancelNow();
     } else {

@@ -1,7 +1,7 @@
 import type { Future } from '../future/future.js';
 import { abortedWait, bindSignal, type WaitOptions } from '../future/signal.js';
 import { Ring } from '../future/ring.js';
-import { Waiter } from '../future/waiter.js';
+import { Waiter, WOKEN } from '../future/waiter.js';
 import { LoopBound, type PrimitiveOptions } from './loop-bound.js';
 import type { Coroutine } from '../future/coroutine.js';
 import { hold, holding, type Held } from './hold.js';
@@ -38,7 +38,7 @@ export class Lock extends LoopBound {
     }
     const w = new LockWaiter(this, loop);
     (this._waiters ??= new Ring(4)).push(w);
-    return bindSignal(w, options);
+    return options === undefined ? w : bindSignal(w, options);
   }
 
   /** Releases the lock and wakes the first waiter. Throws an Error when the lock is not held. */
@@ -89,7 +89,8 @@ class LockWaiter extends Waiter<true, Lock> {
   _resume(): void {
     const lock = this._owner;
     lock._waiters!.remove(this);
-    if (this._cancelRequested()) {
+    // Not simply woken: a cancellation was requested (a field test, cheaper in XS than _cancelRequested()).
+    if (this._state !== WOKEN) {
       // Woken and then cancelled: the lock is still free, so the next waiter gets it.
       if (!lock._locked) lock._wakeUpFirst();
       this._cancelNow();

@@ -5,7 +5,7 @@ import { CoroutineFuture, type Coroutine } from '../future/coroutine.js';
 import { failedFuture, type Future } from '../future/future.js';
 import { Ring } from '../future/ring.js';
 import { abortedWait, bindSignal, bindSignalFirst, type WaitOptions } from '../future/signal.js';
-import { Waiter, WOKEN_THEN_CANCELLED } from '../future/waiter.js';
+import { Waiter, WOKEN, WOKEN_THEN_CANCELLED } from '../future/waiter.js';
 import { checkInteger } from './check-integer.js';
 import { Event } from './event.js';
 import { LoopBound, type PrimitiveOptions } from './loop-bound.js';
@@ -111,7 +111,7 @@ export class Queue<T = unknown> extends LoopBound {
     if (this._isShutdown) return this._failed(new QueueShutDown());
     const w = new PutWaiter<T>(this, loop, item);
     this._putters.push(w);
-    return bindSignal(w, options);
+    return options === undefined ? w : bindSignal(w, options);
   }
 
   /** Puts an item without waiting: QueueShutDown once shut down, QueueFull when full. */
@@ -146,7 +146,7 @@ export class Queue<T = unknown> extends LoopBound {
     if (this._isShutdown) return this._failed(new QueueShutDown());
     const w = new GetWaiter<T>(this, loop);
     this._getters.push(w);
-    return bindSignal(w, options);
+    return options === undefined ? w : bindSignal(w, options);
   }
 
   /** Removes and returns an item without waiting: QueueShutDown when empty and shut down, else QueueEmpty when empty. */
@@ -265,7 +265,8 @@ function* waitSet(event: Event): Coroutine<void> {
 class GetWaiter<T> extends Waiter<T, Queue<T>> {
   _resume(): void {
     const q = this._owner;
-    if (this._cancelRequested()) {
+    // Not simply woken: a cancellation was requested (a field test, cheaper in XS than _cancelRequested()).
+    if (this._state !== WOKEN) {
       q._getters.remove(this);
       // Woken for an item it will not take: the next getter gets the wake-up.
       if (this._state === WOKEN_THEN_CANCELLED && !q.empty()) wakeUpNext(q._getters);
@@ -307,7 +308,7 @@ class PutWaiter<T> extends Waiter<void, Queue<T>> {
 
   _resume(): void {
     const q = this._owner;
-    if (this._cancelRequested()) {
+    if (this._state !== WOKEN) {
       q._putters.remove(this);
       this._item = undefined;
       // Woken for a slot it will not fill: the next putter gets the wake-up.

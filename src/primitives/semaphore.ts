@@ -50,7 +50,7 @@ export class Semaphore extends LoopBound {
     }
     const w = new SemaphoreWaiter(this, loop);
     (this._waiters ??= new Ring(4)).push(w);
-    return bindSignal(w, options);
+    return options === undefined ? w : bindSignal(w, options);
   }
 
   /** Gives a unit back and wakes the first waiter, handing the unit to it. */
