@@ -233,8 +233,12 @@ export abstract class BaseLoop implements TimerLoop {
     // Few locals: each is a slot of XS stack under every callback of the turn.
     const ready = this._ready;
     if (this._timers._heap.length > 0) this._moveDueTimers();
-    let n = ready.length < limit ? ready.length : limit;
+    let n = ready.length;
+    if (limit < n) n = limit;
     let h: Handle | undefined;
+    // Declared once, not per callback: a block's `const` costs computrons in XS each time round.
+    let cb: ((...args: any[]) => void) | null;
+    let args: unknown;
     // This loop is the running loop for the turn (getEventLoop()); a turn of
     // another loop nested in one of its callbacks gives it back afterwards.
     const outer = loopState.turn;
@@ -247,9 +251,9 @@ export abstract class BaseLoop implements TimerLoop {
           n--;
           h = ready.shift()!;
           // handle.run() inlined: each frame costs XS stack, which a device has little of.
-          const cb = h._callback;
+          cb = h._callback;
           if (cb !== null) {
-            const args = h._args;
+            args = h._args;
             if (args === undefined) cb();
             else if (Array.isArray(args)) cb(...args);
             else cb(args);
