@@ -363,6 +363,11 @@ class ThenableFuture<T> extends Future<T> {
   /** @internal The futures waiting on the same thenable, this one among them, until done. */
   _waiting: Waiting | null = null;
 
+  // Explicit: without it the compiled class calls `super(...arguments)`, which costs about 80 computrons in XS.
+  constructor(loop: Loop) {
+    super(undefined, loop);
+  }
+
   override _complete(state: number, value: unknown, inline: boolean): void {
     const waiting = this._waiting;
     if (waiting !== null) {
@@ -379,7 +384,7 @@ class ThenableFuture<T> extends Future<T> {
  * longer referenced by the promise. Throws what `thenable.then` throws.
  */
 export function futureFromThenable<T>(thenable: PromiseLike<T>, loop: Loop): Future<T> {
-  const fut = new ThenableFuture<T>(undefined, loop);
+  const fut = new ThenableFuture<T>(loop);
   const map = relays.map ??= new WeakMap();
   let waiting = map.get(thenable);
   const first = waiting === undefined;
