@@ -1,5 +1,5 @@
 import type { Loop } from '../contract/loop.js';
-import type { Future } from '../future/future.js';
+import { resolvedFuture, type Future } from '../future/future.js';
 import { abortedWait, bindSignal, type WaitOptions } from '../future/signal.js';
 import { Waiter, WOKEN } from '../future/waiter.js';
 import { LoopBound, removeItem, type PrimitiveOptions } from './loop-bound.js';
@@ -51,7 +51,7 @@ export class Event extends LoopBound {
     const loop = this._getLoop();
     const aborted = options && abortedWait<true>(loop, options);
     if (aborted) return aborted;
-    if (this._value) return this._done(true);
+    if (this._value) return resolvedFuture(loop, true);
     const w = new EventWaiter(this, loop);
     if (this._waiters === NO_WAITERS) this._waiters = [w];
     else this._waiters.push(w);

@@ -1,5 +1,5 @@
 import type { Loop } from '../contract/loop.js';
-import type { Future } from '../future/future.js';
+import { resolvedFuture, type Future } from '../future/future.js';
 import { abortedWait, bindSignal, type WaitOptions } from '../future/signal.js';
 import { Ring } from '../future/ring.js';
 import { Waiter, WOKEN } from '../future/waiter.js';
@@ -35,7 +35,7 @@ export class Lock extends LoopBound {
     const waiters = this._waiters;
     if (!this._locked && (waiters === null || allCancelled(waiters))) {
       this._locked = true;
-      return this._done(true);
+      return resolvedFuture(loop, true);
     }
     const w = new LockWaiter(this, loop);
     (this._waiters ??= new Ring(4)).push(w);

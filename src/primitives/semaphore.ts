@@ -1,5 +1,5 @@
 import type { Loop } from '../contract/loop.js';
-import type { Future } from '../future/future.js';
+import { resolvedFuture, type Future } from '../future/future.js';
 import { abortedWait, bindSignal, type WaitOptions } from '../future/signal.js';
 import { Ring } from '../future/ring.js';
 import { Waiter, WOKEN_THEN_CANCELLED } from '../future/waiter.js';
@@ -47,7 +47,7 @@ export class Semaphore extends LoopBound {
     if (aborted) return aborted;
     if (!this.locked()) {
       this._value--;
-      return this._done(true);
+      return resolvedFuture(loop, true);
     }
     const w = new SemaphoreWaiter(this, loop);
     (this._waiters ??= new Ring(4)).push(w);
