@@ -1,5 +1,5 @@
 import type { Loop } from '../contract/loop.js';
-import { resolvedFuture, type Future } from '../future/future.js';
+import { RESULT, resolvedFuture, type Future } from '../future/future.js';
 import { abortedWait, bindSignal, type WaitOptions } from '../future/signal.js';
 import { Waiter, WOKEN } from '../future/waiter.js';
 import { LoopBound, removeItem, type PrimitiveOptions } from './loop-bound.js';
@@ -80,7 +80,7 @@ class EventWaiter extends Waiter<true, Event> {
       removeItem(this._owner._waiters, this);
       this._cancelNow();
     } else {
-      this._finish(true);
+      this._complete(RESULT, true, true);
     }
   }
 }

@@ -1,5 +1,5 @@
 import type { Loop } from '../contract/loop.js';
-import { resolvedFuture, type Future } from '../future/future.js';
+import { RESULT, resolvedFuture, type Future } from '../future/future.js';
 import { abortedWait, bindSignal, type WaitOptions } from '../future/signal.js';
 import { Ring } from '../future/ring.js';
 import { Waiter, WOKEN } from '../future/waiter.js';
@@ -103,6 +103,6 @@ class LockWaiter extends Waiter<true, Lock> {
       return;
     }
     lock._locked = true;
-    this._finish(true);
+    this._complete(RESULT, true, true);
   }
 }

@@ -2,7 +2,7 @@ import { QueueEmpty, QueueFull, QueueShutDown } from '../contract/errors.js';
 import type { Loop } from '../contract/loop.js';
 import { ClosableIterator } from '../future/closable-iterator.js';
 import { CoroutineFuture, type Coroutine } from '../future/coroutine.js';
-import { failedFuture, resolvedFuture, type Future } from '../future/future.js';
+import { failedFuture, RESULT, resolvedFuture, type Future } from '../future/future.js';
 import { Ring } from '../future/ring.js';
 import { abortedWait, bindSignal, bindSignalFirst, type WaitOptions } from '../future/signal.js';
 import { Waiter, WOKEN, WOKEN_THEN_CANCELLED } from '../future/waiter.js';
@@ -298,7 +298,7 @@ class GetWaiter<T> extends Waiter<T, Queue<T>> {
       this._completeException(e, true);
       return;
     }
-    this._finish(item);
+    this._complete(RESULT, item, true);
   }
 }
 
@@ -342,6 +342,6 @@ class PutWaiter<T> extends Waiter<void, Queue<T>> {
       this._completeException(e, true);
       return;
     }
-    this._finish(undefined);
+    this._complete(RESULT, undefined, true);
   }
 }

@@ -1,5 +1,5 @@
 import type { Loop } from '../contract/loop.js';
-import { resolvedFuture, type Future } from '../future/future.js';
+import { RESULT, resolvedFuture, type Future } from '../future/future.js';
 import { abortedWait, bindSignal, type WaitOptions } from '../future/signal.js';
 import { Ring } from '../future/ring.js';
 import { Waiter, WOKEN_THEN_CANCELLED } from '../future/waiter.js';
@@ -148,6 +148,6 @@ class SemaphoreWaiter extends Waiter<true, Semaphore> {
     // Waiters that arrived meanwhile had to queue behind it: wake as many as there are units.
     while (sem._value > 0 && sem._wakeUpNext());
     if (cancelled) this._cancelNow();
-    else this._finish(true);
+    else this._complete(RESULT, true, true);
   }
 }
