@@ -57,18 +57,23 @@ export abstract class BaseLoop implements TimerLoop {
   }
 
   callAt<A extends unknown[]>(when: number, callback: (...args: A) => void, ...args: A): TimerHandle {
-    this._checkSchedule();
-    checkTime(when, 'when');
-    checkCallback(callback);
-    const h = new TimerHandle(when, this._timers.nextSeq(), callback as (...a: unknown[]) => void, args);
-    this._timers.push(h);
-    this._hostWake();
-    return h;
+    return this._callAt(when, callback as (...a: unknown[]) => void, args);
   }
 
   callLater<A extends unknown[]>(delayMs: number, callback: (...args: A) => void, ...args: A): TimerHandle {
     checkTime(delayMs, 'delayMs');
-    return this.callAt(this.time() + delayMs, callback, ...args);
+    return this._callAt(this.time() + delayMs, callback as (...a: unknown[]) => void, args);
+  }
+
+  /** callAt with the arguments in their rest array: callLater passes them on without spreading them again (a copy in XS). */
+  private _callAt(when: number, callback: (...a: unknown[]) => void, args: unknown[]): TimerHandle {
+    this._checkSchedule();
+    checkTime(when, 'when');
+    if (typeof callback !== 'function') checkCallback(callback);
+    const h = new TimerHandle(when, this._timers.nextSeq(), callback, args);
+    this._timers.push(h);
+    this._hostWake();
+    return h;
   }
 
   getDebug(): boolean {
