@@ -18,8 +18,12 @@ export class Handle {
   /** A handle for `callback(...args)`; `args` is the callSoon rest array. */
   constructor(callback: (...args: any[]) => void, args: unknown[]) {
     this._callback = callback;
-    if (args.length > 1) this._args = args;
-    else if (args.length === 1) this._args = args[0] === undefined || Array.isArray(args[0]) ? args : args[0];
+    if (args.length === 1) {
+      const a = args[0];
+      this._args = a === undefined || Array.isArray(a) ? args : a;
+    } else if (args.length !== 0) {
+      this._args = args;
+    }
   }
 
   /** Stops the callback from running. Idempotent. */

@@ -70,7 +70,8 @@ export abstract class Waiter<T, O> extends Future<T> {
 
   /**
    * @internal The code after asyncio's `await fut`. Called once per wake-up or
-   * cancellation with `_state` telling which; it must end with `_finish()`,
+   * cancellation with `_state` telling which; it must end with `_finish()` (or
+   * `_complete(RESULT, value, true)`, the same without a call: hot waits use it),
    * `_cancelNow()`, `_completeException(e, true)` or `_rewait()`.
    */
   abstract _resume(): void;

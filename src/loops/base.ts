@@ -47,26 +47,33 @@ export abstract class BaseLoop implements TimerLoop {
 
   callSoon<A extends unknown[]>(callback: (...args: A) => void, ...args: A): Handle {
     this._checkSchedule();
-    checkCallback(callback);
+    // Checked inline: a call costs computrons in XS, and callSoon runs once per hand-off.
+    if (typeof callback !== 'function') checkCallback(callback);
     const h = new Handle(callback as (...a: unknown[]) => void, args);
-    this._ready.push(h);
-    if (this._ready.length === 1) this._hostWake();
+    const ready = this._ready;
+    ready.push(h);
+    if (ready.length === 1) this._hostWake();
     return h;
   }
 
   callAt<A extends unknown[]>(when: number, callback: (...args: A) => void, ...args: A): TimerHandle {
-    this._checkSchedule();
-    checkTime(when, 'when');
-    checkCallback(callback);
-    const h = new TimerHandle(when, this._timers.nextSeq(), callback as (...a: unknown[]) => void, args);
-    this._timers.push(h);
-    this._hostWake();
-    return h;
+    return this._callAt(when, callback as (...a: unknown[]) => void, args);
   }
 
   callLater<A extends unknown[]>(delayMs: number, callback: (...args: A) => void, ...args: A): TimerHandle {
     checkTime(delayMs, 'delayMs');
-    return this.callAt(this.time() + delayMs, callback, ...args);
+    return this._callAt(this.time() + delayMs, callback as (...a: unknown[]) => void, args);
+  }
+
+  /** callAt with the arguments in their rest array: callLater passes them on without spreading them again (a copy in XS). */
+  private _callAt(when: number, callback: (...a: unknown[]) => void, args: unknown[]): TimerHandle {
+    this._checkSchedule();
+    checkTime(when, 'when');
+    if (typeof callback !== 'function') checkCallback(callback);
+    const h = new TimerHandle(when, this._timers.nextSeq(), callback, args);
+    this._timers.push(h);
+    this._hostWake();
+    return h;
   }
 
   getDebug(): boolean {
@@ -231,8 +238,12 @@ export abstract class BaseLoop implements TimerLoop {
     // Few locals: each is a slot of XS stack under every callback of the turn.
     const ready = this._ready;
     if (this._timers._heap.length > 0) this._moveDueTimers();
-    let n = ready.length < limit ? ready.length : limit;
+    let n = ready.length;
+    if (limit < n) n = limit;
     let h: Handle | undefined;
+    // Declared once, not per callback: a block's `const` costs computrons in XS each time round.
+    let cb: ((...args: any[]) => void) | null;
+    let args: unknown;
     // This loop is the running loop for the turn (getEventLoop()); a turn of
     // another loop nested in one of its callbacks gives it back afterwards.
     const outer = loopState.turn;
@@ -245,9 +256,9 @@ export abstract class BaseLoop implements TimerLoop {
           n--;
           h = ready.shift()!;
           // handle.run() inlined: each frame costs XS stack, which a device has little of.
-          const cb = h._callback;
+          cb = h._callback;
           if (cb !== null) {
-            const args = h._args;
+            args = h._args;
             if (args === undefined) cb();
             else if (Array.isArray(args)) cb(...args);
             else cb(args);

@@ -92,7 +92,7 @@ export class VirtualTimeLoop extends BaseLoop {
         if (++turns > this.maxTurns) {
           throw new Error(`runUntilComplete: the future was not done within ${this.maxTurns} turns`);
         }
-        if (!this._hasWork()) {
+        if (this._ready.length === 0 && !this._hasWork()) {
           const next = this._timers.nextWhen();
           if (next === undefined) {
             throw new Error('runUntilComplete: the future can never complete: no callback is ready and no timer is pending');
