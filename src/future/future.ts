@@ -259,8 +259,9 @@ export class Future<T> implements PromiseLike<T> {
    * failure goes to the loop's handler).
    */
   _notify(listener: Listener, inline: boolean): void {
-    // typeof, not instanceof Reaction: cheaper in XS, and done callbacks are the common case.
-    if (typeof listener !== 'function') {
+    // typeof and `in`, not instanceof Reaction: cheaper in XS. Objects are
+    // Reactions (then) or DoneListeners (tasks), which have `_doneCallback`.
+    if (typeof listener !== 'function' && !('_doneCallback' in listener)) {
       listener._ok = this._state === RESULT;
       listener._value = listener._ok ? this._value : this._failure();
       listener._resolve(listener);
