@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { CancelledError, Condition, Lock, Semaphore, setEventLoop, sleep } from '../src/index.js';
+import { CancelledError, Condition, createTask, Lock, Semaphore, setEventLoop, sleep } from '../src/index.js';
 import { VirtualTimeLoop } from '../src/testing.js';
 
 afterEach(() => setEventLoop(null));
@@ -69,5 +69,13 @@ describe('hold() and holding()', () => {
   it('holding() needs a function', () => {
     const lock = new Lock({ loop: new VirtualTimeLoop() });
     expect(() => lock.holding(42 as never)).toThrow(TypeError);
+  });
+
+  it('holding() with a body that returns no coroutine fails in the task with its own message, and releases', () => {
+    const loop = new VirtualTimeLoop();
+    const lock = new Lock({ loop });
+    const task = createTask(function* () { return yield* lock.holding((() => 5) as never); }(), { loop });
+    expect(() => loop.runUntilComplete(task)).toThrow('holding() needs a generator function as its body');
+    expect(lock.locked()).toBe(false);
   });
 });

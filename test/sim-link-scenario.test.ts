@@ -1,16 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseScenario, ScenarioError, SCENARIO_LIMITS, sendBytes } from '../src/sim/scenario.js';
+import { parseScenario, SCENARIO_LIMITS, sendBytes } from '../src/sim/scenario.js';
+import { rejection } from './support/scenario-rejection.js';
 import { checkExpectations, linkLines, type SimTrace } from '../src/sim/trace.js';
-
-function rejection(value: unknown): ScenarioError {
-  try {
-    parseScenario(value);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ScenarioError);
-    return e as ScenarioError;
-  }
-  throw new Error('the scenario was accepted');
-}
 
 const gps = { port: 1, receive: 16, transmit: 17 };
 const server = { address: '192.0.2.7', port: 8080 };

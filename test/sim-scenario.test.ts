@@ -1,17 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { parseScenario, scheduleOf, ScenarioError } from '../src/sim/scenario.js';
+import { parseScenario, scheduleOf } from '../src/sim/scenario.js';
 import { scenario } from '../src/sim/scenario-builder.js';
+import { rejection } from './support/scenario-rejection.js';
 import { checkExpectations, levelAt, type SimTrace } from '../src/sim/trace.js';
-
-function rejection(value: unknown): ScenarioError {
-  try {
-    parseScenario(value);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ScenarioError);
-    return e as ScenarioError;
-  }
-  throw new Error('the scenario was accepted');
-}
 
 describe('scenario validation', () => {
   it('accepts a full scenario and fills in the defaults', () => {

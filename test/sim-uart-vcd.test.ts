@@ -2,7 +2,6 @@
  * The VCD carries a UART's RX and TX lines as real 8N1 waveforms: sigrok's
  * `uart` protocol decoder reads back exactly the bytes that went each way.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,20 +10,10 @@ import { runScenario } from '../src/sim/host/run.js';
 import { sendBytes, type Scenario } from '../src/sim/scenario.js';
 import { fromHex, isWireEvent } from '../src/sim/trace.js';
 import { formatVcd } from '../src/sim/vcd.js';
-import { sigrokMissing } from './support/sigrok.js';
+import { sigrokMissing, uartBytes } from './support/sigrok.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'anyloop-uart-vcd-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** The bytes sigrok's uart decoder finds on `channel` of a VCD file. */
-function decode(file: string, channel: string, baud: number): number[] {
-  const out = execFileSync('sigrok-cli', ['-I', 'vcd', '-i', file, '-P', `uart:rx=${channel}:baudrate=${baud}:format=hex`, '-A', 'uart=rx-data'], { encoding: 'utf8' });
-  return out.split('\n').filter((l) => l !== '').map((l) => {
-    const m = /^uart-\d+: ([0-9A-F]{2})$/.exec(l);
-    if (m === null) throw new Error(`unexpected sigrok output: ${l}`);
-    return parseInt(m[1]!, 16);
-  });
-}
 
 describe('the UART lines in the VCD, decoded by sigrok-cli', () => {
   const missing = sigrokMissing();
@@ -65,7 +54,7 @@ loop.runForever();
     const echoed = report.trace.events.filter((e) => isWireEvent(e) && e.dir === 'tx').flatMap((e) => fromHex((e as { hex: string }).hex));
     expect(echoed).toHaveLength(sent.length);
     expect(echoed).not.toEqual(sent);
-    expect(decode(file, 'GPIO16_GPS_RX', baud)).toEqual(sent);
-    expect(decode(file, 'GPIO17_GPS_TX', baud)).toEqual(echoed);
+    expect(uartBytes(file, 'GPIO16_GPS_RX', baud)).toEqual(sent);
+    expect(uartBytes(file, 'GPIO17_GPS_TX', baud)).toEqual(echoed);
   }, 60_000);
 });

@@ -269,6 +269,13 @@ export class Delegation {
   }
 }
 
+/** True for a generator object: what a coroutine is. */
+export function isCoroutine(value: unknown): value is Coroutine<unknown> {
+  return value !== null && typeof value === 'object' &&
+    typeof (value as Partial<Coroutine<unknown>>).next === 'function' &&
+    typeof (value as Partial<Coroutine<unknown>>).throw === 'function';
+}
+
 /**
  * `yield* delegate(coro)` is `yield* coro` for coroutines that nest deep on a
  * small stack: the same value, exception and cancellation (a cancel lands
@@ -288,9 +295,12 @@ export class Delegation {
  * ```
  */
 export function delegate<T>(coro: Coroutine<T>): Coroutine<T> {
-  if (coro === null || typeof coro !== 'object' || typeof coro.next !== 'function' || typeof coro.throw !== 'function') {
-    throw new TypeError('delegate() needs a coroutine (call the generator function)');
-  }
+  if (!isCoroutine(coro)) throw new TypeError('delegate() needs a coroutine (call the generator function)');
+  return level(coro);
+}
+
+/** @internal delegate() for a coroutine its caller has checked already (anyloop's own wrappers). */
+export function level<T>(coro: Coroutine<T>): Coroutine<T> {
   return new Delegation(coro) as unknown as Coroutine<T>;
 }
 

@@ -1,5 +1,5 @@
 import type { Loop } from '../contract/loop.js';
-import { delegate, type Coroutine } from '../future/coroutine.js';
+import { level, isCoroutine, type Coroutine } from '../future/coroutine.js';
 import { Future, PENDING, RESULT } from '../future/future.js';
 import type { WaitOptions } from '../future/signal.js';
 
@@ -122,8 +122,10 @@ export function holding<P extends Holdable, T>(primitive: P, body: () => Corouti
 function* holdingBody<P extends Holdable, T>(primitive: P, body: () => Coroutine<T>): Coroutine<T> {
   yield* primitive.acquire();
   try {
+    const coro = body();
+    if (!isCoroutine(coro)) throw new TypeError('holding() needs a generator function as its body');
     // Stepped by the task as a level of its own (see delegate): no XS stack for this level while the body runs.
-    return yield* delegate(body());
+    return yield* level(coro);
   } finally {
     primitive.release();
   }

@@ -1,5 +1,5 @@
 import type { Loop } from '../contract/loop.js';
-import { delegate, type Coroutine } from '../future/coroutine.js';
+import { level, type Coroutine } from '../future/coroutine.js';
 import { createTask, type Task } from './task.js';
 
 /**
@@ -84,5 +84,5 @@ export function awaitableCoroutine<T>(coro: Coroutine<T>, loop: Loop, onUnstarte
 
 function* tracked<T>(coro: Coroutine<T>, run: Run<T>): Coroutine<T> {
   run.started = true;
-  return yield* delegate(coro);
+  return yield* level(coro);
 }

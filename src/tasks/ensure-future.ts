@@ -1,7 +1,6 @@
 import { checkLoop, type Loop } from '../contract/loop.js';
-import { delegate, type Coroutine } from '../future/coroutine.js';
+import { level, isCoroutine, type Coroutine } from '../future/coroutine.js';
 import { Future, futureFromThenable, isThenable } from '../future/future.js';
-import { isCoroutine } from './follow.js';
 import { createTask, currentLoop } from './task.js';
 
 /** Anything a task can wait on: a Future, a PromiseLike or a coroutine. */
@@ -33,6 +32,6 @@ export function ensureFuture<T>(aw: Awaitable<T>, options?: EnsureFutureOptions)
 
 /** @internal Waits on `aw` within the current task: a coroutine runs in place, as asyncio's `await coro`. */
 export function* awaitIn<T>(aw: Awaitable<T>, loop: Loop): Coroutine<T> {
-  if (isCoroutine(aw)) return (yield* delegate(aw)) as T;
+  if (isCoroutine(aw)) return (yield* level(aw)) as T;
   return yield* ensureFuture(aw, { loop });
 }

@@ -1,16 +1,9 @@
 import { CancelledError } from '../contract/errors.js';
 import type { Loop } from '../contract/loop.js';
-import { delegate, type Coroutine } from '../future/coroutine.js';
+import { level, isCoroutine, type Coroutine } from '../future/coroutine.js';
 import { CANCELLED, Future, isThenable, PENDING, RESULT } from '../future/future.js';
 import { reasonMessage } from '../future/signal.js';
 import { createAbortController, type AbortControllerLike } from './abort.js';
-
-/** True for a generator object: what a coroutine is. */
-export function isCoroutine(value: unknown): value is Coroutine<unknown> {
-  return value !== null && typeof value === 'object' &&
-    typeof (value as Partial<Coroutine<unknown>>).next === 'function' &&
-    typeof (value as Partial<Coroutine<unknown>>).throw === 'function';
-}
 
 const GeneratorFunctionPrototype = Object.getPrototypeOf(function* () {}) as object;
 
@@ -74,7 +67,7 @@ class PromiseFollower<T> extends Future<T> {
  * `controller`). Anything else is a TypeError.
  */
 export function* follow<T>(result: unknown, controller: AbortControllerLike, loop: Loop, what: string): Coroutine<T> {
-  if (isCoroutine(result)) return (yield* delegate(result)) as T;
+  if (isCoroutine(result)) return (yield* level(result)) as T;
   if (result instanceof Future) return (yield* result) as T;
   if (isThenable(result)) return yield* new PromiseFollower(result as PromiseLike<T>, controller, loop);
   throw new TypeError(`${what} must return a coroutine (a generator), a Future or a PromiseLike, got ${result === null ? 'null' : typeof result}`);

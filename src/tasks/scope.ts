@@ -1,5 +1,5 @@
 import { checkLoop, type Loop } from '../contract/loop.js';
-import { delegate, type Coroutine } from '../future/coroutine.js';
+import { level, type Coroutine } from '../future/coroutine.js';
 import type { Future } from '../future/future.js';
 import { abortedWait, bindSignal, checkSignal, reasonMessage, type AbortSignalLike } from '../future/signal.js';
 import { createTask, currentLoop, currentTask, type Task } from './task.js';
@@ -64,7 +64,7 @@ export abstract class Scope<T> implements PromiseLike<T> {
   [Symbol.iterator](): Coroutine<T> {
     const task = this._enter();
     const signal = this._signal;
-    return delegate(signal === undefined ? this._run(task) : this._runWithSignal(task, signal));
+    return level(signal === undefined ? this._run(task) : this._runWithSignal(task, signal));
   }
 
   /** @internal The scope's coroutine, cancelled when `signal` aborts. */
@@ -74,7 +74,7 @@ export abstract class Scope<T> implements PromiseLike<T> {
     const onAbort = (): void => { task.cancel(reasonMessage(signal.reason)); };
     signal.addEventListener('abort', onAbort, { once: true });
     try {
-      return yield* delegate(this._run(task));
+      return yield* level(this._run(task));
     } finally {
       signal.removeEventListener?.('abort', onAbort);
     }
@@ -106,7 +106,7 @@ export abstract class Scope<T> implements PromiseLike<T> {
 
   /** @internal The coroutine of the task of `await scope`. */
   *_runInOwnTask(): Coroutine<T> {
-    return yield* delegate(this._run(this._enter()));
+    return yield* level(this._run(this._enter()));
   }
 
   /** @internal Checks that the scope runs once, in a task on its loop; returns that task. */

@@ -1,9 +1,9 @@
 import { CancelledError } from '../contract/errors.js';
 import type { Loop } from '../contract/loop.js';
-import { delegate, type Coroutine } from '../future/coroutine.js';
+import { level, isCoroutine, type Coroutine } from '../future/coroutine.js';
 import { EXCEPTION, Future } from '../future/future.js';
 import { aggregateErrorClass } from './aggregate-error.js';
-import { bodyCoroutine, isCoroutine } from './follow.js';
+import { bodyCoroutine } from './follow.js';
 import { Scope, type ScopeBody, type ScopeOptions } from './scope.js';
 import { createTask, type Task, type TaskFunction } from './task.js';
 
@@ -96,7 +96,7 @@ export class TaskGroup {
     let failed = false;
     let error: unknown;
     try {
-      value = yield* delegate(bodyCoroutine<TaskGroup, T>(body, this, this._loop, 'the TaskGroup body'));
+      value = yield* level(bodyCoroutine<TaskGroup, T>(body, this, this._loop, 'the TaskGroup body'));
     } catch (e) {
       failed = true;
       error = e;

@@ -1,11 +1,11 @@
 import { CancelledError } from '../contract/errors.js';
 import { getEventLoop, loopState } from '../contract/default-loop.js';
 import { checkLoop, type Loop } from '../contract/loop.js';
-import { CoroutineFuture, type Coroutine } from '../future/coroutine.js';
+import { CoroutineFuture, isCoroutine, type Coroutine } from '../future/coroutine.js';
 import { PENDING } from '../future/future.js';
 import type { AbortSignalLike } from '../future/signal.js';
 import { createAbortController, type AbortControllerLike } from './abort.js';
-import { follow, isCoroutine, isGeneratorFunction } from './follow.js';
+import { follow, isGeneratorFunction } from './follow.js';
 
 /**
  * What `createTask` runs: a coroutine (a generator object), or a function

@@ -1,7 +1,7 @@
 import { CancelledError, TimeoutError } from '../contract/errors.js';
 import type { Handle } from '../contract/handle.js';
 import type { Loop } from '../contract/loop.js';
-import { delegate, type Coroutine } from '../future/coroutine.js';
+import { level, type Coroutine } from '../future/coroutine.js';
 import { bodyCoroutine } from './follow.js';
 import { Scope, type ScopeBody, type ScopeOptions } from './scope.js';
 import type { Task } from './task.js';
@@ -125,7 +125,7 @@ class TimeoutScope<T> extends Scope<T> {
     t._enter(task);
     let value: T;
     try {
-      value = yield* delegate(bodyCoroutine<Timeout, T>(this._body, t, this._loop, 'the timeout() body'));
+      value = yield* level(bodyCoroutine<Timeout, T>(this._body, t, this._loop, 'the timeout() body'));
     } catch (e) {
       t._exit(true, e);
       throw e;

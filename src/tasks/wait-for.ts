@@ -1,11 +1,10 @@
 import { CancelledError, TimeoutError } from '../contract/errors.js';
 import { checkLoop, type Loop } from '../contract/loop.js';
-import type { Coroutine } from '../future/coroutine.js';
+import { isCoroutine, type Coroutine } from '../future/coroutine.js';
 import { Future } from '../future/future.js';
 import { abortedWait, type AbortSignalLike, type WaitOptions } from '../future/signal.js';
 import { awaitableCoroutine, type AwaitableCoroutine } from './awaitable-coroutine.js';
 import { awaitIn, ensureFuture, type Awaitable } from './ensure-future.js';
-import { isCoroutine } from './follow.js';
 import { currentLoop } from './task.js';
 import { timeout } from './timeout.js';
 import { checkDelay, requireTimerLoop } from './timer-loop.js';

@@ -1,10 +1,9 @@
 import type { TimerHandle } from '../contract/handle.js';
 import { checkLoop, type Loop } from '../contract/loop.js';
-import type { Coroutine } from '../future/coroutine.js';
+import { isCoroutine, type Coroutine } from '../future/coroutine.js';
 import { Future } from '../future/future.js';
 import { awaitableCoroutine, type AwaitableCoroutine } from './awaitable-coroutine.js';
 import { ensureFuture } from './ensure-future.js';
-import { isCoroutine } from './follow.js';
 import { currentLoop } from './task.js';
 import { checkDelay, requireTimerLoop } from './timer-loop.js';
 
