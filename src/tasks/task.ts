@@ -64,6 +64,7 @@ class TaskList {
 
 /** Marks a generator object given to a task: cheaper than a WeakSet entry. */
 const TAKEN = Symbol('anyloop.task');
+type Marked = { [TAKEN]?: boolean };
 
 // Mutable module state lives in a holder object (see default-loop.ts on why).
 const state: {
@@ -209,8 +210,9 @@ export class Task<T> extends CoroutineFuture<T> {
 /** Two tasks stepping one generator would interleave its code: asyncio refuses a reused coroutine too. */
 function take(coro: object): void {
   if (Object.isExtensible(coro)) {
-    if (Object.prototype.hasOwnProperty.call(coro, TAKEN)) throw new TypeError('coroutine already given to a task');
-    Object.defineProperty(coro, TAKEN, { value: true });
+    // A plain property: V8 adds it inline, where defineProperty is a runtime call (a fifth of a task's creation).
+    if ((coro as Marked)[TAKEN] === true) throw new TypeError('coroutine already given to a task');
+    (coro as Marked)[TAKEN] = true;
     return;
   }
   // A frozen generator object cannot be marked.
