@@ -161,6 +161,57 @@ function queueHandoff(maxsize: number): Comparison {
   };
 }
 
+/** The items a backlog comparison keeps waiting in its queue: both ends of the issue's 1k to 100k range. */
+export const BACKLOGS = [1_000, 100_000] as const;
+
+/**
+ * A producer and a consumer hand items off through a queue that holds
+ * `backlog` items throughout: the queue is made and filled on the first
+ * run (a warm-up round) and kept, and each run puts and gets `n` items.
+ */
+function queueBacklog(backlog: number): Comparison {
+  const kept = <Q>(make: () => Q, fill: (q: Q) => void): (() => Q) => {
+    let q: Q | undefined;
+    return () => {
+      if (q === undefined) {
+        q = make();
+        for (let i = 0; i < backlog; i++) fill(q);
+      }
+      return q;
+    };
+  };
+  // Every item is a 1, so the consumer's sum counts the items it got.
+  const esfx = kept(() => new AsyncQueue<number>(), (q) => q.put(1));
+  const asyncFn = kept(() => new Queue<number>(0, { loop: nodeLoop }), (q) => q.putNowait(1));
+  const tasksQueue = kept(() => new Queue<number>(0, { loop: nodeLoop }), (q) => q.putNowait(1));
+  return {
+    id: `queue-backlog-${backlog}`,
+    title: `Queue put/get hand-off, ${backlog.toLocaleString('en-US')} items waiting`,
+    unit: 'items',
+    // Fewer at 100k: @esfx/async-queue's get shifts an array, a copy of the whole backlog per item.
+    n: backlog >= 100_000 ? 1_000 : 5_000,
+    contenders: [
+      peer('@esfx/async-queue (async fn)', (n) => handoffAsync(esfx(), n)),
+      anyloop('Queue (async fn, NodeLoop)', (n) => handoffAsync(asyncFn(), n)),
+      anyloop('Queue (generator tasks + sleep(0), NodeLoop)', (n) => {
+        const q = tasksQueue();
+        let sum = 0;
+        const done = tasks(nodeLoop, 2, function* (i) {
+          for (let k = 0; k < n; k++) {
+            if (i === 0) {
+              yield* q.put(1);
+              yield* sleep(0, undefined, { loop: nodeLoop });
+            } else {
+              sum += yield* q.get();
+            }
+          }
+        });
+        return after(done, () => expectEqual(sum, n, 'items received'));
+      }),
+    ],
+  };
+}
+
 /** A lock or semaphore as its library spells it. */
 interface Units {
   acquire(): PromiseLike<unknown>;
@@ -339,6 +390,7 @@ export function v8Comparisons(): Comparison[] {
     futureAwait(),
     queueHandoff(0),
     queueHandoff(1),
+    ...BACKLOGS.map(queueBacklog),
     lockContention(),
     semaphore(),
     eventFanOut(),
