@@ -39,15 +39,11 @@ export interface NodeLoopOptions {
 const MAX_DELAY = 2_147_483_647;
 
 /**
- * The work NodeLoop does in one host macrotask before it lets Node's timers
- * and I/O in through a `setImmediate`, counted as one per turn plus one per
- * callback: whole turns run one after another (each after the promise jobs
- * of the one before) until they have used it up. A `setImmediate` costs
- * about as much as a turn of ten hand-offs, so it is paid once per this much
- * work, not once per few turns: about 500 turns of a one-callback hand-off,
- * or a single turn of a thousand callbacks.
+ * Turns run one after another (each after the promise jobs of the one
+ * before) before the loop lets Node's timers and I/O in through a
+ * `setImmediate`: a host macrotask costs more than a turn of a hand-off.
  */
-export const WORK_PER_MACROTASK = 1024;
+export const TURNS_PER_MACROTASK = 64;
 
 /**
  * A TimerLoop on Node's own scheduling.
@@ -55,11 +51,10 @@ export const WORK_PER_MACROTASK = 1024;
  * It is host-integrated: it processes callbacks whenever it has work, in any
  * Node program, without a run call. A turn runs once the promise jobs queued
  * before it (and those they queue) have run, so code after an `await` in an
- * async function runs between turns as it would between host macrotasks;
- * turns run that way in one host macrotask until they have run about 1,000
- * callbacks (WORK_PER_MACROTASK counts one per turn and one per callback),
- * then the next turn waits for a `setImmediate` (at most one is pending), so
- * that Node's timers and I/O are never starved. Timers share ONE host
+ * async function runs between turns as it would between host macrotasks; up
+ * to TURNS_PER_MACROTASK (64) turns run that way in one host macrotask, then
+ * the next turn waits for a `setImmediate` (at most one is pending), so that
+ * Node's timers and I/O are never starved. Timers share ONE host
  * `setTimeout`, re-armed for the earliest deadline. When nothing is pending the loop holds no host handle, so the
  * process can exit. `runForever()` and `runUntilComplete()` therefore only
  * wait: the first keeps the process alive until `stop()`; the second holds
@@ -75,8 +70,8 @@ export class NodeLoop extends BaseLoop {
   private _immediate: unknown = null;
   /** A turn is queued behind the promise jobs (host.afterJobs). */
   private _chained = false;
-  /** Turns and callbacks run since the last host macrotask that started a turn (see WORK_PER_MACROTASK). */
-  private _work = 0;
+  /** Turns run since the last host macrotask that started one. */
+  private _turns = 0;
   private _timer: unknown = null;
   /** The deadline the host timer is armed for (Infinity when none). */
   private _armedWhen = Infinity;
@@ -84,7 +79,7 @@ export class NodeLoop extends BaseLoop {
   private readonly _runs = new Set<{ reject: (e: Error) => void }>();
   private readonly _onImmediate = (): void => {
     this._immediate = null;
-    this._work = 0;
+    this._turns = 0;
     this._turn();
   };
   private readonly _onChained = (): void => {
@@ -96,7 +91,7 @@ export class NodeLoop extends BaseLoop {
     this._armedWhen = Infinity;
     // A turn already scheduled runs the due timers; running one here too would be a second.
     if (this._immediate === null && !this._chained) {
-      this._work = 0;
+      this._turns = 0;
       this._turn();
     }
   };
@@ -201,7 +196,7 @@ export class NodeLoop extends BaseLoop {
 
   /** One turn, then whatever host callback the remaining work needs. */
   private _turn(): void {
-    this._work += 1 + this._ready.length;
+    this._turns++;
     this._runOnce();
     this._reschedule();
   }
@@ -232,7 +227,7 @@ export class NodeLoop extends BaseLoop {
     }
     if (this._hasWork()) {
       if (this._immediate !== null || this._chained) return;
-      if (this._work < WORK_PER_MACROTASK && host.afterJobs !== undefined) {
+      if (this._turns < TURNS_PER_MACROTASK && host.afterJobs !== undefined) {
         this._chained = true;
         host.afterJobs(this._onChained);
       } else {
