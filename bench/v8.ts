@@ -188,7 +188,7 @@ function queueBacklog(backlog: number): Comparison {
     id: `queue-backlog-${backlog}`,
     title: `Queue put/get hand-off, ${backlog.toLocaleString('en-US')} items waiting`,
     unit: 'items',
-    // Fewer at 100k: @esfx/async-queue's get shifts an array, a copy of the whole backlog per item.
+    // Fewer at 100k: @esfx/async-queue's get shifts an array, whose cost grows with the backlog.
     n: backlog >= 100_000 ? 1_000 : 5_000,
     contenders: [
       peer('@esfx/async-queue (async fn)', (n) => handoffAsync(esfx(), n)),
