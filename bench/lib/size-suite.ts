@@ -1,6 +1,8 @@
 import { pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
+import { readBudgets } from './budgets.js';
 import { entryPoints, minGzipFile, minGzipSize, type Size } from './bundle.js';
+import { profileSize, type SizeProfile } from './size-profile.js';
 
 /** The primitives a consumer may import alone, measured when the library exports them. */
 export const PRIMITIVES = [
@@ -37,12 +39,37 @@ export const PARTS: Record<string, string> = {
   } from 'anyloop';`,
 };
 
-/** Min+gzip bytes of each entry point, parts of the core, each primitive alone, and each peer. */
+/**
+ * The source of a program importing several primitives and nothing else,
+ * named by its imports: `Lock + Queue`.
+ */
+export function programSource(name: string): string {
+  return `export { ${name.split(' + ').join(', ')} } from 'anyloop';`;
+}
+
+/** Programs importing several primitives together: those bench/budgets.json keeps a budget for. */
+export async function programSizes(): Promise<Record<string, Size>> {
+  const out: Record<string, Size> = {};
+  for (const name of Object.keys(readBudgets().size.programs)) out[name] = await minGzipSize(programSource(name));
+  return out;
+}
+
+/** The imports whose bytes are profiled (where the bytes go), by name: the sizes the targets are about. */
+export function profiledSources(): Record<string, string> {
+  const out: Record<string, string> = { 'entry `anyloop`': `export * from 'anyloop';` };
+  for (const p of ['Future', 'Event', 'Lock', 'Queue']) out[`\`${p}\` alone`] = `export { ${p} } from 'anyloop';`;
+  for (const name of Object.keys(readBudgets().size.programs)) out[`program: ${name}`] = programSource(name);
+  return out;
+}
+
+/** Min+gzip bytes of each entry point, parts of the core, each primitive alone, programs, and each peer; where the bytes go. */
 export interface Sizes {
   entries: Record<string, Size>;
   parts: Record<string, Size>;
   primitives: Record<string, Size>;
+  programs: Record<string, Size>;
   peers: Record<string, Size>;
+  profiles: Record<string, SizeProfile>;
 }
 
 /** Each entry point whole (what `import * as x from 'anyloop/...'` costs). */
@@ -69,5 +96,9 @@ export async function peerSizes(): Promise<Record<string, Size>> {
 export async function measureSizes(): Promise<Sizes> {
   const parts: Record<string, Size> = {};
   for (const [name, source] of Object.entries(PARTS)) parts[name] = await minGzipSize(source);
-  return { entries: await entrySizes(), parts, primitives: await primitiveSizes(), peers: await peerSizes() };
+  const profiles: Record<string, SizeProfile> = {};
+  for (const [name, source] of Object.entries(profiledSources())) profiles[name] = await profileSize(source);
+  return {
+    entries: await entrySizes(), parts, primitives: await primitiveSizes(), programs: await programSizes(), peers: await peerSizes(), profiles,
+  };
 }
