@@ -1,8 +1,8 @@
 import { CancelledError } from '../contract/errors.js';
 import { checkCallback } from '../contract/handle.js';
 import type { Loop } from '../contract/loop.js';
-import { CoroutineFuture, type Coroutine } from '../future/coroutine.js';
-import { Future } from '../future/future.js';
+import type { Coroutine } from '../future/coroutine.js';
+import { CANCELLED, Future, PENDING, RESULT } from '../future/future.js';
 import { abortedWait, bindSignalFirst, type WaitOptions } from '../future/signal.js';
 import { Lock } from './lock.js';
 import { LoopBound, removeItem, type PrimitiveOptions } from './loop-bound.js';
@@ -74,7 +74,7 @@ export class Condition extends LoopBound {
     const loop = this._getLoop();
     const aborted = options && abortedWait<true>(loop, options);
     if (aborted) return aborted;
-    return bindSignalFirst(options, () => new CoroutineFuture(this._waitCoro(loop), loop, true));
+    return bindSignalFirst(options, () => new ConditionWait(this, loop));
   }
 
   /**
@@ -92,7 +92,7 @@ export class Condition extends LoopBound {
     const result = predicate();
     if (result) return this._done(result);
     this._checkLocked('wait on');
-    return bindSignalFirst(options, () => new CoroutineFuture(this._waitForCoro(predicate), loop, true));
+    return bindSignalFirst(options, () => new ConditionWaitFor(this, loop, predicate));
   }
 
   /**
@@ -129,50 +129,6 @@ export class Condition extends LoopBound {
     }
   }
 
-  /** @internal asyncio's `Condition.wait` coroutine, from just after its lock check. */
-  *_waitCoro(loop: Loop): Coroutine<true> {
-    const fut = new Future<boolean>(undefined, loop);
-    this._lock.release();
-    try {
-      try {
-        this._waiters.push(fut);
-        try {
-          yield* fut;
-          return true;
-        } finally {
-          removeItem(this._waiters, fut);
-        }
-      } finally {
-        // The lock must be held again however the wait ended; a cancel while
-        // re-acquiring is remembered and thrown once the lock is back.
-        let err: CancelledError | null = null;
-        for (;;) {
-          try {
-            yield* this._lock.acquire();
-            break;
-          } catch (e) {
-            if (!(e instanceof CancelledError)) throw e;
-            err = e;
-          }
-        }
-        if (err !== null) throw err;
-      }
-    } catch (e) {
-      // This task may have been notified before it failed: pass the notification on.
-      this._notify(1);
-      throw e;
-    }
-  }
-
-  /** @internal asyncio's `Condition.wait_for` loop, after its first predicate check. */
-  *_waitForCoro<R>(predicate: () => R): Coroutine<R> {
-    for (;;) {
-      yield* this.wait();
-      const result = predicate();
-      if (result) return result;
-    }
-  }
-
   /**
    * asyncio's `async with cond:` as a handle: a Future done with a Held once
    * acquired (in the same step as `acquire()`). `using _ = yield* cond.hold()`
@@ -196,5 +152,192 @@ export class Condition extends LoopBound {
   /** `<Condition [locked, waiters:2]>`: asyncio's repr, without the address. */
   override toString(): string {
     return stateRepr('Condition', this.locked() ? 'locked' : 'unlocked', this._waiters.length);
+  }
+}
+
+/**
+ * A wait of a Condition that steps itself: the Future of `wait()` or
+ * `waitFor()`. It runs asyncio's coroutine in the same loop slots as a task
+ * awaiting it would, without the coroutine runner: `_awaited` is what it
+ * waits on (asyncio's `_fut_waiter`); `cancel()` passes to it, or, when
+ * nothing can take it, is thrown in at the next step.
+ */
+abstract class ConditionStep<T> extends Future<T> {
+  /** @internal */ readonly _cond: Condition;
+  /** @internal What the wait waits on, null while it steps. */
+  _awaited: Future<unknown> | null = null;
+  /** @internal A cancel that nothing awaited could take, with its message: thrown in at the next step. */
+  declare _mustCancel?: { msg: string | undefined };
+  /** @internal The awaited future's listener is the wait itself (see DoneListener). */
+  declare readonly _doneCallback: (w: ConditionStep<unknown>) => void;
+
+  constructor(cond: Condition, loop: Loop) {
+    super(undefined, loop);
+    this._cond = cond;
+  }
+
+  override cancel(msg?: string): boolean {
+    if (this._state !== PENDING) return super.cancel(msg);
+    const w = this._awaited;
+    if (w === null || !w.cancel(msg)) this._mustCancel = { msg };
+    return true;
+  }
+
+  /** @internal Waits on `f`, pending: its completion runs the next step. */
+  _await(f: Future<unknown>): void {
+    this._awaited = f;
+    f._listen(this);
+  }
+
+  /** @internal One step, with the outcome of `awaited`: its result (`ok`), or what is thrown in. */
+  abstract _step(ok: boolean, value: unknown, awaited: Future<unknown>): void;
+
+  /** @internal Ends the wait with what was thrown: cancelled for a CancelledError, failed otherwise. */
+  _fail(e: unknown): void {
+    if (e instanceof CancelledError) this._complete(CANCELLED, e, true);
+    else this._completeException(e, true);
+  }
+}
+
+function resumeStep(w: ConditionStep<unknown>): void {
+  // Completed through the public Future API meanwhile: nothing left to run.
+  if (w._state !== PENDING) return;
+  const f = w._awaited!;
+  w._awaited = null;
+  let ok = f._state === RESULT;
+  let value = ok ? f._value : f._failure();
+  const mc = w._mustCancel;
+  if (mc !== undefined) {
+    w._mustCancel = undefined;
+    if (ok || !(value instanceof CancelledError)) {
+      ok = false;
+      value = new CancelledError(mc.msg);
+    }
+  }
+  w._step(ok, value, f);
+}
+
+Object.defineProperty(ConditionStep.prototype, '_doneCallback', { value: resumeStep });
+
+/**
+ * asyncio's `Condition.wait` from just after its lock check: releases the
+ * lock, waits for a notify, then takes the lock back, retrying through
+ * cancellations; a wait that fails passes a notification on.
+ */
+class ConditionWait extends ConditionStep<true> {
+  /** @internal Set once notified (or failed): the lock is being taken back. */
+  _reacquiring = false;
+  /** @internal Set when the wait ends with `_error` once the lock is back (asyncio's `finally` re-raising). */
+  _failed = false;
+  /** @internal The error to end with: the last cancellation wins. */
+  declare _error: unknown;
+
+  constructor(cond: Condition, loop: Loop) {
+    super(cond, loop);
+    const fut = new Future<boolean>(undefined, loop);
+    cond._lock.release();
+    cond._waiters.push(fut);
+    this._await(fut);
+  }
+
+  _step(ok: boolean, value: unknown, awaited: Future<unknown>): void {
+    if (!this._reacquiring) {
+      removeItem(this._cond._waiters, awaited);
+      this._reacquiring = true;
+    } else if (ok) {
+      this._end();
+      return;
+    } else if (!(value instanceof CancelledError)) {
+      // Not a cancellation: the lock is not taken back.
+      this._endWith(value);
+      return;
+    }
+    if (!ok) {
+      this._failed = true;
+      this._error = value;
+    }
+    this._reacquire();
+  }
+
+  /** @internal Takes the lock back: at once when it is free, else through its waiter. */
+  _reacquire(): void {
+    let f: Future<true>;
+    try {
+      f = this._cond._lock.acquire();
+    } catch (e) {
+      this._endWith(e);
+      return;
+    }
+    if (f.done()) this._end();
+    else this._await(f);
+  }
+
+  /** @internal Fails with `e`, which replaces any earlier error. */
+  _endWith(e: unknown): void {
+    this._failed = true;
+    this._error = e;
+    this._end();
+  }
+
+  /** @internal The lock is held again (or cannot be): true, or the error after passing a notification on. */
+  _end(): void {
+    if (!this._failed) {
+      this._complete(RESULT, true, true);
+      return;
+    }
+    // This wait may have been notified before it failed: pass the notification on.
+    this._cond._notify(1);
+    this._fail(this._error);
+  }
+}
+
+/** asyncio's `Condition.wait_for` loop, after its first predicate check: waits, then checks the predicate again. */
+class ConditionWaitFor<R> extends ConditionStep<R> {
+  /** @internal */ readonly _predicate: () => R;
+
+  constructor(cond: Condition, loop: Loop, predicate: () => R) {
+    super(cond, loop);
+    this._predicate = predicate;
+    this._wait();
+  }
+
+  _step(ok: boolean, value: unknown): void {
+    if (!ok) {
+      this._fail(value);
+      return;
+    }
+    let result: R;
+    try {
+      result = this._predicate();
+    } catch (e) {
+      this._fail(e);
+      return;
+    }
+    if (!result) {
+      this._wait();
+      return;
+    }
+    const late = this._mustCancel;
+    if (late !== undefined) {
+      // Cancelled by the predicate itself: it ends cancelled, as a task's last step does.
+      this._mustCancel = undefined;
+      this._complete(CANCELLED, late.msg, true);
+    } else {
+      this._complete(RESULT, result, true);
+    }
+  }
+
+  /** @internal `await cond.wait()`; a cancel the predicate asked for goes to that wait at once. */
+  _wait(): void {
+    let w: Future<true>;
+    try {
+      w = this._cond.wait();
+    } catch (e) {
+      this._fail(e);
+      return;
+    }
+    this._await(w);
+    const mc = this._mustCancel;
+    if (mc !== undefined && w.cancel(mc.msg)) this._mustCancel = undefined;
   }
 }
