@@ -2,7 +2,8 @@ import { CancelledError } from '../contract/errors.js';
 import { checkCallback } from '../contract/handle.js';
 import type { Loop } from '../contract/loop.js';
 import type { Coroutine } from '../future/coroutine.js';
-import { CANCELLED, Future, PENDING, RESULT } from '../future/future.js';
+import { CANCELLED, Future, RESULT } from '../future/future.js';
+import { StepFuture } from '../future/step-future.js';
 import { abortedWait, bindSignalFirst, type WaitOptions } from '../future/signal.js';
 import { Lock } from './lock.js';
 import { LoopBound, removeItem, type PrimitiveOptions } from './loop-bound.js';
@@ -156,75 +157,12 @@ export class Condition extends LoopBound {
 }
 
 /**
- * A wait of a Condition that steps itself: the Future of `wait()` or
- * `waitFor()`. It runs asyncio's coroutine in the same loop slots as a task
- * awaiting it would, without the coroutine runner: `_awaited` is what it
- * waits on (asyncio's `_fut_waiter`); `cancel()` passes to it, or, when
- * nothing can take it, is thrown in at the next step.
- */
-abstract class ConditionStep<T> extends Future<T> {
-  /** @internal */ readonly _cond: Condition;
-  /** @internal What the wait waits on, null while it steps. */
-  _awaited: Future<unknown> | null = null;
-  /** @internal A cancel that nothing awaited could take, with its message: thrown in at the next step. */
-  declare _mustCancel?: { msg: string | undefined };
-  /** @internal The awaited future's listener is the wait itself (see DoneListener). */
-  declare readonly _doneCallback: (w: ConditionStep<unknown>) => void;
-
-  constructor(cond: Condition, loop: Loop) {
-    super(undefined, loop);
-    this._cond = cond;
-  }
-
-  override cancel(msg?: string): boolean {
-    if (this._state !== PENDING) return super.cancel(msg);
-    const w = this._awaited;
-    if (w === null || !w.cancel(msg)) this._mustCancel = { msg };
-    return true;
-  }
-
-  /** @internal Waits on `f`, pending: its completion runs the next step. */
-  _await(f: Future<unknown>): void {
-    this._awaited = f;
-    f._listen(this);
-  }
-
-  /** @internal One step, with the outcome of `awaited`: its result (`ok`), or what is thrown in. */
-  abstract _step(ok: boolean, value: unknown, awaited: Future<unknown>): void;
-
-  /** @internal Ends the wait with what was thrown: cancelled for a CancelledError, failed otherwise. */
-  _fail(e: unknown): void {
-    if (e instanceof CancelledError) this._complete(CANCELLED, e, true);
-    else this._completeException(e, true);
-  }
-}
-
-function resumeStep(w: ConditionStep<unknown>): void {
-  // Completed through the public Future API meanwhile: nothing left to run.
-  if (w._state !== PENDING) return;
-  const f = w._awaited!;
-  w._awaited = null;
-  let ok = f._state === RESULT;
-  let value = ok ? f._value : f._failure();
-  const mc = w._mustCancel;
-  if (mc !== undefined) {
-    w._mustCancel = undefined;
-    if (ok || !(value instanceof CancelledError)) {
-      ok = false;
-      value = new CancelledError(mc.msg);
-    }
-  }
-  w._step(ok, value, f);
-}
-
-Object.defineProperty(ConditionStep.prototype, '_doneCallback', { value: resumeStep });
-
-/**
  * asyncio's `Condition.wait` from just after its lock check: releases the
  * lock, waits for a notify, then takes the lock back, retrying through
  * cancellations; a wait that fails passes a notification on.
  */
-class ConditionWait extends ConditionStep<true> {
+class ConditionWait extends StepFuture<true> {
+  /** @internal */ readonly _cond: Condition;
   /** @internal Set once notified (or failed): the lock is being taken back. */
   _reacquiring = false;
   /** @internal Set when the wait ends with `_error` once the lock is back (asyncio's `finally` re-raising). */
@@ -233,7 +171,8 @@ class ConditionWait extends ConditionStep<true> {
   declare _error: unknown;
 
   constructor(cond: Condition, loop: Loop) {
-    super(cond, loop);
+    super(loop);
+    this._cond = cond;
     const fut = new Future<boolean>(undefined, loop);
     cond._lock.release();
     cond._waiters.push(fut);
@@ -268,8 +207,7 @@ class ConditionWait extends ConditionStep<true> {
       this._endWith(e);
       return;
     }
-    if (f.done()) this._end();
-    else this._await(f);
+    if (!this._await(f)) this._end();
   }
 
   /** @internal Fails with `e`, which replaces any earlier error. */
@@ -292,11 +230,13 @@ class ConditionWait extends ConditionStep<true> {
 }
 
 /** asyncio's `Condition.wait_for` loop, after its first predicate check: waits, then checks the predicate again. */
-class ConditionWaitFor<R> extends ConditionStep<R> {
+class ConditionWaitFor<R> extends StepFuture<R> {
+  /** @internal */ readonly _cond: Condition;
   /** @internal */ readonly _predicate: () => R;
 
   constructor(cond: Condition, loop: Loop, predicate: () => R) {
-    super(cond, loop);
+    super(loop);
+    this._cond = cond;
     this._predicate = predicate;
     this._wait();
   }
