@@ -28,7 +28,11 @@ export async function exportedPrimitives(): Promise<string[]> {
   return PRIMITIVES.filter((p) => p in ns);
 }
 
-/** Parts of the core entry, to tell where its bytes go: each named by what it imports. */
+/**
+ * Parts of the core entry, each named by what it imports: what the core
+ * would weigh under another entry layout (tasks, or loops, in an entry of
+ * their own).
+ */
 export const PARTS: Record<string, string> = {
   'contract + Future + primitives + Queue (no tasks)': `export {
     getEventLoop, setEventLoop, Handle, TimerHandle, CancelledError, InvalidStateError, TimeoutError, QueueEmpty, QueueFull,
@@ -36,6 +40,13 @@ export const PARTS: Record<string, string> = {
   } from 'anyloop';`,
   'tasks (Task, sleep, timeouts, waitFor, gather, shield, TaskGroup, run)': `export {
     Task, createTask, currentTask, sleep, timeout, waitFor, ensureFuture, gather, shield, TaskGroup, run,
+  } from 'anyloop';`,
+  'loops (BaseLoop)': `export { BaseLoop } from 'anyloop';`,
+  'all but BaseLoop': `export {
+    isTimerLoop, getEventLoop, setEventLoop, Handle, TimerHandle, CancelledError, InvalidStateError, TimeoutError, QueueEmpty, QueueFull,
+    QueueShutDown, BrokenBarrierError, Future, isThenable, delegate, Event, Lock, Semaphore, BoundedSemaphore, Condition, Barrier, Queue,
+    LifoQueue, PriorityQueue, Task, createTask, currentTask, allTasks, sleep, Timeout, timeout, timeoutAt, Scope, waitFor, wait, asCompleted,
+    AsCompleted, ensureFuture, gather, shield, TaskGroup, run,
   } from 'anyloop';`,
 };
 
