@@ -18,6 +18,7 @@ import { PEER_PENDING, PENDING_KINDS, runXs, type XsResults } from './xs.js';
 import { readBudgets, targetSlots } from './lib/budgets.js';
 import { compareApps, type AppKind, type AppMeasure } from './lib/app-compare.js';
 import { waitingTables } from './lib/xs-tables.js';
+import { sizeTables } from './lib/size-tables.js';
 
 const V8_ROUNDS = 15;
 const SCALE_ROUNDS = 9;
@@ -112,6 +113,10 @@ function targets(r: Omit<Results, 'targets'>): Target[] {
   out.push({ target: 'Size: core (`anyloop` entry) ≤ 6 KB min+gzip', measured: `${core} B`, met: core <= 6 * KB });
   const ev = r.sizes.primitives['Event']!.gzip;
   out.push({ target: 'Size: Event alone ≤ 1 KB min+gzip', measured: `${ev} B`, met: ev <= KB });
+  for (const [name, b] of Object.entries(readBudgets().size.programs)) {
+    const s = r.sizes.programs[name]!.gzip;
+    out.push({ target: `Size: a program importing only ${name.split(' + ').join(' and ')} ≤ ${b.targetBytes / KB} KB min+gzip`, measured: `${s} B`, met: s <= b.targetBytes });
+  }
   return out;
 }
 
@@ -172,13 +177,7 @@ function markdown(r: Results): string {
   }
   parts.push(markdownTable(header, scaleRows));
 
-  parts.push('### Size: bytes minified (terser) and min+gzip (zlib level 9), bundled with rollup');
-  const sizeRows: string[][] = [];
-  for (const [k, v] of Object.entries(r.sizes.entries)) sizeRows.push([`entry \`${k}\` (whole)`, String(v.min), String(v.gzip)]);
-  for (const [k, v] of Object.entries(r.sizes.parts)) sizeRows.push([`part of \`anyloop\`: ${k}`, String(v.min), String(v.gzip)]);
-  for (const [k, v] of Object.entries(r.sizes.primitives)) sizeRows.push([`\`${k}\` alone`, String(v.min), String(v.gzip)]);
-  for (const [k, v] of Object.entries(r.sizes.peers)) sizeRows.push([`peer: ${k}`, String(v.min), String(v.gzip)]);
-  parts.push(markdownTable(['module', 'min', 'min+gzip'], sizeRows));
+  parts.push(...sizeTables(r.sizes));
   return parts.join('\n\n');
 }
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareApps } from '../bench/lib/app-compare.js';
 import { readBudgets } from '../bench/lib/budgets.js';
-import { entrySizes, primitiveSizes } from '../bench/lib/size-suite.js';
+import { entrySizes, primitiveSizes, programSizes } from '../bench/lib/size-suite.js';
 import { XsBench } from '../bench/lib/xs-suite.js';
 
 const budgets = readBudgets();
@@ -28,6 +28,11 @@ describe('size budgets: min+gzip bytes of the built dist/, bundled by rollup and
 
   it('keeps every primitive imported alone (tree-shaken) within its budget', async () => {
     expect(overBudget(gzipOf(await primitiveSizes()), budgets.size.primitives, 'B')).toEqual([]);
+  }, 120_000);
+
+  it('keeps every program importing several primitives (Lock + Queue) within its budget', async () => {
+    const budget = Object.fromEntries(Object.entries(budgets.size.programs).map(([k, b]) => [k, b.budget]));
+    expect(overBudget(gzipOf(await programSizes()), budget, 'B')).toEqual([]);
   }, 120_000);
 });
 

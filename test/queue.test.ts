@@ -537,7 +537,7 @@ describe('Queue: taskDone and join', () => {
     q.putNowait(1);
     expectCancelledAtOnce(q.join({ signal: AbortSignal.abort('skip') }), 'skip');
     loop.runUntilIdle();
-    expect(q._finished._waiters).toEqual([]);
+    expect(q._joiners ?? []).toEqual([]);
     expect(q._unfinishedTasks).toBe(1);
   });
 

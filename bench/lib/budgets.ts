@@ -25,9 +25,20 @@ export interface OperationBudget {
   native: string;
 }
 
+/** A program's size budget in min+gzip bytes, and its target. */
+export interface SizeBudget {
+  budget: number;
+  targetBytes: number;
+}
+
 /** bench/budgets.json: the most each measure may reach (set from measurements, with a little headroom). */
 export interface Budgets {
-  size: { entries: Record<string, number>; primitives: Record<string, number> };
+  size: {
+    entries: Record<string, number>;
+    primitives: Record<string, number>;
+    /** Programs importing several primitives, named by their imports (`Lock + Queue`). */
+    programs: Record<string, SizeBudget>;
+  };
   xs: {
     slotsPerPendingWaiter: Record<string, number>;
     computronsPerQueueHandoff: Record<string, number>;

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import nodeResolve from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
-import { rollup, type Plugin } from 'rollup';
+import { rollup, type Plugin, type SourceMap } from 'rollup';
 import { minify } from 'terser';
 import ts from 'typescript';
 
@@ -105,6 +105,17 @@ export async function minGzipSize(source: string): Promise<Size> {
   try {
     const { output } = await bundle.generate({ format: 'es' });
     return sizeOf(output[0].code);
+  } finally {
+    await bundle.close();
+  }
+}
+
+/** The bundle of `source` before minifying, with its source map (sources: absolute paths of the modules). */
+export async function bundleUnminified(source: string): Promise<{ code: string; map: SourceMap }> {
+  const bundle = await rollup({ input: ENTRY, plugins: plugins(source, false), onwarn: () => {} });
+  try {
+    const { output } = await bundle.generate({ format: 'es', sourcemap: true, sourcemapPathTransform: (rel, mapFile) => resolve(dirname(mapFile), rel) });
+    return { code: output[0].code, map: output[0].map! };
   } finally {
     await bundle.close();
   }

@@ -12,13 +12,10 @@ export type Coroutine<T> = Generator<Future<unknown> | PromiseLike<unknown>, T, 
 /**
  * A Future whose result a generator coroutine computes, one step per loop
  * callback: asyncio's Task.__step machinery. Cancellation is thrown into the
- * coroutine at the point where it waits, so `finally` blocks run.
- *
- * Two modes. A Task (the subclass in the tasks layer) starts in a later loop
- * turn and schedules its done callbacks. A sub-coroutine (`inline`: what
- * `await coro()` is in asyncio, used by Condition, Barrier and Queue.join)
- * starts at once, synchronously, and completes inline, because it runs as
- * part of the step of whatever awaits it.
+ * coroutine at the point where it waits, so `finally` blocks run. Task (in
+ * the tasks layer) is its subclass: it starts in a later loop turn and
+ * schedules its done callbacks. (A primitive's compound wait, which asyncio
+ * writes as a coroutine, steps itself instead: see StepFuture.)
  */
 export class CoroutineFuture<T> extends Future<T> {
   /** @internal The running level: the coroutine, or the innermost Delegation (see delegate); null once done. */
@@ -28,19 +25,15 @@ export class CoroutineFuture<T> extends Future<T> {
   declare _waitingOn?: Future<unknown> | null;
   /** @internal asyncio's `_must_cancel`, with the message: undefined when no cancel is pending. */
   declare _mustCancel?: { msg: string | undefined };
-  /** @internal Sub-coroutine mode: false on the prototype (a task), an own field only when true. */
-  declare readonly _inline: boolean;
 
   /** `scheduled` false: a task whose creator runs its first step (`_startNow()`). */
-  constructor(coro: Coroutine<T>, loop: Loop, inline: boolean, scheduled = true) {
+  constructor(coro: Coroutine<T>, loop: Loop, scheduled = true) {
     super(undefined, loop);
     if (coro === null || typeof coro !== 'object' || typeof coro.next !== 'function' || typeof coro.throw !== 'function') {
       throw new TypeError('a coroutine must be a generator object (call the generator function)');
     }
     this._coro = coro;
-    if (inline !== this._inline) (this as { _inline: boolean })._inline = inline;
-    if (inline) this._stepGuarded(true, undefined);
-    else if (scheduled) loop.callSoon(stepFirst, this);
+    if (scheduled) loop.callSoon(stepFirst, this);
   }
 
   /**
@@ -125,15 +118,12 @@ export class CoroutineFuture<T> extends Future<T> {
    */
   _step(ok: boolean, value: unknown): void {
     if (this._state !== PENDING) return;
-    // A task (the one mode that is not inline) is the current task, and its
-    // loop the running loop, while it steps: set here rather than in an
-    // override, one frame less per resume.
+    // The task is the current task, and its loop the running loop, while it
+    // steps: set here rather than in an override, one frame less per resume.
     const prev = loopState.task;
     const turn = loopState.turn;
-    if (!this._inline) {
-      loopState.task = this;
-      loopState.turn = this._loop;
-    }
+    loopState.task = this;
+    loopState.turn = this._loop;
     try {
       // Few locals: each is a slot of XS stack under every resumption.
       let mc = this._mustCancel;
@@ -161,8 +151,8 @@ export class CoroutineFuture<T> extends Future<T> {
             continue;
           }
           this._coro = null;
-          if (e instanceof CancelledError) this._complete(CANCELLED, e, this._inline);
-          else this._completeException(e, this._inline);
+          if (e instanceof CancelledError) this._complete(CANCELLED, e, false);
+          else this._completeException(e, false);
           return;
         }
         if (r.done) {
@@ -177,9 +167,9 @@ export class CoroutineFuture<T> extends Future<T> {
           if (late !== undefined) {
             // Cancelled during its last step: it ends cancelled, as in asyncio.
             this._mustCancel = undefined;
-            this._complete(CANCELLED, late.msg, this._inline);
+            this._complete(CANCELLED, late.msg, false);
           } else {
-            this._complete(RESULT, r.value, this._inline);
+            this._complete(RESULT, r.value, false);
           }
           return;
         }
@@ -232,7 +222,7 @@ export class CoroutineFuture<T> extends Future<T> {
 
 /**
  * @internal `yield* delegate(coro)` is `yield* coro` inside a coroutine that
- * a CoroutineFuture steps (a task, an inline sub-coroutine): the value or
+ * a CoroutineFuture steps (a task): the value or
  * exception of `coro` comes back the same way, and cancellation lands where
  * `coro` waits, but the task steps `coro` as a level of its own. Each level
  * of a native `yield*` is resumed through every level below it and costs XS
@@ -339,7 +329,6 @@ function stepThrow(c: CoroutineFuture<unknown>, e: unknown): void {
   }
 }
 
-Object.defineProperty(CoroutineFuture.prototype, '_inline', { value: false, writable: true });
 Object.defineProperty(CoroutineFuture.prototype, '_doneCallback', { value: wake });
 
 function describe(v: unknown): string {

@@ -2,7 +2,7 @@
 // point. The modules are named after their place in the package, as mcpack
 // names them, so that their relative imports resolve on the device.
 export * from "anyloop/dist/index";
-import { AsCompleted, Barrier, Condition, Future, Scope, TaskGroup } from "anyloop/dist/index";
+import { AsCompleted, Future, Scope, TaskGroup } from "anyloop/dist/index";
 import { awaitIn } from "anyloop/dist/tasks/ensure-future";
 import { follow } from "anyloop/dist/tasks/follow";
 
@@ -13,8 +13,6 @@ import { follow } from "anyloop/dist/tasks/follow";
 for (const generator of [
 	Future.prototype[Symbol.iterator],
 	AsCompleted.prototype[Symbol.iterator], AsCompleted.prototype._nextDone, AsCompleted.prototype._waitForOne,
-	Barrier.prototype._waitCoro, Barrier.prototype._block, Barrier.prototype._wait, Barrier.prototype._resetCoro, Barrier.prototype._abortCoro,
-	Condition.prototype._waitCoro, Condition.prototype._waitForCoro,
 	Scope.prototype._runWithSignal, Scope.prototype._runInOwnTask,
 	TaskGroup.prototype._run, TaskGroup.prototype._exit,
 	awaitIn, follow,

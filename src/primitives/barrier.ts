@@ -1,8 +1,8 @@
 import { BrokenBarrierError } from '../contract/errors.js';
 import type { Loop } from '../contract/loop.js';
-import { CoroutineFuture, type Coroutine } from '../future/coroutine.js';
-import type { Future } from '../future/future.js';
+import { RESULT, type Future } from '../future/future.js';
 import { abortedWait, bindSignalFirst, type WaitOptions } from '../future/signal.js';
+import { StepFuture } from '../future/step-future.js';
 import { checkInteger } from './check-integer.js';
 import { Condition } from './condition.js';
 import { LoopBound, type PrimitiveOptions } from './loop-bound.js';
@@ -66,7 +66,7 @@ export class Barrier extends LoopBound {
     const loop = this._getLoop();
     const aborted = options && abortedWait<number>(loop, options);
     if (aborted) return aborted;
-    return bindSignalFirst(options, () => new CoroutineFuture(this._waitCoro(), loop, true));
+    return bindSignalFirst(options, () => new BarrierWait(this, loop));
   }
 
   /**
@@ -74,7 +74,7 @@ export class Barrier extends LoopBound {
    * BrokenBarrierError. Done once it has taken the condition's lock.
    */
   reset(): Future<void> {
-    return new CoroutineFuture(this._resetCoro(), this._getLoop(), true);
+    return new BarrierChange(this, this._getLoop(), true);
   }
 
   /**
@@ -82,47 +82,13 @@ export class Barrier extends LoopBound {
    * BrokenBarrierError until `reset()`. Done once it has taken the condition's lock.
    */
   abort(): Future<void> {
-    return new CoroutineFuture(this._abortCoro(), this._getLoop(), true);
-  }
-
-  /** @internal */
-  *_waitCoro(): Coroutine<number> {
-    const cond = this._cond;
-    yield* cond.acquire();
-    try {
-      yield* this._block();
-      const index = this._count++;
-      try {
-        if (index + 1 === this._parties) this._release();
-        else yield* this._wait();
-        return index;
-      } finally {
-        this._count--;
-        this._exit();
-      }
-    } finally {
-      cond.release();
-    }
-  }
-
-  /** @internal Waits while the barrier drains or resets; fails when it is broken. */
-  *_block(): Coroutine<void> {
-    yield* this._cond.waitFor(() => this._state !== DRAINING && this._state !== RESETTING);
-    if (this._state === BROKEN) throw new BrokenBarrierError('Barrier aborted');
+    return new BarrierChange(this, this._getLoop(), false);
   }
 
   /** @internal The last arrival: every waiter may go. */
   _release(): void {
     this._state = DRAINING;
     this._cond.notifyAll();
-  }
-
-  /** @internal Waits until the barrier stops filling; fails unless it drains. */
-  *_wait(): Coroutine<void> {
-    yield* this._cond.waitFor(() => this._state !== FILLING);
-    if (this._state === BROKEN || this._state === RESETTING) {
-      throw new BrokenBarrierError('Abort or reset of barrier');
-    }
   }
 
   /** @internal The last task out ends draining or resetting and lets blocked newcomers in. */
@@ -133,34 +99,112 @@ export class Barrier extends LoopBound {
     }
   }
 
-  /** @internal */
-  *_resetCoro(): Coroutine<void> {
-    const cond = this._cond;
-    yield* cond.acquire();
-    try {
-      if (this._count > 0) this._state = RESETTING;
-      else this._state = FILLING;
-      cond.notifyAll();
-    } finally {
-      cond.release();
-    }
-  }
-
-  /** @internal */
-  *_abortCoro(): Coroutine<void> {
-    const cond = this._cond;
-    yield* cond.acquire();
-    try {
-      this._state = BROKEN;
-      cond.notifyAll();
-    } finally {
-      cond.release();
-    }
-  }
-
   /** `<Barrier [filling, waiters:1/3]>` (`<Barrier [broken]>`): asyncio's repr, without the address. */
   override toString(): string {
     const s = this._state;
     return `<Barrier [${STATE_NAMES[s]}${s === BROKEN ? '' : `, waiters:${this.nWaiting}/${this._parties}`}]>`;
+  }
+}
+
+/** The steps of a `wait()`: taking the condition's lock, waiting while the barrier drains or resets, then waiting until it fills. */
+const ACQUIRE = 0, BLOCK = 1, WAIT = 2;
+
+/** asyncio's `Barrier.wait`, stepping itself (see StepFuture). */
+class BarrierWait extends StepFuture<number> {
+  /** @internal */ readonly _barrier: Barrier;
+  /** @internal ACQUIRE, BLOCK or WAIT. */
+  _phase = ACQUIRE;
+  /** @internal This task's arrival index, from WAIT on. */
+  declare _index: number;
+
+  constructor(barrier: Barrier, loop: Loop) {
+    super(loop);
+    this._barrier = barrier;
+    if (!this._await(barrier._cond.acquire())) this._block();
+  }
+
+  _step(ok: boolean, value: unknown): void {
+    const phase = this._phase;
+    if (!ok) {
+      if (phase === ACQUIRE) this._fail(value);
+      else this._leave(false, value);
+    } else if (phase === ACQUIRE) {
+      this._block();
+    } else if (phase === BLOCK) {
+      this._arrive();
+    } else {
+      this._passed();
+    }
+  }
+
+  /** @internal Waits while the barrier drains or resets. */
+  _block(): void {
+    const b = this._barrier;
+    this._phase = BLOCK;
+    if (!this._await(b._cond.waitFor(() => b._state !== DRAINING && b._state !== RESETTING))) this._arrive();
+  }
+
+  /** @internal Fails when the barrier is broken; else counts this task in, and trips the barrier or waits until it fills. */
+  _arrive(): void {
+    const b = this._barrier;
+    if (b._state === BROKEN) {
+      this._leave(false, new BrokenBarrierError('Barrier aborted'));
+      return;
+    }
+    this._phase = WAIT;
+    const index = this._index = b._count++;
+    if (index + 1 === b._parties) {
+      b._release();
+      this._leave(true, index);
+    } else if (!this._await(b._cond.waitFor(() => b._state !== FILLING))) {
+      this._passed();
+    }
+  }
+
+  /** @internal The barrier stopped filling: it passes unless it was reset or aborted. */
+  _passed(): void {
+    const s = this._barrier._state;
+    if (s === BROKEN || s === RESETTING) this._leave(false, new BrokenBarrierError('Abort or reset of barrier'));
+    else this._leave(true, this._index);
+  }
+
+  /** @internal asyncio's `finally` blocks: a counted task leaves, the lock is released; then the outcome. */
+  _leave(ok: boolean, value: unknown): void {
+    const b = this._barrier;
+    if (this._phase === WAIT) {
+      b._count--;
+      b._exit();
+    }
+    b._cond.release();
+    if (ok) this._complete(RESULT, value, true);
+    else this._fail(value);
+  }
+}
+
+/** asyncio's `Barrier.reset` (`reset` true) or `Barrier.abort`: takes the lock, changes the state, notifies every waiter. */
+class BarrierChange extends StepFuture<void> {
+  /** @internal */ readonly _barrier: Barrier;
+  /** @internal */ readonly _reset: boolean;
+
+  constructor(barrier: Barrier, loop: Loop, reset: boolean) {
+    super(loop);
+    this._barrier = barrier;
+    this._reset = reset;
+    if (!this._await(barrier._cond.acquire())) this._change();
+  }
+
+  _step(ok: boolean, value: unknown): void {
+    if (ok) this._change();
+    else this._fail(value);
+  }
+
+  /** @internal With the lock held. */
+  _change(): void {
+    const b = this._barrier;
+    if (!this._reset) b._state = BROKEN;
+    else b._state = b._count > 0 ? RESETTING : FILLING;
+    b._cond.notifyAll();
+    b._cond.release();
+    this._complete(RESULT, undefined, true);
   }
 }

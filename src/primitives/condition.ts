@@ -1,8 +1,9 @@
 import { CancelledError } from '../contract/errors.js';
 import { checkCallback } from '../contract/handle.js';
 import type { Loop } from '../contract/loop.js';
-import { CoroutineFuture, type Coroutine } from '../future/coroutine.js';
-import { Future } from '../future/future.js';
+import type { Coroutine } from '../future/coroutine.js';
+import { CANCELLED, Future, RESULT } from '../future/future.js';
+import { StepFuture } from '../future/step-future.js';
 import { abortedWait, bindSignalFirst, type WaitOptions } from '../future/signal.js';
 import { Lock } from './lock.js';
 import { LoopBound, removeItem, type PrimitiveOptions } from './loop-bound.js';
@@ -74,7 +75,7 @@ export class Condition extends LoopBound {
     const loop = this._getLoop();
     const aborted = options && abortedWait<true>(loop, options);
     if (aborted) return aborted;
-    return bindSignalFirst(options, () => new CoroutineFuture(this._waitCoro(loop), loop, true));
+    return bindSignalFirst(options, () => new ConditionWait(this, loop));
   }
 
   /**
@@ -92,7 +93,7 @@ export class Condition extends LoopBound {
     const result = predicate();
     if (result) return this._done(result);
     this._checkLocked('wait on');
-    return bindSignalFirst(options, () => new CoroutineFuture(this._waitForCoro(predicate), loop, true));
+    return bindSignalFirst(options, () => new ConditionWaitFor(this, loop, predicate));
   }
 
   /**
@@ -129,50 +130,6 @@ export class Condition extends LoopBound {
     }
   }
 
-  /** @internal asyncio's `Condition.wait` coroutine, from just after its lock check. */
-  *_waitCoro(loop: Loop): Coroutine<true> {
-    const fut = new Future<boolean>(undefined, loop);
-    this._lock.release();
-    try {
-      try {
-        this._waiters.push(fut);
-        try {
-          yield* fut;
-          return true;
-        } finally {
-          removeItem(this._waiters, fut);
-        }
-      } finally {
-        // The lock must be held again however the wait ended; a cancel while
-        // re-acquiring is remembered and thrown once the lock is back.
-        let err: CancelledError | null = null;
-        for (;;) {
-          try {
-            yield* this._lock.acquire();
-            break;
-          } catch (e) {
-            if (!(e instanceof CancelledError)) throw e;
-            err = e;
-          }
-        }
-        if (err !== null) throw err;
-      }
-    } catch (e) {
-      // This task may have been notified before it failed: pass the notification on.
-      this._notify(1);
-      throw e;
-    }
-  }
-
-  /** @internal asyncio's `Condition.wait_for` loop, after its first predicate check. */
-  *_waitForCoro<R>(predicate: () => R): Coroutine<R> {
-    for (;;) {
-      yield* this.wait();
-      const result = predicate();
-      if (result) return result;
-    }
-  }
-
   /**
    * asyncio's `async with cond:` as a handle: a Future done with a Held once
    * acquired (in the same step as `acquire()`). `using _ = yield* cond.hold()`
@@ -196,5 +153,131 @@ export class Condition extends LoopBound {
   /** `<Condition [locked, waiters:2]>`: asyncio's repr, without the address. */
   override toString(): string {
     return stateRepr('Condition', this.locked() ? 'locked' : 'unlocked', this._waiters.length);
+  }
+}
+
+/**
+ * asyncio's `Condition.wait` from just after its lock check: releases the
+ * lock, waits for a notify, then takes the lock back, retrying through
+ * cancellations; a wait that fails passes a notification on.
+ */
+class ConditionWait extends StepFuture<true> {
+  /** @internal */ readonly _cond: Condition;
+  /** @internal Set once notified (or failed): the lock is being taken back. */
+  _reacquiring = false;
+  /** @internal Set when the wait ends with `_error` once the lock is back (asyncio's `finally` re-raising). */
+  _failed = false;
+  /** @internal The error to end with: the last cancellation wins. */
+  declare _error: unknown;
+
+  constructor(cond: Condition, loop: Loop) {
+    super(loop);
+    this._cond = cond;
+    const fut = new Future<boolean>(undefined, loop);
+    cond._lock.release();
+    cond._waiters.push(fut);
+    this._await(fut);
+  }
+
+  _step(ok: boolean, value: unknown, awaited: Future<unknown>): void {
+    if (!this._reacquiring) {
+      removeItem(this._cond._waiters, awaited);
+      this._reacquiring = true;
+    } else if (ok) {
+      this._end();
+      return;
+    } else if (!(value instanceof CancelledError)) {
+      // Not a cancellation: the lock is not taken back.
+      this._endWith(value);
+      return;
+    }
+    if (!ok) {
+      this._failed = true;
+      this._error = value;
+    }
+    this._reacquire();
+  }
+
+  /** @internal Takes the lock back: at once when it is free, else through its waiter. */
+  _reacquire(): void {
+    let f: Future<true>;
+    try {
+      f = this._cond._lock.acquire();
+    } catch (e) {
+      this._endWith(e);
+      return;
+    }
+    if (!this._await(f)) this._end();
+  }
+
+  /** @internal Fails with `e`, which replaces any earlier error. */
+  _endWith(e: unknown): void {
+    this._failed = true;
+    this._error = e;
+    this._end();
+  }
+
+  /** @internal The lock is held again (or cannot be): true, or the error after passing a notification on. */
+  _end(): void {
+    if (!this._failed) {
+      this._complete(RESULT, true, true);
+      return;
+    }
+    // This wait may have been notified before it failed: pass the notification on.
+    this._cond._notify(1);
+    this._fail(this._error);
+  }
+}
+
+/** asyncio's `Condition.wait_for` loop, after its first predicate check: waits, then checks the predicate again. */
+class ConditionWaitFor<R> extends StepFuture<R> {
+  /** @internal */ readonly _cond: Condition;
+  /** @internal */ readonly _predicate: () => R;
+
+  constructor(cond: Condition, loop: Loop, predicate: () => R) {
+    super(loop);
+    this._cond = cond;
+    this._predicate = predicate;
+    this._wait();
+  }
+
+  _step(ok: boolean, value: unknown): void {
+    if (!ok) {
+      this._fail(value);
+      return;
+    }
+    let result: R;
+    try {
+      result = this._predicate();
+    } catch (e) {
+      this._fail(e);
+      return;
+    }
+    if (!result) {
+      this._wait();
+      return;
+    }
+    const late = this._mustCancel;
+    if (late !== undefined) {
+      // Cancelled by the predicate itself: it ends cancelled, as a task's last step does.
+      this._mustCancel = undefined;
+      this._complete(CANCELLED, late.msg, true);
+    } else {
+      this._complete(RESULT, result, true);
+    }
+  }
+
+  /** @internal `await cond.wait()`; a cancel the predicate asked for goes to that wait at once. */
+  _wait(): void {
+    let w: Future<true>;
+    try {
+      w = this._cond.wait();
+    } catch (e) {
+      this._fail(e);
+      return;
+    }
+    this._await(w);
+    const mc = this._mustCancel;
+    if (mc !== undefined && w.cancel(mc.msg)) this._mustCancel = undefined;
   }
 }

@@ -1,14 +1,12 @@
 import { QueueEmpty, QueueFull, QueueShutDown } from '../contract/errors.js';
 import type { Loop } from '../contract/loop.js';
 import { ClosableIterator } from '../future/closable-iterator.js';
-import { CoroutineFuture, type Coroutine } from '../future/coroutine.js';
 import { failedFuture, RESULT, resolvedFuture, type Future } from '../future/future.js';
 import { Ring } from '../future/ring.js';
-import { abortedWait, bindSignal, bindSignalFirst, type WaitOptions } from '../future/signal.js';
+import { abortedWait, bindSignal, type WaitOptions } from '../future/signal.js';
 import { Waiter, WOKEN, WOKEN_THEN_CANCELLED } from '../future/waiter.js';
 import { checkInteger } from './check-integer.js';
-import { Event } from './event.js';
-import { LoopBound, type PrimitiveOptions } from './loop-bound.js';
+import { LoopBound, removeItem, type PrimitiveOptions } from './loop-bound.js';
 import { pyRepr } from './repr.js';
 
 /**
@@ -32,8 +30,14 @@ export class Queue<T = unknown> extends LoopBound {
   _putters = new Ring<PutWaiter<T>>(4);
   /** @internal Items put and not yet marked done by `taskDone()`. */
   _unfinishedTasks = 0;
-  /** @internal Set while `_unfinishedTasks` is 0: what `join()` waits on. */
-  readonly _finished: Event;
+  /**
+   * @internal The join() waiters not woken yet, null until the first. They
+   * stand for the waiters of asyncio's `_finished` Event, which is set while
+   * `_unfinishedTasks` is 0: a waiter of its own, not an Event waited on by
+   * a sub-coroutine, keeps the coroutine runner out of a program that only
+   * uses queues.
+   */
+  _joiners: JoinWaiter[] | null = null;
   /** @internal */ _isShutdown = false;
   /** @internal The FIFO storage (subclasses have their own). */
   declare _ring: Ring<T>;
@@ -45,8 +49,6 @@ export class Queue<T = unknown> extends LoopBound {
   constructor(maxsize = 0, options?: PrimitiveOptions) {
     super(options);
     this._maxsize = checkInteger(maxsize, 'maxsize', 0);
-    this._finished = new Event(options);
-    this._finished.set();
     this._init(maxsize);
   }
 
@@ -120,7 +122,6 @@ export class Queue<T = unknown> extends LoopBound {
     if (this.full()) throw new QueueFull();
     this._put(item);
     this._unfinishedTasks++;
-    this._finished.clear();
     // Tested here, not in wakeUpNext: a call less when nobody waits (XS counts every call).
     if (this._getters.length > 0) wakeUpNext(this._getters);
   }
@@ -168,7 +169,7 @@ export class Queue<T = unknown> extends LoopBound {
    */
   taskDone(): void {
     if (this._unfinishedTasks <= 0) throw new RangeError('taskDone() called too many times');
-    if (--this._unfinishedTasks === 0) this._finished.set();
+    if (--this._unfinishedTasks === 0) this._releaseJoins();
   }
 
   /** Resolves once every item put has been marked done with `taskDone()` (at once when none is pending). */
@@ -176,8 +177,18 @@ export class Queue<T = unknown> extends LoopBound {
     const loop = this._getLoop();
     const aborted = options && abortedWait<void>(loop, options);
     if (aborted) return aborted;
-    if (this._unfinishedTasks === 0) return this._done(undefined);
-    return bindSignalFirst(options, () => new CoroutineFuture<void>(waitSet(this._finished), loop, true));
+    if (this._unfinishedTasks === 0) return resolvedFuture(loop, undefined);
+    const w = new JoinWaiter(this, loop);
+    (this._joiners ??= []).push(w);
+    return options === undefined ? w : bindSignal(w, options);
+  }
+
+  /** @internal The count of unfinished tasks reached 0 (asyncio's `_finished.set()`): wakes every join. */
+  _releaseJoins(): void {
+    const joiners = this._joiners;
+    if (joiners === null) return;
+    this._joiners = null;
+    for (let i = 0; i < joiners.length; i++) joiners[i]!._wake();
   }
 
   /**
@@ -195,7 +206,7 @@ export class Queue<T = unknown> extends LoopBound {
         this._get();
         if (this._unfinishedTasks > 0) this._unfinishedTasks--;
       }
-      if (this._unfinishedTasks === 0) this._finished.set();
+      if (this._unfinishedTasks === 0) this._releaseJoins();
     }
     // Every waiter re-checks the queue in its next step, and fails there.
     wakeUpAll(this._getters);
@@ -258,8 +269,23 @@ function wakeUpAll(waiters: Ring<Waiter<unknown, unknown>>): void {
   while ((w = waiters.shift()) !== undefined) w._wake();
 }
 
-function* waitSet(event: Event): Coroutine<void> {
-  yield* event.wait();
+/** A join() waiting for the count of unfinished tasks to reach 0: asyncio's `Event.wait` on `_finished`. */
+class JoinWaiter extends Waiter<void, Queue<unknown>> {
+  // Explicit: XS runs an implicit derived constructor as `super(...args)`, about 80 computrons more per wait.
+  constructor(owner: Queue<unknown>, loop: Loop) {
+    super(owner, loop);
+  }
+
+  _resume(): void {
+    // Not simply woken: a cancellation was requested.
+    if (this._state !== WOKEN) {
+      const joiners = this._owner._joiners;
+      if (joiners !== null) removeItem(joiners, this);
+      this._cancelNow();
+    } else {
+      this._complete(RESULT, undefined, true);
+    }
+  }
 }
 
 /** A get() waiting for an item: the loop body of asyncio's `Queue.get`. */

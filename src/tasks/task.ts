@@ -122,7 +122,7 @@ export class Task<T> extends CoroutineFuture<T> {
     } else {
       take(coro);
     }
-    super(coro, loop, false, options?._eager !== true);
+    super(coro, loop, options?._eager !== true);
     if (controller !== undefined) (this as { _controller?: AbortControllerLike })._controller = controller;
     this._name = name ?? ++state.counter;
     if (state.all === null) {

@@ -15,7 +15,7 @@ export class Turns {
 
   /** Starts a generator coroutine as a task: its first step runs in the next turn, as asyncio's create_task. */
   spawn<T>(coro: Coroutine<T>): Future<T> {
-    return new CoroutineFuture(coro, this.loop, false);
+    return new CoroutineFuture(coro, this.loop);
   }
 
   /** Logs `what` with the current turn number. */
