@@ -120,19 +120,32 @@ class TimeoutScope<T> extends Scope<T> {
     return 'timeout()';
   }
 
-  *_run(task: Task<unknown>): Coroutine<T> {
-    const t = this._timeout;
-    t._enter(task);
-    let value: T;
-    try {
-      value = yield* level(bodyCoroutine<Timeout, T>(this._body, t, this._loop, 'the timeout() body'));
-    } catch (e) {
-      t._exit(true, e);
-      throw e;
-    }
-    t._exit(false, undefined);
-    return value;
+  _run(task: Task<unknown>): Coroutine<T> {
+    return timed(this._timeout, task, scopeBody, this);
   }
+}
+
+function scopeBody<T>(scope: TimeoutScope<T>): Coroutine<T> {
+  return bodyCoroutine<Timeout, T>(scope._body, scope._timeout, scope._loop, 'the timeout() body');
+}
+
+/**
+ * @internal asyncio's `async with timeout`: runs `start(arg, loop)`'s
+ * coroutine in `task` (a level of its own) with `t` entered before it starts
+ * and exited after. waitFor() runs its wait so, without a scope and a body
+ * function of its own (a closure per wait costs XS slots).
+ */
+export function* timed<A, T>(t: Timeout, task: Task<unknown>, start: (arg: A, loop: Loop) => Coroutine<T>, arg: A): Coroutine<T> {
+  t._enter(task);
+  let value: T;
+  try {
+    value = yield* level(start(arg, t._loop));
+  } catch (e) {
+    t._exit(true, e);
+    throw e;
+  }
+  t._exit(false, undefined);
+  return value;
 }
 
 /**

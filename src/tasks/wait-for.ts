@@ -1,12 +1,13 @@
 import { CancelledError, TimeoutError } from '../contract/errors.js';
 import { checkLoop, type Loop } from '../contract/loop.js';
-import { isCoroutine, type Coroutine } from '../future/coroutine.js';
+import { isCoroutine, level, type Coroutine } from '../future/coroutine.js';
 import { Future } from '../future/future.js';
 import { abortedWait, type AbortSignalLike, type WaitOptions } from '../future/signal.js';
 import { awaitableCoroutine, type AwaitableCoroutine } from './awaitable-coroutine.js';
 import { awaitIn, ensureFuture, type Awaitable } from './ensure-future.js';
 import { currentLoop } from './task.js';
-import { timeout } from './timeout.js';
+import { taskOn } from './scope.js';
+import { timed, timeout, Timeout } from './timeout.js';
 import { checkDelay, requireTimerLoop } from './timer-loop.js';
 
 /** Options of `waitFor`. */
@@ -64,7 +65,7 @@ export function waitFor<T>(aw: Awaitable<T>, ms: number | null, options?: WaitFo
   }
   if (aborted) drop(aw);
   const coro = waitWithin(aw, ms, loop, options?.signal, aborted);
-  return awaitableCoroutine(coro, loop, () => drop(aw));
+  return awaitableCoroutine(coro, loop, drop, aw);
 }
 
 /** Drops what a wait that never starts was given: a waiting Future would otherwise take an item nobody receives. */
@@ -78,7 +79,9 @@ function* waitWithin<T>(
 ): Coroutine<T> {
   if (aborted) return yield* aborted;
   if (ms !== null && ms <= 0) return yield* cancelUnlessDone(aw, loop);
-  return yield* timeout(ms, function* () { return yield* awaitIn(aw, loop); }, { loop, signal });
+  if (signal !== undefined) return yield* timeout(ms, function* () { return yield* awaitIn(aw, loop); }, { loop, signal });
+  const when = ms === null ? null : requireTimerLoop(loop, 'waitFor(aw, ms > 0)').time() + ms;
+  return yield* level(timed(new Timeout(when, loop), taskOn(loop, 'waitFor()'), awaitIn, aw));
 }
 
 function* cancelUnlessDone<T>(aw: Awaitable<T>, loop: Loop): Coroutine<T> {
