@@ -17,7 +17,8 @@ export type AwaitableCoroutine<T> = Coroutine<T> & PromiseLike<T> & {
   finally(onFinally?: (() => void) | null): Promise<T>;
 };
 
-interface Run<T> {
+/** @internal The state of one AwaitableCoroutine. */
+export interface Run<T> {
   /** The coroutine's code has begun, or it was closed unstarted. */
   started: boolean;
   /** The task of `await`. */
@@ -28,21 +29,32 @@ interface Run<T> {
   readonly arg: unknown;
 }
 
-/** The generator `awaitableCoroutine` returns, with its state. */
+/** The generator an AwaitableCoroutine is, with its state. */
 type Tracked<T> = Coroutine<T> & { _run: Run<T> };
 
 /**
- * @internal Makes `coro` an AwaitableCoroutine on `loop`. `onUnstarted(arg)`
+ * @internal The state of an AwaitableCoroutine on `loop`. `onUnstarted(arg)`
  * runs when the coroutine is closed before its first step (its task
  * cancelled at once, say), to drop what its code would have cleaned up.
- * Its state is one object; its methods are shared (a closure per method and
- * per call cost about 90 XS slots per pending `waitFor`).
  */
+export function newRun<T, A>(loop: Loop, onUnstarted?: (arg: A) => void, arg?: A): Run<T> {
+  return { started: false, task: null, loop, onUnstarted: onUnstarted as ((arg: unknown) => void) | undefined, arg };
+}
+
+/**
+ * @internal Makes `gen`, a coroutine of a generator function given to
+ * `awaitable()` whose body begins with `run.started = true`, the
+ * AwaitableCoroutine of `run`.
+ */
+export function withRun<T>(gen: Coroutine<T>, run: Run<T>): AwaitableCoroutine<T> {
+  (gen as Tracked<T>)._run = run;
+  return gen as AwaitableCoroutine<T>;
+}
+
+/** @internal Makes `coro` an AwaitableCoroutine on `loop` (see newRun). */
 export function awaitableCoroutine<T, A>(coro: Coroutine<T>, loop: Loop, onUnstarted?: (arg: A) => void, arg?: A): AwaitableCoroutine<T> {
-  const run: Run<T> = { started: false, task: null, loop, onUnstarted: onUnstarted as ((arg: unknown) => void) | undefined, arg };
-  const gen = tracked(coro, run) as Tracked<T>;
-  gen._run = run;
-  return gen as unknown as AwaitableCoroutine<T>;
+  const run = newRun<T, A>(loop, onUnstarted, arg);
+  return withRun(tracked(coro, run), run);
 }
 
 function* tracked<T>(coro: Coroutine<T>, run: Run<T>): Coroutine<T> {
@@ -59,10 +71,12 @@ function closeUnstarted(run: Run<unknown>): void {
 const generatorPrototype = Object.getPrototypeOf(tracked.prototype) as Coroutine<unknown>;
 const throwInto = generatorPrototype.throw, close = generatorPrototype.return;
 
-// On the prototype of every generator `tracked` makes, shadowing
-// %GeneratorPrototype%'s. defineProperties, because a frozen
-// %GeneratorPrototype% (a Moddable preload) makes assignment throw.
-Object.defineProperties(tracked.prototype, {
+/**
+ * AwaitableCoroutine's methods, shadowing %GeneratorPrototype%'s; they find
+ * their state in `_run`. Shared, not a closure per method and per call: that
+ * cost about 90 XS slots per pending `waitFor`.
+ */
+const METHODS: PropertyDescriptorMap = {
   throw: {
     value(this: Tracked<unknown>, e: unknown) {
       closeUnstarted(this._run);
@@ -103,4 +117,15 @@ Object.defineProperties(tracked.prototype, {
       return Promise.resolve(this.then()).finally(onFinally);
     },
   },
-});
+};
+
+/**
+ * @internal Gives the coroutines of `genFn` AwaitableCoroutine's methods, on
+ * its prototype. defineProperties, because a frozen %GeneratorPrototype% (a
+ * Moddable preload) makes assignment throw.
+ */
+export function awaitable(genFn: (...args: never[]) => Coroutine<unknown>): void {
+  Object.defineProperties(genFn.prototype, METHODS);
+}
+
+awaitable(tracked);

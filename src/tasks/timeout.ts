@@ -1,6 +1,7 @@
 import { CancelledError, TimeoutError } from '../contract/errors.js';
 import type { Handle } from '../contract/handle.js';
 import type { Loop } from '../contract/loop.js';
+import type { Future } from '../future/future.js';
 import { level, type Coroutine } from '../future/coroutine.js';
 import { bodyCoroutine } from './follow.js';
 import { Scope, type ScopeBody, type ScopeOptions } from './scope.js';
@@ -126,20 +127,20 @@ class TimeoutScope<T> extends Scope<T> {
 }
 
 function scopeBody<T>(scope: TimeoutScope<T>): Coroutine<T> {
-  return bodyCoroutine<Timeout, T>(scope._body, scope._timeout, scope._loop, 'the timeout() body');
+  return level(bodyCoroutine<Timeout, T>(scope._body, scope._timeout, scope._loop, 'the timeout() body'));
 }
 
 /**
- * @internal asyncio's `async with timeout`: runs `start(arg, loop)`'s
- * coroutine in `task` (a level of its own) with `t` entered before it starts
- * and exited after. waitFor() runs its wait so, without a scope and a body
- * function of its own (a closure per wait costs XS slots).
+ * @internal asyncio's `async with timeout`: waits on what `start(arg, loop)`
+ * returns, in `task`, with `t` entered before and exited after. waitFor()
+ * waits so without a scope and a body function of its own (a closure per
+ * wait costs XS slots).
  */
-export function* timed<A, T>(t: Timeout, task: Task<unknown>, start: (arg: A, loop: Loop) => Coroutine<T>, arg: A): Coroutine<T> {
+export function* timed<A, T>(t: Timeout, task: Task<unknown>, start: (arg: A, loop: Loop) => Coroutine<T> | Future<T>, arg: A): Coroutine<T> {
   t._enter(task);
   let value: T;
   try {
-    value = yield* level(start(arg, t._loop));
+    value = yield* start(arg, t._loop);
   } catch (e) {
     t._exit(true, e);
     throw e;

@@ -1,10 +1,10 @@
 import { CancelledError, TimeoutError } from '../contract/errors.js';
-import { checkLoop, type Loop } from '../contract/loop.js';
-import { isCoroutine, level, type Coroutine } from '../future/coroutine.js';
+import { checkLoop, type Loop, type TimerLoop } from '../contract/loop.js';
+import { isCoroutine, type Coroutine } from '../future/coroutine.js';
 import { Future } from '../future/future.js';
 import { abortedWait, type AbortSignalLike, type WaitOptions } from '../future/signal.js';
-import { awaitableCoroutine, type AwaitableCoroutine } from './awaitable-coroutine.js';
-import { awaitIn, ensureFuture, type Awaitable } from './ensure-future.js';
+import { awaitable, newRun, withRun, type AwaitableCoroutine, type Run } from './awaitable-coroutine.js';
+import { awaitIn, ensureFuture, waitable, type Awaitable } from './ensure-future.js';
 import { currentLoop } from './task.js';
 import { taskOn } from './scope.js';
 import { timed, timeout, Timeout } from './timeout.js';
@@ -64,8 +64,8 @@ export function waitFor<T>(aw: Awaitable<T>, ms: number | null, options?: WaitFo
     throw e;
   }
   if (aborted) drop(aw);
-  const coro = waitWithin(aw, ms, loop, options?.signal, aborted);
-  return awaitableCoroutine(coro, loop, drop, aw);
+  const run = newRun<T, unknown>(loop, drop, aw);
+  return withRun(waitWithin(run, aw, ms, loop, options?.signal, aborted), run);
 }
 
 /** Drops what a wait that never starts was given: a waiting Future would otherwise take an item nobody receives. */
@@ -75,14 +75,18 @@ function drop(aw: unknown): void {
 }
 
 function* waitWithin<T>(
-  aw: Awaitable<T>, ms: number | null, loop: Loop, signal: AbortSignalLike | undefined, aborted: Future<T> | null | undefined,
+  run: Run<T>, aw: Awaitable<T>, ms: number | null, loop: Loop, signal: AbortSignalLike | undefined, aborted: Future<T> | null | undefined,
 ): Coroutine<T> {
+  run.started = true;
   if (aborted) return yield* aborted;
   if (ms !== null && ms <= 0) return yield* cancelUnlessDone(aw, loop);
   if (signal !== undefined) return yield* timeout(ms, function* () { return yield* awaitIn(aw, loop); }, { loop, signal });
-  const when = ms === null ? null : requireTimerLoop(loop, 'waitFor(aw, ms > 0)').time() + ms;
-  return yield* level(timed(new Timeout(when, loop), taskOn(loop, 'waitFor()'), awaitIn, aw));
+  // Without a scope, a body function and their levels: fewer XS slots per pending wait.
+  const when = ms === null ? null : (loop as TimerLoop).time() + ms;
+  return yield* timed(new Timeout(when, loop), taskOn(loop, 'waitFor()'), waitable, aw);
 }
+
+awaitable(waitWithin);
 
 function* cancelUnlessDone<T>(aw: Awaitable<T>, loop: Loop): Coroutine<T> {
   const fut = ensureFuture(aw, { loop });
