@@ -187,6 +187,27 @@ const pending: Record<string, (loop: VirtualTimeLoop) => Pending> = {
     const fut = new Future<void>({ loop });
     return () => createTask(waitForFuture(fut), { loop });
   },
+  // The parts of an async function awaiting a Future (see bench/README.md, issue 12).
+  'Future.then(f, r) pending (the Future included)': (loop) => () => {
+    const fut = new Future<void>({ loop });
+    fut.then(noop, noop);
+    return fut;
+  },
+  'async fn awaiting a pending thenable that keeps both resolving functions (no anyloop)': () => {
+    const kept: unknown[] = [];
+    const thenable = { then(resolve: (v: unknown) => void, reject: (e: unknown) => void): void { kept.push(resolve, reject); } };
+    return () => {
+      (async () => { await thenable; })();
+      return kept;
+    };
+  },
+  'async fn awaiting a pending native Promise (the Promise kept, no resolver)': () => {
+    const p = new Promise<void>(noop);
+    return () => {
+      (async () => { await p; })();
+      return p;
+    };
+  },
   'Queue (unbounded, nobody waiting)': (loop) => () => new Queue<number>(0, { loop }),
   'DigitalIn (no debounce) and DigitalOut, on ports of a stub Digital class': (loop) => () =>
     [new DigitalIn({ pin: 0, edge: 'falling', io: StubDigital, loop }), new DigitalOut({ pin: 2, io: StubDigital, loop })],
