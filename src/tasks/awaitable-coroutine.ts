@@ -121,11 +121,12 @@ const METHODS: PropertyDescriptorMap = {
 
 /**
  * @internal Gives the coroutines of `genFn` AwaitableCoroutine's methods, on
- * its prototype. defineProperties, because a frozen %GeneratorPrototype% (a
- * Moddable preload) makes assignment throw.
+ * its prototype, then freezes it (xsl keeps a preloaded object in flash only
+ * when it is frozen). defineProperties, because a frozen %GeneratorPrototype%
+ * (a Moddable preload) makes assignment throw.
  */
 export function awaitable(genFn: (...args: never[]) => Coroutine<unknown>): void {
-  Object.defineProperties(genFn.prototype, METHODS);
+  Object.freeze(Object.defineProperties(genFn.prototype, METHODS));
 }
 
 awaitable(tracked);
