@@ -5,7 +5,6 @@ export * from "anyloop/dist/index";
 import { AsCompleted, Barrier, Condition, Future, Scope, TaskGroup } from "anyloop/dist/index";
 import { awaitIn } from "anyloop/dist/tasks/ensure-future";
 import { follow } from "anyloop/dist/tasks/follow";
-import { timed } from "anyloop/dist/tasks/timeout";
 
 // xsl keeps a preloaded object in flash only when it is frozen: each
 // generator function's prototype object would otherwise cost RAM. Frozen
@@ -18,6 +17,6 @@ for (const generator of [
 	Condition.prototype._waitCoro, Condition.prototype._waitForCoro,
 	Scope.prototype._runWithSignal, Scope.prototype._runInOwnTask,
 	TaskGroup.prototype._run, TaskGroup.prototype._exit,
-	awaitIn, follow, timed,
+	awaitIn, follow,
 ])
 	Object.freeze(generator.prototype);

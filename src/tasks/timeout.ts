@@ -1,7 +1,6 @@
 import { CancelledError, TimeoutError } from '../contract/errors.js';
 import type { Handle } from '../contract/handle.js';
 import type { Loop } from '../contract/loop.js';
-import type { Future } from '../future/future.js';
 import { level, type Coroutine } from '../future/coroutine.js';
 import { bodyCoroutine } from './follow.js';
 import { Scope, type ScopeBody, type ScopeOptions } from './scope.js';
@@ -121,32 +120,19 @@ class TimeoutScope<T> extends Scope<T> {
     return 'timeout()';
   }
 
-  _run(task: Task<unknown>): Coroutine<T> {
-    return timed(this._timeout, task, scopeBody, this);
+  *_run(task: Task<unknown>): Coroutine<T> {
+    const t = this._timeout;
+    t._enter(task);
+    let value: T;
+    try {
+      value = yield* level(bodyCoroutine<Timeout, T>(this._body, t, this._loop, 'the timeout() body'));
+    } catch (e) {
+      t._exit(true, e);
+      throw e;
+    }
+    t._exit(false, undefined);
+    return value;
   }
-}
-
-function scopeBody<T>(scope: TimeoutScope<T>): Coroutine<T> {
-  return level(bodyCoroutine<Timeout, T>(scope._body, scope._timeout, scope._loop, 'the timeout() body'));
-}
-
-/**
- * @internal asyncio's `async with timeout`: waits on what `start(arg, loop)`
- * returns, in `task`, with `t` entered before and exited after. waitFor()
- * waits so without a scope and a body function of its own (a closure per
- * wait costs XS slots).
- */
-export function* timed<A, T>(t: Timeout, task: Task<unknown>, start: (arg: A, loop: Loop) => Coroutine<T> | Future<T>, arg: A): Coroutine<T> {
-  t._enter(task);
-  let value: T;
-  try {
-    value = yield* start(arg, t._loop);
-  } catch (e) {
-    t._exit(true, e);
-    throw e;
-  }
-  t._exit(false, undefined);
-  return value;
 }
 
 /**

@@ -7,7 +7,7 @@ import { awaitable, newRun, withRun, type AwaitableCoroutine, type Run } from '.
 import { awaitIn, ensureFuture, waitable, type Awaitable } from './ensure-future.js';
 import { currentLoop } from './task.js';
 import { taskOn } from './scope.js';
-import { timed, timeout, Timeout } from './timeout.js';
+import { timeout, Timeout } from './timeout.js';
 import { checkDelay, requireTimerLoop } from './timer-loop.js';
 
 /** Options of `waitFor`. */
@@ -81,9 +81,19 @@ function* waitWithin<T>(
   if (aborted) return yield* aborted;
   if (ms !== null && ms <= 0) return yield* cancelUnlessDone(aw, loop);
   if (signal !== undefined) return yield* timeout(ms, function* () { return yield* awaitIn(aw, loop); }, { loop, signal });
-  // Without a scope, a body function and their levels: fewer XS slots per pending wait.
-  const when = ms === null ? null : (loop as TimerLoop).time() + ms;
-  return yield* timed(new Timeout(when, loop), taskOn(loop, 'waitFor()'), waitable, aw);
+  // timeout()'s scope inline, without the scope, its body function and their
+  // generators: fewer XS slots per pending wait.
+  const t = new Timeout(ms === null ? null : (loop as TimerLoop).time() + ms, loop);
+  t._enter(taskOn(loop, 'waitFor()'));
+  let value: T;
+  try {
+    value = yield* waitable(aw, loop);
+  } catch (e) {
+    t._exit(true, e);
+    throw e;
+  }
+  t._exit(false, undefined);
+  return value;
 }
 
 awaitable(waitWithin);
