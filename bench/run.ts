@@ -17,7 +17,8 @@ import { BACKLOGS, v8Comparisons } from './v8.js';
 import { PEER_PENDING, PENDING_KINDS, runXs, type XsResults } from './xs.js';
 import { readBudgets, targetSlots } from './lib/budgets.js';
 import { compareApps, type AppKind, type AppMeasure } from './lib/app-compare.js';
-import { waitingTables } from './lib/xs-tables.js';
+import { appPartsTables, waitingTables } from './lib/xs-tables.js';
+import { measureAppParts, type AppParts } from './lib/app-parts.js';
 import { sizeTables } from './lib/size-tables.js';
 
 const V8_ROUNDS = 15;
@@ -32,6 +33,8 @@ interface Results {
   xs: XsResults;
   /** The esp32 example app, anyloop's and the native version, on bench/budgets.json's `xs.app.scenario`. */
   app: Record<AppKind, AppMeasure>;
+  /** The same apps' running state part by part. */
+  appParts: AppParts;
   scale: Record<string, ScaleResult>;
   v8: ComparisonResult[];
   targets: Target[];
@@ -157,6 +160,7 @@ function markdown(r: Results): string {
     PENDING_KINDS.map((k) => [k, sig(r.xs.pendingSlots[k]!), sig(r.xs.pendingSlots[k]! / native)])));
 
   parts.push(...waitingTables(r.xs, r.app));
+  parts.push(...appPartsTables(r.appParts));
 
   parts.push('### XS: computrons per operation, every work item (deterministic)');
   parts.push(markdownTable(['operation', 'computrons'], Object.entries(r.xs.computronsPerOp).map(([k, v]) => [k, sig(v, 4)])));
@@ -200,6 +204,8 @@ log('XS engine');
 const xs = await runXs();
 log('XS: the esp32 app, anyloop and native');
 const app = await compareApps(readBudgets().xs.app.scenario) as Record<AppKind, AppMeasure>;
+log('XS: the esp32 apps part by part');
+const appParts = await measureAppParts();
 log('timers at scale (V8)');
 const scale: Record<string, ScaleResult> = {
   VirtualTimeLoop: scaleV8(() => new VirtualTimeLoop(), SCALE_ROUNDS),
@@ -210,7 +216,7 @@ for (const c of v8Comparisons()) {
   log(`V8: ${c.title}`);
   v8.push(await compare(c, V8_ROUNDS));
 }
-const partial = { date: new Date().toISOString(), machine: machine(), sizes, xs, app, scale, v8 };
+const partial = { date: new Date().toISOString(), machine: machine(), sizes, xs, app, appParts, scale, v8 };
 const results: Results = { ...partial, targets: targets(partial) };
 mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
 writeFileSync(join(ROOT, 'bench/results/latest.json'), `${JSON.stringify(results, null, 2)}\n`);

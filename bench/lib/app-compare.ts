@@ -9,7 +9,7 @@ import { ROOT } from './bundle.js';
  * The simulator from dist/ (the built package), as `anyloop-sim` runs:
  * it finds its own modules beside it, which a compiled copy of src/ lacks.
  */
-async function runScenario(options: RunOptions): Promise<SimReport> {
+export async function runScenario(options: RunOptions): Promise<SimReport> {
   const run = await import(pathToFileURL(join(ROOT, 'dist/sim/host/run.js')).href) as typeof import('../../src/sim/host/run.js');
   return run.runScenario(options);
 }

@@ -1,4 +1,5 @@
 import type { AppKind, AppMeasure } from './app-compare.js';
+import type { AppParts } from './app-parts.js';
 import { readBudgets, targetSlots } from './budgets.js';
 import { markdownTable, sig } from './stats.js';
 import type { XsResults } from '../xs.js';
@@ -42,5 +43,26 @@ export function waitingTables(xs: Pick<XsResults, 'waitingSlots' | 'computronsPe
     appRow('simulated host modules\' computrons (left out above)', (m) => m.hostModuleComputrons),
   ]));
 
+  return parts;
+}
+
+/** The markdown of the esp32 apps' running state part by part (a `###` heading, a note and a table per app, a summary). */
+export function appPartsTables(p: AppParts): string[] {
+  const parts: string[] = [];
+  const total = (k: AppKind): number => p.parts[k].reduce((sum, x) => sum + x.slots, 0);
+  parts.push(`### XS: the esp32 apps' running state part by part (live slots after gc at ${p.at} ms, scenario \`default\`)`);
+  parts.push('Each part is what it adds to a probe app (bench/lib/app-parts.ts) that loads the app\'s modules and builds the parts above it as the app builds them, in the simulator\'s XS on the same board; the last row is the app itself less all the parts, so the rows sum to the app\'s running state at that time. The simulated host objects (Digital, Analog, Timer: C host objects on a device) are in both apps\' parts.');
+  for (const k of ['anyloop', 'native'] as const) {
+    parts.push(markdownTable([`part (${k})`, 'holds', 'slots'], [
+      ...p.parts[k].map((x) => [x.part, x.holds, String(x.slots)]),
+      ['total', '', String(total(k))],
+    ]));
+  }
+  const bare = (k: AppKind): number => total(k) - p.hostObjects[k];
+  parts.push(markdownTable(['measure', 'anyloop', 'native', 'ratio'], [
+    ['running state (slots)', String(total('anyloop')), String(total('native')), sig(total('anyloop') / total('native'))],
+    ['of which simulated host objects', String(p.hostObjects.anyloop), String(p.hostObjects.native), sig(p.hostObjects.anyloop / p.hostObjects.native)],
+    ['without the simulated host objects', String(bare('anyloop')), String(bare('native')), sig(bare('anyloop') / bare('native'))],
+  ]));
   return parts;
 }

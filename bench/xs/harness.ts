@@ -11,7 +11,7 @@ import { AsyncQueue } from '@esfx/async-queue';
 import { Mutex } from 'async-mutex';
 import { createTask, Event, Future, gather, Lock, Queue, Semaphore, sleep, timeout, TimeoutError, waitFor, type Coroutine } from 'anyloop';
 import { VirtualTimeLoop } from 'anyloop/testing';
-import { openSerial, type ByteStreamClass, type ByteStreamOptions, type StreamReader, type StreamWriter } from 'anyloop/xs';
+import { DigitalIn, DigitalOut, openSerial, type ByteStreamClass, type ByteStreamOptions, type DigitalClass, type StreamReader, type StreamWriter } from 'anyloop/xs';
 import { simulatedXsLoop } from '../lib/sim-loop.js';
 
 type Work = (n: number) => void | Promise<void>;
@@ -52,6 +52,23 @@ function* waitOn(ev: Event): Coroutine<void> {
 function* waitOnFuture(fut: Future<void>): Coroutine<void> {
   yield* fut;
 }
+
+function* waitForFuture(fut: Future<void>): Coroutine<void> {
+  yield* waitFor(fut, 1000);
+}
+
+/** An ECMA-419 Digital class whose ports hold nothing: what a DigitalIn or DigitalOut itself keeps. */
+const StubDigital = class {
+  static readonly Input = 0;
+  static readonly Output = 1;
+  static readonly Rising = 1;
+  static readonly Falling = 2;
+  read(): number {
+    return 1;
+  }
+  write(): void {}
+  close(): void {}
+} as unknown as DigitalClass;
 
 function check(ok: boolean, what: string): void {
   if (!ok) throw new Error(`bench check failed: ${what}`);
@@ -166,6 +183,34 @@ const pending: Record<string, (loop: VirtualTimeLoop) => Pending> = {
     return () => createTask(waitOnFuture(fut), { loop });
   },
   'pending timer (sleep)': (loop) => () => sleep(1000, undefined, { loop }),
+  'Task waiting in waitFor(a Future, 1000) (its generator included; the Future shared)': (loop) => {
+    const fut = new Future<void>({ loop });
+    return () => createTask(waitForFuture(fut), { loop });
+  },
+  // The parts of an async function awaiting a Future (see bench/README.md, issue 12).
+  'Future.then(f, r) pending (the Future included)': (loop) => () => {
+    const fut = new Future<void>({ loop });
+    fut.then(noop, noop);
+    return fut;
+  },
+  'async fn awaiting a pending thenable that keeps both resolving functions (no anyloop)': () => {
+    const kept: unknown[] = [];
+    const thenable = { then(resolve: (v: unknown) => void, reject: (e: unknown) => void): void { kept.push(resolve, reject); } };
+    return () => {
+      (async () => { await thenable; })();
+      return kept;
+    };
+  },
+  'async fn awaiting a pending native Promise (the Promise kept, no resolver)': () => {
+    const p = new Promise<void>(noop);
+    return () => {
+      (async () => { await p; })();
+      return p;
+    };
+  },
+  'Queue (unbounded, nobody waiting)': (loop) => () => new Queue<number>(0, { loop }),
+  'DigitalIn (no debounce) and DigitalOut, on ports of a stub Digital class': (loop) => () =>
+    [new DigitalIn({ pin: 0, edge: 'falling', io: StubDigital, loop }), new DigitalOut({ pin: 2, io: StubDigital, loop })],
   'async fn waiting on its own native Promise + resolver': () => {
     const resolvers: ((v: unknown) => void)[] = [];
     return () => {

@@ -70,15 +70,18 @@ export class DigitalIn implements AsyncIterable<EdgeEvent> {
   /** @internal Edges not yet taken. */
   readonly _buffer = new Ring<EdgeEvent>(4);
   /** @internal */ readonly _edgeWaiters: EdgeWaiter[] = [];
-  /** @internal */ readonly _levelWaiters: LevelWaiter[] = [];
+  /** @internal A shared empty array until the first waitFor(): an input nobody waits a level on does not pay its XS slots. */
+  _levelWaiters: LevelWaiter[] = NO_LEVEL_WAITERS;
   /** @internal The debounced level. */
   _stable: 0 | 1;
+  // The debounce fields are set by the first change: an input without
+  // debounce never pays their XS slots.
   /** @internal When the last change was seen. */
-  _lastChange = 0;
+  declare _lastChange: number;
   /** @internal Until when the level must hold still to count. */
-  _deadline = 0;
+  declare _deadline: number;
   /** @internal The debounce timer. */
-  _timer: TimerHandle | null = null;
+  declare _timer?: TimerHandle | null;
   /** @internal */ _closed = false;
 
   constructor(options: DigitalInOptions) {
@@ -166,7 +169,8 @@ export class DigitalIn implements AsyncIterable<EdgeEvent> {
     if (this._closed) return this._failed();
     if (this._stable === level) return resolvedFuture(this._loop, { value: level, time: this._loop.time() });
     const w = new LevelWaiter(this, this._loop, level);
-    this._levelWaiters.push(w);
+    if (this._levelWaiters === NO_LEVEL_WAITERS) this._levelWaiters = [w];
+    else this._levelWaiters.push(w);
     return bindSignal(w, options);
   }
 
@@ -239,6 +243,8 @@ export class DigitalIn implements AsyncIterable<EdgeEvent> {
 }
 
 /** The debounce timer: once the level held still for `debounce` ms, a change counts. */
+const NO_LEVEL_WAITERS: LevelWaiter[] = Object.freeze([]) as unknown as LevelWaiter[];
+
 function settle(d: DigitalIn): void {
   d._timer = null;
   if (d._closed) return;

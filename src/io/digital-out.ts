@@ -20,6 +20,8 @@ export interface DigitalOutOptions {
   loop?: Loop;
 }
 
+const NO_PULSES: Future<void>[] = Object.freeze([]) as unknown as Future<void>[];
+
 /**
  * A digital output. It remembers the level it wrote (an ESP32 cannot read
  * back an output pin), so `toggle()` needs no read.
@@ -30,12 +32,14 @@ export class DigitalOut {
   /** @internal */ readonly _loop: TimerLoop;
   /** @internal */ readonly _port: DigitalPort;
   /** @internal */ _value: 0 | 1;
+  // The pulse fields are set by the first pulse: an output that never pulses
+  // does not pay their XS slots.
   /** @internal The timer that ends the current pulse. */
-  _pulseTimer: TimerHandle | null = null;
-  /** @internal When the current pulse ends. */
-  _pulseEnd = 0;
+  declare _pulseTimer?: TimerHandle | null;
+  /** @internal When the current pulse ends (set with `_pulseTimer`). */
+  declare _pulseEnd: number;
   /** @internal Futures of `pulse()` calls waiting for the current pulse to end. */
-  _pulses: Future<void>[] = [];
+  _pulses: Future<void>[] = NO_PULSES;
   /** @internal */ _closed = false;
 
   constructor(options: DigitalOutOptions) {
@@ -86,7 +90,7 @@ export class DigitalOut {
     }
     const loop = this._loop;
     const end = loop.time() + ms;
-    if (this._pulseTimer === null) {
+    if (this._pulseTimer == null) {
       this._set(this._value === 0 ? 1 : 0);
       this._pulseEnd = end;
       this._pulseTimer = loop.callAt(end, endPulse, this);
@@ -96,7 +100,8 @@ export class DigitalOut {
       this._pulseTimer = loop.callAt(end, endPulse, this);
     }
     const f = new Future<void>(undefined, loop);
-    this._pulses.push(f);
+    if (this._pulses === NO_PULSES) this._pulses = [f];
+    else this._pulses.push(f);
     return f;
   }
 
@@ -108,13 +113,13 @@ export class DigitalOut {
     this._pulseTimer = null;
     this._port.close();
     const pulses = this._pulses;
-    this._pulses = [];
+    this._pulses = NO_PULSES;
     for (const f of pulses) if (!f.done()) f.setException(closedError(this.pin));
   }
 
   /** @internal Ends the pulse in progress, if any, leaving the level as it is. */
   _endPulse(): void {
-    if (this._pulseTimer === null) return;
+    if (this._pulseTimer == null) return;
     this._pulseTimer.cancel();
     this._pulseTimer = null;
     this._resolvePulses();
@@ -123,7 +128,7 @@ export class DigitalOut {
   /** @internal The pulse is over: its futures resolve. */
   _resolvePulses(): void {
     const pulses = this._pulses;
-    this._pulses = [];
+    this._pulses = NO_PULSES;
     for (const f of pulses) if (!f.done()) f.setResult();
   }
 

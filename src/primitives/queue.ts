@@ -10,6 +10,13 @@ import { LoopBound, removeItem, type PrimitiveOptions } from './loop-bound.js';
 import { pyRepr } from './repr.js';
 
 /**
+ * The getters' and putters' Ring until a first one waits: empty and frozen,
+ * shared, so a queue nobody waits on (an unbounded one's putters, say) does
+ * not pay a Ring's XS slots.
+ */
+const NO_WAITERS = Object.freeze(new Ring<never>(1)) as Ring<never>;
+
+/**
  * asyncio.Queue (CPython 3.13): a FIFO queue for producers and consumers.
  *
  * With `maxsize` 0 it is unbounded; otherwise `put()` waits while it holds
@@ -24,10 +31,10 @@ import { pyRepr } from './repr.js';
  */
 export class Queue<T = unknown> extends LoopBound {
   /** @internal */ readonly _maxsize: number;
-  /** @internal Getters waiting for an item, in arrival order (asyncio's `_getters`). */
-  _getters = new Ring<GetWaiter<T>>(4);
-  /** @internal Putters waiting for a free slot, in arrival order (asyncio's `_putters`). */
-  _putters = new Ring<PutWaiter<T>>(4);
+  /** @internal Getters waiting for an item, in arrival order (asyncio's `_getters`); NO_WAITERS until the first. */
+  _getters: Ring<GetWaiter<T>> = NO_WAITERS;
+  /** @internal Putters waiting for a free slot, in arrival order (asyncio's `_putters`); NO_WAITERS until the first. */
+  _putters: Ring<PutWaiter<T>> = NO_WAITERS;
   /** @internal Items put and not yet marked done by `taskDone()`. */
   _unfinishedTasks = 0;
   /**
@@ -112,6 +119,7 @@ export class Queue<T = unknown> extends LoopBound {
     }
     if (this._isShutdown) return this._failed(new QueueShutDown());
     const w = new PutWaiter<T>(this, loop, item);
+    if (this._putters === NO_WAITERS) this._putters = new Ring(4);
     this._putters.push(w);
     return options === undefined ? w : bindSignal(w, options);
   }
@@ -147,6 +155,7 @@ export class Queue<T = unknown> extends LoopBound {
     }
     if (this._isShutdown) return this._failed(new QueueShutDown());
     const w = new GetWaiter<T>(this, loop);
+    if (this._getters === NO_WAITERS) this._getters = new Ring(4);
     this._getters.push(w);
     return options === undefined ? w : bindSignal(w, options);
   }

@@ -32,6 +32,10 @@ export function ensureFuture<T>(aw: Awaitable<T>, options?: EnsureFutureOptions)
 
 /** @internal Waits on `aw` within the current task: a coroutine runs in place, as asyncio's `await coro`. */
 export function* awaitIn<T>(aw: Awaitable<T>, loop: Loop): Coroutine<T> {
-  if (isCoroutine(aw)) return (yield* level(aw)) as T;
-  return yield* ensureFuture(aw, { loop });
+  return yield* waitable(aw, loop);
+}
+
+/** @internal What `yield*` waits on for `aw` in the current task: a coroutine as a level of its own, else its Future. */
+export function waitable<T>(aw: Awaitable<T>, loop: Loop): Coroutine<T> | Future<T> {
+  return isCoroutine(aw) ? level(aw as Coroutine<T>) : ensureFuture(aw, { loop });
 }

@@ -111,13 +111,17 @@ export abstract class Scope<T> implements PromiseLike<T> {
 
   /** @internal Checks that the scope runs once, in a task on its loop; returns that task. */
   _enter(): Task<unknown> {
-    const task = currentTask();
-    if (task === null) {
-      throw new Error(`${this._what} must run inside a task: yield* it in a task's coroutine, or await it`);
-    }
-    if (task._loop !== this._loop) throw new Error(`${this._what} belongs to another loop than the current task`);
+    const task = taskOn(this._loop, this._what);
     if (this._entered) throw new Error(`${this._what} has already been entered`);
     this._entered = true;
     return task;
   }
+}
+
+/** @internal The current task, which must run on `loop`: else an Error naming `what`. */
+export function taskOn(loop: Loop, what: string): Task<unknown> {
+  const task = currentTask();
+  if (task === null) throw new Error(`${what} must run inside a task: yield* it in a task's coroutine, or await it`);
+  if (task._loop !== loop) throw new Error(`${what} belongs to another loop than the current task`);
+  return task;
 }

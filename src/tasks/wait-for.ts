@@ -1,12 +1,13 @@
 import { CancelledError, TimeoutError } from '../contract/errors.js';
-import { checkLoop, type Loop } from '../contract/loop.js';
+import { checkLoop, type Loop, type TimerLoop } from '../contract/loop.js';
 import { isCoroutine, type Coroutine } from '../future/coroutine.js';
 import { Future } from '../future/future.js';
 import { abortedWait, type AbortSignalLike, type WaitOptions } from '../future/signal.js';
-import { awaitableCoroutine, type AwaitableCoroutine } from './awaitable-coroutine.js';
-import { awaitIn, ensureFuture, type Awaitable } from './ensure-future.js';
+import { awaitable, newRun, withRun, type AwaitableCoroutine, type Run } from './awaitable-coroutine.js';
+import { awaitIn, ensureFuture, waitable, type Awaitable } from './ensure-future.js';
 import { currentLoop } from './task.js';
-import { timeout } from './timeout.js';
+import { taskOn } from './scope.js';
+import { timeout, Timeout } from './timeout.js';
 import { checkDelay, requireTimerLoop } from './timer-loop.js';
 
 /** Options of `waitFor`. */
@@ -63,8 +64,8 @@ export function waitFor<T>(aw: Awaitable<T>, ms: number | null, options?: WaitFo
     throw e;
   }
   if (aborted) drop(aw);
-  const coro = waitWithin(aw, ms, loop, options?.signal, aborted);
-  return awaitableCoroutine(coro, loop, () => drop(aw));
+  const run = newRun<T, unknown>(loop, drop, aw);
+  return withRun(waitWithin(run, aw, ms, loop, options?.signal, aborted), run);
 }
 
 /** Drops what a wait that never starts was given: a waiting Future would otherwise take an item nobody receives. */
@@ -74,12 +75,28 @@ function drop(aw: unknown): void {
 }
 
 function* waitWithin<T>(
-  aw: Awaitable<T>, ms: number | null, loop: Loop, signal: AbortSignalLike | undefined, aborted: Future<T> | null | undefined,
+  run: Run<T>, aw: Awaitable<T>, ms: number | null, loop: Loop, signal: AbortSignalLike | undefined, aborted: Future<T> | null | undefined,
 ): Coroutine<T> {
+  run.started = true;
   if (aborted) return yield* aborted;
   if (ms !== null && ms <= 0) return yield* cancelUnlessDone(aw, loop);
-  return yield* timeout(ms, function* () { return yield* awaitIn(aw, loop); }, { loop, signal });
+  if (signal !== undefined) return yield* timeout(ms, function* () { return yield* awaitIn(aw, loop); }, { loop, signal });
+  // timeout()'s scope inline, without the scope, its body function and their
+  // generators: fewer XS slots per pending wait.
+  const t = new Timeout(ms === null ? null : (loop as TimerLoop).time() + ms, loop);
+  t._enter(taskOn(loop, 'waitFor()'));
+  let value: T;
+  try {
+    value = yield* waitable(aw, loop);
+  } catch (e) {
+    t._exit(true, e);
+    throw e;
+  }
+  t._exit(false, undefined);
+  return value;
 }
+
+awaitable(waitWithin);
 
 function* cancelUnlessDone<T>(aw: Awaitable<T>, loop: Loop): Coroutine<T> {
   const fut = ensureFuture(aw, { loop });
