@@ -91,7 +91,10 @@ export class XsLoop extends BaseLoop {
    */
   private readonly _onHost = (): void => {
     try {
-      this._armedAt = this.time() + CLOCK_GUARD;
+      // When the host timer fires next is not known without reading the
+      // clock (a host call): taken as never, so _arm re-arms it, as it
+      // does after nearly every turn anyway.
+      this._armedAt = Infinity;
       if (this._running) {
         this.turns++;
         this._inTurn = true;
@@ -217,7 +220,8 @@ export class XsLoop extends BaseLoop {
         }
       }
     }
-    const at = this._now + delay;
+    // Nothing to do: the clock is read all the same, so that it sees every wrap of the tick counter.
+    const at = (delay === CLOCK_GUARD ? this.time() : this._now) + delay;
     if (this._armedAt <= at) return;
     this._armedAt = at;
     try {
