@@ -360,7 +360,8 @@ class FutureIterator<T> implements Iterator<Future<unknown>, T, unknown> {
       this._yielded = true;
       return { done: false, value: f };
     }
-    return { done: true, value: f.result() };
+    // A result read in place: a call less per wait (XS counts each).
+    return { done: true, value: f._state === RESULT ? f._value as T : f.result() };
   }
 
   throw(e: unknown): never {
