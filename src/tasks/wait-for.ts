@@ -1,12 +1,13 @@
 import { CancelledError, TimeoutError } from '../contract/errors.js';
-import { checkLoop, type Loop, type TimerLoop } from '../contract/loop.js';
+import { loopState } from '../contract/default-loop.js';
+import { checkLoop, isTimerLoop, type Loop, type TimerLoop } from '../contract/loop.js';
 import { isCoroutine, type Coroutine } from '../future/coroutine.js';
 import { Future } from '../future/future.js';
 import type { Handle } from '../contract/handle.js';
 import { abortedWait, type AbortSignalLike, type WaitOptions } from '../future/signal.js';
 import { awaitableCoroutine, type AwaitableCoroutine } from './awaitable-coroutine.js';
 import { awaitIn, ensureFuture, type Awaitable } from './ensure-future.js';
-import { createTask, currentLoop, currentTask, type Task } from './task.js';
+import { createTask, currentLoop, type Task } from './task.js';
 import { CREATED, ENTERED, EXPIRED, EXITED, exitTimeout, onTimeout, timeout, type TimeoutState } from './timeout.js';
 import { checkDelay, requireTimerLoop } from './timer-loop.js';
 
@@ -46,6 +47,10 @@ export interface WaitForOptions extends WaitOptions {
  * has no timers.
  */
 export function waitFor<T>(aw: Awaitable<T>, ms: number | null, options?: WaitForOptions): AwaitableCoroutine<T> {
+  // The common wait first, with the checks it needs: a Future, no options, no limit or a positive one on a TimerLoop.
+  if (options === undefined && aw instanceof Future && (ms === null || (typeof ms === 'number' && ms > 0 && isTimerLoop(aw._loop)))) {
+    return new FutureWait(aw, ms, aw._loop) as unknown as AwaitableCoroutine<T>;
+  }
   let loop: Loop;
   let aborted: Future<T> | null | undefined;
   try {
@@ -64,7 +69,6 @@ export function waitFor<T>(aw: Awaitable<T>, ms: number | null, options?: WaitFo
     throw e;
   }
   if (aborted) drop(aw);
-  // The common wait: its own small iterator, the same steps as the scope below.
   if (!aborted && aw instanceof Future && aw._loop === loop && options?.signal === undefined && (ms === null || ms > 0)) {
     return new FutureWait(aw, ms, loop) as unknown as AwaitableCoroutine<T>;
   }
@@ -139,12 +143,13 @@ class FutureWait<T> implements TimeoutState {
   next(): IteratorResult<Future<unknown>, T> {
     const f = this._future;
     if (this._state === CREATED) {
-      const task = currentTask();
+      // currentTask() and task.cancelling(), read in place (XS counts every call).
+      const task = loopState.task as Task<unknown> | null;
       if (task === null) throw new Error('timeout() must run inside a task: yield* it in a task\'s coroutine, or await it');
       if (task._loop !== this._loop) throw new Error('timeout() belongs to another loop than the current task');
       this._state = ENTERED;
       this._task = task;
-      this._cancelling = task.cancelling();
+      this._cancelling = task._cancelRequests ?? 0;
       if (f._state <= 0) {
         const ms = this._ms;
         if (ms !== null && ms !== Infinity) {
