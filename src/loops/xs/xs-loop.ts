@@ -98,14 +98,13 @@ export class XsLoop extends BaseLoop {
       if (this._running) {
         this.turns++;
         this._inTurn = true;
-        try {
-          this._runOnce(this._maxPerTurn);
-        } finally {
-          this._inTurn = false;
-        }
+        this._runOnce(this._maxPerTurn);
+        this._inTurn = false;
       }
       this._arm();
     } catch (exception) {
+      // One try for the firing (each costs computrons in XS): a failed turn ends here too.
+      this._inTurn = false;
       this.callExceptionHandler({ message: 'Exception in the XsLoop host timer callback', exception });
     }
   };
