@@ -2,7 +2,7 @@ import { CancelledError, TimeoutError } from '../contract/errors.js';
 import { loopState } from '../contract/default-loop.js';
 import { checkLoop, isTimerLoop, type Loop, type TimerLoop } from '../contract/loop.js';
 import { isCoroutine, type Coroutine } from '../future/coroutine.js';
-import { Future } from '../future/future.js';
+import { Future, RESULT } from '../future/future.js';
 import type { Handle } from '../contract/handle.js';
 import { abortedWait, type AbortSignalLike, type WaitOptions } from '../future/signal.js';
 import { awaitableCoroutine, type AwaitableCoroutine } from './awaitable-coroutine.js';
@@ -163,6 +163,15 @@ class FutureWait<T> implements TimeoutState {
     } else if (this._state >= EXPIRED) {
       // Left already (EXPIRED or EXITED): a finished coroutine.
       return { done: true, value: undefined as T };
+    }
+    if (f._state === RESULT && this._state === ENTERED) {
+      // The common end, exitTimeout's part for it done in place: the timer goes, nothing expired.
+      if (this._handle !== null) {
+        this._handle.cancel();
+        this._handle = null;
+      }
+      this._state = EXITED;
+      return { done: true, value: f._value as T };
     }
     let value: T;
     try {
