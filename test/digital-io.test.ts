@@ -63,7 +63,7 @@ describe('DigitalIn', () => {
     let reads = 0;
     // The Digital class with its reads counted: on a device each one is a host call.
     const counted = class extends io {
-      override read(): number {
+      override read() {
         reads++;
         return super.read();
       }
