@@ -58,6 +58,25 @@ describe('DigitalIn', () => {
     expect(board.changes.filter((c) => c.pin === 0).length).toBeGreaterThan(10);
   });
 
+  it('with debounce, reads a bouncing contact once it has held still, not on each of its changes', () => {
+    const { board, io, loop } = setup();
+    let reads = 0;
+    // The Digital class with its reads counted: on a device each one is a host call.
+    const counted = class extends io {
+      override read() {
+        reads++;
+        return super.read();
+      }
+    };
+    const button = new DigitalIn({ pin: 0, mode: io.InputPullUp, edge: 'both', debounce: 20, io: counted, loop });
+    const atStart = reads;
+    bouncyPress(board, 0, 100, 6, 200);
+    board.advance(500);
+    expect(button.value).toBe(1);
+    // 7 changes per press and per release: one read each time the level settled.
+    expect(reads - atStart).toBe(2);
+  });
+
   it('reports only the chosen edges', () => {
     const { board, io, loop } = setup();
     const falling = new DigitalIn({ pin: 0, mode: io.InputPullUp, edge: 'falling', debounce: 10, io, loop });

@@ -20,6 +20,26 @@ describe('interval', () => {
     expect(seen).toEqual(['100/100/0', '200/200/0', '300/300/0', '400/400/0', '500/500/0']);
   });
 
+  it('reads the loop clock once per tick and once per wake-up (on a device each read is a host call)', () => {
+    const loop = new VirtualTimeLoop();
+    let reads = 0;
+    // The interval's view of the loop, its clock reads counted; the loop itself reads its own.
+    const counted = Object.assign(Object.create(loop) as VirtualTimeLoop, {
+      time: () => {
+        reads++;
+        return loop.time();
+      },
+    });
+    const ticker = interval(100, { loop: counted });
+    const task = createTask(function* () {
+      for (let i = 0; i < 5; i++) yield* ticker.tick();
+    }, { loop: counted });
+    const made = reads;
+    loop.advance(500);
+    expect(task.done()).toBe(true);
+    expect(reads - made).toBe(5 * 2);
+  });
+
   it('skips the ticks a late consumer missed and says how many', () => {
     const loop = new VirtualTimeLoop();
     const ticker = interval(100, { loop });

@@ -108,6 +108,23 @@ describe('XsLoop', () => {
     expect(board.turns - passes).toBeLessThan(5);
   });
 
+  it('reads the host\'s tick counter once per turn while timers wait, and once more to arm for the next deadline', () => {
+    const { board, loop, calls } = setup();
+    loop.runForever();
+    loop.callLater(1000, () => {});
+    let left = 10;
+    const again = (): void => {
+      if (--left > 0) loop.callSoon(again);
+    };
+    loop.callSoon(again);
+    board.step();
+    const turns = loop.turns, ticks = calls.ticks;
+    board.advance(0);
+    expect(loop.turns - turns).toBe(9);
+    // One read per turn (which timers are due), one when nothing is ready (how long the host may sleep).
+    expect(calls.ticks - ticks).toBe(9 + 1);
+  });
+
   it('bounds the callbacks of one turn and lets the host deliver GPIO messages between turns', () => {
     const { board, loop, Digital } = setup({ maxCallbacksPerTurn: 10 });
     const log: string[] = [];

@@ -83,7 +83,9 @@ export class TimerHandle extends Handle {
 
   override cancel(): void {
     if (this._callback !== null) {
-      super.cancel();
+      // Handle.cancel() inlined: a call less per cancelled timer (XS counts each).
+      this._callback = null;
+      if (this._args !== undefined) this._args = undefined;
       const owner = this._owner;
       if (owner !== null) owner._timerCancelled(this);
     }
@@ -99,6 +101,8 @@ export function checkCallback(callback: unknown, what = 'callback'): void {
 
 /** Throws a RangeError/TypeError unless `ms` is a finite number (a delay or a deadline). */
 export function checkTime(ms: unknown, what: string): number {
+  // `ms - ms` is 0 for a finite number only (NaN for NaN and the infinities): no call, on every timer.
+  if (typeof ms === 'number' && ms - ms === 0) return ms;
   if (typeof ms !== 'number' || Number.isNaN(ms)) {
     throw new TypeError(`${what} must be a number, got ${typeof ms === 'number' ? 'NaN' : typeof ms}`);
   }

@@ -139,13 +139,15 @@ export class CoroutineFuture<T> extends Future<T> {
       // that ends passes its value or exception to the one below.
       let level = this._coro!;
       let r: IteratorResult<unknown, unknown>;
+      let awaited: unknown;
       for (;;) {
+        // `coro !== level` below: the level is a Delegation (one instanceof per level, not three).
         const coro = level instanceof Delegation ? level.coro : level;
         try {
           r = ok ? coro.next(value) : coro.throw(value);
         } catch (e) {
-          if (level instanceof Delegation) {
-            this._coro = level = level.outer!;
+          if (coro !== level) {
+            this._coro = level = (level as Delegation).outer!;
             ok = false;
             value = e;
             continue;
@@ -156,8 +158,8 @@ export class CoroutineFuture<T> extends Future<T> {
           return;
         }
         if (r.done) {
-          if (level instanceof Delegation) {
-            this._coro = level = level.outer!;
+          if (coro !== level) {
+            this._coro = level = (level as Delegation).outer!;
             ok = true;
             value = r.value;
             continue;
@@ -173,26 +175,28 @@ export class CoroutineFuture<T> extends Future<T> {
           }
           return;
         }
-        // `instanceof` throws for a revoked Proxy: the callers of _step catch that.
-        if (!(r.value instanceof Delegation)) break;
-        r.value.outer = level;
-        this._coro = level = r.value;
+        // A Future first, the common case; `instanceof` throws for a revoked
+        // Proxy: the callers of _step catch that.
+        awaited = r.value;
+        if (awaited instanceof Future) break;
+        if (!(awaited instanceof Delegation)) {
+          try {
+            if (!isThenable(awaited)) {
+              throw new TypeError(`a coroutine may only yield Futures or PromiseLikes (use yield* fut), got ${describe(awaited)}`);
+            }
+            awaited = futureFromThenable(awaited, this._loop);
+          } catch (e) {
+            // A hostile value (a throwing `then` or getter, a revoked Proxy): the
+            // error goes into the coroutine at its yield, never into the loop.
+            this._loop.callSoon(stepThrow, this, e);
+            return;
+          }
+          break;
+        }
+        awaited.outer = level;
+        this._coro = level = awaited;
         ok = true;
         value = undefined;
-      }
-      let awaited = r.value as unknown;
-      if (!(awaited instanceof Future)) {
-        try {
-          if (!isThenable(awaited)) {
-            throw new TypeError(`a coroutine may only yield Futures or PromiseLikes (use yield* fut), got ${describe(awaited)}`);
-          }
-          awaited = futureFromThenable(awaited, this._loop);
-        } catch (e) {
-          // A hostile value (a throwing `then` or getter, a revoked Proxy): the
-          // error goes into the coroutine at its yield, never into the loop.
-          this._loop.callSoon(stepThrow, this, e);
-          return;
-        }
       }
       if (awaited === this) {
         this._loop.callSoon(stepThrow, this, new TypeError('a task cannot await itself'));
@@ -207,6 +211,9 @@ export class CoroutineFuture<T> extends Future<T> {
         // Already done: woken in a later callback, as addDoneCallback does.
         this._loop.callSoon(wake, this);
         (awaited as Future<unknown>)._retrieved();
+      } else if ((awaited as Future<unknown>)._callbacks === null) {
+        // _listen() inlined for the common case, the only listener.
+        (awaited as Future<unknown>)._callbacks = this;
       } else {
         (awaited as Future<unknown>)._listen(this);
       }
@@ -303,7 +310,8 @@ function wake(c: CoroutineFuture<unknown>): void {
   // Nothing awaited: the loop's close() abandoned the task.
   if (!c._waitingOn) return;
   try {
-    c._step(true, c._waitingOn.result());
+    // A result is read in place: result() is a call (XS counts each), and no subclass overrides it.
+    c._step(true, c._waitingOn._state === RESULT ? c._waitingOn._value : c._waitingOn.result());
   } catch (e) {
     // The step clears `_waitingOn` first: still set, the outcome was a failure.
     if (c._waitingOn !== null) c._stepGuarded(false, e);

@@ -259,17 +259,17 @@ export class Future<T> implements PromiseLike<T> {
    * failure goes to the loop's handler).
    */
   _notify(listener: Listener, inline: boolean): void {
-    // The kind is told once, by typeof and `in` (cheaper in XS than
-    // instanceof): a done callback, a DoneListener (a task), or a Reaction.
-    let callback: (arg: any) => void;
+    // The kind is told once, by typeof and one property read (cheaper in XS
+    // than instanceof): a done callback, a DoneListener (a task), or a Reaction.
+    let callback: ((arg: any) => void) | undefined;
     let arg: unknown;
     if (typeof listener === 'function') {
       callback = listener;
       arg = this;
-    } else if ('_doneCallback' in listener) {
-      callback = listener._doneCallback;
+    } else if ((callback = (listener as Partial<DoneListener>)._doneCallback) !== undefined) {
       arg = listener;
     } else {
+      listener = listener as Reaction;
       listener._ok = this._state === RESULT;
       listener._value = listener._ok ? this._value : this._failure();
       listener._resolve(listener);
@@ -360,7 +360,8 @@ class FutureIterator<T> implements Iterator<Future<unknown>, T, unknown> {
       this._yielded = true;
       return { done: false, value: f };
     }
-    return { done: true, value: f.result() };
+    // A result read in place: a call less per wait (XS counts each).
+    return { done: true, value: f._state === RESULT ? f._value as T : f.result() };
   }
 
   throw(e: unknown): never {

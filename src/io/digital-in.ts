@@ -190,13 +190,16 @@ export class DigitalIn implements AsyncIterable<EdgeEvent> {
     if (this._closed) return;
     const loop = this._loop;
     try {
-      const level = levelOf(this._port.read());
       const now = loop.time();
       if (this._debounce > 0) {
+        // The level is read once it has held still (settle): a bouncing contact costs no read per change.
         this._lastChange = now;
         this._deadline = now + this._debounce;
         this._timer ??= loop.callAt(this._deadline, settle, this);
-      } else if (level !== this._stable) {
+        return;
+      }
+      const level = levelOf(this._port.read());
+      if (level !== this._stable) {
         this._change(level, now);
       } else {
         // Two changes coalesced into one notification: a pulse, seen only at its ends.

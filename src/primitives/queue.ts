@@ -109,15 +109,15 @@ export class Queue<T = unknown> extends LoopBound {
     const loop = this._getLoop();
     const aborted = options && abortedWait<void>(loop, options);
     if (aborted) return aborted;
+    if (this._isShutdown) return this._failed(new QueueShutDown());
     if (!this.full()) {
       try {
-        this.putNowait(item);
+        this._putNow(item);
       } catch (e) {
         return this._failed(e);
       }
       return resolvedFuture(loop, undefined);
     }
-    if (this._isShutdown) return this._failed(new QueueShutDown());
     const w = new PutWaiter<T>(this, loop, item);
     if (this._putters === NO_WAITERS) this._putters = new Ring(4);
     this._putters.push(w);
@@ -128,6 +128,11 @@ export class Queue<T = unknown> extends LoopBound {
   putNowait(item: T): void {
     if (this._isShutdown) throw new QueueShutDown();
     if (this.full()) throw new QueueFull();
+    this._putNow(item);
+  }
+
+  /** @internal putNowait() once its checks passed (put() has made them already). */
+  _putNow(item: T): void {
     this._put(item);
     this._unfinishedTasks++;
     // Tested here, not in wakeUpNext: a call less when nobody waits (XS counts every call).
@@ -166,6 +171,11 @@ export class Queue<T = unknown> extends LoopBound {
       if (this._isShutdown) throw new QueueShutDown();
       throw new QueueEmpty();
     }
+    return this._getNow();
+  }
+
+  /** @internal getNowait() on a queue known not to be empty. */
+  _getNow(): T {
     const item = this._get();
     if (this._putters.length > 0) wakeUpNext(this._putters);
     return item;
@@ -326,7 +336,7 @@ class GetWaiter<T> extends Waiter<T, Queue<T>> {
     }
     let item: T;
     try {
-      item = q.getNowait();
+      item = q._getNow();
     } catch (e) {
       // The storage failed (a PriorityQueue that cannot compare): the item stays, for the next getter.
       if (!q.empty()) wakeUpNext(q._getters);

@@ -1,9 +1,9 @@
 import { ClosedError } from '../contract/errors.js';
 import type { TimerHandle } from '../contract/handle.js';
 import { checkLoop, type Loop, type TimerLoop } from '../contract/loop.js';
-import { PENDING, failedFuture, resolvedFuture, type Future } from '../future/future.js';
+import { PENDING, RESULT, failedFuture, resolvedFuture, type Future } from '../future/future.js';
 import { abortedWait, bindSignal, type WaitOptions } from '../future/signal.js';
-import { Waiter } from '../future/waiter.js';
+import { Waiter, WOKEN } from '../future/waiter.js';
 import { removeItem } from '../primitives/loop-bound.js';
 import { ClosableIterator } from '../future/closable-iterator.js';
 import { currentLoop } from './task.js';
@@ -93,13 +93,16 @@ export class Interval implements AsyncIterable<Tick> {
     const aborted = options && abortedWait<Tick>(this._loop, options);
     if (aborted) return aborted;
     if (this._closed) return failedFuture(this._loop, closedError());
-    if (this._loop.time() >= this._next && this._waiters.every(isCancelled)) {
-      return resolvedFuture(this._loop, this._take());
+    // The clock is read once per tick and per wake-up: on a device each read is a host call.
+    const now = this._loop.time();
+    if (now >= this._next && this._waiters.every(isCancelled)) {
+      return resolvedFuture(this._loop, this._take(now));
     }
     const w = new TickWaiter(this, this._loop);
     this._waiters.push(w);
-    this._arm();
-    return bindSignal(w, options);
+    // `w` waits: the timer for the next deadline is due unless it is armed already (see _arm).
+    if (this._handle === null) this._handle = this._loop.callAt(this._next, fire, this);
+    return options === undefined ? w : bindSignal(w, options);
   }
 
   /**
@@ -124,10 +127,10 @@ export class Interval implements AsyncIterable<Tick> {
     for (const w of this._waiters) w._wake();
   }
 
-  /** @internal Hands out the latest deadline passed, counting the ones skipped. */
-  _take(): Tick {
+  /** @internal Hands out the latest deadline passed at loop time `now`, counting the ones skipped. */
+  _take(now: number): Tick {
     const period = this.period;
-    let latest = this._start + Math.floor((this._loop.time() - this._start) / period) * period;
+    let latest = this._start + Math.floor((now - this._start) / period) * period;
     if (latest < this._next) latest = this._next;
     const missed = Math.round((latest - this._next) / period);
     this.missed += missed;
@@ -173,10 +176,18 @@ class TickWaiter extends Waiter<Tick, Interval> {
 
   _resume(): void {
     const it = this._owner;
-    if (!this._cancelRequested() && !it._closed && it._loop.time() < it._next) {
-      // Woken for a deadline that another consumer took meanwhile: a tick is
-      // never early, so it waits for the next deadline, keeping its place.
-      this._rewait();
+    // Simply woken (no cancellation requested: a field test, cheaper in XS than _cancelRequested()).
+    if (this._state === WOKEN && !it._closed) {
+      const now = it._loop.time();
+      if (now < it._next) {
+        // Woken for a deadline that another consumer took meanwhile: a tick is
+        // never early, so it waits for the next deadline, keeping its place.
+        this._rewait();
+        it._arm();
+        return;
+      }
+      removeItem(it._waiters, this);
+      this._complete(RESULT, it._take(now), true);
       it._arm();
       return;
     }
@@ -186,11 +197,8 @@ class TickWaiter extends Waiter<Tick, Interval> {
       if (!it._closed && it._loop.time() >= it._next) it._wakeFirst();
       if (!it._waiters.some(isWaiting)) it._disarm();
       this._cancelNow();
-    } else if (it._closed) {
-      this._completeException(closedError(), true);
     } else {
-      this._finish(it._take());
-      it._arm();
+      this._completeException(closedError(), true);
     }
   }
 }

@@ -7,7 +7,8 @@ import { Scope, type ScopeBody, type ScopeOptions } from './scope.js';
 import type { Task } from './task.js';
 import { checkDelay, requireTimerLoop } from './timer-loop.js';
 
-const CREATED = 0, ENTERED = 1, EXPIRING = 2, EXPIRED = 3, EXITED = 4;
+/** @internal Timeout states. */
+export const CREATED = 0, ENTERED = 1, EXPIRING = 2, EXPIRED = 3, EXITED = 4;
 const STATE_NAMES = Object.freeze(['created', 'active', 'expiring', 'expired', 'finished']);
 
 /**
@@ -79,26 +80,40 @@ export class Timeout {
     this.reschedule(this._when);
   }
 
-  /**
-   * @internal asyncio's `__aexit__`: when this timeout expired and took back
-   * its own cancellation (nobody else's is pending), the CancelledError
-   * becomes TimeoutError. An outside cancellation is never converted.
-   */
+  /** @internal asyncio's `__aexit__` (see exitTimeout). */
   _exit(failed: boolean, error: unknown): void {
-    this._handle?.cancel();
-    this._handle = null;
-    if (this._state === EXPIRING) {
-      this._state = EXPIRED;
-      if (this._task!.uncancel() <= this._cancelling && failed && error instanceof CancelledError) {
-        throw new TimeoutError('the timeout expired', { cause: error });
-      }
-    } else if (this._state === ENTERED) {
-      this._state = EXITED;
-    }
+    exitTimeout(this, failed, error);
   }
 }
 
-function onTimeout(t: Timeout): void {
+/** @internal What the expiry callback and `exitTimeout` act on: a Timeout, or a waitFor on a Future (wait-for.ts). */
+export interface TimeoutState {
+  _state: number;
+  _handle: Handle | null;
+  _task: Task<unknown> | null;
+  _cancelling: number;
+}
+
+/**
+ * @internal asyncio's `Timeout.__aexit__`: when the timeout expired and took
+ * back its own cancellation (nobody else's is pending), the CancelledError
+ * becomes TimeoutError. An outside cancellation is never converted.
+ */
+export function exitTimeout(t: TimeoutState, failed: boolean, error: unknown): void {
+  t._handle?.cancel();
+  t._handle = null;
+  if (t._state === EXPIRING) {
+    t._state = EXPIRED;
+    if (t._task!.uncancel() <= t._cancelling && failed && error instanceof CancelledError) {
+      throw new TimeoutError('the timeout expired', { cause: error });
+    }
+  } else if (t._state === ENTERED) {
+    t._state = EXITED;
+  }
+}
+
+/** @internal The deadline passed: the scope's task is cancelled, and the scope takes that cancellation back on exit. */
+export function onTimeout(t: TimeoutState): void {
   t._task!.cancel();
   t._state = EXPIRING;
   t._handle = null;

@@ -1,13 +1,15 @@
 import { CancelledError, TimeoutError } from '../contract/errors.js';
-import { checkLoop, type Loop, type TimerLoop } from '../contract/loop.js';
+import { loopState } from '../contract/default-loop.js';
+import { checkLoop, isTimerLoop, type Loop, type TimerLoop } from '../contract/loop.js';
 import { isCoroutine, type Coroutine } from '../future/coroutine.js';
-import { Future } from '../future/future.js';
+import { Future, RESULT } from '../future/future.js';
+import type { Handle } from '../contract/handle.js';
 import { abortedWait, type AbortSignalLike, type WaitOptions } from '../future/signal.js';
 import { awaitable, newRun, withRun, type AwaitableCoroutine, type Run } from './awaitable-coroutine.js';
 import { awaitIn, ensureFuture, waitable, type Awaitable } from './ensure-future.js';
-import { currentLoop } from './task.js';
 import { taskOn } from './scope.js';
-import { timeout, Timeout } from './timeout.js';
+import { createTask, currentLoop, type Task } from './task.js';
+import { CREATED, ENTERED, EXPIRED, EXITED, exitTimeout, onTimeout, timeout, Timeout, type TimeoutState } from './timeout.js';
 import { checkDelay, requireTimerLoop } from './timer-loop.js';
 
 /** Options of `waitFor`. */
@@ -46,6 +48,10 @@ export interface WaitForOptions extends WaitOptions {
  * has no timers.
  */
 export function waitFor<T>(aw: Awaitable<T>, ms: number | null, options?: WaitForOptions): AwaitableCoroutine<T> {
+  // The common wait first, with the checks it needs: a Future, no options, no limit or a positive one on a TimerLoop.
+  if (options === undefined && aw instanceof Future && (ms === null || (typeof ms === 'number' && ms > 0 && isTimerLoop(aw._loop)))) {
+    return new FutureWait(aw, ms, aw._loop) as unknown as AwaitableCoroutine<T>;
+  }
   let loop: Loop;
   let aborted: Future<T> | null | undefined;
   try {
@@ -64,6 +70,9 @@ export function waitFor<T>(aw: Awaitable<T>, ms: number | null, options?: WaitFo
     throw e;
   }
   if (aborted) drop(aw);
+  if (!aborted && aw instanceof Future && aw._loop === loop && options?.signal === undefined && (ms === null || ms > 0)) {
+    return new FutureWait(aw, ms, loop) as unknown as AwaitableCoroutine<T>;
+  }
   const run = newRun<T, unknown>(loop, drop, aw);
   return withRun(waitWithin(run, aw, ms, loop, options?.signal, aborted), run);
 }
@@ -120,5 +129,125 @@ function* cancelAndWait(fut: Future<unknown>, loop: Loop): Coroutine<void> {
     yield* waiter;
   } finally {
     fut.removeDoneCallback(release);
+  }
+}
+
+/**
+ * `waitFor(future, ms)` with no signal and `ms` null or positive, which is
+ * asyncio's `async with timeout(ms): return await future`, as one iterator
+ * that `yield*` drives: its first `next()` enters the timeout (arms the
+ * timer, as Timeout does) and yields the future, the next one returns its
+ * result; a failure thrown in leaves the timeout as the scope's `except`
+ * does. The same steps as the scope and body coroutines it stands for,
+ * without their generators and delegations (a wait is the hot path of a
+ * device app). Run as a coroutine (a task of its own, gather), or awaited
+ * (`then`: in a task of its own, started at once), it acts the same.
+ */
+class FutureWait<T> implements TimeoutState {
+  _state = CREATED;
+  _handle: Handle | null = null;
+  _task: Task<unknown> | null = null;
+  _cancelling = 0;
+  /** @internal The task `then()` made, once awaited (declared: no slot otherwise). */
+  declare _awaited?: Task<T>;
+
+  constructor(readonly _future: Future<T>, readonly _ms: number | null, readonly _loop: Loop) {}
+
+  [Symbol.iterator](): this {
+    return this;
+  }
+
+  next(): IteratorResult<Future<unknown>, T> {
+    const f = this._future;
+    if (this._state === CREATED) {
+      // currentTask() and task.cancelling(), read in place (XS counts every call).
+      const task = loopState.task as Task<unknown> | null;
+      if (task === null) throw new Error('timeout() must run inside a task: yield* it in a task\'s coroutine, or await it');
+      if (task._loop !== this._loop) throw new Error('timeout() belongs to another loop than the current task');
+      this._state = ENTERED;
+      this._task = task;
+      this._cancelling = task._cancelRequests ?? 0;
+      if (f._state <= 0) {
+        const ms = this._ms;
+        if (ms !== null && ms !== Infinity) {
+          const loop = this._loop as TimerLoop;
+          const now = loop.time();
+          const when = now + ms;
+          this._handle = when <= now ? loop.callSoon(onTimeout, this) : loop.callAt(when, onTimeout, this);
+        }
+        return { done: false, value: f };
+      }
+    } else if (this._state >= EXPIRED) {
+      // Left already (EXPIRED or EXITED): a finished coroutine.
+      return { done: true, value: undefined as T };
+    }
+    if (f._state === RESULT && this._state === ENTERED) {
+      // The common end, exitTimeout's part for it done in place: the timer goes, nothing expired.
+      if (this._handle !== null) {
+        this._handle.cancel();
+        this._handle = null;
+      }
+      this._state = EXITED;
+      return { done: true, value: f._value as T };
+    }
+    let value: T;
+    try {
+      value = f.result();
+    } catch (e) {
+      exitTimeout(this, true, e);
+      throw e;
+    }
+    exitTimeout(this, false, undefined);
+    return { done: true, value };
+  }
+
+  throw(e: unknown): never {
+    if (this._state === CREATED) this._drop();
+    else if (this._state < EXPIRED) exitTimeout(this, true, e);
+    throw e;
+  }
+
+  return(value?: T): IteratorResult<Future<unknown>, T> {
+    if (this._state === CREATED) {
+      this._drop();
+    } else {
+      // Closed while it waits (its task abandoned): nothing is converted, the timer goes.
+      this._handle?.cancel();
+      this._handle = null;
+      this._state = EXITED;
+    }
+    return { done: true, value: value as T };
+  }
+
+  /** `await waitFor(future, ms)`: in a task of its own, started at once. */
+  then<R1 = T, R2 = never>(
+    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    let task = this._awaited;
+    if (task === undefined) {
+      if (this._state !== CREATED) {
+        return Promise.reject(new Error('this coroutine already ran (yield*): it cannot be awaited')).then(onFulfilled, onRejected);
+      }
+      task = this._awaited = createTask(this as unknown as Coroutine<T>, { loop: this._loop, _eager: true });
+      task._startNow();
+    }
+    return task.then(onFulfilled, onRejected);
+  }
+
+  /** The Promise habit: `catch(onRejected)` is `then(undefined, onRejected)`. */
+  catch<R = never>(onRejected?: ((reason: unknown) => R | PromiseLike<R>) | null): Promise<T | R> {
+    return Promise.resolve(this.then(undefined, onRejected));
+  }
+
+  /** The Promise habit: runs `onFinally` once it settled and passes its outcome on. */
+  finally(onFinally?: (() => void) | null): Promise<T> {
+    return Promise.resolve(this.then()).finally(onFinally);
+  }
+
+  /** Closed before its first step: the future is dropped, as a wait that never starts drops it. */
+  _drop(): void {
+    this._state = EXITED;
+    this._future.cancel();
   }
 }

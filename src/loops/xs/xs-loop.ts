@@ -91,18 +91,20 @@ export class XsLoop extends BaseLoop {
    */
   private readonly _onHost = (): void => {
     try {
-      this._armedAt = this.time() + CLOCK_GUARD;
+      // When the host timer fires next is not known without reading the
+      // clock (a host call): taken as never, so _arm re-arms it, as it
+      // does after nearly every turn anyway.
+      this._armedAt = Infinity;
       if (this._running) {
         this.turns++;
         this._inTurn = true;
-        try {
-          this._runOnce(this._maxPerTurn);
-        } finally {
-          this._inTurn = false;
-        }
+        this._runOnce(this._maxPerTurn);
+        this._inTurn = false;
       }
       this._arm();
     } catch (exception) {
+      // One try for the firing (each costs computrons in XS): a failed turn ends here too.
+      this._inTurn = false;
       this.callExceptionHandler({ message: 'Exception in the XsLoop host timer callback', exception });
     }
   };
@@ -217,7 +219,8 @@ export class XsLoop extends BaseLoop {
         }
       }
     }
-    const at = this._now + delay;
+    // Nothing to do: the clock is read all the same, so that it sees every wrap of the tick counter.
+    const at = (delay === CLOCK_GUARD ? this.time() : this._now) + delay;
     if (this._armedAt <= at) return;
     this._armedAt = at;
     try {
