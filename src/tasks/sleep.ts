@@ -1,5 +1,5 @@
 import type { TimerHandle } from '../contract/handle.js';
-import { checkLoop, type Loop } from '../contract/loop.js';
+import { checkLoop, type FutureTimers, type Loop } from '../contract/loop.js';
 import { Future, PENDING, RESULT } from '../future/future.js';
 import { abortedWait, bindSignal, type WaitOptions } from '../future/signal.js';
 import { Waiter } from '../future/waiter.js';
@@ -35,9 +35,14 @@ export function sleep<T = void>(ms: number, value?: T, options?: SleepOptions): 
   const aborted = options && abortedWait<T>(loop, options);
   if (aborted) return aborted;
   if (ms <= 0) return bindSignal(new NextTurn(value as T, loop), options);
-  const fut = new Sleep<T>(loop);
-  // Without a value the timer's handle keeps the future alone: fewer slots in XS.
-  if (timers !== null) fut._handle = value === undefined ? timers.callLater(ms, wake, fut) : timers.callLater(ms, wake, fut, value);
+  // anyloop's own loops hold the future itself in their timer heap; another loop gets callLater.
+  if (timers !== null && typeof (timers as Partial<FutureTimers>)._resultLater !== 'function') {
+    const later = new HandleSleep<T>(loop, value);
+    later._handle = timers.callLater(ms, wake, later);
+    return bindSignal(later, options);
+  }
+  const fut = new Sleep<T>(loop, value);
+  if (timers !== null) (timers as unknown as FutureTimers)._resultLater(ms, fut);
   return bindSignal(fut, options);
 }
 
@@ -67,13 +72,55 @@ class NextTurn<T> extends Waiter<T, null> {
   }
 }
 
-/** sleep(ms > 0): asyncio's future completed by a call_later timer. */
+/**
+ * sleep(ms > 0) on anyloop's own loops: asyncio's future completed by a
+ * call_later timer, the future and the timer one object (the loop's
+ * FutureTimers hook): a Future's slots and the deadline's two.
+ */
 class Sleep<T> extends Future<T> {
-  /** @internal */ _handle: TimerHandle | null = null;
+  /** @internal Set by the loop. */
+  declare _when: number;
+  /** @internal Set by the loop; -1 once it has let go of the future. */
+  declare _seq: number;
 
   // Explicit: XS runs an implicit derived constructor as `super(...args)`, about 80 computrons more per sleep.
-  constructor(loop: Loop) {
+  constructor(loop: Loop, value: T | undefined) {
     super(undefined, loop);
+    // The result to come (the future's own field while pending): no slot when there is none.
+    if (value !== undefined) this._value = value;
+  }
+
+  // Done before its deadline (cancelled, or set by hand): the loop forgets its timer. Not
+  // in _complete: the timer's own completion would pay the override, about 30 computrons in XS.
+  override cancel(msg?: string): boolean {
+    if (!super.cancel(msg)) return false;
+    this._forget();
+    return true;
+  }
+
+  override setResult(value: T): void {
+    super.setResult(value);
+    this._forget();
+  }
+
+  override setException(exception: unknown): void {
+    super.setException(exception);
+    this._forget();
+  }
+
+  /** @internal Tells the loop, while it holds the future, that it is done. */
+  _forget(): void {
+    if (this._seq >= 0) (this._loop as unknown as FutureTimers)._timedDone(this);
+  }
+}
+
+/** sleep(ms > 0) on another loop: a future and its callLater timer. */
+class HandleSleep<T> extends Future<T> {
+  /** @internal */ _handle: TimerHandle | null = null;
+
+  constructor(loop: Loop, value: T | undefined) {
+    super(undefined, loop);
+    if (value !== undefined) this._value = value;
   }
 
   override cancel(msg?: string): boolean {
@@ -84,7 +131,7 @@ class Sleep<T> extends Future<T> {
   }
 }
 
-function wake<T>(fut: Sleep<T>, value?: T): void {
+function wake<T>(fut: HandleSleep<T>): void {
   fut._handle = null;
-  if (fut._state === PENDING) fut._complete(RESULT, value as T, false);
+  if (fut._state === PENDING) fut._complete(RESULT, fut._value, false);
 }
