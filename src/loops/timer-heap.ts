@@ -69,15 +69,17 @@ export class TimerHeap implements TimerOwner {
   popDue(now: number): Handle | undefined {
     const top = this._heap[0];
     let fut: TimedFuture | undefined = this._futures[0];
-    if (fut !== undefined && fut._state !== PENDING) fut = this._liveFuture();
-    if (fut !== undefined && (top === undefined || less(fut, top))) {
-      if (fut._when > now) return undefined;
-      popTop(this._futures);
-      fut._seq = -1;
-      // A handle with one argument, made without the constructor's checks on it: a future is neither an array nor undefined.
-      const h = new Handle(resultUnlessDone, NO_ARGS);
-      h._args = fut;
-      return h;
+    if (fut !== undefined) {
+      if (fut._state !== PENDING) fut = this._liveFuture();
+      if (fut !== undefined && (top === undefined || less(fut, top))) {
+        if (fut._when > now) return undefined;
+        popTop(this._futures);
+        fut._seq = -1;
+        // A handle with one argument, made without the constructor's checks on it: a future is neither an array nor undefined.
+        const h = new Handle(resultUnlessDone, NO_ARGS);
+        h._args = fut;
+        return h;
+      }
     }
     if (top === undefined || top._when > now) return undefined;
     remove(this._heap, top);
