@@ -1,6 +1,6 @@
 import { Handle, type TimerHandle, type TimerOwner } from '../contract/handle.js';
 import type { TimedFuture } from '../contract/loop.js';
-import { PENDING, RESULT } from '../future/future.js';
+import { PENDING, resultUnlessDone } from '../future/future.js';
 
 /** What both heaps order by: deadline, then scheduling order. */
 interface Timed {
@@ -123,11 +123,6 @@ export class TimerHeap implements TimerOwner {
 }
 
 const NO_ARGS: unknown[] = [];
-
-/** What the loop runs for a due future: asyncio's `_set_result_unless_cancelled`. */
-function resultUnlessDone(fut: TimedFuture): void {
-  if (fut._state === PENDING) fut._complete(RESULT, fut._value, false);
-}
 
 /** Takes `h` out of the heap, moving the last handle into its place. */
 function remove(heap: TimerHandle[], h: TimerHandle): void {
