@@ -5,7 +5,7 @@ import { dirname, join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import ts from 'typescript';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { Future, Lock } from '../src/index.js';
+import { Future, Lock, sleep } from '../src/index.js';
 import { NodeLoop, type NodeHost } from '../src/node.js';
 import { TURNS_PER_MACROTASK } from '../src/loops/node.js';
 import { stat } from 'node:fs';
@@ -162,6 +162,17 @@ describe('NodeLoop on a fake host', () => {
     const loop = new NodeLoop({ host: fake.host });
     const a = loop.callLater(10, () => {});
     const b = loop.callLater(20, () => {});
+    a.cancel();
+    expect(fake.timers.size).toBe(1);
+    b.cancel();
+    expect(fake.live()).toBe(0);
+  });
+
+  it('releases the host timer when its last sleep is cancelled (a sleep is its own timer entry)', () => {
+    const fake = fakeHost();
+    const loop = new NodeLoop({ host: fake.host });
+    const a = sleep(10, undefined, { loop });
+    const b = sleep(20, undefined, { loop });
     a.cancel();
     expect(fake.timers.size).toBe(1);
     b.cancel();

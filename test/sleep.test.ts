@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { CancelledError, createTask, setEventLoop, sleep, type Loop } from '../src/index.js';
+import { CancelledError, createTask, setEventLoop, sleep, type Loop, type TimerHandle, type TimerLoop } from '../src/index.js';
 import { VirtualTimeLoop } from '../src/testing.js';
 import { expectCancelledAtOnce, expectTypeErrorForNonSignals } from './support/signals.js';
 
@@ -184,5 +184,111 @@ describe('sleep(ms)', () => {
       return t;
     })();
     expect(await loop.runUntilCompleteAsync(p)).toBe(10);
+  });
+});
+
+/** A TimerLoop of its own (no BaseLoop, so no FutureTimers hook) on top of a VirtualTimeLoop, counting its callLater calls. */
+function customTimerLoop(inner: VirtualTimeLoop): TimerLoop & { laters: TimerHandle[] } {
+  const laters: TimerHandle[] = [];
+  return {
+    laters,
+    callSoon: (cb, ...args) => inner.callSoon(cb, ...args),
+    callExceptionHandler: (ctx) => inner.callExceptionHandler(ctx),
+    getDebug: () => false,
+    time: () => inner.time(),
+    callAt: (when, cb, ...args) => inner.callAt(when, cb, ...args),
+    callLater: (ms, cb, ...args) => {
+      const h = inner.callLater(ms, cb, ...args);
+      laters.push(h);
+      return h;
+    },
+  };
+}
+
+describe('sleep(ms): the future is its own timer on anyloop\'s loops', () => {
+  it('schedules no TimerHandle: the loop\'s heap holds the sleep future itself', () => {
+    const loop = new VirtualTimeLoop();
+    const calls: number[] = [];
+    const callLater = loop.callLater.bind(loop);
+    loop.callLater = (ms, cb, ...args) => { calls.push(ms); return callLater(ms, cb, ...args); };
+    const s = sleep(5, 'v', { loop });
+    expect(calls).toEqual([]);
+    expect(loop._timers._futures.length).toBe(1);
+    expect(loop._timers._futures[0]).toBe(s);
+    expect(loop._timers.size).toBe(1);
+    loop.advance(5);
+    expect(s.result()).toBe('v');
+    expect(loop._timers.size).toBe(0);
+  });
+
+  it('a loop of its own (no FutureTimers hook) gets a callLater timer, which a cancel cancels', () => {
+    const inner = new VirtualTimeLoop();
+    const loop = customTimerLoop(inner);
+    const done = sleep(5, 'v', { loop });
+    const cancelled = sleep(7, 'w', { loop });
+    expect(loop.laters.length).toBe(2);
+    expect(cancelled.cancel()).toBe(true);
+    expect(loop.laters[1]!.cancelled()).toBe(true);
+    expect(inner._timers.size).toBe(1);
+    inner.advance(10);
+    expect(done.result()).toBe('v');
+    expect(cancelled.cancelled()).toBe(true);
+    expect(inner._timers.size).toBe(0);
+  });
+
+  it('one completed by hand (setResult, setException) leaves no live timer behind, at once', () => {
+    const loop = new VirtualTimeLoop();
+    const a = sleep(10, 'a', { loop });
+    const b = sleep(10, 'b', { loop });
+    a.setResult('by hand');
+    expect(loop._timers.size).toBe(1);
+    b.setException(new RangeError('by hand'));
+    expect(loop._timers.size).toBe(0);
+    expect(() => b.result()).toThrow(RangeError);
+    loop.advance(10);
+    expect(a.result()).toBe('by hand');
+    expect(() => b.result()).toThrow(RangeError);
+  });
+
+  it('one cancelled after its deadline came, before its completion ran in the turn, ends cancelled, and the live count stays exact', () => {
+    const loop = new VirtualTimeLoop();
+    // Scheduled first: at the deadline it runs first in the turn, before the sleep's completion.
+    loop.callAt(10, () => expect(due.cancel()).toBe(true));
+    const due = sleep(10, 'due', { loop });
+    const later = [sleep(20, 1, { loop }), sleep(30, 2, { loop }), sleep(40, 3, { loop })];
+    loop.advance(10);
+    expect(due.cancelled()).toBe(true);
+    expect(loop._timers.size).toBe(3);
+    loop.advance(30);
+    expect(later.map((s) => s.result())).toEqual([1, 2, 3]);
+    expect(loop._timers.size).toBe(0);
+  });
+
+  it('runs with the callLater timers of the same deadline in scheduling order, in one turn', () => {
+    const loop = new VirtualTimeLoop();
+    const seen: string[] = [];
+    const s1 = sleep(10, undefined, { loop });
+    loop.callAt(10, () => seen.push(`A s1:${s1.done()} s2:${s2.done()}`));
+    const s2 = sleep(10, undefined, { loop });
+    loop.callLater(10, () => seen.push(`B s2:${s2.done()}`));
+    const s3 = sleep(10, undefined, { loop });
+    loop.callAt(10, () => seen.push(`C s3:${s3.done()}`));
+    // Scheduled from the first timer callback of the turn: it runs in the next turn, after D.
+    let nextTurn = false;
+    loop.callAt(10, () => seen.push(`D next turn:${nextTurn}`));
+    s1.addDoneCallback(() => { nextTurn = true; });
+    loop.advance(10);
+    expect(seen).toEqual(['A s1:true s2:false', 'B s2:true', 'C s3:true', 'D next turn:false']);
+    expect(nextTurn).toBe(true);
+  });
+
+  it('after close(), cancelling a sleep the loop dropped counts no timer', () => {
+    const loop = new VirtualTimeLoop();
+    const s = sleep(10, undefined, { loop });
+    loop.close();
+    expect(loop._timers.size).toBe(0);
+    expect(s.done()).toBe(false);
+    expect(s.cancel()).toBe(true);
+    expect(loop._timers.size).toBe(0);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { VirtualTimeLoop } from '../src/testing.js';
-import type { TimerHandle } from '../src/index.js';
+import { sleep, type Future, type TimerHandle } from '../src/index.js';
 
 /** One step of a timer program: schedule at a deadline, cancel a scheduled timer, or move time. */
 type Op = { t: 'at'; when: number } | { t: 'cancel'; pick: number } | { t: 'advance'; ms: number };
@@ -84,5 +84,110 @@ describe('timer heap (cancelled timers leave it at once)', () => {
     loop.callLater(10, () => {});
     for (let i = 0; i < 1000; i++) loop.callLater(20 + (i % 7), () => {}).cancel();
     expect(loop._timers.size).toBe(1);
+  });
+});
+
+/** A step of a program of timers and sleeps: schedule either, cancel or complete one by hand, or move time. */
+type MixedOp =
+  | { t: 'at'; when: number } | { t: 'sleep'; ms: number } | { t: 'cancel'; pick: number }
+  | { t: 'set'; pick: number } | { t: 'advance'; ms: number };
+
+const mixedOp: fc.Arbitrary<MixedOp> = fc.oneof(
+  { arbitrary: fc.record({ t: fc.constant('at' as const), when: fc.integer({ min: 0, max: 100 }) }), weight: 3 },
+  { arbitrary: fc.record({ t: fc.constant('sleep' as const), ms: fc.integer({ min: 1, max: 100 }) }), weight: 3 },
+  { arbitrary: fc.record({ t: fc.constant('cancel' as const), pick: fc.nat() }), weight: 3 },
+  { arbitrary: fc.record({ t: fc.constant('set' as const), pick: fc.nat() }), weight: 1 },
+  { arbitrary: fc.record({ t: fc.constant('advance' as const), ms: fc.integer({ min: 0, max: 20 }) }), weight: 1 },
+);
+
+/** Places where the heap of sleeps breaks its order, or its count of done futures is wrong. */
+function futureHeapViolations(loop: VirtualTimeLoop): string[] {
+  const { _futures: heap, _done: done } = loop._timers;
+  const out: string[] = [];
+  heap.forEach((f, i) => {
+    const p = heap[(i - 1) >> 1]!;
+    if (i > 0 && (f._when < p._when || (f._when === p._when && f._seq < p._seq))) out.push(`future at ${i} is earlier than its parent`);
+  });
+  const actual = heap.filter((f) => f.done()).length;
+  if (actual !== done) out.push(`${actual} done futures in the heap, counted ${done}`);
+  return out;
+}
+
+describe('timer heap with sleeps (a sleep is its own entry; done ones leave lazily)', () => {
+  it('runs timers and sleeps together by deadline then scheduling order, and counts only the live ones', () => {
+    fc.assert(fc.property(fc.array(mixedOp, { maxLength: 300 }), (ops) => {
+      const loop = new VirtualTimeLoop();
+      type Entry = { id: number; when: number; handle?: TimerHandle; sleep?: Future<number> };
+      const entries: Entry[] = [];
+      const before = (a: Entry, b: Entry): boolean => a.when < b.when || (a.when === b.when && a.id < b.id);
+      const ranTimers = new Set<number>();
+      const cancelled = new Set<number>();
+      const byHand = new Set<number>();
+      const sleepOrder: number[] = [];
+      const problems: string[] = [];
+      const live = (e: Entry): boolean => (e.sleep ? !e.sleep.done() : !ranTimers.has(e.id) && !cancelled.has(e.id));
+      for (const o of ops) {
+        if (o.t === 'at') {
+          const e: Entry = { id: entries.length, when: loop.time() + o.when };
+          e.handle = loop.callAt(e.when, () => {
+            ranTimers.add(e.id);
+            // Every sleep that comes before this timer has run, none after it has.
+            for (const s of entries) {
+              if (s.sleep && !cancelled.has(s.id) && !byHand.has(s.id) && s.sleep.done() !== before(s, e)) {
+                problems.push(`timer ${e.id} ran with sleep ${s.id} ${s.sleep.done() ? 'done' : 'pending'}`);
+              }
+            }
+          });
+          entries.push(e);
+        } else if (o.t === 'sleep') {
+          const e: Entry = { id: entries.length, when: loop.time() + o.ms };
+          e.sleep = sleep(o.ms, e.id, { loop });
+          e.sleep.addDoneCallback((f) => { if (!f.cancelled() && !byHand.has(e.id)) sleepOrder.push(f.result()); });
+          entries.push(e);
+        } else if (o.t === 'cancel' || o.t === 'set') {
+          // Mostly a live one; now and then one that ran or ended already.
+          const pool = o.t === 'set' ? entries.filter((e) => e.sleep) : entries;
+          const alive = pool.filter(live);
+          const from = alive.length > 0 && o.pick % 8 !== 0 ? alive : pool;
+          const e = from[o.pick % Math.max(from.length, 1)];
+          if (e !== undefined && o.t === 'cancel') {
+            const wasLive = live(e);
+            if (e.sleep) e.sleep.cancel();
+            else e.handle!.cancel();
+            if (wasLive) cancelled.add(e.id);
+          } else if (e?.sleep && !e.sleep.done()) {
+            e.sleep.setResult(-1);
+            byHand.add(e.id);
+          }
+        } else {
+          loop.advance(o.ms);
+        }
+        const pending = entries.filter(live);
+        expect(futureHeapViolations(loop)).toEqual([]);
+        expect(loop._timers.size).toBe(pending.length);
+        expect(loop._timers.nextWhen()).toBe(pending.length === 0 ? undefined : Math.min(...pending.map((e) => e.when)));
+      }
+      loop.advance(200);
+      expect(problems).toEqual([]);
+      const sleeps = entries.filter((e) => e.sleep && !cancelled.has(e.id) && !byHand.has(e.id));
+      expect(sleepOrder).toEqual([...sleeps].sort((a, b) => (before(a, b) ? -1 : 1)).map((e) => e.id));
+      for (const e of entries) {
+        if (e.sleep) expect(e.sleep.cancelled()).toBe(cancelled.has(e.id));
+      }
+      expect(loop._timers.size).toBe(0);
+      expect(loop._timers._futures.length).toBe(0);
+    }), { numRuns: 300 });
+  });
+
+  it('keeps cancelled sleeps at most as many as live ones while an earlier sleep stays pending', () => {
+    const loop = new VirtualTimeLoop();
+    sleep(10, undefined, { loop });
+    let most = 0;
+    for (let i = 0; i < 1000; i++) {
+      sleep(20 + (i % 7), undefined, { loop }).cancel();
+      most = Math.max(most, loop._timers._futures.length);
+    }
+    expect(loop._timers.size).toBe(1);
+    expect(most).toBeLessThanOrEqual(2);
   });
 });

@@ -44,6 +44,32 @@ export interface TimerLoop extends Loop {
   callLater<A extends unknown[]>(delayMs: number, callback: (...args: A) => void, ...args: A): TimerHandle;
 }
 
+/**
+ * @internal A Future that a loop with the FutureTimers hook keeps in its
+ * timer heap itself and completes at `_when` with its `_value` (set while
+ * pending: the result to come), unless it is done by then: a sleep.
+ */
+export interface TimedFuture extends Future<unknown> {
+  /** @internal The deadline, set by the loop. */
+  _when: number;
+  /** @internal Scheduling order, set by the loop: -1 once the loop has let go of the future (due, or the loop closed). */
+  _seq: number;
+}
+
+/**
+ * @internal An optional hook of anyloop's own loops (BaseLoop's): a timer
+ * that is the Future it completes, with no TimerHandle, as asyncio's sleep is
+ * `call_later(delay, _set_result_unless_cancelled, future, result)` in one
+ * object (fewer slots on a device). A TimedFuture done before its deadline
+ * (`_seq` still >= 0) calls `_timedDone`. A loop without the hook gets `callLater`.
+ */
+export interface FutureTimers {
+  /** @internal Completes `fut` with its `_value` `delayMs` (positive, finite) from now unless it is done by then. */
+  _resultLater(delayMs: number, fut: TimedFuture): void;
+  /** @internal `fut` is done before its deadline: the loop forgets it. */
+  _timedDone(fut: TimedFuture): void;
+}
+
 /** A handler for failures: asyncio's `(loop, context)` signature. */
 export type ExceptionHandler = (loop: Loop, context: ExceptionContext) => void;
 

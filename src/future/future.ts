@@ -393,6 +393,11 @@ export function resolvedFuture<T>(loop: Loop, value: T): Future<T> {
   return f;
 }
 
+/** @internal Completes `fut` with its `_value` unless it is done: asyncio's `_set_result_unless_cancelled`, a sleep's timer. */
+export function resultUnlessDone(fut: Future<unknown>): void {
+  if (fut._state === PENDING) fut._complete(RESULT, fut._value, false);
+}
+
 /** @internal A Future on `loop` already failed with `error`: how a wait reports a failure instead of throwing. */
 export function failedFuture<T>(loop: Loop, error: unknown): Future<T> {
   const f = new Future<T>(undefined, loop);

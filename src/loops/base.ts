@@ -1,6 +1,6 @@
 import { loopState } from '../contract/default-loop.js';
 import { checkCallback, checkTime, Handle, TimerHandle } from '../contract/handle.js';
-import type { ExceptionContext, ExceptionHandler, TimerLoop } from '../contract/loop.js';
+import type { ExceptionContext, ExceptionHandler, TimedFuture, TimerLoop } from '../contract/loop.js';
 import { CancelledError } from '../contract/errors.js';
 import type { CoroutineFuture } from '../future/coroutine.js';
 import { CANCELLED, type DoneCallback, type Future } from '../future/future.js';
@@ -74,6 +74,19 @@ export abstract class BaseLoop implements TimerLoop {
     this._timers.push(h);
     this._hostWake();
     return h;
+  }
+
+  /** @internal FutureTimers: the heap holds `fut` (a sleep) itself, with no TimerHandle. */
+  _resultLater(delayMs: number, fut: TimedFuture): void {
+    this._checkSchedule();
+    fut._when = this.time() + delayMs;
+    this._timers.pushFuture(fut);
+    this._hostWake();
+  }
+
+  /** @internal FutureTimers: `fut` is done before its deadline. */
+  _timedDone(_fut: TimedFuture): void {
+    this._timers._futureDone();
   }
 
   getDebug(): boolean {
@@ -160,7 +173,7 @@ export abstract class BaseLoop implements TimerLoop {
       h.cancel();
       ready.push(h);
     }
-    let t: TimerHandle | undefined;
+    let t: Handle | undefined;
     while ((t = this._timers.popDue(Infinity)) !== undefined) t.cancel();
     this._onClose();
   }
@@ -237,7 +250,7 @@ export abstract class BaseLoop implements TimerLoop {
   _runOnce(limit = Infinity): void {
     // Few locals: each is a slot of XS stack under every callback of the turn.
     const ready = this._ready;
-    if (this._timers._heap.length > 0) this._moveDueTimers();
+    if (this._timers._heap.length > 0 || this._timers._futures.length > 0) this._moveDueTimers();
     let n = ready.length;
     if (limit < n) n = limit;
     let h: Handle | undefined;
@@ -279,7 +292,7 @@ export abstract class BaseLoop implements TimerLoop {
   _moveDueTimers(): void {
     const now = this.time();
     const timers = this._timers;
-    let due: TimerHandle | undefined;
+    let due: Handle | undefined;
     while ((due = timers.popDue(now)) !== undefined) this._ready.push(due);
   }
 

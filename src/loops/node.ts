@@ -273,6 +273,11 @@ class NotifyingTimerHeap extends TimerHeap {
     super._timerCancelled(h);
     this._onCancel();
   }
+
+  override _futureDone(): void {
+    super._futureDone();
+    this._onCancel();
+  }
 }
 
 /** Settled once: `.then` on it queues a promise job (cheaper than Node's queueMicrotask, which tracks async context). */

@@ -1,19 +1,40 @@
-import type { TimerHandle, TimerOwner } from '../contract/handle.js';
+import { Handle, type TimerHandle, type TimerOwner } from '../contract/handle.js';
+import type { TimedFuture } from '../contract/loop.js';
+import { PENDING, resultUnlessDone } from '../future/future.js';
+
+/** What both heaps order by: deadline, then scheduling order. */
+interface Timed {
+  readonly _when: number;
+  readonly _seq: number;
+}
 
 /**
- * A binary min-heap of TimerHandles by deadline (then scheduling order). Each
- * handle knows its place in the heap, and leaves it as soon as it is
- * cancelled: the heap holds live timers only, so a cancelled handle is
- * garbage at once (in V8 it dies young instead of being promoted while it
- * waits to be swept out). Push, pop and cancel are O(log n).
+ * The loop's timers, by deadline (then scheduling order), in two binary
+ * min-heaps that share one sequence:
+ *
+ * - TimerHandles (callLater, callAt). Each knows its place in the heap, and
+ *   leaves it as soon as it is cancelled: the heap holds live timers only, so
+ *   a cancelled handle is garbage at once (in V8 it dies young instead of
+ *   being promoted while it waits to be swept out; timeouts are mostly
+ *   cancelled).
+ * - TimedFutures (sleeps, through BaseLoop's FutureTimers hook): the future
+ *   is the entry, with no place of its own (two slots less in XS). One done
+ *   before its deadline stays, as in asyncio, until it reaches the top or the
+ *   done ones are more than half, when they are swept out (sleeps are mostly
+ *   not cancelled).
+ *
+ * Push, pop and cancel are O(log n); a sweep is O(n), once per n/2 cancels.
  */
 export class TimerHeap implements TimerOwner {
   /** @internal */ _heap: TimerHandle[] = [];
+  /** @internal */ _futures: TimedFuture[] = [];
+  /** @internal The futures in `_futures` done before their deadline. */
+  _done = 0;
   private _seq = 0;
 
-  /** Handles in the heap: live timers only, since a cancelled one leaves at once. */
+  /** Live timers: the cancelled ones do not count. */
   get size(): number {
-    return this._heap.length;
+    return this._heap.length + this._futures.length - this._done;
   }
 
   /** @internal A sequence number for the next handle. */
@@ -27,15 +48,39 @@ export class TimerHeap implements TimerOwner {
     siftUp(this._heap, this._heap.length, h);
   }
 
+  /** @internal Schedules `fut` at its `_when`: it is completed with its `_value` then, unless done before. */
+  pushFuture(fut: TimedFuture): void {
+    fut._seq = this._seq++;
+    rise(this._futures, this._futures.length, fut);
+  }
+
   /** The earliest deadline, or undefined. */
   nextWhen(): number | undefined {
     const top = this._heap[0];
+    let fut: TimedFuture | undefined = this._futures[0];
+    if (fut === undefined) return top === undefined ? undefined : top._when;
+    // Tested here, the call only when there are done futures to drop: a call costs computrons in XS.
+    if (fut._state !== PENDING) fut = this._liveFuture();
+    if (fut !== undefined && (top === undefined || fut._when < top._when)) return fut._when;
     return top === undefined ? undefined : top._when;
   }
 
-  /** Removes and returns the earliest handle if it is due at `now`, else undefined. */
-  popDue(now: number): TimerHandle | undefined {
+  /** Removes the earliest timer if it is due at `now` and returns the handle to run for it, else undefined. */
+  popDue(now: number): Handle | undefined {
     const top = this._heap[0];
+    let fut: TimedFuture | undefined = this._futures[0];
+    if (fut !== undefined) {
+      if (fut._state !== PENDING) fut = this._liveFuture();
+      if (fut !== undefined && (top === undefined || less(fut, top))) {
+        if (fut._when > now) return undefined;
+        popTop(this._futures);
+        fut._seq = -1;
+        // A handle with one argument, made without the constructor's checks on it: a future is neither an array nor undefined.
+        const h = new Handle(resultUnlessDone, NO_ARGS);
+        h._args = fut;
+        return h;
+      }
+    }
     if (top === undefined || top._when > now) return undefined;
     remove(this._heap, top);
     return top;
@@ -45,7 +90,39 @@ export class TimerHeap implements TimerOwner {
   _timerCancelled(h: TimerHandle): void {
     remove(this._heap, h);
   }
+
+  /** @internal Called when a future of the heap is done before its deadline: counted, and swept out with the others once they are more than half. */
+  _futureDone(): void {
+    if (++this._done * 2 > this._futures.length) this._sweep();
+  }
+
+  /** The earliest future not done, the done ones before it dropped. */
+  private _liveFuture(): TimedFuture | undefined {
+    const futures = this._futures;
+    let fut = futures[0];
+    while (fut !== undefined && fut._state !== PENDING) {
+      popTop(futures);
+      this._done--;
+      fut = futures[0];
+    }
+    return fut;
+  }
+
+  /** Drops the done futures and puts the others back in heap order (Floyd's heapify). */
+  private _sweep(): void {
+    const futures = this._futures;
+    let n = 0;
+    for (let i = 0; i < futures.length; i++) {
+      const fut = futures[i]!;
+      if (fut._state === PENDING) futures[n++] = fut;
+    }
+    futures.length = n;
+    for (let i = (n >> 1) - 1; i >= 0; i--) sink(futures, i, futures[i]!);
+    this._done = 0;
+  }
 }
+
+const NO_ARGS: unknown[] = [];
 
 /** Takes `h` out of the heap, moving the last handle into its place. */
 function remove(heap: TimerHandle[], h: TimerHandle): void {
@@ -57,7 +134,13 @@ function remove(heap: TimerHandle[], h: TimerHandle): void {
   else siftDown(heap, i, last);
 }
 
-function less(a: TimerHandle, b: TimerHandle): boolean {
+/** Takes the top out of a heap of futures. */
+function popTop(heap: TimedFuture[]): void {
+  const last = heap.pop()!;
+  if (heap.length > 0) sink(heap, 0, last);
+}
+
+function less(a: Timed, b: Timed): boolean {
   return a._when < b._when || (a._when === b._when && a._seq < b._seq);
 }
 
@@ -99,4 +182,28 @@ function siftDown(heap: TimerHandle[], i: number, item: TimerHandle): void {
   }
   heap[i] = item;
   item._index = i;
+}
+
+/** siftUp for the futures, which keep no place. */
+function rise(heap: TimedFuture[], i: number, fut: TimedFuture): void {
+  while (i > 0) {
+    const parent = (i - 1) >> 1;
+    const p = heap[parent]!;
+    if (fut._when > p._when || (fut._when === p._when && fut._seq > p._seq)) break;
+    heap[i] = p;
+    i = parent;
+  }
+  heap[i] = fut;
+}
+
+/** siftDown for the futures, which keep no place. */
+function sink(heap: TimedFuture[], i: number, fut: TimedFuture): void {
+  const n = heap.length;
+  for (let child = 2 * i + 1; child < n; child = 2 * i + 1) {
+    if (child + 1 < n && less(heap[child + 1]!, heap[child]!)) child++;
+    if (!less(heap[child]!, fut)) break;
+    heap[i] = heap[child]!;
+    i = child;
+  }
+  heap[i] = fut;
 }

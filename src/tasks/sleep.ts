@@ -1,6 +1,6 @@
 import type { TimerHandle } from '../contract/handle.js';
-import { checkLoop, type Loop } from '../contract/loop.js';
-import { Future, PENDING, RESULT } from '../future/future.js';
+import { checkLoop, type FutureTimers, type Loop } from '../contract/loop.js';
+import { Future, resultUnlessDone } from '../future/future.js';
 import { abortedWait, bindSignal, type WaitOptions } from '../future/signal.js';
 import { Waiter } from '../future/waiter.js';
 import { currentLoop } from './task.js';
@@ -35,9 +35,12 @@ export function sleep<T = void>(ms: number, value?: T, options?: SleepOptions): 
   const aborted = options && abortedWait<T>(loop, options);
   if (aborted) return aborted;
   if (ms <= 0) return bindSignal(new NextTurn(value as T, loop), options);
-  const fut = new Sleep<T>(loop);
-  // Without a value the timer's handle keeps the future alone: fewer slots in XS.
-  if (timers !== null) fut._handle = value === undefined ? timers.callLater(ms, wake, fut) : timers.callLater(ms, wake, fut, value);
+  const fut = new Sleep<T>(loop, value);
+  if (timers !== null) {
+    // anyloop's own loops hold the future itself in their timer heap; another loop gets callLater.
+    if (typeof (timers as Partial<FutureTimers>)._resultLater === 'function') (timers as unknown as FutureTimers)._resultLater(ms, fut);
+    else fut._handle = timers.callLater(ms, resultUnlessDone, fut);
+  }
   return bindSignal(fut, options);
 }
 
@@ -67,24 +70,47 @@ class NextTurn<T> extends Waiter<T, null> {
   }
 }
 
-/** sleep(ms > 0): asyncio's future completed by a call_later timer. */
+/**
+ * sleep(ms > 0): asyncio's future completed by a call_later timer. On
+ * anyloop's own loops the future is the timer itself (the loop's
+ * FutureTimers hook): a Future's slots and the deadline's two.
+ */
 class Sleep<T> extends Future<T> {
-  /** @internal */ _handle: TimerHandle | null = null;
+  /** @internal Set by the loop with the hook. */
+  declare _when: number;
+  /** @internal Set by the loop with the hook; -1 once it has let go of the future. */
+  declare _seq: number;
+  /** @internal On a loop without the hook: the callLater timer. */
+  declare _handle?: TimerHandle;
 
   // Explicit: XS runs an implicit derived constructor as `super(...args)`, about 80 computrons more per sleep.
-  constructor(loop: Loop) {
+  constructor(loop: Loop, value: T | undefined) {
     super(undefined, loop);
+    // The result to come (the future's own field while pending): no slot when there is none.
+    if (value !== undefined) this._value = value;
   }
 
+  // Done before its deadline (cancelled, or set by hand): its timer goes. Not in
+  // _complete: the timer's own completion would pay the override, about 30 computrons in XS.
   override cancel(msg?: string): boolean {
     if (!super.cancel(msg)) return false;
-    this._handle?.cancel();
-    this._handle = null;
+    this._forget();
     return true;
   }
-}
 
-function wake<T>(fut: Sleep<T>, value?: T): void {
-  fut._handle = null;
-  if (fut._state === PENDING) fut._complete(RESULT, value as T, false);
+  override setResult(value: T): void {
+    super.setResult(value);
+    this._forget();
+  }
+
+  override setException(exception: unknown): void {
+    super.setException(exception);
+    this._forget();
+  }
+
+  /** @internal Lets go of the timer of a future done before its deadline. */
+  _forget(): void {
+    if (this._seq >= 0) (this._loop as unknown as FutureTimers)._timedDone(this);
+    else this._handle?.cancel();
+  }
 }

@@ -45,7 +45,8 @@ const CLOCK_GUARD = 2 ** 30;
  *
  * Moddable keeps its timers in a list scanned on every pass of the host run
  * loop, each one a native record plus a pinned object; so the loop keeps its
- * own timers in a binary heap (a cancelled timer leaves it at once) and its ready
+ * own timers in a binary heap (a cancelled timer leaves it at once, a cancelled
+ * sleep once it reaches the top or cancelled sleeps are half of them) and its ready
  * callbacks in a ring buffer, and reschedules its single host timer with
  * `Timer.schedule`: to 0 ms while callbacks are ready, to the earliest
  * deadline otherwise. The host timer repeats (with a 12-day period), so it is
