@@ -27,11 +27,13 @@ export abstract class BaseLoop implements TimerLoop {
   readonly _ready = new Ring<Handle>(16);
   /** Scheduled live timers: `nextWhen()` is the earliest deadline, `size` their number. */
   readonly _timers = new TimerHeap();
-  private _debug = false;
-  private _handler: ExceptionHandler | null = null;
-  /** @internal */ _closed = false;
+  // Declared, not initialised: a field at its default costs no XS slot until set.
+  declare private _debug?: boolean;
+  declare private _handler?: ExceptionHandler | null;
+  /** @internal True once closed. */
+  declare _closed?: boolean;
   /** @internal Callbacks and their arguments, in pairs, to run once the current turn's callbacks have run. */
-  _turnEnd: unknown[] | null = null;
+  declare _turnEnd?: unknown[];
 
   /** Monotonic loop time in milliseconds. */
   abstract time(): number;
@@ -90,7 +92,7 @@ export abstract class BaseLoop implements TimerLoop {
   }
 
   getDebug(): boolean {
-    return this._debug;
+    return this._debug === true;
   }
 
   /** Turns debug mode on or off (creation stacks, unretrieved-exception reports). */
@@ -108,13 +110,13 @@ export abstract class BaseLoop implements TimerLoop {
 
   /** The handler set by setExceptionHandler, or null. */
   getExceptionHandler(): ExceptionHandler | null {
-    return this._handler;
+    return this._handler ?? null;
   }
 
   callExceptionHandler(context: ExceptionContext): void {
     const handler = this._handler;
     try {
-      if (handler === null) this.defaultExceptionHandler(context);
+      if (handler === undefined || handler === null) this.defaultExceptionHandler(context);
       else handler(this, context);
     } catch (exception) {
       try {
@@ -138,7 +140,7 @@ export abstract class BaseLoop implements TimerLoop {
 
   /** True once `close()` was called. */
   isClosed(): boolean {
-    return this._closed;
+    return this._closed === true;
   }
 
   /**
@@ -285,7 +287,7 @@ export abstract class BaseLoop implements TimerLoop {
       }
     }
     loopState.turn = outer;
-    if (this._turnEnd !== null && this._turnEnd.length > 0) this._runTurnEnd(this._turnEnd);
+    if (this._turnEnd !== undefined && this._turnEnd.length > 0) this._runTurnEnd(this._turnEnd);
   }
 
   /** @internal Moves the due timers to the ready queue; the clock is read only when one could be due (on a device it is a host call). */
