@@ -91,7 +91,8 @@ export interface TimeoutState {
   _state: number;
   _handle: Handle | null;
   _task: Task<unknown> | null;
-  _cancelling: number;
+  /** The task's `cancelling()` on entry; undefined is 0. */
+  _cancelling?: number;
 }
 
 /**
@@ -104,7 +105,7 @@ export function exitTimeout(t: TimeoutState, failed: boolean, error: unknown): v
   t._handle = null;
   if (t._state === EXPIRING) {
     t._state = EXPIRED;
-    if (t._task!.uncancel() <= t._cancelling && failed && error instanceof CancelledError) {
+    if (t._task!.uncancel() <= (t._cancelling ?? 0) && failed && error instanceof CancelledError) {
       throw new TimeoutError('the timeout expired', { cause: error });
     }
   } else if (t._state === ENTERED) {

@@ -50,7 +50,7 @@ export interface WaitForOptions extends WaitOptions {
 export function waitFor<T>(aw: Awaitable<T>, ms: number | null, options?: WaitForOptions): AwaitableCoroutine<T> {
   // The common wait first, with the checks it needs: a Future, no options, no limit or a positive one on a TimerLoop.
   if (options === undefined && aw instanceof Future && (ms === null || (typeof ms === 'number' && ms > 0 && isTimerLoop(aw._loop)))) {
-    return new FutureWait(aw, ms, aw._loop) as unknown as AwaitableCoroutine<T>;
+    return new FutureWait(aw, ms) as unknown as AwaitableCoroutine<T>;
   }
   let loop: Loop;
   let aborted: Future<T> | null | undefined;
@@ -71,7 +71,7 @@ export function waitFor<T>(aw: Awaitable<T>, ms: number | null, options?: WaitFo
   }
   if (aborted) drop(aw);
   if (!aborted && aw instanceof Future && aw._loop === loop && options?.signal === undefined && (ms === null || ms > 0)) {
-    return new FutureWait(aw, ms, loop) as unknown as AwaitableCoroutine<T>;
+    return new FutureWait(aw, ms) as unknown as AwaitableCoroutine<T>;
   }
   const run = newRun<T, unknown>(loop, drop, aw);
   return withRun(waitWithin(run, aw, ms, loop, options?.signal, aborted), run);
@@ -147,11 +147,13 @@ class FutureWait<T> implements TimeoutState {
   _state = CREATED;
   _handle: Handle | null = null;
   _task: Task<unknown> | null = null;
-  _cancelling = 0;
+  /** @internal The task's `cancelling()` on entry, when not 0 (declared: no slot otherwise). */
+  declare _cancelling?: number;
   /** @internal The task `then()` made, once awaited (declared: no slot otherwise). */
   declare _awaited?: Task<T>;
 
-  constructor(readonly _future: Future<T>, readonly _ms: number | null, readonly _loop: Loop) {}
+  // No loop of its own: the future's is the wait's (waitFor makes one for a future of its loop only).
+  constructor(readonly _future: Future<T>, readonly _ms: number | null) {}
 
   [Symbol.iterator](): this {
     return this;
@@ -163,14 +165,15 @@ class FutureWait<T> implements TimeoutState {
       // currentTask() and task.cancelling(), read in place (XS counts every call).
       const task = loopState.task as Task<unknown> | null;
       if (task === null) throw new Error('timeout() must run inside a task: yield* it in a task\'s coroutine, or await it');
-      if (task._loop !== this._loop) throw new Error('timeout() belongs to another loop than the current task');
+      if (task._loop !== f._loop) throw new Error('timeout() belongs to another loop than the current task');
       this._state = ENTERED;
       this._task = task;
-      this._cancelling = task._cancelRequests ?? 0;
+      const cancelling = task._cancelRequests;
+      if (cancelling !== undefined && cancelling !== 0) this._cancelling = cancelling;
       if (f._state <= 0) {
         const ms = this._ms;
         if (ms !== null && ms !== Infinity) {
-          const loop = this._loop as TimerLoop;
+          const loop = f._loop as TimerLoop;
           const now = loop.time();
           const when = now + ms;
           this._handle = when <= now ? loop.callSoon(onTimeout, this) : loop.callAt(when, onTimeout, this);
@@ -229,7 +232,7 @@ class FutureWait<T> implements TimeoutState {
       if (this._state !== CREATED) {
         return Promise.reject(new Error('this coroutine already ran (yield*): it cannot be awaited')).then(onFulfilled, onRejected);
       }
-      task = this._awaited = createTask(this as unknown as Coroutine<T>, { loop: this._loop, _eager: true });
+      task = this._awaited = createTask(this as unknown as Coroutine<T>, { loop: this._future._loop, _eager: true });
       task._startNow();
     }
     return task.then(onFulfilled, onRejected);
