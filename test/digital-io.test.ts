@@ -179,7 +179,7 @@ describe('DigitalIn', () => {
     expectTypeErrorForNonSignals((signal) => button.waitFor(1, { signal }));
     expect(() => button.waitFor(2 as never, { signal: AbortSignal.abort() })).toThrow(RangeError);
     board.advance(1);
-    expect(button._levelWaiters).toEqual([]);
+    expect(button._levelWaiters ?? []).toEqual([]);
     expect(button.buffered).toBe(0);
   });
 

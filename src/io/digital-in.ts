@@ -70,8 +70,8 @@ export class DigitalIn implements AsyncIterable<EdgeEvent> {
   /** @internal Edges not yet taken. */
   readonly _buffer = new Ring<EdgeEvent>(4);
   /** @internal */ readonly _edgeWaiters: EdgeWaiter[] = [];
-  /** @internal A shared empty array until the first waitFor(): an input nobody waits a level on does not pay its XS slots. */
-  _levelWaiters: LevelWaiter[] = NO_LEVEL_WAITERS;
+  /** @internal Unset until the first waitFor(): an input nobody waits a level on does not pay its XS slots. */
+  declare _levelWaiters?: LevelWaiter[];
   /** @internal The debounced level. */
   _stable: 0 | 1;
   // The debounce fields are set by the first change: an input without
@@ -82,7 +82,8 @@ export class DigitalIn implements AsyncIterable<EdgeEvent> {
   declare _deadline: number;
   /** @internal The debounce timer. */
   declare _timer?: TimerHandle | null;
-  /** @internal */ _closed = false;
+  /** @internal True once closed (declared: no XS slot while open). */
+  declare _closed?: boolean;
 
   constructor(options: DigitalInOptions) {
     if (options === null || typeof options !== 'object') throw new TypeError('DigitalIn needs options { pin, edge, io }');
@@ -129,7 +130,7 @@ export class DigitalIn implements AsyncIterable<EdgeEvent> {
 
   /** True once `close()` was called. */
   get closed(): boolean {
-    return this._closed;
+    return this._closed === true;
   }
 
   /** The next edge: a buffered one at once, else the next to come. Fails with ClosedError once closed. */
@@ -169,8 +170,7 @@ export class DigitalIn implements AsyncIterable<EdgeEvent> {
     if (this._closed) return this._failed();
     if (this._stable === level) return resolvedFuture(this._loop, { value: level, time: this._loop.time() });
     const w = new LevelWaiter(this, this._loop, level);
-    if (this._levelWaiters === NO_LEVEL_WAITERS) this._levelWaiters = [w];
-    else this._levelWaiters.push(w);
+    (this._levelWaiters ??= []).push(w);
     return bindSignal(w, options);
   }
 
@@ -182,7 +182,7 @@ export class DigitalIn implements AsyncIterable<EdgeEvent> {
     this._timer = null;
     this._port.close();
     for (const w of this._edgeWaiters) w._closeWake();
-    for (const w of this._levelWaiters) w._closeWake();
+    for (const w of this._levelWaiters ?? NO_LEVEL_WAITERS) w._closeWake();
   }
 
   /** @internal The host says the pin changed (maybe more than once). Runs outside the loop; never throws. */
@@ -215,7 +215,7 @@ export class DigitalIn implements AsyncIterable<EdgeEvent> {
   _change(level: 0 | 1, time: number): void {
     this._stable = level;
     const event: EdgeEvent = { value: level, time };
-    for (const w of this._levelWaiters) if (w._level === level) w._deliver(event);
+    for (const w of this._levelWaiters ?? NO_LEVEL_WAITERS) if (w._level === level) w._deliver(event);
     if (this.kind !== 'both' && (this.kind === 'rising') !== (level === 1)) return;
     const buffer = this._buffer;
     if (buffer.length === this._capacity) {
@@ -321,7 +321,7 @@ class LevelWaiter extends Waiter<EdgeEvent, DigitalIn> {
   }
 
   _resume(): void {
-    removeItem(this._owner._levelWaiters, this);
+    removeItem(this._owner._levelWaiters!, this);
     if (this._cancelRequested()) this._cancelNow();
     else if (this._event !== null) this._finish(this._event);
     else this._completeException(closedError(this._owner.pin), true);

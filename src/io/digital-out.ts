@@ -38,9 +38,10 @@ export class DigitalOut {
   declare _pulseTimer?: TimerHandle | null;
   /** @internal When the current pulse ends (set with `_pulseTimer`). */
   declare _pulseEnd: number;
-  /** @internal Futures of `pulse()` calls waiting for the current pulse to end. */
-  _pulses: Future<void>[] = NO_PULSES;
-  /** @internal */ _closed = false;
+  /** @internal Futures of `pulse()` calls waiting for the current pulse to end (unset until the first pulse). */
+  declare _pulses?: Future<void>[];
+  /** @internal True once closed (declared: no XS slot while open). */
+  declare _closed?: boolean;
 
   constructor(options: DigitalOutOptions) {
     if (options === null || typeof options !== 'object') throw new TypeError('DigitalOut needs options { pin, io }');
@@ -62,7 +63,7 @@ export class DigitalOut {
 
   /** True once `close()` was called. */
   get closed(): boolean {
-    return this._closed;
+    return this._closed === true;
   }
 
   /** Drives the pin (any truthy value is high). Ends a pulse in progress: its futures resolve. */
@@ -100,7 +101,7 @@ export class DigitalOut {
       this._pulseTimer = loop.callAt(end, endPulse, this);
     }
     const f = new Future<void>(undefined, loop);
-    if (this._pulses === NO_PULSES) this._pulses = [f];
+    if (this._pulses === undefined || this._pulses === NO_PULSES) this._pulses = [f];
     else this._pulses.push(f);
     return f;
   }
@@ -113,6 +114,7 @@ export class DigitalOut {
     this._pulseTimer = null;
     this._port.close();
     const pulses = this._pulses;
+    if (pulses === undefined) return;
     this._pulses = NO_PULSES;
     for (const f of pulses) if (!f.done()) f.setException(closedError(this.pin));
   }
@@ -128,6 +130,7 @@ export class DigitalOut {
   /** @internal The pulse is over: its futures resolve. */
   _resolvePulses(): void {
     const pulses = this._pulses;
+    if (pulses === undefined) return;
     this._pulses = NO_PULSES;
     for (const f of pulses) if (!f.done()) f.setResult();
   }

@@ -44,8 +44,9 @@ export class Queue<T = unknown> extends LoopBound {
    * a sub-coroutine, keeps the coroutine runner out of a program that only
    * uses queues.
    */
-  _joiners: JoinWaiter[] | null = null;
-  /** @internal */ _isShutdown = false;
+  declare _joiners?: JoinWaiter[] | null;
+  /** @internal True once shut down (declared: no XS slot until then). */
+  declare _isShutdown?: boolean;
   /** @internal The FIFO storage (subclasses have their own). */
   declare _ring: Ring<T>;
 
@@ -205,7 +206,7 @@ export class Queue<T = unknown> extends LoopBound {
   /** @internal The count of unfinished tasks reached 0 (asyncio's `_finished.set()`): wakes every join. */
   _releaseJoins(): void {
     const joiners = this._joiners;
-    if (joiners === null) return;
+    if (joiners === undefined || joiners === null) return;
     this._joiners = null;
     for (let i = 0; i < joiners.length; i++) joiners[i]!._wake();
   }
@@ -299,7 +300,7 @@ class JoinWaiter extends Waiter<void, Queue<unknown>> {
     // Not simply woken: a cancellation was requested.
     if (this._state !== WOKEN) {
       const joiners = this._owner._joiners;
-      if (joiners !== null) removeItem(joiners, this);
+      if (joiners !== undefined && joiners !== null) removeItem(joiners, this);
       this._cancelNow();
     } else {
       this._complete(RESULT, undefined, true);

@@ -64,7 +64,8 @@ export class Interval implements AsyncIterable<Tick> {
   /** @internal */ _waiters: TickWaiter[] = [];
   /** @internal The timer for `_next`, while someone waits. */
   _handle: TimerHandle | null = null;
-  /** @internal */ _closed = false;
+  /** @internal True once closed (declared: no XS slot while open). */
+  declare _closed?: boolean;
   /** Deadlines skipped so far, in total. */
   missed = 0;
 
@@ -81,7 +82,7 @@ export class Interval implements AsyncIterable<Tick> {
 
   /** True once `close()` was called. */
   get closed(): boolean {
-    return this._closed;
+    return this._closed === true;
   }
 
   /**

@@ -92,7 +92,7 @@ describe('property: Queue, LifoQueue, PriorityQueue', () => {
           if (!w.loop._hasWork()) {
             // Quiescent: a waiting getter means nothing to get; a waiting putter, no room.
             for (const { kind: k } of w.pending()) {
-              expect(q._isShutdown).toBe(false);
+              expect(q._isShutdown === true).toBe(false);
               if (k === 'get') expect(q.empty()).toBe(true);
               else expect(q.full()).toBe(true);
             }
