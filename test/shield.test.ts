@@ -64,7 +64,7 @@ describe('shield', () => {
     const outer = shield(inner);
     outer.cancel();
     loop.runUntilIdle();
-    expect(inner._callbacks).toBeNull();
+    expect(inner._callbacks ?? null).toBeNull();
     expect(() => outer.result()).toThrow(CancelledError);
     inner.setException(new Error('later'));
     loop.runUntilIdle();

@@ -211,7 +211,7 @@ export class CoroutineFuture<T> extends Future<T> {
         // Already done: woken in a later callback, as addDoneCallback does.
         this._loop.callSoon(wake, this);
         (awaited as Future<unknown>)._retrieved();
-      } else if ((awaited as Future<unknown>)._callbacks === null) {
+      } else if ((awaited as Future<unknown>)._callbacks == null) {
         // _listen() inlined for the common case, the only listener.
         (awaited as Future<unknown>)._callbacks = this;
       } else {

@@ -27,8 +27,8 @@ export class Future<T> implements PromiseLike<T> {
   _state: number = PENDING;
   /** @internal The result, the exception, or the cancel message / CancelledError (declared: no slot while pending). */
   declare _value: unknown;
-  /** @internal One done callback or promise reaction, several, or none. */
-  _callbacks: Listener | Listener[] | null = null;
+  /** @internal One done callback or promise reaction, several, or none (null, or unset until the first: no XS slot). */
+  declare _callbacks?: Listener | Listener[] | null;
 
   constructor(options?: FutureOptions);
   /** @internal On a loop that was checked already (a primitive's, a task's): no options object, no second check. */
@@ -129,7 +129,7 @@ export class Future<T> implements PromiseLike<T> {
   /** Removes every registration of `callback`; returns how many were removed. */
   removeDoneCallback(callback: DoneCallback<this>): number {
     const cbs = this._callbacks;
-    if (cbs === null) return 0;
+    if (cbs == null) return 0;
     if (!Array.isArray(cbs)) {
       if (cbs !== callback) return 0;
       this._callbacks = null;
@@ -211,7 +211,7 @@ export class Future<T> implements PromiseLike<T> {
    * garbage collector. A future somebody waits on pays nothing for this.
    */
   _completeException(exception: unknown, inline: boolean): void {
-    const unheard = this._callbacks === null;
+    const unheard = this._callbacks == null;
     this._complete(EXCEPTION, exception, inline);
     if (unheard && !(exception instanceof CancelledError)) {
       (this as Reportable)._unretrieved = true;
@@ -231,7 +231,7 @@ export class Future<T> implements PromiseLike<T> {
     this._state = state;
     this._value = value;
     const cbs = this._callbacks;
-    if (cbs === null) return;
+    if (cbs == null) return;
     this._callbacks = null;
     // typeof first: the common listener (a task's wake-up) is a function, and Array.isArray is a call.
     if (typeof cbs === 'function' || !Array.isArray(cbs)) this._notify(cbs, inline);
@@ -241,7 +241,7 @@ export class Future<T> implements PromiseLike<T> {
   /** @internal Adds a listener to a pending future. */
   _listen(listener: Listener): void {
     const cbs = this._callbacks;
-    if (cbs === null) this._callbacks = listener;
+    if (cbs == null) this._callbacks = listener;
     else if (Array.isArray(cbs)) cbs.push(listener);
     else this._callbacks = [cbs, listener];
   }
