@@ -102,7 +102,7 @@ const mixedOp: fc.Arbitrary<MixedOp> = fc.oneof(
 
 /** Places where the heap of sleeps breaks its order, or its count of done futures is wrong. */
 function futureHeapViolations(loop: VirtualTimeLoop): string[] {
-  const { _futures: heap, _done: done } = loop._timers;
+  const { _futures: heap, _done: done = 0 } = loop._timers;
   const out: string[] = [];
   heap.forEach((f, i) => {
     const p = heap[(i - 1) >> 1]!;

@@ -28,13 +28,13 @@ interface Timed {
 export class TimerHeap implements TimerOwner {
   /** @internal */ _heap: TimerHandle[] = [];
   /** @internal */ _futures: TimedFuture[] = [];
-  /** @internal The futures in `_futures` done before their deadline. */
-  _done = 0;
+  /** @internal The futures in `_futures` done before their deadline (unset until the first: no XS slot). */
+  declare _done?: number;
   private _seq = 0;
 
   /** Live timers: the cancelled ones do not count. */
   get size(): number {
-    return this._heap.length + this._futures.length - this._done;
+    return this._heap.length + this._futures.length - (this._done ?? 0);
   }
 
   /** @internal A sequence number for the next handle. */
@@ -93,7 +93,9 @@ export class TimerHeap implements TimerOwner {
 
   /** @internal Called when a future of the heap is done before its deadline: counted, and swept out with the others once they are more than half. */
   _futureDone(): void {
-    if (++this._done * 2 > this._futures.length) this._sweep();
+    const done = (this._done ?? 0) + 1;
+    this._done = done;
+    if (done * 2 > this._futures.length) this._sweep();
   }
 
   /** The earliest future not done, the done ones before it dropped. */
@@ -102,7 +104,8 @@ export class TimerHeap implements TimerOwner {
     let fut = futures[0];
     while (fut !== undefined && fut._state !== PENDING) {
       popTop(futures);
-      this._done--;
+      // Set: a done future in the heap was counted by _futureDone.
+      this._done!--;
       fut = futures[0];
     }
     return fut;

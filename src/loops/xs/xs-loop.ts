@@ -39,6 +39,9 @@ export interface XsLoopOptions {
  */
 const CLOCK_GUARD = 2 ** 30;
 
+/** The default of `maxCallbacksPerTurn`. */
+const MAX_PER_TURN = 64;
+
 /**
  * The event loop for the Moddable SDK's XS engine (ESP32 and every other
  * Moddable host), on ONE host timer for its whole life.
@@ -76,8 +79,9 @@ export class XsLoop extends BaseLoop {
   turns = 0;
   private readonly _Timer: XsTimer;
   private readonly _Time: XsTime;
-  private readonly _maxPerTurn: number;
-  private readonly _trace: ((text: string) => void) | undefined;
+  // Set only when given: an option at its default costs no XS slot.
+  declare private readonly _maxPerTurn?: number;
+  declare private readonly _trace?: (text: string) => void;
   private _host: unknown;
   /** The loop time the host timer fires at, as far as the loop knows. */
   private _armedAt: number;
@@ -99,7 +103,7 @@ export class XsLoop extends BaseLoop {
       if (this._running) {
         this.turns++;
         this._inTurn = true;
-        this._runOnce(this._maxPerTurn);
+        this._runOnce(this._maxPerTurn ?? MAX_PER_TURN);
         this._inTurn = false;
       }
       this._arm();
@@ -113,7 +117,7 @@ export class XsLoop extends BaseLoop {
   constructor(options: XsLoopOptions) {
     super();
     if (options === null || typeof options !== 'object') throw new TypeError('XsLoop needs options { Timer, Time }');
-    const { Timer, Time, maxCallbacksPerTurn = 64, trace } = options;
+    const { Timer, Time, maxCallbacksPerTurn = MAX_PER_TURN, trace } = options;
     if (Timer === null || typeof Timer !== 'object' && typeof Timer !== 'function' ||
         typeof Timer.set !== 'function' || typeof Timer.schedule !== 'function' || typeof Timer.clear !== 'function') {
       throw new TypeError('XsLoop: Timer must be Moddable\'s Timer (import Timer from "timer")');
@@ -127,8 +131,8 @@ export class XsLoop extends BaseLoop {
     if (trace !== undefined && typeof trace !== 'function') throw new TypeError('trace must be a function');
     this._Timer = Timer;
     this._Time = Time;
-    this._maxPerTurn = maxCallbacksPerTurn;
-    this._trace = trace;
+    if (maxCallbacksPerTurn !== MAX_PER_TURN) this._maxPerTurn = maxCallbacksPerTurn;
+    if (trace !== undefined) this._trace = trace;
     this._lastTicks = Time.ticks;
     this._now = this._lastTicks;
     this._host = this._Timer.set(this._onHost, CLOCK_GUARD, CLOCK_GUARD);
