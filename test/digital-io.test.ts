@@ -219,15 +219,16 @@ describe('DigitalIn', () => {
       static Input = 0; static Output = 8; static Rising = 1; static Falling = 2;
       private _n = 0;
       private readonly _cb: () => void;
-      constructor(o: { onReadable: () => void }) { this._cb = o.onReadable; }
+      readonly target: unknown;
+      constructor(o: { onReadable: () => void; target: unknown }) { this._cb = o.onReadable; this.target = o.target; }
       read(): number { if (this._n++ > 0) throw new Error('bus error'); return 0; }
       write(): void {}
       close(): void {}
-      fire(): void { this._cb(); }
+      fire(): void { this._cb.call(this); }
     }
     let port: Flaky | undefined;
     const Io = class extends Flaky {
-      constructor(o: { onReadable: () => void }) { super(o); port = this; }
+      constructor(o: { onReadable: () => void; target: unknown }) { super(o); port = this; }
     };
     new DigitalIn({ pin: 4, edge: 'both', io: Io as never, loop });
     board.at(5, () => port!.fire());

@@ -16,8 +16,10 @@ export interface DigitalClassOptions {
   pin: number;
   mode: never;
   edge?: number;
-  /** Called after a selected edge. */
-  onReadable?: () => void;
+  /** Called after a selected edge, with `this` = the instance (ECMA-419). */
+  onReadable?: (this: { target?: unknown }) => void;
+  /** Kept by the instance as its `target` property (ECMA-419): what `onReadable` acts on. */
+  target?: unknown;
 }
 
 /** An open Digital instance. */

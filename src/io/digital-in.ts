@@ -103,11 +103,13 @@ export class DigitalIn implements AsyncIterable<EdgeEvent> {
     this._debounce = debounce;
     this._capacity = buffer;
     // Both edges, always: the level is tracked here, whatever edges are reported.
+    // A shared callback that finds the input as its port's `target` (ECMA-419), not a closure per input: 9 XS slots less.
     this._port = new io({
       pin,
       mode: (options.mode ?? io.Input) as never,
       edge: io.Rising | io.Falling,
-      onReadable: () => this._onReadable(),
+      onReadable,
+      target: this,
     });
     this._stable = levelOf(this._port.read());
   }
@@ -245,9 +247,14 @@ export class DigitalIn implements AsyncIterable<EdgeEvent> {
   }
 }
 
-/** The debounce timer: once the level held still for `debounce` ms, a change counts. */
 const NO_LEVEL_WAITERS: LevelWaiter[] = Object.freeze([]) as unknown as LevelWaiter[];
 
+/** The port's `onReadable`: ECMA-419 calls it with `this` = the port, whose `target` is the DigitalIn. */
+function onReadable(this: { target?: unknown }): void {
+  (this.target as DigitalIn)._onReadable();
+}
+
+/** The debounce timer: once the level held still for `debounce` ms, a change counts. */
 function settle(d: DigitalIn): void {
   d._timer = null;
   if (d._closed) return;
