@@ -66,7 +66,8 @@ export class DigitalIn implements AsyncIterable<EdgeEvent> {
   /** @internal */ readonly _loop: TimerLoop;
   /** @internal */ readonly _port: DigitalPort;
   /** @internal */ readonly _debounce: number;
-  /** @internal */ readonly _capacity: number;
+  /** @internal The buffer's capacity, when not the default (declared: no XS slot at the default). */
+  declare readonly _capacity?: number;
   /** @internal Edges not yet taken. */
   readonly _buffer = new Ring<EdgeEvent>(4);
   /** @internal */ readonly _edgeWaiters: EdgeWaiter[] = [];
@@ -88,7 +89,7 @@ export class DigitalIn implements AsyncIterable<EdgeEvent> {
   constructor(options: DigitalInOptions) {
     if (options === null || typeof options !== 'object') throw new TypeError('DigitalIn needs options { pin, edge, io }');
     const io = checkDigitalClass(options.io);
-    const { pin, edge, debounce = 0, buffer = 8 } = options;
+    const { pin, edge, debounce = 0, buffer = BUFFER } = options;
     if (edge !== 'rising' && edge !== 'falling' && edge !== 'both') {
       throw new TypeError(`edge must be 'rising', 'falling' or 'both', got ${String(edge)}`);
     }
@@ -101,7 +102,7 @@ export class DigitalIn implements AsyncIterable<EdgeEvent> {
     this.pin = pin;
     this.kind = edge;
     this._debounce = debounce;
-    this._capacity = buffer;
+    if (buffer !== BUFFER) this._capacity = buffer;
     // Both edges, always: the level is tracked here, whatever edges are reported.
     // A shared callback that finds the input as its port's `target` (ECMA-419), not a closure per input: 9 XS slots less.
     this._port = new io({
@@ -220,7 +221,7 @@ export class DigitalIn implements AsyncIterable<EdgeEvent> {
     for (const w of this._levelWaiters ?? NO_LEVEL_WAITERS) if (w._level === level) w._deliver(event);
     if (this.kind !== 'both' && (this.kind === 'rising') !== (level === 1)) return;
     const buffer = this._buffer;
-    if (buffer.length === this._capacity) {
+    if (buffer.length === (this._capacity ?? BUFFER)) {
       buffer.shift();
       this.overflows++;
     }
@@ -246,6 +247,9 @@ export class DigitalIn implements AsyncIterable<EdgeEvent> {
     if (this._closed) throw closedError(this.pin);
   }
 }
+
+/** The default capacity of the edge buffer. */
+const BUFFER = 8;
 
 const NO_LEVEL_WAITERS: LevelWaiter[] = Object.freeze([]) as unknown as LevelWaiter[];
 
