@@ -42,13 +42,13 @@ const ANYLOOP: Stage[] = [
   },
   {
     part: 'button: DigitalIn (debounce 20 ms)',
-    holds: 'the DigitalIn (its fields), its edge buffer Ring(4), its edge- and level-waiter arrays, its onReadable closure, and its port (a simulated Digital input)',
+    holds: 'the DigitalIn (its fields), its edge buffer Ring(4), its edge-waiters array, and its port (a simulated Digital input; the onReadable function is one shared by every DigitalIn)',
     code: 'const button = new DigitalIn({ pin: BUTTON_PIN, mode: Digital.InputPullUp, edge: \'falling\', debounce: 20, io: Digital, loop });\nkeep.push(button);',
     host: { stage: 'button: Digital input', count: 1 },
   },
   {
     part: 'LED: DigitalOut',
-    holds: 'the DigitalOut (its fields), its pulse array, and its port (a simulated Digital output)',
+    holds: 'the DigitalOut (its fields) and its port (a simulated Digital output)',
     code: 'keep.push(new DigitalOut({ pin: LED_PIN, io: Digital, loop }));',
     host: { stage: 'LED: Digital output', count: 1 },
   },
@@ -60,7 +60,7 @@ const ANYLOOP: Stage[] = [
   },
   {
     part: 'readings: Queue(4), heartbeat: Event',
-    holds: 'the Queue (its fields), its three Ring(4)s (items, getters, putters) and its join() Event; the Event',
+    holds: 'the Queue (its fields) and its item Ring(4) (the getters' and putters' Rings are made by the first wait); the Event',
     code: 'const readings = new Queue<number>(4, { loop });\nconst heartbeat = new Event({ loop });\nkeep.push(readings, heartbeat);',
   },
   {
@@ -75,7 +75,7 @@ const ANYLOOP: Stage[] = [
   },
   {
     part: 'consumer task, waiting in waitFor(readings.get(), 2000)',
-    holds: 'its generator function, the Task, its generator, waitFor\'s generator and its state, the Timeout, its timer Handle and argument array, the GetWaiter (in the getters Ring) and its iterator',
+    holds: 'its generator function, the Task, its generator, waitFor\'s wait (one iterator holding the future, the limit and its timer Handle), the GetWaiter and the getters Ring it made',
     code: 'keep.push(createTask(function* () { for (;;) yield* waitFor(readings.get(), 2000); }, { loop, name: \'consumer\' }));',
   },
   {
