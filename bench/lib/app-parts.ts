@@ -60,7 +60,7 @@ const ANYLOOP: Stage[] = [
   },
   {
     part: 'readings: Queue(4), heartbeat: Event',
-    holds: 'the Queue (its fields) and its item Ring(4) (the getters' and putters' Rings are made by the first wait); the Event',
+    holds: 'the Queue (its fields) and its item Ring(4) (the Rings of its getters and putters are made by the first wait); the Event',
     code: 'const readings = new Queue<number>(4, { loop });\nconst heartbeat = new Event({ loop });\nkeep.push(readings, heartbeat);',
   },
   {
