@@ -17,6 +17,14 @@ describe('waitFor', () => {
     expect(loop._timers.size).toBe(0);
   });
 
+  it('names waitFor() when stepped outside a task, for a Future and for a coroutine alike', () => {
+    const loop = new VirtualTimeLoop();
+    const onFuture = waitFor(new Future<number>({ loop }), 10)[Symbol.iterator]();
+    expect(() => onFuture.next()).toThrow('waitFor() must run inside a task');
+    const onCoroutine = waitFor((function* () { return 1; })(), 10, { loop })[Symbol.iterator]();
+    expect(() => onCoroutine.next()).toThrow('waitFor() must run inside a task');
+  });
+
   it('on expiry cancels what it waits on and fails with TimeoutError caused by the CancelledError', () => {
     const loop = new VirtualTimeLoop();
     const inner = sleep(50, 'late', { loop });

@@ -1,5 +1,4 @@
 import { CancelledError, TimeoutError } from '../contract/errors.js';
-import { loopState } from '../contract/default-loop.js';
 import { checkLoop, isTimerLoop, type Loop, type TimerLoop } from '../contract/loop.js';
 import { isCoroutine, type Coroutine } from '../future/coroutine.js';
 import { Future, RESULT } from '../future/future.js';
@@ -162,12 +161,10 @@ class FutureWait<T> implements TimeoutState {
   next(): IteratorResult<Future<unknown>, T> {
     const f = this._future;
     if (this._state === CREATED) {
-      // currentTask() and task.cancelling(), read in place (XS counts every call).
-      const task = loopState.task as Task<unknown> | null;
-      if (task === null) throw new Error('timeout() must run inside a task: yield* it in a task\'s coroutine, or await it');
-      if (task._loop !== f._loop) throw new Error('timeout() belongs to another loop than the current task');
+      const task = taskOn(f._loop, 'waitFor()');
       this._state = ENTERED;
       this._task = task;
+      // task.cancelling(), read in place (XS counts every call).
       const cancelling = task._cancelRequests;
       if (cancelling !== undefined && cancelling !== 0) this._cancelling = cancelling;
       if (f._state <= 0) {
