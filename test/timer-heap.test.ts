@@ -1,13 +1,18 @@
 import { describe, expect, it } from 'vitest';
+import type { TimerEntry } from '../src/contract/loop.js';
 import fc from 'fast-check';
 import { VirtualTimeLoop } from '../src/testing.js';
 import { sleep, type Future, type TimerHandle } from '../src/index.js';
 
-/** One step of a timer program: schedule at a deadline, cancel a scheduled timer, or move time. */
-type Op = { t: 'at'; when: number } | { t: 'cancel'; pick: number } | { t: 'advance'; ms: number };
+/**
+ * One step of a timer program: schedule at a deadline (a TimerHandle, or an
+ * entry of its own through the loop's EntryTimers hook), cancel a scheduled
+ * timer, or move time.
+ */
+type Op = { t: 'at'; when: number; entry: boolean } | { t: 'cancel'; pick: number } | { t: 'advance'; ms: number };
 
 const op: fc.Arbitrary<Op> = fc.oneof(
-  { arbitrary: fc.record({ t: fc.constant('at' as const), when: fc.integer({ min: 0, max: 200 }) }), weight: 4 },
+  { arbitrary: fc.record({ t: fc.constant('at' as const), when: fc.integer({ min: 0, max: 200 }), entry: fc.boolean() }), weight: 4 },
   { arbitrary: fc.record({ t: fc.constant('cancel' as const), pick: fc.nat() }), weight: 3 },
   { arbitrary: fc.record({ t: fc.constant('advance' as const), ms: fc.integer({ min: 0, max: 20 }) }), weight: 1 },
 );
@@ -24,18 +29,26 @@ function heapViolations(loop: VirtualTimeLoop): string[] {
   return out;
 }
 
+/** A timer that is its own heap entry, as a waitFor's time limit is; cancelled as its owner does it. */
+function entryTimer(loop: VirtualTimeLoop, when: number, expire: () => void): { cancel(): void } {
+  const entry: TimerEntry = { _when: when, _expire: expire };
+  loop._expireAt(entry);
+  return { cancel: () => { if (entry._index! >= 0) loop._expireCancel(entry); } };
+}
+
 describe('timer heap (cancelled timers leave it at once)', () => {
-  it('runs exactly the timers not cancelled, by deadline then scheduling order, and holds only those pending', () => {
+  it('runs exactly the timers and entries not cancelled, by deadline then scheduling order, and holds only those pending', () => {
     fc.assert(fc.property(fc.array(op, { maxLength: 300 }), (ops) => {
       const loop = new VirtualTimeLoop();
       const ran: number[] = [];
-      const scheduled: { id: number; when: number; handle: TimerHandle }[] = [];
+      const scheduled: { id: number; when: number; handle: { cancel(): void } }[] = [];
       const cancelled = new Set<number>();
       for (const o of ops) {
         if (o.t === 'at') {
           const id = scheduled.length;
           const when = loop.time() + o.when;
-          scheduled.push({ id, when, handle: loop.callAt(when, () => ran.push(id)) });
+          const run = (): void => { ran.push(id); };
+          scheduled.push({ id, when, handle: o.entry ? entryTimer(loop, when, run) : loop.callAt(when, run) });
         } else if (o.t === 'cancel') {
           // Mostly a pending timer; now and then one that ran or was cancelled already.
           const pending = scheduled.filter((s) => !ran.includes(s.id) && !cancelled.has(s.id));

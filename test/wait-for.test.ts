@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  CancelledError, Future, Queue, TimeoutError, createTask, currentTask, setEventLoop, sleep, waitFor, type Loop, type Task,
+  BaseLoop, CancelledError, Future, Queue, TimeoutError, TimerHandle, createTask, currentTask, setEventLoop, sleep, waitFor, type Loop, type Task,
+  type TimerLoop,
 } from '../src/index.js';
 import { VirtualTimeLoop } from '../src/testing.js';
 import { expectTypeErrorForNonSignals } from './support/signals.js';
@@ -282,5 +283,116 @@ describe('waitFor', () => {
       .finally(() => seen.push('finally'));
     expect(await loop.runUntilCompleteAsync(caught)).toBe(-1);
     expect(seen).toEqual(['TimeoutError', 'finally']);
+  });
+});
+
+/** A TimerLoop of its own (no BaseLoop, so no EntryTimers hook) on top of a VirtualTimeLoop, keeping its callAt timers. */
+function customTimerLoop(inner: VirtualTimeLoop): TimerLoop & { ats: TimerHandle[] } {
+  const ats: TimerHandle[] = [];
+  return {
+    ats,
+    callSoon: (cb, ...args) => inner.callSoon(cb, ...args),
+    callExceptionHandler: (ctx) => inner.callExceptionHandler(ctx),
+    getDebug: () => false,
+    time: () => inner.time(),
+    callAt: (when, cb, ...args) => {
+      const h = inner.callAt(when, cb, ...args);
+      ats.push(h);
+      return h;
+    },
+    callLater: (ms, cb, ...args) => inner.callLater(ms, cb, ...args),
+  };
+}
+
+describe('waitFor(future, ms): the wait is its own timer on anyloop\'s loops', () => {
+  it('schedules no TimerHandle: the loop\'s heap holds the wait itself, which leaves it when the future completes in time', () => {
+    const loop = new VirtualTimeLoop();
+    const scheduled: number[] = [];
+    const callAt = loop.callAt.bind(loop);
+    loop.callAt = (when, cb, ...args) => { scheduled.push(when); return callAt(when, cb, ...args); };
+    const fut = new Future<string>({ loop });
+    const task = createTask(function* () { return yield* waitFor(fut, 10); }, { loop });
+    loop.advance(1);
+    expect(scheduled).toEqual([]);
+    expect(loop._timers.size).toBe(1);
+    expect(loop._timers._heap[0]).not.toBeInstanceOf(TimerHandle);
+    expect(loop._timers.nextWhen()).toBe(10);
+    fut.setResult('in time');
+    loop.advance(1);
+    expect(task.result()).toBe('in time');
+    expect(loop._timers.size).toBe(0);
+  });
+
+  it('expires at its deadline after the timers scheduled before it and before those scheduled after it', () => {
+    const loop = new VirtualTimeLoop();
+    const log: string[] = [];
+    const fut = new Future<string>({ loop });
+    loop.callAt(10, () => log.push(`before: ${fut.cancelled() ? 'cancelled' : 'pending'}`));
+    const task = createTask(function* () {
+      try {
+        return yield* waitFor(fut, 10);
+      } catch (e) {
+        log.push((e as Error).name);
+        throw e;
+      }
+    }, { loop });
+    loop.advance(0);
+    loop.callAt(10, () => log.push(`after: ${task.cancelling()}`));
+    loop.advance(20);
+    expect(log).toEqual(['before: pending', 'after: 1', 'TimeoutError']);
+    expect(loop._timers.size).toBe(0);
+  });
+
+  it('an expiry due in the turn where the wait has just left (its step ran first) does nothing', () => {
+    // A loop whose clock jumps, as a device's does between host turns.
+    class JumpingLoop extends BaseLoop {
+      now = 0;
+      time(): number {
+        return this.now;
+      }
+    }
+    const loop = new JumpingLoop();
+    const fut = new Future<string>({ loop });
+    const then = new Future<string>({ loop });
+    const task = createTask(function* () { return (yield* waitFor(fut, 10)) + (yield* then); }, { loop });
+    loop._runOnce();
+    // The task's step is ready before the clock passes the deadline: it runs first in the turn, then the expiry.
+    fut.setResult('in time');
+    loop.now = 20;
+    loop._runOnce();
+    expect(task.cancelling()).toBe(0);
+    expect(loop._timers.size).toBe(0);
+    then.setResult(', then more');
+    loop._runOnce();
+    expect(task.result()).toBe('in time, then more');
+  });
+
+  it('on a loop of its own (no EntryTimers hook) gets a callAt timer: it still times out, and a wait that ends in time cancels it', () => {
+    const inner = new VirtualTimeLoop();
+    const loop = customTimerLoop(inner);
+    const late = new Future<string>({ loop });
+    const early = new Future<string>({ loop });
+    const timedOut = createTask(function* () { return yield* waitFor(late, 10); }, { loop });
+    const inTime = createTask(function* () { return yield* waitFor(early, 10); }, { loop });
+    inner.advance(0);
+    expect(loop.ats.map((h) => h.when())).toEqual([10, 10]);
+    early.setResult('in time');
+    inner.advance(1);
+    expect(inTime.result()).toBe('in time');
+    expect(loop.ats[1]!.cancelled()).toBe(true);
+    inner.advance(20);
+    expect(errorOf(() => timedOut.result())).toBeInstanceOf(TimeoutError);
+    expect(late.cancelled()).toBe(true);
+    expect(inner._timers.size).toBe(0);
+  });
+
+  it('the loop closing drops the wait from its heap', () => {
+    const loop = new VirtualTimeLoop();
+    const task = createTask(function* () { return yield* waitFor(new Future<string>({ loop }), 10); }, { loop });
+    loop.advance(0);
+    expect(loop._timers.size).toBe(1);
+    loop.close();
+    expect(task.cancelled()).toBe(true);
+    expect(loop._timers.size).toBe(0);
   });
 });

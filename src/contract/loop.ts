@@ -70,6 +70,35 @@ export interface FutureTimers {
   _timedDone(fut: TimedFuture): void;
 }
 
+/**
+ * @internal A timer that is its own entry in the loop's heap of timers, with
+ * no TimerHandle: a `waitFor` time limit, an interval. Unlike a sleep it has
+ * an action of its own, and it is mostly cancelled, so it leaves the heap at
+ * once when cancelled, as a TimerHandle does.
+ */
+export interface TimerEntry {
+  /** @internal The deadline (loop time, ms), set by the entry before `_expireAt`. */
+  _when: number;
+  /** @internal Scheduling order, set by the loop. */
+  _seq?: number;
+  /** @internal Its place in the heap, set by the loop: -1 (or unset) while out of it. */
+  _index?: number;
+  /** @internal Called in a loop turn once the deadline passed. */
+  _expire(): void;
+}
+
+/**
+ * @internal An optional hook of anyloop's own loops (BaseLoop's): timers that
+ * are their own heap entries (fewer slots on a device than an entry holding
+ * a TimerHandle). A loop without the hook gets `callAt`.
+ */
+export interface EntryTimers {
+  /** @internal Calls `entry._expire()` in a turn once loop time reaches `entry._when`, unless cancelled first. */
+  _expireAt(entry: TimerEntry): void;
+  /** @internal Takes `entry` out of the heap; it must be in it (`_index >= 0`). */
+  _expireCancel(entry: TimerEntry): void;
+}
+
 /** A handler for failures: asyncio's `(loop, context)` signature. */
 export type ExceptionHandler = (loop: Loop, context: ExceptionContext) => void;
 

@@ -1,5 +1,5 @@
-import { Handle, type TimerHandle, type TimerOwner } from '../contract/handle.js';
-import type { TimedFuture } from '../contract/loop.js';
+import { Handle, TimerHandle, type TimerOwner } from '../contract/handle.js';
+import type { TimedFuture, TimerEntry } from '../contract/loop.js';
 import { PENDING, resultUnlessDone } from '../future/future.js';
 
 /** What both heaps order by: deadline, then scheduling order. */
@@ -8,15 +8,20 @@ interface Timed {
   readonly _seq: number;
 }
 
+/** What the heap with eager removal holds: a TimerHandle, or a TimerEntry (scheduled, so its `_seq` set). */
+type Placed = TimerHandle | (TimerEntry & { _seq: number; _index: number });
+
 /**
  * The loop's timers, by deadline (then scheduling order), in two binary
  * min-heaps that share one sequence:
  *
- * - TimerHandles (callLater, callAt). Each knows its place in the heap, and
+ * - TimerHandles (callLater, callAt), and TimerEntries (through BaseLoop's
+ *   EntryTimers hook: a waitFor's time limit, an interval, each its own
+ *   entry with no TimerHandle). Each knows its place in the heap, and
  *   leaves it as soon as it is cancelled: the heap holds live timers only, so
  *   a cancelled handle is garbage at once (in V8 it dies young instead of
  *   being promoted while it waits to be swept out; timeouts are mostly
- *   cancelled).
+ *   cancelled). A due entry gets its Handle only then.
  * - TimedFutures (sleeps, through BaseLoop's FutureTimers hook): the future
  *   is the entry, with no place of its own (two slots less in XS). One done
  *   before its deadline stays, as in asyncio, until it reaches the top or the
@@ -26,7 +31,7 @@ interface Timed {
  * Push, pop and cancel are O(log n); a sweep is O(n), once per n/2 cancels.
  */
 export class TimerHeap implements TimerOwner {
-  /** @internal */ _heap: TimerHandle[] = [];
+  /** @internal */ _heap: Placed[] = [];
   /** @internal */ _futures: TimedFuture[] = [];
   /** @internal The futures in `_futures` done before their deadline (unset until the first: no XS slot). */
   declare _done?: number;
@@ -46,6 +51,12 @@ export class TimerHeap implements TimerOwner {
   push(h: TimerHandle): void {
     h._owner = this;
     siftUp(this._heap, this._heap.length, h);
+  }
+
+  /** @internal Schedules `entry` at its `_when`: its `_expire()` runs then, unless it is cancelled before. */
+  pushEntry(entry: TimerEntry): void {
+    entry._seq = this._seq++;
+    siftUp(this._heap, this._heap.length, entry as Placed);
   }
 
   /** @internal Schedules `fut` at its `_when`: it is completed with its `_value` then, unless done before. */
@@ -83,12 +94,26 @@ export class TimerHeap implements TimerOwner {
     }
     if (top === undefined || top._when > now) return undefined;
     remove(this._heap, top);
-    return top;
+    if (top instanceof TimerHandle) {
+      top._owner = null;
+      return top;
+    }
+    top._index = -1;
+    const h = new Handle(expire, NO_ARGS);
+    h._args = top;
+    return h;
   }
 
   /** Called by a handle when it is cancelled: it leaves the heap. */
   _timerCancelled(h: TimerHandle): void {
+    h._owner = null;
     remove(this._heap, h);
+  }
+
+  /** @internal Called when a scheduled entry is cancelled: it leaves the heap. */
+  _entryCancelled(entry: TimerEntry): void {
+    remove(this._heap, entry as Placed);
+    entry._index = -1;
   }
 
   /** @internal Called when a future of the heap is done before its deadline: counted, and swept out with the others once they are more than half. */
@@ -127,9 +152,12 @@ export class TimerHeap implements TimerOwner {
 
 const NO_ARGS: unknown[] = [];
 
-/** Takes `h` out of the heap, moving the last handle into its place. */
-function remove(heap: TimerHandle[], h: TimerHandle): void {
-  h._owner = null;
+function expire(entry: TimerEntry): void {
+  entry._expire();
+}
+
+/** Takes `h` out of the heap, moving the last one into its place. */
+function remove(heap: Placed[], h: Placed): void {
   const last = heap.pop()!;
   if (last === h) return;
   const i = h._index;
@@ -151,7 +179,7 @@ function less(a: Timed, b: Timed): boolean {
  * Places `item` at `i` or above, moving larger parents down. Every push runs
  * it, so the comparison is written out: a call costs about 20 computrons in XS.
  */
-function siftUp(heap: TimerHandle[], i: number, item: TimerHandle): void {
+function siftUp(heap: Placed[], i: number, item: Placed): void {
   while (i > 0) {
     const parent = (i - 1) >> 1;
     const p = heap[parent]!;
@@ -165,7 +193,7 @@ function siftUp(heap: TimerHandle[], i: number, item: TimerHandle): void {
 }
 
 /** Places `item` at `i` or below, moving smaller children up. */
-function siftDown(heap: TimerHandle[], i: number, item: TimerHandle): void {
+function siftDown(heap: Placed[], i: number, item: Placed): void {
   const n = heap.length;
   for (;;) {
     let child = 2 * i + 1;

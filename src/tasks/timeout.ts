@@ -89,7 +89,8 @@ export class Timeout {
 /** @internal What the expiry callback and `exitTimeout` act on: a Timeout, or a waitFor on a Future (wait-for.ts). */
 export interface TimeoutState {
   _state: number;
-  _handle: Handle | null;
+  /** The expiry callback, when a Handle (a TimerEntry has none). */
+  _handle?: Handle | null;
   _task: Task<unknown> | null;
   /** The task's `cancelling()` on entry; undefined is 0. */
   _cancelling?: number;
@@ -101,8 +102,11 @@ export interface TimeoutState {
  * becomes TimeoutError. An outside cancellation is never converted.
  */
 export function exitTimeout(t: TimeoutState, failed: boolean, error: unknown): void {
-  t._handle?.cancel();
-  t._handle = null;
+  // Tested, not `?.` then set: a TimerEntry has no handle field to set.
+  if (t._handle != null) {
+    t._handle.cancel();
+    t._handle = null;
+  }
   if (t._state === EXPIRING) {
     t._state = EXPIRED;
     if (t._task!.uncancel() <= (t._cancelling ?? 0) && failed && error instanceof CancelledError) {

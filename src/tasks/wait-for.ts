@@ -1,5 +1,5 @@
 import { CancelledError, TimeoutError } from '../contract/errors.js';
-import { checkLoop, isTimerLoop, type Loop, type TimerLoop } from '../contract/loop.js';
+import { checkLoop, isTimerLoop, type EntryTimers, type Loop, type TimerEntry, type TimerLoop } from '../contract/loop.js';
 import { isCoroutine, type Coroutine } from '../future/coroutine.js';
 import { Future, RESULT } from '../future/future.js';
 import type { Handle } from '../contract/handle.js';
@@ -8,7 +8,7 @@ import { awaitable, newRun, withRun, type AwaitableCoroutine, type Run } from '.
 import { awaitIn, ensureFuture, waitable, type Awaitable } from './ensure-future.js';
 import { taskOn } from './scope.js';
 import { createTask, currentLoop, type Task } from './task.js';
-import { CREATED, ENTERED, EXPIRED, EXITED, exitTimeout, onTimeout, timeout, Timeout, type TimeoutState } from './timeout.js';
+import { CREATED, ENTERED, EXPIRED, EXPIRING, EXITED, exitTimeout, onTimeout, timeout, Timeout, type TimeoutState } from './timeout.js';
 import { checkDelay, requireTimerLoop } from './timer-loop.js';
 
 /** Options of `waitFor`. */
@@ -141,18 +141,31 @@ function* cancelAndWait(fut: Future<unknown>, loop: Loop): Coroutine<void> {
  * without their generators and delegations (a wait is the hot path of a
  * device app). Run as a coroutine (a task of its own, gather), or awaited
  * (`then`: in a task of its own, started at once), it acts the same.
+ *
+ * On anyloop's own loops the wait is its own timer (the loop's EntryTimers
+ * hook), with no TimerHandle; a loop without the hook gets `callAt`.
  */
-class FutureWait<T> implements TimeoutState {
+class FutureWait<T> implements TimeoutState, TimerEntry {
   _state = CREATED;
-  _handle: Handle | null = null;
   _task: Task<unknown> | null = null;
+  /** @internal The time limit (ms, null: none) until the wait is entered; from then on its deadline (loop time). */
+  _when: number;
+  /** @internal Set by a loop with the EntryTimers hook. */
+  declare _seq?: number;
+  /** @internal Set by a loop with the EntryTimers hook: >= 0 while the timer is in its heap. */
+  declare _index?: number;
+  /** @internal The expiry callback on a loop without the hook, or for a deadline already past (declared: no slot otherwise). */
+  declare _handle?: Handle | null;
   /** @internal The task's `cancelling()` on entry, when not 0 (declared: no slot otherwise). */
   declare _cancelling?: number;
   /** @internal The task `then()` made, once awaited (declared: no slot otherwise). */
   declare _awaited?: Task<T>;
 
   // No loop of its own: the future's is the wait's (waitFor makes one for a future of its loop only).
-  constructor(readonly _future: Future<T>, readonly _ms: number | null) {}
+  constructor(readonly _future: Future<T>, ms: number | null) {
+    // null kept as is (the type is the deadline's, which a wait without limit never gets).
+    this._when = ms as number;
+  }
 
   [Symbol.iterator](): this {
     return this;
@@ -168,12 +181,15 @@ class FutureWait<T> implements TimeoutState {
       const cancelling = task._cancelRequests;
       if (cancelling !== undefined && cancelling !== 0) this._cancelling = cancelling;
       if (f._state <= 0) {
-        const ms = this._ms;
+        const ms = this._when;
         if (ms !== null && ms !== Infinity) {
           const loop = f._loop as TimerLoop;
           const now = loop.time();
           const when = now + ms;
-          this._handle = when <= now ? loop.callSoon(onTimeout, this) : loop.callAt(when, onTimeout, this);
+          this._when = when;
+          if (when <= now) this._handle = loop.callSoon(onTimeout, this);
+          else if (typeof (loop as Partial<EntryTimers>)._expireAt === 'function') (loop as unknown as EntryTimers)._expireAt(this);
+          else this._handle = loop.callAt(when, onTimeout, this);
         }
         return { done: false, value: f };
       }
@@ -183,10 +199,7 @@ class FutureWait<T> implements TimeoutState {
     }
     if (f._state === RESULT && this._state === ENTERED) {
       // The common end, exitTimeout's part for it done in place: the timer goes, nothing expired.
-      if (this._handle !== null) {
-        this._handle.cancel();
-        this._handle = null;
-      }
+      this._disarm();
       this._state = EXITED;
       return { done: true, value: f._value as T };
     }
@@ -194,16 +207,21 @@ class FutureWait<T> implements TimeoutState {
     try {
       value = f.result();
     } catch (e) {
+      this._disarm();
       exitTimeout(this, true, e);
       throw e;
     }
+    this._disarm();
     exitTimeout(this, false, undefined);
     return { done: true, value };
   }
 
   throw(e: unknown): never {
     if (this._state === CREATED) this._drop();
-    else if (this._state < EXPIRED) exitTimeout(this, true, e);
+    else if (this._state < EXPIRED) {
+      this._disarm();
+      exitTimeout(this, true, e);
+    }
     throw e;
   }
 
@@ -212,8 +230,7 @@ class FutureWait<T> implements TimeoutState {
       this._drop();
     } else {
       // Closed while it waits (its task abandoned): nothing is converted, the timer goes.
-      this._handle?.cancel();
-      this._handle = null;
+      this._disarm();
       this._state = EXITED;
     }
     return { done: true, value: value as T };
@@ -243,6 +260,24 @@ class FutureWait<T> implements TimeoutState {
   /** The Promise habit: runs `onFinally` once it settled and passes its outcome on. */
   finally(onFinally?: (() => void) | null): Promise<T> {
     return Promise.resolve(this.then()).finally(onFinally);
+  }
+
+  /** @internal TimerEntry: the deadline passed (a wait that has left since is not cancelled). */
+  _expire(): void {
+    if (this._state === ENTERED) {
+      this._task!.cancel();
+      this._state = EXPIRING;
+    }
+  }
+
+  /** @internal The timer goes, if there is one. */
+  _disarm(): void {
+    const index = this._index;
+    if (index !== undefined && index >= 0) (this._future._loop as unknown as EntryTimers)._expireCancel(this);
+    else if (this._handle != null) {
+      this._handle.cancel();
+      this._handle = null;
+    }
   }
 
   /** Closed before its first step: the future is dropped, as a wait that never starts drops it. */
