@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   CancelledError, Event, Future, Lock, Task, TaskGroup, allTasks, createTask, currentTask, setEventLoop, sleep,
-  timeout, waitFor, type AbortSignalLike, type Coroutine,
+  timeout, waitFor, type AbortSignalLike, type Coroutine, type Loop,
 } from '../src/index.js';
 import { VirtualTimeLoop } from '../src/testing.js';
 import { errorOf } from './support/tasks.js';
@@ -300,6 +300,39 @@ describe('names, current task and loops', () => {
     expect(pending()).toEqual(['e']);
     createTask(function* () {}, { loop, name: 'f' });
     expect(pending()).toEqual(['e', 'f']);
+  });
+
+  it('a loop holds the ends of its own task list (no registry entry for it): its first and last pending tasks', () => {
+    const loop = new VirtualTimeLoop();
+    const ends = loop as unknown as { _firstTask?: Task<unknown> | null; _lastTask?: Task<unknown> | null };
+    const a = createTask(function* () {}, { loop });
+    const b = createTask(function* () {}, { loop });
+    expect(ends._firstTask).toBe(a);
+    expect(ends._lastTask).toBe(b);
+    loop.runUntilIdle();
+    expect(ends._firstTask).toBe(null);
+    expect(ends._lastTask).toBe(null);
+  });
+
+  it('a frozen loop of its own (which takes no field) gets its pending tasks listed by allTasks() all the same', () => {
+    const inner = new VirtualTimeLoop();
+    const loop: Loop = Object.freeze({
+      callSoon: (cb, ...args) => inner.callSoon(cb, ...args),
+      callExceptionHandler: (ctx) => inner.callExceptionHandler(ctx),
+      getDebug: () => false,
+    } satisfies Loop);
+    const ev = new Event({ loop });
+    const pending = (): string[] => [...allTasks(loop)].map((t) => t.getName());
+    createTask(function* () { yield* ev.wait(); }, { loop, name: 'a' });
+    createTask(function* () {}, { loop, name: 'b' });
+    createTask(function* () { yield* ev.wait(); }, { loop, name: 'c' });
+    expect(pending()).toEqual(['a', 'b', 'c']);
+    inner.runUntilIdle();
+    expect(pending()).toEqual(['a', 'c']);
+    expect(allTasks(inner).size).toBe(0);
+    ev.set();
+    inner.runUntilIdle();
+    expect(pending()).toEqual([]);
   });
 
   it('default names follow creation order, also when asked for later; a named task takes no number', () => {

@@ -17,7 +17,7 @@ export const loopState: {
   task: { readonly _loop: Loop } | null;
   running: Loop[];
   /** The tasks layer's own state (the pending tasks of each loop), set with the first task, for `close()`. */
-  tasks: { readonly all: WeakMap<Loop, Iterable<unknown>> | null } | null;
+  tasks: ((loop: Loop) => Iterable<unknown>) | null;
 } = { loop: null, turn: null, task: null, running: [], tasks: null };
 
 /**

@@ -209,7 +209,7 @@ export abstract class BaseLoop implements TimerLoop, EntryTimers {
     if (tasks === null) return;
     // A finally block may create tasks: a few rounds catch those too.
     for (let round = 0; round < 3; round++) {
-      const pending = [...(tasks.all?.get(this) ?? [])].filter((t) => t !== loopState.task) as Task[];
+      const pending = [...tasks(this)].filter((t) => t !== loopState.task) as Task[];
       if (pending.length === 0) return;
       for (const t of pending) t.cancel('the loop was closed');
       this._drain();

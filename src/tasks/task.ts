@@ -28,38 +28,46 @@ export interface TaskOptions {
 }
 
 /**
- * The pending tasks of one loop, in creation order: a doubly-linked list
- * through the tasks themselves (no entry object per task), iterable for
- * allTasks() and the loop's close().
+ * The ends of a loop's list of pending tasks, in creation order: a
+ * doubly-linked list through the tasks themselves (no entry object per
+ * task). Held by the loop itself (two fields; unset until its first task),
+ * or, for a loop that cannot take them (frozen), by an object of its own.
  */
-class TaskList {
-  /** @internal */ _first: Task<unknown> | null = null;
-  /** @internal */ _last: Task<unknown> | null = null;
+interface TaskListEnds {
+  /** @internal */ _firstTask?: Task<unknown> | null;
+  /** @internal */ _lastTask?: Task<unknown> | null;
+}
 
-  /** @internal */
-  _add(t: Task<unknown>): void {
-    t._prev = this._last;
-    t._next = null;
-    if (this._last === null) this._first = t;
-    else this._last._next = t;
-    this._last = t;
+/** The ends of `loop`'s task list, made with its first task. */
+function listOf(loop: Loop): TaskListEnds {
+  const l = loop as TaskListEnds;
+  if (l._firstTask !== undefined) return l;
+  if (Object.isExtensible(loop)) {
+    l._firstTask = l._lastTask = null;
+    return l;
   }
+  const frozen = state.frozen ??= new WeakMap();
+  let ends = frozen.get(loop);
+  if (ends === undefined) frozen.set(loop, ends = { _firstTask: null, _lastTask: null });
+  return ends;
+}
 
-  /** @internal Removes `t`, unless it is out already. */
-  _remove(t: Task<unknown>): void {
-    const prev = t._prev;
-    const next = t._next;
-    if (prev === undefined || next === undefined) return;
-    if (prev === null) this._first = next;
-    else prev._next = next;
-    if (next === null) this._last = prev;
-    else next._prev = prev;
-    t._prev = t._next = undefined;
-  }
+/** Removes `t` from its loop's list, unless it is out already. */
+function unlist(t: Task<unknown>): void {
+  const prev = t._prev;
+  const next = t._next;
+  if (prev === undefined || next === undefined) return;
+  const l = listOf(t._loop);
+  if (prev === null) l._firstTask = next;
+  else prev._next = next;
+  if (next === null) l._lastTask = prev;
+  else next._prev = prev;
+  t._prev = t._next = undefined;
+}
 
-  *[Symbol.iterator](): Generator<Task<unknown>> {
-    for (let t = this._first; t !== null; t = t._next!) yield t;
-  }
+/** The pending tasks of `loop`, for allTasks() and the loop's close(). */
+function* tasksOf(loop: Loop): Generator<Task<unknown>> {
+  for (let t = listOf(loop)._firstTask!; t !== null; t = t._next!) yield t;
 }
 
 /** Marks a generator object given to a task: cheaper than a WeakSet entry. */
@@ -68,8 +76,8 @@ type Marked = { [TAKEN]?: boolean };
 
 // Mutable module state lives in a holder object (see default-loop.ts on why).
 const state: {
-  counter: number; all: WeakMap<Loop, TaskList> | null; taken: WeakSet<object> | null;
-} = { counter: 0, all: null, taken: null };
+  counter: number; frozen: WeakMap<Loop, TaskListEnds> | null; taken: WeakSet<object> | null;
+} = { counter: 0, frozen: null, taken: null };
 
 /**
  * asyncio.Task: runs a coroutine one step per loop callback. The first step
@@ -91,7 +99,7 @@ export class Task<T> extends CoroutineFuture<T> {
   declare _cancelRequests?: number;
   /** @internal The abort controller of a task made from a function. */
   declare readonly _controller?: AbortControllerLike;
-  /** @internal The neighbours in the loop's TaskList; undefined once out of it. */
+  /** @internal The neighbours in the loop's task list; undefined once out of it. */
   declare _prev?: Task<unknown> | null;
   /** @internal */
   declare _next?: Task<unknown> | null;
@@ -125,13 +133,14 @@ export class Task<T> extends CoroutineFuture<T> {
     super(coro, loop, options?._eager !== true);
     if (controller !== undefined) (this as { _controller?: AbortControllerLike })._controller = controller;
     this._name = name ?? ++state.counter;
-    if (state.all === null) {
-      state.all = new WeakMap();
-      loopState.tasks = state;
-    }
-    let all = state.all.get(loop);
-    if (all === undefined) state.all.set(loop, all = new TaskList());
-    all._add(this as Task<unknown>);
+    loopState.tasks ??= tasksOf;
+    const l = listOf(loop);
+    const last = l._lastTask!;
+    this._prev = last;
+    this._next = null;
+    if (last === null) l._firstTask = this as Task<unknown>;
+    else last._next = this as Task<unknown>;
+    l._lastTask = this as Task<unknown>;
   }
 
   /** The task's name. */
@@ -202,7 +211,7 @@ export class Task<T> extends CoroutineFuture<T> {
 
   /** @internal Leaves the set of pending tasks when done. */
   override _complete(s: number, value: unknown, inline: boolean): void {
-    state.all?.get(this._loop)?._remove(this as Task<unknown>);
+    unlist(this as Task<unknown>);
     super._complete(s, value, inline);
   }
 }
@@ -244,7 +253,7 @@ export function currentTask(): Task<unknown> | null {
 /** The pending tasks of `loop` (default: the current task's loop, else the default loop). */
 export function allTasks(loop?: Loop): Set<Task<unknown>> {
   const l = loop === undefined ? currentLoop() : checkLoop(loop);
-  return new Set(state.all?.get(l));
+  return new Set(tasksOf(l));
 }
 
 /**
