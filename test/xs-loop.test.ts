@@ -125,6 +125,21 @@ describe('XsLoop', () => {
     expect(calls.ticks - ticks).toBe(9 + 1);
   });
 
+  it('re-arms the host timer once after a turn, however many timers its callbacks set, earliest last', () => {
+    const { board, loop, calls } = setup();
+    loop.runForever();
+    const fired: number[] = [];
+    loop.callSoon(() => {
+      for (let ms = 100; ms > 0; ms -= 10) loop.callLater(ms, () => fired.push(board.now));
+    });
+    const schedules = calls.schedule;
+    board.step();
+    expect(loop.turns).toBe(1);
+    expect(calls.schedule - schedules).toBe(1);
+    board.advance(100);
+    expect(fired).toEqual([10, 20, 30, 40, 50, 60, 70, 80, 90, 100]);
+  });
+
   it('bounds the callbacks of one turn and lets the host deliver GPIO messages between turns', () => {
     const { board, loop, Digital } = setup({ maxCallbacksPerTurn: 10 });
     const log: string[] = [];

@@ -1,4 +1,4 @@
-import { loopStarted, loopStopped } from '../../contract/default-loop.js';
+import { loopStarted, loopState, loopStopped } from '../../contract/default-loop.js';
 import { BaseLoop } from '../base.js';
 
 /**
@@ -88,7 +88,6 @@ export class XsLoop extends BaseLoop {
   private _now: number;
   private _lastTicks: number;
   private _running = false;
-  private _inTurn = false;
   /**
    * The host timer fired: one turn (while running), then re-arm. Nothing
    * escapes to the host. A function of its own, not an arrow calling a
@@ -102,14 +101,12 @@ export class XsLoop extends BaseLoop {
       this._armedAt = Infinity;
       if (this._running) {
         this.turns++;
-        this._inTurn = true;
-        this._runOnce(this._maxPerTurn ?? MAX_PER_TURN);
-        this._inTurn = false;
+        // MAX_PER_TURN written out: each module constant a closure names is a slot of its environment in XS.
+        this._runOnce(this._maxPerTurn ?? 64);
       }
       this._arm();
     } catch (exception) {
       // One try for the firing (each costs computrons in XS): a failed turn ends here too.
-      this._inTurn = false;
       this.callExceptionHandler({ message: 'Exception in the XsLoop host timer callback', exception });
     }
   };
@@ -173,7 +170,8 @@ export class XsLoop extends BaseLoop {
   stop(): void {
     if (this._running) loopStopped(this);
     this._running = false;
-    if (!this._inTurn) this._arm();
+    // Outside a turn of its own: the host timer's callback re-arms after one.
+    if (loopState.turn !== this) this._arm();
   }
 
   /**
@@ -193,7 +191,9 @@ export class XsLoop extends BaseLoop {
   }
 
   protected override _hostWake(): void {
-    if (this._running && !this._inTurn) this._arm();
+    // In a turn of its own (the running turn is the loop's: no field of its
+    // own, one XS slot less) the host timer's callback re-arms after it.
+    if (this._running && loopState.turn !== this) this._arm();
   }
 
   /** @internal Prints through `trace`, as Moddable apps do. */
