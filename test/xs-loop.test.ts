@@ -328,6 +328,38 @@ describe('XsLoop', () => {
     expect(board.timerCount).toBe(1);
   });
 
+  it('gives every loop\'s host timer the same callback, which runs the turns of the loop whose timer fired', () => {
+    const board = new SimBoard();
+    const Timer = timerFor(board), Time = timeFor(board);
+    const callbacks: unknown[] = [];
+    const Recording: TimerModule = {
+      set: (...a: Parameters<TimerModule['set']>) => { callbacks.push(a[0]); return Timer.set(...a); },
+      repeat: (...a: Parameters<TimerModule['repeat']>) => Timer.repeat(...a),
+      schedule: (...a: Parameters<TimerModule['schedule']>) => Timer.schedule(...a),
+      clear: (t) => Timer.clear(t),
+      delay: (ms) => Timer.delay(ms),
+    };
+    const a = new XsLoop({ Timer: Recording, Time }), b = new XsLoop({ Timer: Recording, Time });
+    expect(callbacks.length).toBe(2);
+    expect(callbacks[0]).toBe(callbacks[1]);
+    const log: string[] = [];
+    a.runForever();
+    b.runForever();
+    a.callLater(5, () => log.push(`a at ${board.now}`));
+    b.callLater(3, () => log.push(`b at ${board.now}`));
+    b.callSoon(() => log.push(`b soon at ${board.now}`));
+    board.advance(10);
+    expect(log).toEqual(['b soon at 0', 'b at 3', 'a at 5']);
+    expect([a.turns, b.turns]).toEqual([1, 2]);
+  });
+
+  it('refuses a Timer whose set() returns no timer object (the loop finds itself on it)', () => {
+    const board = new SimBoard();
+    const Timer = timerFor(board), Time = timeFor(board);
+    const Numbered = { set: () => 7, schedule: (t: never) => Timer.schedule(t), clear: (t: never) => Timer.clear(t) };
+    expect(() => new XsLoop({ Timer: Numbered as never, Time })).toThrow(/Timer.set must return the timer object/);
+  });
+
   it('validates its options', () => {
     const board = new SimBoard();
     const Timer = timerFor(board), Time = timeFor(board);

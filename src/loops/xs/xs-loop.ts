@@ -42,6 +42,12 @@ const CLOCK_GUARD = 2 ** 30;
 /** The default of `maxCallbacksPerTurn`. */
 const MAX_PER_TURN = 64;
 
+/** Where a host timer keeps its loop. */
+const LOOP = Symbol('anyloop.XsLoop');
+
+/** A host timer, as XsLoop tags it. */
+type HostTimer = { [LOOP]: XsLoop };
+
 /**
  * The event loop for the Moddable SDK's XS engine (ESP32 and every other
  * Moddable host), on ONE host timer for its whole life.
@@ -89,27 +95,29 @@ export class XsLoop extends BaseLoop {
   private _lastTicks: number;
   private _running = false;
   /**
-   * The host timer fired: one turn (while running), then re-arm. Nothing
-   * escapes to the host. A function of its own, not an arrow calling a
-   * method: each frame costs XS stack, which a device has little of.
+   * A host timer fired: one turn of its loop (while running), then re-arm.
+   * Nothing escapes to the host. One function for every loop, which finds
+   * its loop on the timer Moddable calls it with (a closure per loop would
+   * be 9 XS slots); a function of its own, not one calling a method: each
+   * frame costs XS stack, which a device has little of.
    */
-  private readonly _onHost = (): void => {
+  private static _onHost(timer: object): void {
+    const loop = (timer as HostTimer)[LOOP];
     try {
       // When the host timer fires next is not known without reading the
       // clock (a host call): taken as never, so _arm re-arms it, as it
       // does after nearly every turn anyway.
-      this._armedAt = Infinity;
-      if (this._running) {
-        this.turns++;
-        // MAX_PER_TURN written out: each module constant a closure names is a slot of its environment in XS.
-        this._runOnce(this._maxPerTurn ?? 64);
+      loop._armedAt = Infinity;
+      if (loop._running) {
+        loop.turns++;
+        loop._runOnce(loop._maxPerTurn ?? MAX_PER_TURN);
       }
-      this._arm();
+      loop._arm();
     } catch (exception) {
       // One try for the firing (each costs computrons in XS): a failed turn ends here too.
-      this.callExceptionHandler({ message: 'Exception in the XsLoop host timer callback', exception });
+      loop.callExceptionHandler({ message: 'Exception in the XsLoop host timer callback', exception });
     }
-  };
+  }
 
   constructor(options: XsLoopOptions) {
     super();
@@ -132,7 +140,7 @@ export class XsLoop extends BaseLoop {
     if (trace !== undefined) this._trace = trace;
     this._lastTicks = Time.ticks;
     this._now = this._lastTicks;
-    this._host = this._Timer.set(this._onHost, CLOCK_GUARD, CLOCK_GUARD);
+    this._host = this._setHost(CLOCK_GUARD);
     this._armedAt = this._now + CLOCK_GUARD;
   }
 
@@ -233,7 +241,15 @@ export class XsLoop extends BaseLoop {
     } catch {
       // The host timer was cleared behind the loop's back: a loop without one
       // would never run again, so it takes a new one.
-      this._host = this._Timer.set(this._onHost, delay, CLOCK_GUARD);
+      this._host = this._setHost(delay);
     }
+  }
+
+  /** A new host timer, repeating, that knows its loop. */
+  private _setHost(delay: number): unknown {
+    const host = this._Timer.set(XsLoop._onHost, delay, CLOCK_GUARD);
+    if (host === null || typeof host !== 'object') throw new TypeError('XsLoop: Timer.set must return the timer object, as Moddable\'s does');
+    (host as HostTimer)[LOOP] = this;
+    return host;
   }
 }
