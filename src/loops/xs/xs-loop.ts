@@ -91,8 +91,8 @@ export class XsLoop extends BaseLoop {
   private _host: unknown;
   /** The loop time the host timer fires at, as far as the loop knows. */
   private _armedAt: number;
+  /** The unwrapped tick count: equal to the last `Time.ticks` read modulo 2^32. */
   private _now: number;
-  private _lastTicks: number;
   private _running = false;
   /**
    * A host timer fired: one turn of its loop (while running), then re-arm.
@@ -138,19 +138,16 @@ export class XsLoop extends BaseLoop {
     this._Time = Time;
     if (maxCallbacksPerTurn !== MAX_PER_TURN) this._maxPerTurn = maxCallbacksPerTurn;
     if (trace !== undefined) this._trace = trace;
-    this._lastTicks = Time.ticks;
-    this._now = this._lastTicks;
+    this._now = Time.ticks;
     this._host = this._setHost(CLOCK_GUARD);
     this._armedAt = this._now + CLOCK_GUARD;
   }
 
   /** Monotonic loop time in ms: the host's tick counter, with its wraps undone. */
   time(): number {
-    const ticks = this._Time.ticks;
-    // Signed 32-bit difference: right across a wrap of the counter.
-    this._now += (ticks - this._lastTicks) | 0;
-    this._lastTicks = ticks;
-    return this._now;
+    // Signed 32-bit difference from the last read (`_now` is that read plus
+    // a multiple of 2^32, which `| 0` drops): right across a wrap of the counter.
+    return this._now += (this._Time.ticks - this._now) | 0;
   }
 
   /** True between `runForever()` and `stop()`. */
