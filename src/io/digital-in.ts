@@ -61,8 +61,8 @@ export class DigitalIn implements AsyncIterable<EdgeEvent> {
   readonly pin: number;
   /** The edges reported. */
   readonly kind: EdgeKind;
-  /** Edges dropped because the buffer was full. */
-  overflows = 0;
+  /** @internal Edges dropped so far (declared: no XS slot until the first). */
+  declare _overflows?: number;
   /** @internal */ readonly _loop: TimerLoop;
   /** @internal */ readonly _port: DigitalPort;
   /** @internal */ readonly _debounce: number;
@@ -77,10 +77,8 @@ export class DigitalIn implements AsyncIterable<EdgeEvent> {
   _stable: 0 | 1;
   // The debounce fields are set by the first change: an input without
   // debounce never pays their XS slots.
-  /** @internal When the last change was seen. */
+  /** @internal When the last change was seen: the level must hold still until `debounce` ms after it to count. */
   declare _lastChange: number;
-  /** @internal Until when the level must hold still to count. */
-  declare _deadline: number;
   /** @internal The debounce timer. */
   declare _timer?: TimerHandle | null;
   /** @internal True once closed (declared: no XS slot while open). */
@@ -124,6 +122,11 @@ export class DigitalIn implements AsyncIterable<EdgeEvent> {
   /** The debounced level: the level of the last edge (reported or not). */
   get value(): 0 | 1 {
     return this._stable;
+  }
+
+  /** Edges dropped because the buffer was full. */
+  get overflows(): number {
+    return this._overflows ?? 0;
   }
 
   /** Edges waiting in the buffer. */
@@ -197,8 +200,7 @@ export class DigitalIn implements AsyncIterable<EdgeEvent> {
       if (this._debounce > 0) {
         // The level is read once it has held still (settle): a bouncing contact costs no read per change.
         this._lastChange = now;
-        this._deadline = now + this._debounce;
-        this._timer ??= loop.callAt(this._deadline, settle, this);
+        this._timer ??= loop.callAt(now + this._debounce, settle, this);
         return;
       }
       const level = levelOf(this._port.read());
@@ -223,7 +225,7 @@ export class DigitalIn implements AsyncIterable<EdgeEvent> {
     const buffer = this._buffer;
     if (buffer.length === (this._capacity ?? BUFFER)) {
       buffer.shift();
-      this.overflows++;
+      this._overflows = (this._overflows ?? 0) + 1;
     }
     buffer.push(event);
     this._wakeEdgeWaiters();
@@ -262,8 +264,9 @@ function onReadable(this: { target?: unknown }): void {
 function settle(d: DigitalIn): void {
   d._timer = null;
   if (d._closed) return;
-  if (d._loop.time() < d._deadline) {
-    d._timer = d._loop.callAt(d._deadline, settle, d);
+  const deadline = d._lastChange + d._debounce;
+  if (d._loop.time() < deadline) {
+    d._timer = d._loop.callAt(deadline, settle, d);
     return;
   }
   const level = levelOf(d._port.read());
@@ -279,8 +282,8 @@ function closedError(pin: number): ClosedError {
 }
 
 class EdgeWaiter extends Waiter<EdgeEvent, DigitalIn> {
-  /** @internal Woken by close(), not by an edge. */
-  _byClose = false;
+  /** @internal Woken by close(), not by an edge (declared: no XS slot otherwise). */
+  declare _byClose?: boolean;
 
   // Explicit: XS runs an implicit derived constructor as `super(...args)`, about 80 computrons more per edge wait.
   constructor(owner: DigitalIn, loop: Loop) {

@@ -66,8 +66,8 @@ export class Interval implements AsyncIterable<Tick> {
   _handle: TimerHandle | null = null;
   /** @internal True once closed (declared: no XS slot while open). */
   declare _closed?: boolean;
-  /** Deadlines skipped so far, in total. */
-  missed = 0;
+  /** @internal Deadlines skipped so far (declared: no XS slot until the first). */
+  declare _missed?: number;
 
   constructor(period: number, options?: IntervalOptions) {
     if (typeof period !== 'number' || !Number.isFinite(period) || period <= 0) {
@@ -78,6 +78,11 @@ export class Interval implements AsyncIterable<Tick> {
     this.period = period;
     this._start = this._loop.time();
     this._next = this._start + period;
+  }
+
+  /** Deadlines skipped so far, in total. */
+  get missed(): number {
+    return this._missed ?? 0;
   }
 
   /** True once `close()` was called. */
@@ -134,7 +139,7 @@ export class Interval implements AsyncIterable<Tick> {
     let latest = this._start + Math.floor((now - this._start) / period) * period;
     if (latest < this._next) latest = this._next;
     const missed = Math.round((latest - this._next) / period);
-    this.missed += missed;
+    if (missed !== 0) this._missed = (this._missed ?? 0) + missed;
     this._next = latest + period;
     return { time: latest, missed };
   }
