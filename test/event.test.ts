@@ -5,6 +5,7 @@ import { VirtualTimeLoop } from '../src/testing.js';
 import { checkBindsDefaultLoopLazily } from './support/acquirable.js';
 import { expectCancelledAtOnce, expectTypeErrorForNonSignals } from './support/signals.js';
 import { Turns } from './support/turns.js';
+import { waiting } from './support/tasks.js';
 
 // Expected turn logs are what CPython 3.13 asyncio prints for the same
 // scenario (tasks made with create_task, one `loop._run_once()` per turn).
@@ -56,10 +57,10 @@ describe('Event', () => {
     ev.clear();
     t.note('set, cancel B, clear');
     t.idle();
-    t.note(`waiters=${ev._waiters.length}`);
+    t.note(`waiters=${waiting(ev)}`);
     t.spawn(waiter(t, ev, 'D'));
     t.idle();
-    t.note(`waiters=${ev._waiters.length}`);
+    t.note(`waiters=${waiting(ev)}`);
     ev.set();
     ev.set();
     t.idle();
@@ -93,10 +94,31 @@ describe('Event', () => {
     t.idle();
     tasks[0]!.cancel();
     t.idle();
-    t.note(`waiters=${ev._waiters.length}`);
+    t.note(`waiters=${waiting(ev)}`);
     ev.set();
     t.idle();
     expect(t.log).toEqual(['2:A cancelled', '2:waiters=1', '3:B woke r=true']);
+  });
+
+  it('holds a lone waiter as itself, with no list (XS slots), and makes a list for a second, waking both in order', () => {
+    const loop = new VirtualTimeLoop();
+    const ev = new Event({ loop });
+    const order: string[] = [];
+    const a = ev.wait();
+    expect(ev._waiters).toBe(a);
+    a.cancel();
+    loop.runUntilIdle();
+    expect(ev._waiters).toBe(null);
+    const b = ev.wait();
+    const c = ev.wait();
+    b.addDoneCallback(() => order.push('b'));
+    c.addDoneCallback(() => order.push('c'));
+    expect(Array.isArray(ev._waiters)).toBe(true);
+    expect(String(ev)).toBe('<Event [unset, waiters:2]>');
+    ev.set();
+    loop.runUntilIdle();
+    expect(order).toEqual(['b', 'c']);
+    expect(ev._waiters).toBe(null);
   });
 
   it('cancelling the wait future itself removes it from _waiters', () => {
@@ -107,7 +129,7 @@ describe('Event', () => {
     loop.runUntilIdle();
     expect(w.cancelled()).toBe(true);
     expect(() => w.result()).toThrow('stop');
-    expect(ev._waiters).toEqual([]);
+    expect(waiting(ev)).toBe(0);
   });
 
   it('a signal aborted before the wait cancels it at once; one aborted during the wait cancels just that wait', () => {
@@ -126,12 +148,12 @@ describe('Event', () => {
     expect(w1.cancelled()).toBe(true);
     expect(() => w1.result()).toThrow('enough');
     // toBe, not toEqual: vitest would iterate the futures (they are iterable for yield*).
-    expect(ev._waiters.length).toBe(1);
-    expect(ev._waiters[0]).toBe(w2);
+    expect(waiting(ev)).toBe(1);
+    expect((ev._waiters as unknown[])[0]).toBe(w2);
     ev.set();
     loop.runUntilIdle();
     expect(w2.result()).toBe(true);
-    expect(ev._waiters).toEqual([]);
+    expect(waiting(ev)).toBe(0);
   });
 
   it('an already-aborted signal cancels even a wait on a set event, which stays set', () => {
@@ -141,13 +163,13 @@ describe('Event', () => {
     expectCancelledAtOnce(ev.wait({ signal: AbortSignal.abort(new Error('stop')) }), 'stop');
     loop.runUntilIdle();
     expect(ev.isSet()).toBe(true);
-    expect(ev._waiters).toEqual([]);
+    expect(waiting(ev)).toBe(0);
   });
 
   it('a signal that is not an AbortSignal is a TypeError, whether or not the wait would block', () => {
     const ev = new Event({ loop: new VirtualTimeLoop() });
     expectTypeErrorForNonSignals((signal) => ev.wait({ signal }));
-    expect(ev._waiters).toEqual([]);
+    expect(waiting(ev)).toBe(0);
     ev.set();
     expectTypeErrorForNonSignals((signal) => ev.wait({ signal }));
   });

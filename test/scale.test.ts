@@ -73,7 +73,7 @@ describe('scale', () => {
     expect(loop._ready.length).toBe(0);
     expect(loop._timers.size).toBe(0);
     expect(lock._waiters?.length ?? 0).toBe(0);
-    expect(event._waiters?.length ?? 0).toBe(0);
+    expect(String(event)).toBe('<Event [unset]>');
     expect(sem._waiters?.length ?? 0).toBe(0);
     expect(bounded._waiters?.length ?? 0).toBe(0);
     expect(cond._waiters?.length ?? 0).toBe(0);

@@ -4,7 +4,7 @@ import {
 } from '../src/index.js';
 import { VirtualTimeLoop } from '../src/testing.js';
 import { expectTypeErrorForNonSignals } from './support/signals.js';
-import { workers } from './support/tasks.js';
+import { workers, waiting } from './support/tasks.js';
 
 afterEach(() => setEventLoop(null));
 
@@ -297,7 +297,7 @@ describe('TaskGroup with async functions', () => {
     })();
     expect(await loop.runUntilCompleteAsync(p)).toEqual([['RangeError:async child'], 2]);
     expect(given!.aborted).toBe(true);
-    expect(ev._waiters.length).toBe(0);
+    expect(waiting(ev)).toBe(0);
     expect(log).toEqual([['cancelled', 'sibling', 2]]);
   });
 

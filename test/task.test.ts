@@ -4,7 +4,7 @@ import {
   timeout, waitFor, type AbortSignalLike, type Coroutine, type Loop,
 } from '../src/index.js';
 import { VirtualTimeLoop } from '../src/testing.js';
-import { errorOf } from './support/tasks.js';
+import { errorOf, waiting } from './support/tasks.js';
 
 afterEach(() => setEventLoop(null));
 
@@ -104,11 +104,11 @@ describe('Task steps', () => {
     const ev = new Event({ loop });
     const task = createTask((signal) => ev.wait({ signal }), { loop });
     loop.runUntilIdle();
-    expect(ev._waiters.length).toBe(1);
+    expect(waiting(ev)).toBe(1);
     task.cancel();
     loop.runUntilIdle();
     expect(task.cancelled()).toBe(true);
-    expect(ev._waiters.length).toBe(0);
+    expect(waiting(ev)).toBe(0);
   });
 
   it('refuses setResult and setException', () => {
@@ -471,7 +471,7 @@ describe('cancellation', () => {
     }, { loop });
     loop.runUntilIdle();
     expect(task.cancelled()).toBe(true);
-    expect(ev._waiters.length).toBe(0);
+    expect(waiting(ev)).toBe(0);
   });
 
   it('a task waiting on a task that catches the cancellation is cancelled again by a second cancel()', () => {
@@ -525,7 +525,7 @@ describe('tasks made from async functions', () => {
     expect(given!.reason).toBeInstanceOf(CancelledError);
     await expect(loop.runUntilCompleteAsync(task)).rejects.toThrow(CancelledError);
     expect(task.cancelled()).toBe(true);
-    expect(ev._waiters.length).toBe(0);
+    expect(waiting(ev)).toBe(0);
   });
 
   it('rejecting with the abort reason, or an AbortError once aborted, makes the task cancelled', async () => {
@@ -633,7 +633,7 @@ describe('tasks made from async functions', () => {
       expect(events).toEqual(['listener']);
       expect(reports.map((e) => (e as Error).message)).toEqual(['listener failed']);
       expect(() => given!.throwIfAborted!()).toThrow('gone');
-      expect(ev._waiters.length).toBe(0);
+      expect(waiting(ev)).toBe(0);
     } finally {
       g.AbortController = saved;
     }

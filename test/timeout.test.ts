@@ -5,7 +5,7 @@ import {
 } from '../src/index.js';
 import { VirtualTimeLoop } from '../src/testing.js';
 import { expectTypeErrorForNonSignals } from './support/signals.js';
-import { errorOf } from './support/tasks.js';
+import { errorOf, waiting } from './support/tasks.js';
 
 afterEach(() => setEventLoop(null));
 
@@ -433,7 +433,7 @@ describe('timeout with async functions', () => {
     return loop.runUntilCompleteAsync(task).then((v) => {
       expect(v).toBe('TimeoutError');
       expect(given!.aborted).toBe(true);
-      expect(ev._waiters.length).toBe(0);
+      expect(waiting(ev)).toBe(0);
     });
   });
 

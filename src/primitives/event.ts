@@ -5,9 +5,6 @@ import { Waiter, WOKEN } from '../future/waiter.js';
 import { LoopBound, removeItem, type PrimitiveOptions } from './loop-bound.js';
 import { stateRepr } from './repr.js';
 
-/** The waiters of every Event nobody waits on. */
-const NO_WAITERS: EventWaiter[] = Object.freeze([]) as unknown as EventWaiter[];
-
 /**
  * asyncio.Event: a flag that tasks wait on. `set()` wakes every waiter once,
  * on the false→true transition only; `clear()` does not touch waiters that
@@ -16,11 +13,11 @@ const NO_WAITERS: EventWaiter[] = Object.freeze([]) as unknown as EventWaiter[];
 export class Event extends LoopBound {
   /** @internal */ _value = false;
   /**
-   * @internal Waiting waiters (cancelled ones leave at their next step).
-   * An Event nobody waits on shares one frozen empty list: two slots less
-   * per Event in XS.
+   * @internal Waiting waiters (cancelled ones leave at their next step):
+   * null for none, the waiter itself for one, an array for more. No array
+   * unless two wait at once: two XS slots less per Event that one task waits on.
    */
-  _waiters: EventWaiter[] = NO_WAITERS;
+  _waiters: EventWaiter | EventWaiter[] | null = null;
 
   constructor(options?: PrimitiveOptions) {
     super(options);
@@ -36,9 +33,10 @@ export class Event extends LoopBound {
     if (this._value) return;
     this._value = true;
     const waiters = this._waiters;
-    if (waiters.length === 0) return;
-    this._waiters = NO_WAITERS;
-    for (let i = 0; i < waiters.length; i++) waiters[i]!._wake();
+    if (waiters === null) return;
+    this._waiters = null;
+    if (waiters instanceof EventWaiter) waiters._wake();
+    else for (let i = 0; i < waiters.length; i++) waiters[i]!._wake();
   }
 
   /** Clears the flag; later waits block until the next `set()`. */
@@ -53,8 +51,10 @@ export class Event extends LoopBound {
     if (aborted) return aborted;
     if (this._value) return resolvedFuture(loop, true);
     const w = new EventWaiter(this, loop);
-    if (this._waiters === NO_WAITERS) this._waiters = [w];
-    else this._waiters.push(w);
+    const waiters = this._waiters;
+    if (waiters === null) this._waiters = w;
+    else if (waiters instanceof EventWaiter) this._waiters = [waiters, w];
+    else waiters.push(w);
     return options === undefined ? w : bindSignal(w, options);
   }
 
@@ -64,7 +64,8 @@ export class Event extends LoopBound {
    * by `set()` until they run).
    */
   override toString(): string {
-    return stateRepr('Event', this._value ? 'set' : 'unset', this._waiters.length);
+    const waiters = this._waiters;
+    return stateRepr('Event', this._value ? 'set' : 'unset', waiters === null ? 0 : waiters instanceof EventWaiter ? 1 : waiters.length);
   }
 }
 
@@ -77,7 +78,10 @@ class EventWaiter extends Waiter<true, Event> {
   _resume(): void {
     // Not simply woken: a cancellation was requested (a field test, cheaper in XS than _cancelRequested()).
     if (this._state !== WOKEN) {
-      removeItem(this._owner._waiters, this);
+      const event = this._owner;
+      const waiters = event._waiters;
+      if (waiters === this) event._waiters = null;
+      else if (waiters !== null && !(waiters instanceof EventWaiter)) removeItem(waiters, this);
       this._cancelNow();
     } else {
       this._complete(RESULT, true, true);

@@ -32,3 +32,8 @@ export function workers() {
   }
   return { loop, log, worker };
 }
+
+/** How many wait on an Event (or any primitive), as its asyncio repr says. */
+export function waiting(primitive: { toString(): string }): number {
+  return Number(/waiters:(\d+)/.exec(String(primitive))?.[1] ?? 0);
+}
