@@ -36,7 +36,7 @@ interface Stage {
 const ANYLOOP: Stage[] = [
   {
     part: 'XsLoop, running',
-    holds: 'the loop (its fields), its ready Ring(16), its timer heap and array, its host-timer closure, and its one host timer',
+    holds: 'the loop (its fields), its ready Ring(16), its timer heap and its two arrays, and its one host timer, which holds the loop (the host-timer callback is one function shared by every XsLoop)',
     code: 'const loop = new XsLoop({ Timer, Time });\nloop.runForever();\nkeep.push(loop);',
     host: { stage: 'host timers', count: 1 / 3 },
   },
@@ -65,7 +65,7 @@ const ANYLOOP: Stage[] = [
   },
   {
     part: 'button task, waiting on button.edge()',
-    holds: 'its generator function (a closure), the Task, its suspended generator, the EdgeWaiter, the iterator of `yield*` on it',
+    holds: 'its generator function (a closure), the Task, its suspended generator, the EdgeWaiter, the iterator of `yield*` on it; and the loop\'s task list (two fields of the loop, set with its first task)',
     code: 'keep.push(createTask(function* () { for (;;) yield* button.edge(); }, { loop, name: \'button\' }));',
   },
   {
@@ -75,12 +75,12 @@ const ANYLOOP: Stage[] = [
   },
   {
     part: 'consumer task, waiting in waitFor(readings.get(), 2000)',
-    holds: 'its generator function, the Task, its generator, waitFor\'s wait (one iterator holding the future, the limit and its timer Handle), the GetWaiter and the getters Ring it made',
+    holds: 'its generator function, the Task, its generator, waitFor\'s wait (one iterator holding the future and its deadline, its own entry in the loop\'s timer heap: no TimerHandle), the GetWaiter and the getters Ring it made',
     code: 'keep.push(createTask(function* () { for (;;) yield* waitFor(readings.get(), 2000); }, { loop, name: \'consumer\' }));',
   },
   {
     part: 'watchdog task, waiting in waitFor(heartbeat.wait(), 3000)',
-    holds: 'as the consumer, with the Event\'s waiter and the Event\'s waiters array',
+    holds: 'as the consumer, with the Event\'s waiter (a lone waiter is held by the Event itself: no array)',
     code: 'keep.push(createTask(function* () { for (;;) yield* waitFor(heartbeat.wait(), 3000); }, { loop, name: \'watchdog\' }));',
   },
 ];
