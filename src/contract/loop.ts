@@ -72,9 +72,9 @@ export interface FutureTimers {
 
 /**
  * @internal A timer that is its own entry in the loop's heap of timers, with
- * no TimerHandle: a `waitFor` time limit, an interval. Unlike a sleep it has
- * an action of its own, and it is mostly cancelled, so it leaves the heap at
- * once when cancelled, as a TimerHandle does.
+ * no TimerHandle: a `waitFor` time limit. Unlike a sleep it has an action
+ * of its own, and it is mostly cancelled, so it leaves the heap at once when
+ * cancelled, as a TimerHandle does.
  */
 export interface TimerEntry {
   /** @internal The deadline (loop time, ms), set by the entry before `_expireAt`. */

@@ -16,8 +16,8 @@ type Placed = TimerHandle | (TimerEntry & { _seq: number; _index: number });
  * min-heaps that share one sequence:
  *
  * - TimerHandles (callLater, callAt), and TimerEntries (through BaseLoop's
- *   EntryTimers hook: a waitFor's time limit, an interval, each its own
- *   entry with no TimerHandle). Each knows its place in the heap, and
+ *   EntryTimers hook: a waitFor's time limit, its own entry with no
+ *   TimerHandle). Each knows its place in the heap, and
  *   leaves it as soon as it is cancelled: the heap holds live timers only, so
  *   a cancelled handle is garbage at once (in V8 it dies young instead of
  *   being promoted while it waits to be swept out; timeouts are mostly
