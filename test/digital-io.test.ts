@@ -77,6 +77,24 @@ describe('DigitalIn', () => {
     expect(reads - atStart).toBe(2);
   });
 
+  it('holds a lone edge waiter as itself, with no list (XS slots); two waiters get the next edges in order', () => {
+    const { board, io, loop } = setup();
+    const button = new DigitalIn({ pin: 0, mode: io.InputPullUp, edge: 'falling', io, loop });
+    const first = button.edge();
+    expect(button._edgeWaiters).toBe(first);
+    const second = button.edge();
+    const list = button._edgeWaiters as unknown[];
+    expect(list.length).toBe(2);
+    expect(list[0]).toBe(first);
+    expect(list[1]).toBe(second);
+    for (const at of [10, 30]) {
+      board.at(at, () => board.drive(0, 0));
+      board.at(at + 10, () => board.drive(0, 1));
+    }
+    board.advance(50);
+    expect([first.result().time, second.result().time]).toEqual([10, 30]);
+  });
+
   it('reports only the chosen edges', () => {
     const { board, io, loop } = setup();
     const falling = new DigitalIn({ pin: 0, mode: io.InputPullUp, edge: 'falling', debounce: 10, io, loop });
@@ -169,7 +187,7 @@ describe('DigitalIn', () => {
     board.advance(1);
     expect(input.buffered).toBe(1);
     expect(input.edge().result()).toEqual({ value: 1, time: 10 });
-    expect(input._edgeWaiters).toEqual([]);
+    expect(input._edgeWaiters).toBe(null);
   });
 
   it('an already-aborted signal cancels even a waitFor(level) the pin is already at; a non-signal is a TypeError', () => {

@@ -6,6 +6,7 @@ import { Ring } from '../future/ring.js';
 import { abortedWait, bindSignal, type WaitOptions } from '../future/signal.js';
 import { Waiter, WOKEN } from '../future/waiter.js';
 import { removeItem } from '../primitives/loop-bound.js';
+import { addWaiter, dropWaiter, waiterList, type Waiters } from '../primitives/waiters.js';
 import { ClosableIterator } from '../future/closable-iterator.js';
 import { currentLoop } from '../tasks/task.js';
 import { requireTimerLoop } from '../tasks/timer-loop.js';
@@ -70,7 +71,7 @@ export class DigitalIn implements AsyncIterable<EdgeEvent> {
   declare readonly _capacity?: number;
   /** @internal Edges not yet taken. */
   readonly _buffer = new Ring<EdgeEvent>(4);
-  /** @internal */ readonly _edgeWaiters: EdgeWaiter[] = [];
+  /** @internal No array for a lone waiter (see Waiters). */ _edgeWaiters: Waiters<EdgeWaiter> = null;
   /** @internal Unset until the first waitFor(): an input nobody waits a level on does not pay its XS slots. */
   declare _levelWaiters?: LevelWaiter[];
   /** @internal The debounced level. */
@@ -144,9 +145,11 @@ export class DigitalIn implements AsyncIterable<EdgeEvent> {
     const aborted = options && abortedWait<EdgeEvent>(this._loop, options);
     if (aborted) return aborted;
     if (this._closed) return this._failed();
-    if (this._buffer.length > 0 && this._edgeWaiters.every(isCancelled)) return resolvedFuture(this._loop, this._buffer.shift()!);
+    if (this._buffer.length > 0 && waiterList(this._edgeWaiters).every(isCancelled)) return resolvedFuture(this._loop, this._buffer.shift()!);
     const w = new EdgeWaiter(this, this._loop);
-    this._edgeWaiters.push(w);
+    const waiters = this._edgeWaiters;
+    // The lone waiter inline: a call less per wait (XS counts each).
+    this._edgeWaiters = waiters === null ? w : addWaiter(waiters, w);
     return bindSignal(w, options);
   }
 
@@ -187,7 +190,7 @@ export class DigitalIn implements AsyncIterable<EdgeEvent> {
     this._timer?.cancel();
     this._timer = null;
     this._port.close();
-    for (const w of this._edgeWaiters) w._closeWake();
+    for (const w of waiterList(this._edgeWaiters)) w._closeWake();
     for (const w of this._levelWaiters ?? NO_LEVEL_WAITERS) w._closeWake();
   }
 
@@ -233,9 +236,10 @@ export class DigitalIn implements AsyncIterable<EdgeEvent> {
 
   /** @internal Wakes waiting tasks while there are more buffered edges than woken tasks to take them. */
   _wakeEdgeWaiters(): void {
+    const waiters = waiterList(this._edgeWaiters);
     let woken = 0;
-    for (const w of this._edgeWaiters) if (w._state === WOKEN) woken++;
-    for (const w of this._edgeWaiters) {
+    for (const w of waiters) if (w._state === WOKEN) woken++;
+    for (const w of waiters) {
       if (woken >= this._buffer.length) return;
       if (w._wake()) woken++;
     }
@@ -299,7 +303,7 @@ class EdgeWaiter extends Waiter<EdgeEvent, DigitalIn> {
 
   _resume(): void {
     const d = this._owner;
-    removeItem(d._edgeWaiters, this);
+    d._edgeWaiters = dropWaiter(d._edgeWaiters, this);
     if (this._cancelRequested()) {
       // Woken for an edge and then cancelled: the edge stays buffered for the next waiter.
       if (!d._closed) d._wakeEdgeWaiters();

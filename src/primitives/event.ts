@@ -2,8 +2,9 @@ import type { Loop } from '../contract/loop.js';
 import { RESULT, resolvedFuture, type Future } from '../future/future.js';
 import { abortedWait, bindSignal, type WaitOptions } from '../future/signal.js';
 import { Waiter, WOKEN } from '../future/waiter.js';
-import { LoopBound, removeItem, type PrimitiveOptions } from './loop-bound.js';
+import { LoopBound, type PrimitiveOptions } from './loop-bound.js';
 import { stateRepr } from './repr.js';
+import { addWaiter, dropWaiter, waiterList, type Waiters } from './waiters.js';
 
 /**
  * asyncio.Event: a flag that tasks wait on. `set()` wakes every waiter once,
@@ -12,12 +13,8 @@ import { stateRepr } from './repr.js';
  */
 export class Event extends LoopBound {
   /** @internal */ _value = false;
-  /**
-   * @internal Waiting waiters (cancelled ones leave at their next step):
-   * null for none, the waiter itself for one, an array for more. No array
-   * unless two wait at once: two XS slots less per Event that one task waits on.
-   */
-  _waiters: EventWaiter | EventWaiter[] | null = null;
+  /** @internal Waiting waiters (cancelled ones leave at their next step); no array for a lone one. */
+  _waiters: Waiters<EventWaiter> = null;
 
   constructor(options?: PrimitiveOptions) {
     super(options);
@@ -52,9 +49,8 @@ export class Event extends LoopBound {
     if (this._value) return resolvedFuture(loop, true);
     const w = new EventWaiter(this, loop);
     const waiters = this._waiters;
-    if (waiters === null) this._waiters = w;
-    else if (waiters instanceof EventWaiter) this._waiters = [waiters, w];
-    else waiters.push(w);
+    // The lone waiter inline: a call less per wait (XS counts each).
+    this._waiters = waiters === null ? w : addWaiter(waiters, w);
     return options === undefined ? w : bindSignal(w, options);
   }
 
@@ -64,8 +60,7 @@ export class Event extends LoopBound {
    * by `set()` until they run).
    */
   override toString(): string {
-    const waiters = this._waiters;
-    return stateRepr('Event', this._value ? 'set' : 'unset', waiters === null ? 0 : waiters instanceof EventWaiter ? 1 : waiters.length);
+    return stateRepr('Event', this._value ? 'set' : 'unset', waiterList(this._waiters).length);
   }
 }
 
@@ -79,9 +74,7 @@ class EventWaiter extends Waiter<true, Event> {
     // Not simply woken: a cancellation was requested (a field test, cheaper in XS than _cancelRequested()).
     if (this._state !== WOKEN) {
       const event = this._owner;
-      const waiters = event._waiters;
-      if (waiters === this) event._waiters = null;
-      else if (waiters !== null && !(waiters instanceof EventWaiter)) removeItem(waiters, this);
+      event._waiters = dropWaiter(event._waiters, this);
       this._cancelNow();
     } else {
       this._complete(RESULT, true, true);
