@@ -140,11 +140,21 @@ describe('interval', () => {
     expect(b.result()).toEqual({ time: 100, missed: 0 });
   });
 
+  it('holds a lone waiting tick as itself, with no list (XS slots), and lets go of it once it has its tick', () => {
+    const loop = new VirtualTimeLoop();
+    const ticker = interval(100, { loop });
+    const t = ticker.tick();
+    expect(ticker._waiters).toBe(t);
+    loop.advance(100);
+    expect(t.result()).toEqual({ time: 100, missed: 0 });
+    expect(ticker._waiters).toBe(null);
+  });
+
   it('an already-aborted signal cancels a tick at once and arms no timer', () => {
     const loop = new VirtualTimeLoop();
     const ticker = interval(100, { loop });
     expectCancelledAtOnce(ticker.tick({ signal: AbortSignal.abort('stop') }), 'stop');
-    expect(ticker._waiters).toEqual([]);
+    expect(ticker._waiters).toBe(null);
     expect(loop._timers.size).toBe(0);
   });
 
