@@ -126,7 +126,7 @@ describe.each(Object.keys(harnesses))('async iteration on %s', (name) => {
     await complete(consumer);
     expect(consumer.cancelled()).toBe(true);
     expect(seen.length).toBe(2);
-    expect(ticker._waiters).toEqual([]);
+    expect(ticker._waiters).toBe(null);
     ticker.close();
     close();
   });
