@@ -48,7 +48,7 @@ function tasks(loop: Loop, count: number, body: (i: number) => Coroutine<void>, 
     loop.runUntilComplete(done);
     return;
   }
-  return Promise.resolve(done).then(() => undefined);
+  return done.then(() => undefined);
 }
 
 /** Runs `check` once `done` (a promise, or nothing when the work was synchronous) has settled. */

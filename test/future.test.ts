@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { CancelledError, Future, InvalidStateError, createTask, getEventLoop, setEventLoop } from '../src/index.js';
+import { CancelledError, Future, InvalidStateError, getEventLoop, setEventLoop } from '../src/index.js';
 import { VirtualTimeLoop } from '../src/testing.js';
 
 function setup() {
@@ -171,89 +171,6 @@ describe('Future', () => {
     expect(await caught).toBe('caught x');
     expect(await passed).toBe(4);
     expect(order).toEqual(['finally']);
-  });
-
-  describe('then() returns a Future (a Promises/A+ promise), not a native Promise', () => {
-    it('on a pending future and on a done one, with then(), catch() and finally() of its own', async () => {
-      const { loop, fut } = setup();
-      const done = new Future<number>({ loop });
-      done.setResult(1);
-      const chained = fut.then((v) => v + 1);
-      expect(chained).toBeInstanceOf(Future);
-      expect(done.then()).toBeInstanceOf(Future);
-      expect(fut.catch(() => 0)).toBeInstanceOf(Future);
-      expect(fut.finally(() => undefined)).toBeInstanceOf(Future);
-      const rest = chained.then((v) => v * 10).catch(() => -1).finally(() => undefined);
-      expect(rest).toBeInstanceOf(Future);
-      fut.setResult(2);
-      expect(await rest).toBe(30);
-      expect(chained.done() && chained.result()).toBe(3);
-    });
-
-    it('follows a thenable the handler returns (a Future, a native promise, a rejecting thenable), and rejects itself with a TypeError', async () => {
-      const { loop, fut } = setup();
-      const later = new Future<string>({ loop });
-      const viaFuture = fut.then(() => later);
-      const viaPromise = fut.then(() => Promise.resolve('native'));
-      const err = new Error('thenable said no');
-      const viaThenable = fut.then(() => ({ then: (_ok: unknown, no: (e: unknown) => void) => no(err) }));
-      const self: Future<unknown> = fut.then(() => self);
-      fut.setResult(0);
-      expect(await viaPromise).toBe('native');
-      await expect(viaThenable).rejects.toBe(err);
-      await expect(self).rejects.toBeInstanceOf(TypeError);
-      expect(viaFuture.done()).toBe(false);
-      later.setResult('later');
-      expect(await viaFuture).toBe('later');
-    });
-
-    it('reports a handler failure nobody handles as an unretrieved exception at the loop\'s next turn', async () => {
-      const { loop, fut } = setup();
-      const reports: unknown[] = [];
-      loop.setExceptionHandler((_l, context) => reports.push([context.message, context.exception]));
-      const err = new Error('handler failed');
-      const handled = new Future<number>({ loop });
-      fut.then(() => { throw err; });
-      const caught = handled.then(() => { throw err; }).catch((e) => e);
-      fut.setResult(1);
-      handled.setResult(1);
-      expect(await caught).toBe(err);
-      loop.runUntilIdle();
-      expect(reports).toEqual([['Future exception was never retrieved', err]]);
-    });
-
-    it('is cancelled when the future is, with the same CancelledError, and when a handler throws one', async () => {
-      const { loop, fut } = setup();
-      const other = new Future<number>({ loop });
-      const passed = fut.then((v) => v);
-      const thrown = other.then(() => { throw new CancelledError('from the handler'); });
-      fut.cancel('why');
-      other.setResult(1);
-      await expect(passed).rejects.toBeInstanceOf(CancelledError);
-      await expect(thrown).rejects.toBeInstanceOf(CancelledError);
-      expect(passed.cancelled()).toBe(true);
-      expect(() => passed.exception()).toThrow(CancelledError);
-      expect(() => passed.result()).toThrow('why');
-      expect(thrown.cancelled()).toBe(true);
-    });
-
-    it('cancelled before the future is done, it never runs its handler', async () => {
-      const { loop, fut } = setup();
-      let ran = false;
-      const chained = fut.then(() => { ran = true; });
-      expect(chained.cancel()).toBe(true);
-      fut.setResult(1);
-      await loop.runUntilCompleteAsync(fut.then());
-      expect(ran).toBe(false);
-      expect(chained.cancelled()).toBe(true);
-    });
-
-    it('a generator task waits on it with yield*, as on any Future', () => {
-      const { loop, fut } = setup();
-      const task = createTask(function* () { return yield* fut.then((v) => v * 2); }(), { loop });
-      loop.callSoon(() => fut.setResult(21));
-      return expect(loop.runUntilCompleteAsync(task)).resolves.toBe(42);
-    });
   });
 
   it('yield* returns the result of a done future without suspending', () => {

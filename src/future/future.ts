@@ -142,39 +142,30 @@ export class Future<T> implements PromiseLike<T> {
   }
 
   /**
-   * PromiseLike: `await fut`. Returns a Future (a Promises/A+ promise) that
-   * the handler's outcome settles: a thenable it returns is followed; a
-   * failure nobody handles is reported as an unretrieved exception, a
-   * CancelledError cancels it. The handler runs in a promise job as soon as
-   * this future is done, without waiting for a loop turn, and this future
-   * rejects only when it fails or is cancelled.
+   * PromiseLike: `await fut`. The promise settles as soon as the future is
+   * done, without waiting for a loop turn (promise jobs defer it anyway), and
+   * it rejects only when this future fails or is cancelled.
    */
   then<R1 = T, R2 = never>(
     onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
-  ): Future<R1 | R2> {
-    const next = new ThenFuture<R1 | R2>(this._loop, onFulfilled, onRejected);
-    if (this._state > 0) next._react(this);
-    else this._listen(next);
-    return next;
+  ): Promise<R1 | R2> {
+    if (this._state > 0) {
+      const settled = this._state === RESULT ? Promise.resolve(this._value as T) : Promise.reject(this._failure());
+      return settled.then(onFulfilled, onRejected);
+    }
+    // One promise, no derived one: the Reaction runs the handlers when the future is done.
+    return new Promise<R1 | R2>((resolve) => this._listen(new Reaction(onFulfilled, onRejected, resolve)));
   }
 
   /** The Promise habit: `fut.catch(onRejected)` is `fut.then(undefined, onRejected)`. */
-  catch<R = never>(onRejected?: ((reason: unknown) => R | PromiseLike<R>) | null): Future<T | R> {
+  catch<R = never>(onRejected?: ((reason: unknown) => R | PromiseLike<R>) | null): Promise<T | R> {
     return this.then(undefined, onRejected);
   }
 
-  /**
-   * The Promise habit: runs `onFinally` once the future is done, waits for
-   * what it returns, then passes the outcome on (or the failure of
-   * `onFinally`), as Promise.prototype.finally does.
-   */
-  finally(onFinally?: (() => unknown) | null): Future<T> {
-    if (typeof onFinally !== 'function') return this.then();
-    return this.then(
-      (value) => Promise.resolve(onFinally()).then(() => value),
-      (reason) => Promise.resolve(onFinally()).then(() => { throw reason; }),
-    );
+  /** The Promise habit: runs `onFinally` once the future is done and passes its outcome on. */
+  finally(onFinally?: (() => void) | null): Promise<T> {
+    return this.then().finally(onFinally);
   }
 
   /** Generator coroutines: `const v = yield* fut` suspends until done, then returns the result or throws. */
@@ -269,7 +260,7 @@ export class Future<T> implements PromiseLike<T> {
    */
   _notify(listener: Listener, inline: boolean): void {
     // The kind is told once, by typeof and one property read (cheaper in XS
-    // than instanceof): a done callback, a DoneListener (a task), or what then() returned.
+    // than instanceof): a done callback, a DoneListener (a task), or a Reaction.
     let callback: ((arg: any) => void) | undefined;
     let arg: unknown;
     if (typeof listener === 'function') {
@@ -278,7 +269,10 @@ export class Future<T> implements PromiseLike<T> {
     } else if ((callback = (listener as Partial<DoneListener>)._doneCallback) !== undefined) {
       arg = listener;
     } else {
-      (listener as ThenFuture<unknown>)._react(this);
+      listener = listener as Reaction;
+      listener._ok = this._state === RESULT;
+      listener._value = listener._ok ? this._value : this._failure();
+      listener._resolve(listener);
       return;
     }
     if (!inline) {
@@ -301,6 +295,42 @@ function optionsLoop(options: FutureOptions | undefined): Loop {
 }
 
 /**
+ * How `then()` waits: its handlers and the resolve function of the promise it
+ * returned. Once the future is done, that promise is resolved with the
+ * Reaction itself, a thenable: the engine then calls `Reaction.then` in a
+ * promise job of its own, which runs the handler as a promise reaction job
+ * would. So a pending `await fut` holds one native promise, not two.
+ */
+class Reaction {
+  // Set when the future is done (declared, not initialised: no slots while pending).
+  /** @internal Whether the future has a result. */
+  declare _ok: boolean;
+  /** @internal The result, or the failure. */
+  declare _value: unknown;
+
+  constructor(
+    readonly _onFulfilled: ((value: any) => unknown) | null | undefined,
+    readonly _onRejected: ((reason: unknown) => unknown) | null | undefined,
+    readonly _resolve: (value: any) => void,
+  ) {}
+
+  /** Called by the engine, in a promise job, with fresh settle functions of the promise `then()` returned. */
+  then(resolve: (value: unknown) => void, reject: (reason: unknown) => void): void {
+    const handler = this._ok ? this._onFulfilled : this._onRejected;
+    if (typeof handler !== 'function') {
+      if (this._ok) resolve(this._value);
+      else reject(this._value);
+      return;
+    }
+    try {
+      resolve(handler(this._value));
+    } catch (e) {
+      reject(e);
+    }
+  }
+}
+
+/**
  * @internal A listener that is an object rather than a done callback (a
  * task): no closure per listener. When the future is done,
  * `_doneCallback(listener)` runs as a done callback would (scheduled, or at
@@ -312,7 +342,7 @@ export interface DoneListener {
   readonly _doneCallback: (listener: any) => void;
 }
 
-type Listener = DoneCallback<any> | ThenFuture<any> | DoneListener;
+type Listener = DoneCallback<any> | Reaction | DoneListener;
 
 /**
  * What `yield* fut` drives: its first `next()` yields the future while it is
@@ -340,90 +370,6 @@ class FutureIterator<T> implements Iterator<Future<unknown>, T, unknown> {
 
   return(value?: unknown): IteratorResult<Future<unknown>, T> {
     return { done: true, value: value as T };
-  }
-}
-
-// A settled promise whose `then` queues a promise job: made on first use, so
-// that a preloaded (frozen) module holds none.
-const jobs: { resolved: Promise<void> | undefined } = { resolved: undefined };
-
-/**
- * What `then()` returns: a Future that is itself its parent's listener and
- * holds the handlers, so a pending `await fut` keeps no native promise of
- * anyloop's. Once the parent is done, the handler runs in a promise job
- * (Promises/A+ 2.2.4: never inside `setResult`) and its outcome settles this
- * future by the A+ resolution procedure.
- */
-class ThenFuture<T> extends Future<T> {
-  // While pending, `_value` holds onFulfilled: declared, so a missing handler costs no slot.
-  /** @internal */ declare _onRejected?: (reason: unknown) => unknown;
-
-  constructor(loop: Loop, onFulfilled: unknown, onRejected: unknown) {
-    super(undefined, loop);
-    if (typeof onFulfilled === 'function') this._value = onFulfilled;
-    if (typeof onRejected === 'function') this._onRejected = onRejected as (reason: unknown) => unknown;
-  }
-
-  /** @internal The parent is done: runs the handler in a promise job of its own. */
-  _react(parent: Future<unknown>): void {
-    // Retrieved now, not in the job: the parent's failure is never reported as unretrieved.
-    if (parent._state !== RESULT) parent._failure();
-    (jobs.resolved ??= Promise.resolve()).then(() => this._run(parent));
-  }
-
-  /** @internal In a promise job: the handler for the parent's outcome, then this future settled by what it gave. */
-  _run(parent: Future<unknown>): void {
-    if (this._state !== PENDING) return; // cancelled meanwhile: the handler is not run
-    const ok = parent._state === RESULT;
-    const handler = (ok ? this._value : this._onRejected) as ((arg: unknown) => unknown) | undefined;
-    if (handler === undefined) {
-      settleThen(this, ok ? RESULT : EXCEPTION, ok ? parent._value : parent._failure());
-      return;
-    }
-    let value: unknown;
-    try {
-      value = handler(ok ? parent._value : parent._failure());
-    } catch (e) {
-      settleThen(this, EXCEPTION, e);
-      return;
-    }
-    if (typeof value === 'object' ? value !== null : typeof value === 'function') {
-      followThen(this, value);
-    } else if (this._callbacks == null && this._state === PENDING) {
-      // Nobody to tell (an `await`): done in place, as resolvedFuture() makes a done future.
-      this._state = RESULT;
-      this._value = value;
-    } else {
-      settleThen(this, RESULT, value);
-    }
-  }
-}
-
-/**
- * The Promises/A+ resolution procedure (2.3) for an object or function the
- * handler returned: a thenable is followed, through a native promise that
- * resolves with it (it gets `then` once, lets the first outcome win, and
- * rejects with what `then` throws); anything else is the result.
- */
-function followThen(next: ThenFuture<unknown>, x: unknown): void {
-  if (x === next) settleThen(next, EXCEPTION, new TypeError('a promise cannot be resolved with itself'));
-  else Promise.resolve(x).then((v) => settleThen(next, RESULT, v), (e) => settleThen(next, EXCEPTION, e));
-}
-
-/**
- * Completes `next` unless it is done (cancelled meanwhile): a CancelledError
- * cancels it, another failure nobody listens to is reported as unretrieved.
- * Runs in a promise job, so nothing may escape: a loop closed meanwhile goes to
- * its exception handler.
- */
-function settleThen(next: ThenFuture<unknown>, state: number, value: unknown): void {
-  if (next._state !== PENDING) return;
-  try {
-    if (state === RESULT) next._complete(RESULT, value, false);
-    else if (value instanceof CancelledError) next._complete(CANCELLED, value, false);
-    else next._completeException(value, false);
-  } catch (exception) {
-    next._loop.callExceptionHandler({ message: 'A promise settled after its loop was closed', exception, future: next });
   }
 }
 

@@ -94,7 +94,7 @@ const METHODS: PropertyDescriptorMap = {
       this: Tracked<T>,
       onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
       onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
-    ): PromiseLike<R1 | R2> {
+    ): Promise<R1 | R2> {
       const run = this._run;
       if (run.task === null) {
         if (run.started) {

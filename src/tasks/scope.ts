@@ -84,7 +84,7 @@ export abstract class Scope<T> implements PromiseLike<T> {
   then<R1 = T, R2 = never>(
     onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
-  ): Future<R1 | R2> {
+  ): Promise<R1 | R2> {
     let outcome = this._task;
     if (outcome === null) {
       const options = { signal: this._signal };
@@ -95,12 +95,12 @@ export abstract class Scope<T> implements PromiseLike<T> {
   }
 
   /** The Promise habit: `scope.catch(onRejected)` is `scope.then(undefined, onRejected)`. */
-  catch<R = never>(onRejected?: ((reason: unknown) => R | PromiseLike<R>) | null): Future<T | R> {
+  catch<R = never>(onRejected?: ((reason: unknown) => R | PromiseLike<R>) | null): Promise<T | R> {
     return this.then(undefined, onRejected);
   }
 
   /** The Promise habit: runs `onFinally` once the scope has ended and passes its outcome on. */
-  finally(onFinally?: (() => unknown) | null): Future<T> {
+  finally(onFinally?: (() => void) | null): Promise<T> {
     return this.then().finally(onFinally);
   }
 

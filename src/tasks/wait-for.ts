@@ -223,7 +223,7 @@ class FutureWait<T> implements TimeoutState {
   then<R1 = T, R2 = never>(
     onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
-  ): PromiseLike<R1 | R2> {
+  ): Promise<R1 | R2> {
     let task = this._awaited;
     if (task === undefined) {
       if (this._state !== CREATED) {
