@@ -201,6 +201,20 @@ const pending: Record<string, (loop: VirtualTimeLoop) => Pending> = {
       return kept;
     };
   },
+  'Event.wait().then(f, r) pending (the Event included)': (loop) => () => {
+    const ev = new Event({ loop });
+    ev.wait().then(noop, noop);
+    return ev;
+  },
+  'async fn awaiting its own pending Promise subclass + resolver (no anyloop)': () => {
+    // What a Future made a Promise subclass would cost an await: XS's await treats it as a thenable, and its then() makes a subclass promise.
+    class Sub<T> extends Promise<T> {}
+    const resolvers: ((v: unknown) => void)[] = [];
+    return () => {
+      (async () => { await new Sub((r) => { resolvers.push(r); }); })();
+      return resolvers;
+    };
+  },
   'async fn awaiting a pending native Promise (the Promise kept, no resolver)': () => {
     const p = new Promise<void>(noop);
     return () => {
