@@ -294,7 +294,10 @@ export abstract class BaseLoop implements TimerLoop {
       // no local more: `args` holds the time). The clock is read only when a
       // timer could be due: on a device each read is a host call.
       args = this.time();
-      while ((h = this._timers.popDue(args as number)) !== undefined) ready.push(h);
+      // popDue() called only while a timer may be due: when no sleep waits, the
+      // earliest handle tells (a call less per turn when none is due).
+      while ((this._timers._futures.length > 0 || (this._timers._heap.length > 0 && this._timers._heap[0]!._when <= (args as number))) &&
+        (h = this._timers.popDue(args as number)) !== undefined) ready.push(h);
     }
     let n = ready.length;
     if (limit < n) n = limit;
