@@ -353,7 +353,7 @@ type Listener = DoneCallback<any> | Reaction | DoneListener;
  *
  * It is its own IteratorResult (`done`, `value`): `yield*` reads the two and
  * hands the object to the task as it is, so a wait makes one object, not
- * three. `value` is unset until the first `next()`, which tells the two calls apart.
+ * three. `value` is undefined until the first `next()`, which tells the two calls apart.
  */
 class FutureIterator<T> {
   /** True once the result is read. */

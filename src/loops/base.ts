@@ -7,7 +7,7 @@ import { CANCELLED, type DoneCallback, type Future } from '../future/future.js';
 import { Ring } from '../future/ring.js';
 import { TimerHeap } from './timer-heap.js';
 
-/** No arguments: a Handle whose one argument is set after it is made. */
+/** The empty rest array of the Handles `_soon` makes (their one argument goes in apart). */
 const NO_ARGS: unknown[] = [];
 
 /** Turns `close()` may run to let cancelled tasks finish (their `finally` blocks). */
