@@ -99,6 +99,21 @@ export interface EntryTimers {
   _expireCancel(entry: TimerEntry): void;
 }
 
+/**
+ * @internal An optional hook of anyloop's own loops (BaseLoop's):
+ * `callSoon(callback, arg)` for anyloop's own one-argument callbacks, whose
+ * `arg` is an object and not an array, with no rest array, no check of the
+ * callback and no Handle returned (a task's wake-up, a done callback, a
+ * waiter's resume: one per hand-off). A loop without it gets `callSoon`.
+ */
+export interface SoonHook {
+  /** @internal Schedules `callback(arg)` as `callSoon(callback, arg)` would. */
+  _soon(callback: (arg: any) => void, arg: object): void;
+}
+
+/** @internal A Loop that may offer the SoonHook. */
+export type MaybeSoon = Loop & Partial<SoonHook>;
+
 /** A handler for failures: asyncio's `(loop, context)` signature. */
 export type ExceptionHandler = (loop: Loop, context: ExceptionContext) => void;
 

@@ -1,6 +1,6 @@
 import { CancelledError } from '../contract/errors.js';
 import { loopState } from '../contract/default-loop.js';
-import type { Loop } from '../contract/loop.js';
+import type { Loop, MaybeSoon } from '../contract/loop.js';
 import { CANCELLED, Future, futureFromThenable, isThenable, PENDING, RESULT, type DoneCallback } from './future.js';
 
 /**
@@ -33,7 +33,10 @@ export class CoroutineFuture<T> extends Future<T> {
       throw new TypeError('a coroutine must be a generator object (call the generator function)');
     }
     this._coro = coro;
-    if (scheduled) loop.callSoon(stepFirst, this);
+    if (!scheduled) return;
+    const l: MaybeSoon = loop;
+    if (l._soon !== undefined) l._soon(stepFirst, this);
+    else l.callSoon(stepFirst, this);
   }
 
   /**
@@ -74,7 +77,7 @@ export class CoroutineFuture<T> extends Future<T> {
    * for the coroutine to start where asyncio starts it.
    */
   _startNow(): void {
-    this._stepGuarded(true, undefined);
+    this._step(true, undefined);
   }
 
   /**
@@ -101,20 +104,11 @@ export class CoroutineFuture<T> extends Future<T> {
   }
 
   /**
-   * @internal A step whose failure to wait on what the coroutine yielded (a
-   * revoked Proxy) is thrown into the coroutine at that yield, in its next step.
-   */
-  _stepGuarded(ok: boolean, value: unknown): void {
-    try {
-      this._step(ok, value);
-    } catch (e) {
-      this._loop.callSoon(stepThrow, this, e);
-    }
-  }
-
-  /**
    * @internal One step: sends `value` into the coroutine (or throws it when
-   * `ok` is false), then waits on what it yields or completes.
+   * `ok` is false), then waits on what it yields or completes. A failure to
+   * wait on what it yielded (a revoked Proxy) is thrown into the coroutine at
+   * that yield, in its next step: the step itself never throws but when the
+   * loop refuses that step (closed).
    */
   _step(ok: boolean, value: unknown): void {
     if (this._state !== PENDING) return;
@@ -209,7 +203,9 @@ export class CoroutineFuture<T> extends Future<T> {
       }
       if ((awaited as Future<unknown>)._state > 0) {
         // Already done: woken in a later callback, as addDoneCallback does.
-        this._loop.callSoon(wake, this);
+        const loop: MaybeSoon = this._loop;
+        if (loop._soon !== undefined) loop._soon(wake, this);
+        else loop.callSoon(wake, this);
         (awaited as Future<unknown>)._retrieved();
       } else if ((awaited as Future<unknown>)._callbacks == null) {
         // _listen() inlined for the common case, the only listener.
@@ -220,6 +216,9 @@ export class CoroutineFuture<T> extends Future<T> {
       this._waitingOn = awaited as Future<unknown>;
       mc = this._mustCancel;
       if (mc !== undefined && (awaited as Future<unknown>).cancel(mc.msg)) this._mustCancel = undefined;
+    } catch (e) {
+      // Caught here, not by each caller: one try per step (a try costs computrons in XS).
+      this._loop.callSoon(stepThrow, this, e);
     } finally {
       loopState.task = prev;
       loopState.turn = turn;
@@ -303,38 +302,23 @@ export function level<T>(coro: Coroutine<T>): Coroutine<T> {
 
 /**
  * The wake-up steps the coroutine itself: every frame on the resume path
- * costs XS stack, which a device has little of (so no local either). One try
- * for the outcome and the step (a try costs computrons in XS).
+ * costs XS stack, which a device has little of. The outcome is read in place
+ * (result() is a call, and would throw): no try here, the step has its own.
  */
 function wake(c: CoroutineFuture<unknown>): void {
+  const w = c._waitingOn;
   // Nothing awaited: the loop's close() abandoned the task.
-  if (!c._waitingOn) return;
-  try {
-    // A result is read in place: result() is a call (XS counts each), and no subclass overrides it.
-    c._step(true, c._waitingOn._state === RESULT ? c._waitingOn._value : c._waitingOn.result());
-  } catch (e) {
-    // The step clears `_waitingOn` first: still set, the outcome was a failure.
-    if (c._waitingOn !== null) c._stepGuarded(false, e);
-    else c._loop.callSoon(stepThrow, c, e);
-  }
+  if (!w) return;
+  if (w._state === RESULT) c._step(true, w._value);
+  else c._step(false, w._failure());
 }
 
-// These guard the step themselves rather than through _stepGuarded: one frame
-// less on a path that ends deep in a coroutine (XS stack).
 function stepFirst(c: CoroutineFuture<unknown>): void {
-  try {
-    c._step(true, undefined);
-  } catch (e) {
-    c._loop.callSoon(stepThrow, c, e);
-  }
+  c._step(true, undefined);
 }
 
 function stepThrow(c: CoroutineFuture<unknown>, e: unknown): void {
-  try {
-    c._step(false, e);
-  } catch (e2) {
-    c._loop.callSoon(stepThrow, c, e2);
-  }
+  c._step(false, e);
 }
 
 Object.defineProperty(CoroutineFuture.prototype, '_doneCallback', { value: wake });

@@ -1,7 +1,7 @@
 import { CancelledError, InvalidStateError } from '../contract/errors.js';
 import { getEventLoop } from '../contract/default-loop.js';
 import { checkCallback } from '../contract/handle.js';
-import { checkLoop, type ExceptionContext, type Loop } from '../contract/loop.js';
+import { checkLoop, type ExceptionContext, type Loop, type MaybeSoon } from '../contract/loop.js';
 
 /** @internal Future states. Waiters use negative values for their pending sub-states. */
 export const PENDING = 0, RESULT = 1, EXCEPTION = 2, CANCELLED = 3;
@@ -172,7 +172,7 @@ export class Future<T> implements PromiseLike<T> {
   [Symbol.iterator](): Iterator<Future<unknown>, T, unknown> {
     // A plain iterator, not a generator: nothing of it stays on the stack
     // under a waiting coroutine (XS stack), and it is smaller.
-    return new FutureIterator(this);
+    return new FutureIterator(this) as Iterator<Future<unknown>, T, unknown>;
   }
 
   /** @internal The report of an exception that was never retrieved: its message names the future. */
@@ -276,7 +276,9 @@ export class Future<T> implements PromiseLike<T> {
       return;
     }
     if (!inline) {
-      this._loop.callSoon(callback, arg);
+      const loop: MaybeSoon = this._loop;
+      if (loop._soon !== undefined) loop._soon(callback, arg as object);
+      else loop.callSoon(callback, arg);
       return;
     }
     try {
@@ -348,20 +350,29 @@ type Listener = DoneCallback<any> | Reaction | DoneListener;
  * What `yield* fut` drives: its first `next()` yields the future while it is
  * pending; the next one (the coroutine resumed once it is done) returns the
  * result or throws. `throw()` passes what is thrown in (a cancellation) on.
+ *
+ * It is its own IteratorResult (`done`, `value`): `yield*` reads the two and
+ * hands the object to the task as it is, so a wait makes one object, not
+ * three. `value` is undefined until the first `next()`, which tells the two calls apart.
  */
-class FutureIterator<T> implements Iterator<Future<unknown>, T, unknown> {
-  /** @internal */ _yielded = false;
+class FutureIterator<T> {
+  /** True once the result is read. */
+  done = false;
+  /** The future while it is yielded, then its result (both set at once: one shape in V8). */
+  value: unknown = undefined;
 
   constructor(readonly _future: Future<T>) {}
 
   next(): IteratorResult<Future<unknown>, T> {
     const f = this._future;
-    if (!this._yielded && f._state <= 0) {
-      this._yielded = true;
-      return { done: false, value: f };
+    if (this.value === undefined && f._state <= 0) {
+      this.value = f;
+    } else {
+      // A result read in place: a call less per wait (XS counts each).
+      this.value = f._state === RESULT ? f._value : f.result();
+      this.done = true;
     }
-    // A result read in place: a call less per wait (XS counts each).
-    return { done: true, value: f._state === RESULT ? f._value as T : f.result() };
+    return this as IteratorResult<Future<unknown>, T>;
   }
 
   throw(e: unknown): never {

@@ -1,3 +1,4 @@
+import type { MaybeSoon } from '../contract/loop.js';
 import { CANCELLED, Future, PENDING, RESULT } from './future.js';
 
 /** @internal Pending sub-states of a Waiter (asyncio's inner future and task). */
@@ -45,7 +46,9 @@ export abstract class Waiter<T, O> extends Future<T> {
   _wake(): boolean {
     if (this._state !== PENDING) return false;
     this._state = WOKEN;
-    this._loop.callSoon(resume, this);
+    const loop: MaybeSoon = this._loop;
+    if (loop._soon !== undefined) loop._soon(resume, this);
+    else loop.callSoon(resume, this);
     return true;
   }
 

@@ -225,7 +225,8 @@ export class XsLoop extends BaseLoop {
         if (next !== undefined) {
           // Compared, not Math.min/Math.max: two calls less per host turn in XS.
           const d = next - this.time();
-          if (d < CLOCK_GUARD) delay = d > 0 ? Math.ceil(d) : 0;
+          // Deadlines are whole ms as a rule: Math.ceil (a call) only for a fraction.
+          if (d < CLOCK_GUARD) delay = d <= 0 ? 0 : (d | 0) === d ? d : Math.ceil(d);
         }
       }
     }
