@@ -75,8 +75,12 @@ export class TimerHandle extends Handle {
   /** @internal Its place in that heap. */
   _index = -1;
 
-  constructor(when: number, seq: number, callback: (...args: any[]) => void, args: unknown[]) {
-    super(callback, args);
+  /** A timer handle for `callback(...args)` at `when`; `args` is the callAt rest array. */
+  constructor(when: number, seq: number, callback: (...args: any[]) => void, args: unknown[]);
+  /** @internal A timer handle for `callback(arg)`, `arg` an object that is not an array (`args` empty). */
+  constructor(when: number, seq: number, callback: (arg: any) => void, args: unknown[], arg: object);
+  constructor(when: number, seq: number, callback: (...args: any[]) => void, args: unknown[], arg?: object) {
+    super(callback, args, arg!);
     this._when = when;
     this._seq = seq;
   }

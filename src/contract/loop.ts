@@ -114,6 +114,21 @@ export interface SoonHook {
 /** @internal A Loop that may offer the SoonHook. */
 export type MaybeSoon = Loop & Partial<SoonHook>;
 
+/**
+ * @internal An optional hook of anyloop's own loops (BaseLoop's):
+ * `callAt(when, callback, arg)` for anyloop's own one-argument timers (an
+ * interval's tick, a debounce, a pulse, a timeout), whose `when` is a finite
+ * number and `arg` an object that is not an array: no rest array and no
+ * checks. A loop without it gets `callAt`.
+ */
+export interface AtHook {
+  /** @internal Schedules `callback(arg)` at loop time `when` as `callAt(when, callback, arg)` would. */
+  _at(when: number, callback: (arg: any) => void, arg: object): TimerHandle;
+}
+
+/** @internal A TimerLoop that may offer the AtHook. */
+export type MaybeAt = TimerLoop & Partial<AtHook>;
+
 /** A handler for failures: asyncio's `(loop, context)` signature. */
 export type ExceptionHandler = (loop: Loop, context: ExceptionContext) => void;
 

@@ -1,6 +1,6 @@
 import { ClosedError } from '../contract/errors.js';
 import type { TimerHandle } from '../contract/handle.js';
-import { checkLoop, type Loop, type TimerLoop } from '../contract/loop.js';
+import { checkLoop, type Loop, type MaybeAt, type TimerLoop } from '../contract/loop.js';
 import { PENDING, failedFuture, resolvedFuture, type Future } from '../future/future.js';
 import { Ring } from '../future/ring.js';
 import { abortedWait, bindSignal, type WaitOptions } from '../future/signal.js';
@@ -197,13 +197,15 @@ export class DigitalIn implements AsyncIterable<EdgeEvent> {
   /** @internal The host says the pin changed (maybe more than once). Runs outside the loop; never throws. */
   _onReadable(): void {
     if (this._closed) return;
-    const loop = this._loop;
+    const loop: MaybeAt = this._loop;
     try {
       const now = loop.time();
       if (this._debounce > 0) {
         // The level is read once it has held still (settle): a bouncing contact costs no read per change.
         this._lastChange = now;
-        this._timer ??= loop.callAt(now + this._debounce, settle, this);
+        if (this._timer == null) {
+          this._timer = loop._at !== undefined ? loop._at(now + this._debounce, settle, this) : loop.callAt(now + this._debounce, settle, this);
+        }
         return;
       }
       const level = levelOf(this._port.read());
@@ -269,8 +271,9 @@ function settle(d: DigitalIn): void {
   d._timer = null;
   if (d._closed) return;
   const deadline = d._lastChange + d._debounce;
-  if (d._loop.time() < deadline) {
-    d._timer = d._loop.callAt(deadline, settle, d);
+  const loop: MaybeAt = d._loop;
+  if (loop.time() < deadline) {
+    d._timer = loop._at !== undefined ? loop._at(deadline, settle, d) : loop.callAt(deadline, settle, d);
     return;
   }
   const level = levelOf(d._port.read());

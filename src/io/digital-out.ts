@@ -1,6 +1,6 @@
 import { ClosedError } from '../contract/errors.js';
 import type { TimerHandle } from '../contract/handle.js';
-import { checkLoop, type Loop, type TimerLoop } from '../contract/loop.js';
+import { checkLoop, type Loop, type MaybeAt, type TimerLoop } from '../contract/loop.js';
 import { Future } from '../future/future.js';
 import { currentLoop } from '../tasks/task.js';
 import { requireTimerLoop } from '../tasks/timer-loop.js';
@@ -89,16 +89,16 @@ export class DigitalOut {
     if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {
       throw new RangeError(`pulse() needs a non-negative, finite number of ms, got ${String(ms)}`);
     }
-    const loop = this._loop;
+    const loop: MaybeAt = this._loop;
     const end = loop.time() + ms;
     if (this._pulseTimer == null) {
       this._set(this._value === 0 ? 1 : 0);
       this._pulseEnd = end;
-      this._pulseTimer = loop.callAt(end, endPulse, this);
+      this._pulseTimer = loop._at !== undefined ? loop._at(end, endPulse, this) : loop.callAt(end, endPulse, this);
     } else if (end > this._pulseEnd) {
       this._pulseTimer.cancel();
       this._pulseEnd = end;
-      this._pulseTimer = loop.callAt(end, endPulse, this);
+      this._pulseTimer = loop._at !== undefined ? loop._at(end, endPulse, this) : loop.callAt(end, endPulse, this);
     }
     const f = new Future<void>(undefined, loop);
     if (this._pulses === undefined || this._pulses === NO_PULSES) this._pulses = [f];

@@ -1,13 +1,13 @@
 import { loopState } from '../contract/default-loop.js';
 import { checkCallback, checkTime, Handle, TimerHandle } from '../contract/handle.js';
-import type { ExceptionContext, ExceptionHandler, TimedFuture, TimerEntry, TimerLoop } from '../contract/loop.js';
+import type { AtHook, ExceptionContext, ExceptionHandler, TimedFuture, TimerEntry, TimerLoop } from '../contract/loop.js';
 import { CancelledError } from '../contract/errors.js';
 import type { CoroutineFuture } from '../future/coroutine.js';
 import { CANCELLED, type DoneCallback, type Future } from '../future/future.js';
 import { Ring } from '../future/ring.js';
 import { TimerHeap } from './timer-heap.js';
 
-/** The empty rest array of the Handles `_soon` makes (their one argument goes in apart). */
+/** The empty rest array of the Handles `_soon` and `_at` make (their one argument goes in apart). */
 const NO_ARGS: unknown[] = [];
 
 /** Turns `close()` may run to let cancelled tasks finish (their `finally` blocks). */
@@ -25,7 +25,7 @@ const CLOSE_TURNS = 1000;
  * `_hasWork`, and the hooks `_hostWake`, `_checkSchedule` and `_printError`.
  * They are part of the published types and kept stable.
  */
-export abstract class BaseLoop implements TimerLoop {
+export abstract class BaseLoop implements TimerLoop, AtHook {
   /** Callbacks ready to run, oldest first (`length`, `shift()`; a closing loop may cancel them in place). */
   readonly _ready = new Ring<Handle>(16);
   /** Scheduled live timers: `nextWhen()` is the earliest deadline, `size` their number. */
@@ -99,7 +99,21 @@ export abstract class BaseLoop implements TimerLoop {
     if (typeof when !== 'number' || when - when !== 0) checkTime(when, 'when');
     if (typeof callback !== 'function') checkCallback(callback);
     const timers = this._timers;
-    const h = new TimerHandle(when, timers.nextSeq(), callback, args);
+    const h = new TimerHandle(when, timers._seq++, callback, args);
+    timers.push(h);
+    this._hostWake();
+    return h;
+  }
+
+  /**
+   * @internal AtHook: `callAt(when, callback, arg)` for anyloop's own timers,
+   * whose `when` is finite and `arg` an object that is not an array: no rest
+   * array, no checks. The same TimerHandle in the same heap, in the same order.
+   */
+  _at(when: number, callback: (arg: any) => void, arg: object): TimerHandle {
+    if (this._closed === true || this._checkSchedule !== baseCheckSchedule) this._checkSchedule();
+    const timers = this._timers;
+    const h = new TimerHandle(when, timers._seq++, callback, NO_ARGS, arg);
     timers.push(h);
     this._hostWake();
     return h;

@@ -1,6 +1,6 @@
 import { ClosedError } from '../contract/errors.js';
 import type { TimerHandle } from '../contract/handle.js';
-import { checkLoop, type Loop, type TimerLoop } from '../contract/loop.js';
+import { checkLoop, type Loop, type MaybeAt, type TimerLoop } from '../contract/loop.js';
 import { PENDING, RESULT, failedFuture, resolvedFuture, type Future } from '../future/future.js';
 import { abortedWait, bindSignal, type WaitOptions } from '../future/signal.js';
 import { Waiter, WOKEN } from '../future/waiter.js';
@@ -109,7 +109,10 @@ export class Interval implements AsyncIterable<Tick> {
     // The lone waiter inline: a call less per tick (XS counts each).
     this._waiters = waiters === null ? w : addWaiter(waiters, w);
     // `w` waits: the timer for the next deadline is due unless it is armed already (see _arm).
-    if (this._handle === null) this._handle = this._loop.callAt(this._next, fire, this);
+    if (this._handle === null) {
+      const loop: MaybeAt = this._loop;
+      this._handle = loop._at !== undefined ? loop._at(this._next, fire, this) : loop.callAt(this._next, fire, this);
+    }
     return options === undefined ? w : bindSignal(w, options);
   }
 
@@ -148,7 +151,11 @@ export class Interval implements AsyncIterable<Tick> {
 
   /** @internal Keeps one timer for the next deadline while a waiter waits. */
   _arm(): void {
-    if (this._handle === null && waiterList(this._waiters).some(isWaiting)) this._handle = this._loop.callAt(this._next, fire, this);
+    if (this._handle === null && waiterList(this._waiters).some(isWaiting)) {
+      // The hook when the loop has it: no rest array, no checks (XS counts each).
+      const loop: MaybeAt = this._loop;
+      this._handle = loop._at !== undefined ? loop._at(this._next, fire, this) : loop.callAt(this._next, fire, this);
+    }
   }
 
   /** @internal */

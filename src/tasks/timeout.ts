@@ -1,6 +1,6 @@
 import { CancelledError, TimeoutError } from '../contract/errors.js';
 import type { Handle } from '../contract/handle.js';
-import type { Loop } from '../contract/loop.js';
+import type { Loop, MaybeAt } from '../contract/loop.js';
 import { level, type Coroutine } from '../future/coroutine.js';
 import { bodyCoroutine } from './follow.js';
 import { Scope, type ScopeBody, type ScopeOptions } from './scope.js';
@@ -52,8 +52,9 @@ export class Timeout {
     this._handle?.cancel();
     this._handle = null;
     if (when === null || when === Infinity) return;
-    const loop = requireTimerLoop(this._loop, 'a timeout');
-    this._handle = when <= loop.time() ? loop.callSoon(onTimeout, this) : loop.callAt(when, onTimeout, this);
+    const loop: MaybeAt = requireTimerLoop(this._loop, 'a timeout');
+    if (when <= loop.time()) this._handle = loop.callSoon(onTimeout, this);
+    else this._handle = loop._at !== undefined ? loop._at(when, onTimeout, this) : loop.callAt(when, onTimeout, this);
   }
 
   /** `reschedule(loop.time() + ms)`; null: never. */
