@@ -1,6 +1,6 @@
 import { loopState } from '../contract/default-loop.js';
 import { checkCallback, checkTime, Handle, TimerHandle } from '../contract/handle.js';
-import type { AtHook, ExceptionContext, ExceptionHandler, TimedFuture, TimerEntry, TimerLoop } from '../contract/loop.js';
+import type { ExceptionContext, ExceptionHandler, TimedFuture, TimerEntry, TimerLoop } from '../contract/loop.js';
 import { CancelledError } from '../contract/errors.js';
 import type { CoroutineFuture } from '../future/coroutine.js';
 import { CANCELLED, type DoneCallback, type Future } from '../future/future.js';
@@ -25,7 +25,7 @@ const CLOSE_TURNS = 1000;
  * `_hasWork`, and the hooks `_hostWake`, `_checkSchedule` and `_printError`.
  * They are part of the published types and kept stable.
  */
-export abstract class BaseLoop implements TimerLoop, AtHook {
+export abstract class BaseLoop implements TimerLoop {
   /** Callbacks ready to run, oldest first (`length`, `shift()`; a closing loop may cancel them in place). */
   readonly _ready = new Ring<Handle>(16);
   /** Scheduled live timers: `nextWhen()` is the earliest deadline, `size` their number. */
