@@ -20,7 +20,7 @@ describe('interval', () => {
     expect(seen).toEqual(['100/100/0', '200/200/0', '300/300/0', '400/400/0', '500/500/0']);
   });
 
-  it('reads the loop clock once per tick and once per wake-up (on a device each read is a host call)', () => {
+  it('reads the loop clock once per wake-up, and in tick() only when the consumer did not come straight back (on a device each read is a host call)', () => {
     const loop = new VirtualTimeLoop();
     let reads = 0;
     // The interval's view of the loop, its clock reads counted; the loop itself reads its own.
@@ -31,13 +31,19 @@ describe('interval', () => {
       },
     });
     const ticker = interval(100, { loop: counted });
+    const log: string[] = [];
     const task = createTask(function* () {
-      for (let i = 0; i < 5; i++) yield* ticker.tick();
+      for (let i = 0; i < 5; i++) log.push(`${(yield* ticker.tick()).time}`);
+      // Back after a pause of its own (not in the step the tick resumed): tick() reads the clock.
+      yield* sleep(0);
+      log.push(`${(yield* ticker.tick()).time}`);
     }, { loop: counted });
     const made = reads;
-    loop.advance(500);
+    loop.advance(600);
     expect(task.done()).toBe(true);
-    expect(reads - made).toBe(5 * 2);
+    expect(log).toEqual(['100', '200', '300', '400', '500', '600']);
+    // The first tick() reads, then one read per wake-up, and the tick() after the pause reads.
+    expect(reads - made).toBe(1 + 6 + 1);
   });
 
   it('skips the ticks a late consumer missed and says how many', () => {

@@ -68,6 +68,12 @@ export class Interval implements AsyncIterable<Tick> {
   declare _closed?: boolean;
   /** @internal Deadlines skipped so far (declared: no XS slot until the first). */
   declare _missed?: number;
+  /**
+   * @internal The loop time a tick was just taken at, while its consumer's
+   * step runs inline in that same callback (else undefined): the `tick()`
+   * that step mostly calls next needs no read of its own (a host call on a device).
+   */
+  declare _now?: number;
 
   constructor(period: number, options?: IntervalOptions) {
     if (typeof period !== 'number' || !Number.isFinite(period) || period <= 0) {
@@ -100,7 +106,7 @@ export class Interval implements AsyncIterable<Tick> {
     if (aborted) return aborted;
     if (this._closed) return failedFuture(this._loop, closedError());
     // The clock is read once per tick and per wake-up: on a device each read is a host call.
-    const now = this._loop.time();
+    const now = this._now ?? this._loop.time();
     if (now >= this._next && waiterList(this._waiters).every(isCancelled)) {
       return resolvedFuture(this._loop, this._take(now));
     }
@@ -205,7 +211,10 @@ class TickWaiter extends Waiter<Tick, Interval> {
         return;
       }
       it._waiters = dropWaiter(it._waiters, this);
-      this._complete(RESULT, it._take(now), true);
+      const tick = it._take(now);
+      it._now = now;
+      this._complete(RESULT, tick, true);
+      it._now = undefined;
       it._arm();
       return;
     }
