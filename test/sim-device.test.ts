@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startDeviceWorker } from '../src/sim/host/device-worker.js';
 import { runScenario } from '../src/sim/host/run.js';
 import type { Scenario } from '../src/sim/scenario.js';
 
@@ -222,5 +223,57 @@ Timer.set(() => {
     // Without meterApp there are no such meters.
     const plain = await runScenario({ app: busy(100, 1000), scenario: { end: 100 }, engine: 'xs' });
     expect(plain.meters!.appComputrons).toBeUndefined();
+  }, SLOW);
+
+  /** What `code` costs run directly in the device's engine, where `m` is the meter (a native function). */
+  const direct = async (code: string): Promise<number> => {
+    const printed: string[] = [];
+    const xs = await startDeviceWorker({ stack: 4096, onPrint: (s) => printed.push(String(s)) });
+    try {
+      await xs.evaluate(`(() => { const m = anyloopMeter; ${code} })()`);
+    } finally {
+      await xs.close();
+    }
+    return Number(printed.join(''));
+  };
+  const appComputrons = async (code: string, end: number): Promise<number> => {
+    const r = await runScenario({ app: app(code), scenario: { end }, engine: 'xs', meterApp: true });
+    expect(r.failure).toBeNull();
+    expect(r.meters!.meterOverheadComputrons).toBeGreaterThan(0);
+    return r.meters!.appComputrons!;
+  };
+
+  it('charges a host firing no more than calling its callback directly costs: the simulator\'s bookkeeping and promise-job runs are left out', async () => {
+    // 100 firings more of an empty callback (each followed by a run of the promise jobs, none queued).
+    const repeat = "import Timer from 'timer';\nTimer.repeat(() => {}, 10);\n";
+    const perFiring = (await appComputrons(repeat, 2005) - await appComputrons(repeat, 1005)) / 100;
+    const call = await direct(`const cb = () => {}; let a = m(); a = m() - a; const b = m(); cb(); print(String(m() - b - a));`);
+    expect(perFiring).toBeGreaterThan(0);
+    expect(perFiring).toBeLessThanOrEqual(call);
+  }, SLOW);
+
+  it('charges a host-module call what calling a native function costs, the metering wrapper left out', async () => {
+    const body = 'Timer.clear(Timer.set(() => {}, 1000)); led.write(i & 1); sum += Time.ticks;';
+    // Whatever the loop's sum, it is used: the bundler then keeps the loop as written.
+    const loop = (n: number, b = body) => `let sum = 0; for (let i = 0; i < ${n}; i++) { ${b} } if (sum < 0) trace('never');`;
+    const inApp = (n: number) => appComputrons(`
+import Timer from 'timer';
+import Time from 'time';
+import Digital from 'embedded:io/digital';
+const led = new Digital({ pin: 2, mode: Digital.Output });
+Timer.set(() => { ${loop(n)} }, 10);
+`, 100);
+    const more = await inApp(200) - await inApp(100);
+    // The same loop, in a closure as the app's callback is, with native functions (the meter) and a native getter (byteLength) for the host modules'.
+    const native = await direct(`const Timer = { set: m, clear: m }, led = { write: m }, Time = new ArrayBuffer(0), trace = m;
+const run = [() => { ${loop(200, body.replace('Time.ticks', 'Time.byteLength'))} }, () => { ${loop(100, body.replace('Time.ticks', 'Time.byteLength'))} }];
+let a = m();
+run[0]();
+const x = m() - a;
+a = m();
+run[1]();
+print(String(x - (m() - a)));`);
+    // Within a computron per iteration (the bundler's rendering of the loop, the calibration's rounding); each iteration makes four calls.
+    expect(Math.abs(more - native)).toBeLessThanOrEqual(100);
   }, SLOW);
 });

@@ -33,6 +33,8 @@ export interface AppMeasure {
   appComputrons: number;
   /** What the simulated host modules took in those calls (C on a device). */
   hostModuleComputrons: number;
+  /** The simulator's own JavaScript in those calls, calibrated per run: neither the app's nor the host's. */
+  meterOverheadComputrons: number;
 }
 
 async function startupSlots(entrySource: string | null, scenario: string): Promise<number> {
@@ -71,6 +73,7 @@ export async function compareApps(scenarioName = 'default', kinds: readonly AppK
       runningSlots: m.peakHeapSlots - loaded,
       appComputrons: m.appComputrons!,
       hostModuleComputrons: m.hostModuleComputrons!,
+      meterOverheadComputrons: m.meterOverheadComputrons!,
     };
   }
   return out;

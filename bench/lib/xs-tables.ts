@@ -33,7 +33,7 @@ export function waitingTables(xs: Pick<XsResults, 'waitingSlots' | 'computronsPe
     })));
 
   parts.push(`### XS: the esp32 example app, anyloop (targets/esp32) and native promises (targets/esp32-native), scenario \`${readBudgets().xs.app.scenario}\``);
-  parts.push('Heap in live slots after gc above the simulator\'s own; definitions are the app\'s and its libraries\' functions, classes and prototypes once loaded (preload builds them into flash on a device; `anyloop-sim --preload-report` lists the few objects of anyloop that stay in RAM); the running state is the peak above them (RAM). Computrons after start-up, in the host\'s calls into JavaScript (timers, onReadable, promise jobs); the simulated host modules\' share of them (C on a device) apart.');
+  parts.push('Heap in live slots after gc above the simulator\'s own; definitions are the app\'s and its libraries\' functions, classes and prototypes once loaded (preload builds them into flash on a device; `anyloop-sim --preload-report` lists the few objects of anyloop that stay in RAM); the running state is the peak above them (RAM). Computrons after start-up, in the host\'s calls into JavaScript (timers, onReadable, promise jobs); the simulated host modules\' share of them (C on a device) apart, and the simulator\'s own JavaScript in them (its bookkeeping around each call, the wrappers that meter the host modules; calibrated per run against direct calls) in neither.');
   const appRow = (what: string, f: (m: AppMeasure) => number): string[] =>
     [what, sig(f(app.anyloop), 4), sig(f(app.native), 4), sig(f(app.anyloop) / f(app.native))];
   parts.push(markdownTable(['measure', 'anyloop', 'native', 'ratio'], [
@@ -42,6 +42,7 @@ export function waitingTables(xs: Pick<XsResults, 'waitingSlots' | 'computronsPe
     appRow('running state (slots above the definitions; RAM)', (m) => m.runningSlots),
     appRow('app computrons', (m) => m.appComputrons),
     appRow('simulated host modules\' computrons (left out above)', (m) => m.hostModuleComputrons),
+    appRow('meter overhead computrons (the simulator\'s; left out above)', (m) => m.meterOverheadComputrons),
   ]));
 
   return parts;

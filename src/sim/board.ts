@@ -554,6 +554,8 @@ export class SimBoard {
     let instant = this._now, passes = 0;
     this._async = true;
     try {
+      // From a promise job, as after each run of the promise jobs: the host's work around them then costs the same each time.
+      await null;
       while (this._now < t || (this._now === t && this.busy())) {
         this._checkAlive();
         this.turns++;
@@ -563,9 +565,7 @@ export class SimBoard {
           while (this._aborted === null && (msg = this._queue.shift()) !== undefined) {
             if (msg === JOBS) {
               this._jobsPosted = false;
-              this._onHostCall?.(JOBS.what);
-              await this._runJobs();
-              this._onHostCall?.(null);
+              await this._jobs();
             } else {
               this._hostCall(msg.deliver, undefined, msg.what);
             }
@@ -661,8 +661,27 @@ export class SimBoard {
     }
   }
 
+  /**
+   * Calls `fn` as the host calls a callback, then runs the promise jobs as
+   * the host does, through the same code as in a run (from a promise job)
+   * but posting nothing: the simulator's meter calibrates itself with it
+   * (`where` names the call to `onHostCall`).
+   */
+  async probeHostCalls(fn: (arg: undefined) => void, where: string): Promise<void> {
+    await null;
+    this._call(fn, undefined, where);
+    await this._jobs();
+  }
+
+  /** Runs the pending promise jobs as the host does. */
+  private async _jobs(): Promise<void> {
+    this._onHostCall?.(JOBS.what);
+    await this._runJobs();
+    this._onHostCall?.(null);
+  }
+
   /** Calls into the app's JavaScript as the host does: an exception that escapes aborts the machine. */
-  private _hostCall<A>(fn: (arg: A) => void, arg: A, where: string): void {
+  private _call<A>(fn: (arg: A) => void, arg: A, where: string): void {
     this._onHostCall?.(where);
     try {
       fn(arg);
@@ -670,6 +689,11 @@ export class SimBoard {
       this._aborted = { error, where };
     }
     this._onHostCall?.(null);
+  }
+
+  /** A host call, after which the promise jobs it queued run. */
+  private _hostCall<A>(fn: (arg: A) => void, arg: A, where: string): void {
+    this._call(fn, arg, where);
     // The callback may have queued promise jobs: XS then posts the message that runs them.
     if (this._async && !this._jobsPosted) {
       this._jobsPosted = true;

@@ -11,6 +11,7 @@ import Digital from './digital.js';
 import { networkOf } from './network.js';
 import { scheduleOf, sendBytes, type Level, type PeerSend, type Scenario } from './scenario.js';
 import { installModdableText } from './text.js';
+import Time from './time.js';
 import Timer from './timer.js';
 import type { NoteEvent, SimTrace, TraceEvent, TraceLink, TracePin } from './trace.js';
 import { UNITS_PER_BIT, uartOf } from './uart.js';
@@ -135,9 +136,14 @@ export interface SimResult {
    * start-up, in the host's calls into JavaScript (timer callbacks,
    * onReadable, promise jobs) less what the simulated host modules (timer,
    * time, digital, analog, trace; C on a device) took in them, which is
-   * `hostModules`.
+   * `hostModules`. The simulator's own JavaScript in those calls (its
+   * bookkeeping around each host call, the wrappers that meter the host
+   * modules) is neither: calibrated once per run against direct calls in
+   * the same engine, it is `meterOverhead`, so that a host call costs the
+   * app its callback's work and a host-module call what a call into a
+   * native function costs.
    */
-  computrons?: { app: number; hostModules: number };
+  computrons?: { app: number; hostModules: number; meterOverhead: number };
   /** The loops' failure reports, in order. */
   reports: LoopReport[];
   /** Why the run stopped early (an exception that aborted XS, a host that never went idle), or null. */
@@ -208,34 +214,39 @@ export function installSim(config: SimConfig, host: SimHost = {}): SimDriver {
   const { end, initial, changes, analog, labels } = config;
   installModdableText();
   const { stream, watchdog, stack, meter } = host;
-  // The meter's reading when the current host call began, or -1 outside host calls.
-  let callStart = -1;
-  const computrons: Metered = { app: 0, hostModules: 0, depth: 0 };
+  // The meter's reading when the current host call began.
+  let callStart = 0;
+  const computrons = newMetered();
   const budget = host.watchdogBudget ?? 0;
   const slots = host.stackSlots ?? 0;
   let marked = -1;
   const onHostCall = stream === undefined && watchdog === undefined && stack === undefined && meter === undefined ? undefined : (where: string | null): void => {
-    if (meter !== undefined) {
-      if (where === null) {
-        if (callStart >= 0) computrons.app += meter() - callStart;
-        callStart = -1;
-      } else {
-        callStart = meter();
-      }
+    // The meter is read last when a call starts and first when it ends: the bookkeeping is the simulator's.
+    if (where === null && meter !== undefined && computrons.open) {
+      computrons.app += computrons.last = meter() - callStart;
+      computrons.open = false;
+      computrons.overhead += computrons.pending;
     }
-    if (where !== null && stream !== undefined && board.now !== marked) {
+    if (where !== null && where !== PROBE && stream !== undefined && board.now !== marked) {
       marked = board.now;
       stream(`{"t":${marked}}`);
     }
     if (budget > 0) watchdog?.(where === null ? 0 : budget);
     // Promise jobs run from the top of the stack, once the host has returned.
-    stack?.(where === null ? 0 : slots, where === 'promise jobs');
+    stack?.(where === null ? 0 : slots, where === JOBS_WHAT);
+    if (where !== null && meter !== undefined) {
+      computrons.pending = where === JOBS_WHAT ? computrons.jobs : computrons.call;
+      computrons.open = true;
+      callStart = meter();
+    }
   };
   // The board keeps no history: the driver records, in flat arrays of
   // numbers and strings, which take no heap slots in XS, so that XS's heap
   // meters count the app and not the length of the run.
   const board = new SimBoard({ record: false, runJobs: host.runJobs, onHostCall }).install();
-  if (meter !== undefined) meterHostModules(board, meter, computrons, () => callStart >= 0);
+  // The host calls' overhead is calibrated before the first run, when no app code is pending.
+  let calibrated: Promise<void> | undefined;
+  if (meter !== undefined) meterHostModules(board, meter, computrons);
   const nums: number[] = [];
   const texts: string[] = [];
   // A host that takes the stream keeps the run itself: the engine's heap then holds only the app.
@@ -296,8 +307,7 @@ export function installSim(config: SimConfig, host: SimHost = {}): SimDriver {
     if (text.startsWith(REPORT_PREFIX)) reports.push({ t: board.now, text });
     for (const line of text.split('\n')) recordText(board.now, PRINT, -1, line);
   };
-  (globalThis as { trace?: (...parts: unknown[]) => void }).trace = meter === undefined ? trace
-    : (...parts: unknown[]) => hostModuleCall(meter, computrons, callStart >= 0, trace, undefined, parts);
+  (globalThis as { trace?: (...parts: unknown[]) => void }).trace = meter === undefined ? trace : meteredFunction(meter, computrons, computrons.perArgs, trace);
 
   // The peers: what they send is fed to the board one instant at a time, as the pins' changes are.
   const links = new Map<string, number>();
@@ -386,6 +396,7 @@ export function installSim(config: SimConfig, host: SimHost = {}): SimDriver {
     async advance(t: number): Promise<void> {
       if (failure !== null) return;
       try {
+        if (meter !== undefined) await (calibrated ??= calibrateHostCalls(board, meter, computrons));
         await board.runUntilAsync(Math.min(t, end));
         if (t >= end && !finished) {
           finished = true;
@@ -401,7 +412,7 @@ export function installSim(config: SimConfig, host: SimHost = {}): SimDriver {
         reports: reports.slice(),
         failure,
         reached: board.now,
-        ...(meter === undefined ? {} : { computrons: { app: computrons.app - computrons.hostModules, hostModules: computrons.hostModules } }),
+        ...(meter === undefined ? {} : { computrons: { app: computrons.app - computrons.hostModules - computrons.overhead, hostModules: computrons.hostModules, meterOverhead: computrons.overhead } }),
         board: {
           turns: board.turns,
           timersCreated: board.timersCreated,
@@ -413,51 +424,162 @@ export function installSim(config: SimConfig, host: SimHost = {}): SimDriver {
   };
 }
 
+/** The computrons counted so far, and the state of the metering. */
+interface Metered {
+  /** The host calls' computrons (host modules and overhead included). */
+  app: number;
+  hostModules: number;
+  /** The simulator's own JavaScript in the host calls: see {@link SimResult.computrons}. */
+  overhead: number;
+  /** How deep in host-module calls the app is. */
+  depth: number;
+  /** In a host call. */
+  open: boolean;
+  /** The overhead of the current host call: `call` or `jobs`. */
+  pending: number;
+  /** The overhead of a host call, and of a run of the promise jobs. */
+  call: number;
+  jobs: number;
+  /** The last host call's computrons. */
+  last: number;
+  /** The overhead of a metered host-module function call, by its number of arguments. */
+  perArgs: number[];
+  /** The overhead of a metered read of the tick. */
+  perGet: number[];
+}
+
+/** Argument counts for which a metered call's overhead is calibrated (beyond, it grows as from the last but one). */
+const CALIBRATED_ARGS = 4;
+
+/** The calls' name to `onHostCall` when the driver calibrates the host calls. */
+const PROBE = 'meter probe';
+
+/** Where the board runs the promise jobs. */
+const JOBS_WHAT = 'promise jobs';
+
+const NO_ARGS: unknown[] = [];
+
+/** The meter before anything is calibrated: a metered call then costs what its calibration measures. */
+function newMetered(): Metered {
+  return { app: 0, hostModules: 0, overhead: 0, depth: 0, open: false, pending: 0, call: 0, jobs: 0, last: 0, perArgs: new Array<number>(CALIBRATED_ARGS + 1).fill(0), perGet: [0] };
+}
+
 /**
  * The simulated host modules' functions (what Moddable implements in C),
  * each replaced by one that meters its calls made during a host call as
  * the host's work, not the app's: the Timer functions, Digital's and
- * Analog's methods, and the board's tick (`Time.ticks`, a frozen object,
- * reads it).
+ * Analog's methods, and the board's tick (`Time.ticks` reads it). Their
+ * overhead is calibrated first.
  */
-function meterHostModules(board: SimBoard, meter: () => number, computrons: Metered, inHostCall: () => boolean): void {
-  const timer = Timer as unknown as Record<string, (...args: unknown[]) => unknown>;
-  for (const name of ['set', 'repeat', 'schedule', 'clear', 'delay']) wrapMethod(timer, name, meter, computrons, inHostCall);
-  for (const name of ['read', 'write', 'close']) wrapMethod(Digital.prototype as never, name, meter, computrons, inHostCall);
-  for (const name of ['read', 'close']) wrapMethod(Analog.prototype as never, name, meter, computrons, inHostCall);
+function meterHostModules(board: SimBoard, meter: () => number, c: Metered): void {
   const ticks = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(board), 'ticks')!.get!;
-  Object.defineProperty(board, 'ticks', { get(this: unknown) { return hostModuleCall(meter, computrons, inHostCall(), ticks, this, []); } });
+  Object.defineProperty(board, 'ticks', { configurable: true, get: meteredGetter(meter, c, ticks) });
+  calibrateHostModules(meter, c);
+  const timer = Timer as unknown as Record<string, (...args: unknown[]) => unknown>;
+  for (const name of ['set', 'repeat', 'schedule', 'clear', 'delay']) wrapMethod(timer, name, meter, c);
+  for (const name of ['read', 'write', 'close']) wrapMethod(Digital.prototype as never, name, meter, c);
+  for (const name of ['read', 'close']) wrapMethod(Analog.prototype as never, name, meter, c);
 }
 
-function wrapMethod(o: Record<string, (...args: unknown[]) => unknown>, name: string, meter: () => number, computrons: Metered, inHostCall: () => boolean): void {
-  const f = o[name]!;
-  Object.defineProperty(o, name, {
-    configurable: true,
-    writable: true,
-    value: function (this: unknown, ...args: unknown[]) {
-      return hostModuleCall(meter, computrons, inHostCall(), f, this, args);
-    },
-  });
+function wrapMethod(o: Record<string, (...args: unknown[]) => unknown>, name: string, meter: () => number, c: Metered): void {
+  Object.defineProperty(o, name, { configurable: true, writable: true, value: meteredFunction(meter, c, c.perArgs, o[name]!) });
 }
 
-/** Calls `f`; when `metered`, its computrons go to the host modules' count (once, however deep the calls nest). */
-/** The computrons counted so far, and how deep in host-module calls the app is. */
-interface Metered {
-  app: number;
-  hostModules: number;
-  depth: number;
+/** `f` as a metered host-module function (see {@link hostModuleCall}). */
+function meteredFunction<R>(meter: () => number, c: Metered, overhead: readonly number[], f: (...args: any[]) => R): (...args: unknown[]) => R {
+  return function (this: unknown, ...args: unknown[]): R {
+    return hostModuleCall(meter, c, overhead, f, this, args);
+  };
 }
 
-function hostModuleCall<R>(meter: () => number, computrons: Metered, metered: boolean, f: (...args: any[]) => R, self: unknown, args: unknown[]): R {
-  if (!metered || computrons.depth > 0) return f.apply(self, args);
-  computrons.depth++;
+/** `get` as a metered host-module getter. */
+function meteredGetter<R>(meter: () => number, c: Metered, get: () => R): () => R {
+  return function (this: unknown): R {
+    return hostModuleCall(meter, c, c.perGet, get, this, NO_ARGS);
+  };
+}
+
+/**
+ * Calls `f`; during a host call its computrons go to the host modules'
+ * count (once, however deep the calls nest), and the calibrated overhead
+ * of the metered call (`overhead` by number of arguments) to the meter's.
+ */
+function hostModuleCall<R>(meter: () => number, c: Metered, overhead: readonly number[], f: (...args: any[]) => R, self: unknown, args: unknown[]): R {
+  if (!c.open || c.depth > 0) return f.apply(self, args);
+  c.depth++;
+  const n = args.length, last = overhead.length - 1;
+  c.overhead += n <= last ? overhead[n]! : overhead[last]! + (n - last) * (overhead[last]! - overhead[last - 1]!);
   const start = meter();
   try {
     return f.apply(self, args);
   } finally {
-    computrons.hostModules += meter() - start;
-    computrons.depth--;
+    c.hostModules += meter() - start;
+    c.depth--;
   }
+}
+
+/**
+ * Calibrates, in this engine, what a metered host-module call costs the
+ * app beyond a call of a native function with as many arguments (the
+ * meter, which ignores them), and a read of `Time.ticks` beyond a native
+ * getter (an ArrayBuffer's byteLength): the app is then charged what a
+ * call into C costs on the device. Leaves the counts at zero.
+ */
+function calibrateHostModules(meter: () => number, c: Metered): void {
+  const noop = (): void => {};
+  const direct = meter as (...args: unknown[]) => number;
+  c.open = true;
+  const f = meteredFunction(meter, c, c.perArgs, noop);
+  const perArgs = c.perArgs.map((_, n) => {
+    const args = new Array<number>(n).fill(0);
+    const h = c.hostModules;
+    let a = meter();
+    f(...args);
+    const wrapped = meter() - a - (c.hostModules - h);
+    a = meter();
+    direct(...args);
+    return wrapped - (meter() - a);
+  });
+  const buffer = new ArrayBuffer(0);
+  const h = c.hostModules;
+  let a = meter();
+  void Time.ticks;
+  const wrapped = meter() - a - (c.hostModules - h);
+  a = meter();
+  void buffer.byteLength;
+  // Read before the array is made: its making is no part of the getter's cost.
+  const native = meter() - a;
+  c.perGet = [wrapped - native];
+  c.perArgs = perArgs;
+  c.open = false;
+  c.hostModules = 0;
+  c.overhead = 0;
+}
+
+/**
+ * Calibrates the board's host calls with a native function (the meter,
+ * which the bundler cannot drop) as the callback: their windows' cost
+ * beyond calling it directly, and a run of the promise jobs with none
+ * queued (none of it is the app's). A host call then costs the app what
+ * calling its callback directly costs. Leaves the counts at zero.
+ */
+async function calibrateHostCalls(board: SimBoard, meter: () => number, c: Metered): Promise<void> {
+  const probe = meter as (arg: unknown) => number;
+  let a = meter();
+  a = meter() - a;
+  const b = meter();
+  probe(undefined);
+  const call = meter() - b - a;
+  // The second probe's: the first one's runs cost more (things done once).
+  for (let probes = 0; probes < 2; probes++) {
+    c.app = 0;
+    await board.probeHostCalls(probe, PROBE);
+  }
+  c.jobs = c.last;
+  c.call = c.app - c.last - call;
+  c.app = 0;
+  c.hostModules = 0;
+  c.overhead = 0;
 }
 
 /**

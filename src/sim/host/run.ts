@@ -30,10 +30,14 @@ export interface XsRunMeters {
   /**
    * With `meterApp`: the computrons of the app's host calls after start-up
    * (timer callbacks, onReadable, promise jobs), less the simulated host
-   * modules' work in them, which is `hostModuleComputrons` (C on a device).
+   * modules' work in them, which is `hostModuleComputrons` (C on a device),
+   * and less the simulator's own JavaScript in them, calibrated in the same
+   * engine, which is `meterOverheadComputrons` (neither the app's nor the
+   * host's).
    */
   appComputrons?: number;
   hostModuleComputrons?: number;
+  meterOverheadComputrons?: number;
 }
 
 /** Everything a run produced. */
@@ -519,6 +523,7 @@ async function runInXs(
     if (result.computrons !== undefined) {
       meters.appComputrons = result.computrons.app;
       meters.hostModuleComputrons = result.computrons.hostModules;
+      meters.meterOverheadComputrons = result.computrons.meterOverhead;
       delete result.computrons;
     }
     return {
