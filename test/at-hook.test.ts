@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createTask, sleep, timeout, TimeoutError, type Coroutine, type TimerHandle } from '../src/index.js';
 import { ClosedError, DigitalIn, DigitalOut, XsLoop, interval } from '../src/xs.js';
 import { VirtualTimeLoop } from '../src/testing.js';
+import { RefusingLoop } from './support/refusing-loop.js';
 import { SimBoard } from '../src/sim/board.js';
 import { timerFor } from '../src/sim/timer.js';
 import { timeFor } from '../src/sim/time.js';
@@ -114,14 +115,7 @@ describe("BaseLoop's _at hook: anyloop's own one-argument timers, with no rest a
   });
 
   it("still calls a subclass's _checkSchedule, which may refuse", () => {
-    class Refusing extends VirtualTimeLoop {
-      refuse = false;
-      protected override _checkSchedule(): void {
-        super._checkSchedule();
-        if (this.refuse) throw new Error('refused');
-      }
-    }
-    const loop = new Refusing();
+    const loop = new RefusingLoop();
     loop.refuse = true;
     expect(() => loop._at(10, () => {}, {})).toThrow('refused');
   });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createTask, Event, Future, type Coroutine, type ExceptionContext, type Handle, type Loop } from '../src/index.js';
 import { VirtualTimeLoop } from '../src/testing.js';
+import { RefusingLoop } from './support/refusing-loop.js';
 
 /** A loop author's loop: the three methods of the contract, callbacks run FIFO by hand, no `_soon` hook. */
 function customLoop() {
@@ -82,14 +83,7 @@ describe("BaseLoop's _soon hook: anyloop's own one-argument callbacks, with no r
   });
 
   it("still calls a subclass's _checkSchedule, which may refuse", () => {
-    class Refusing extends VirtualTimeLoop {
-      refuse = false;
-      protected override _checkSchedule(): void {
-        super._checkSchedule();
-        if (this.refuse) throw new Error('refused');
-      }
-    }
-    const loop = new Refusing();
+    const loop = new RefusingLoop();
     const fut = new Future<number>({ loop });
     fut.addDoneCallback(() => {});
     loop.refuse = true;
