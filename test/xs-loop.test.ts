@@ -5,6 +5,7 @@ import { SimBoard, type SimBoardOptions } from '../src/sim/board.js';
 import { timerFor, type TimerModule } from '../src/sim/timer.js';
 import { timeFor } from '../src/sim/time.js';
 import { digitalFor } from '../src/sim/digital.js';
+import { loopState } from '../src/contract/default-loop.js';
 
 /** A board, an XsLoop on it, and counters of what the loop asks of the host. */
 function setup(options: Partial<XsLoopOptions> = {}, boardOptions?: SimBoardOptions) {
@@ -39,8 +40,26 @@ describe('XsLoop', () => {
     expect(log).toEqual(['x1', 'y']);
   });
 
-  it('runs callbacks scheduled during a turn in a later turn, with a host pass in between', () => {
-    const { board, loop } = setup();
+  it('runs callbacks scheduled during a turn in a later turn of the same firing, with no host call in between', () => {
+    const { board, loop, calls } = setup();
+    const log: string[] = [];
+    loop.runForever();
+    loop.callSoon(() => {
+      log.push(`a${loop.turns}`);
+      loop.callSoon(() => log.push(`c${loop.turns}`));
+    });
+    loop.callSoon(() => log.push(`b${loop.turns}`));
+    const schedules = calls.schedule, passes = board.turns;
+    board.step();
+    expect(log).toEqual(['a1', 'b1', 'c2']);
+    // `turns` counts turns, not firings: two turns, one pass of the host, and one re-arming (to the clock guard) after both.
+    expect(loop.turns).toBe(2);
+    expect(board.turns - passes).toBe(1);
+    expect(calls.schedule - schedules).toBe(1);
+  });
+
+  it('gives the host a pass between turns with maxTurnsPerFiring: 1', () => {
+    const { board, loop } = setup({ maxTurnsPerFiring: 1 });
     const log: string[] = [];
     loop.runForever();
     loop.callSoon(() => {
@@ -53,6 +72,94 @@ describe('XsLoop', () => {
     board.step();
     expect(log).toEqual(['a', 'b', 'c']);
     expect(loop.turns).toBe(2);
+  });
+
+  it('runs at most maxTurnsPerFiring turns per firing, then lets the host deliver GPIO before the next firing', () => {
+    const { board, loop, Digital } = setup({ maxTurnsPerFiring: 3 });
+    const log: string[] = [];
+    new Digital({ pin: 4, mode: Digital.Input, edge: Digital.Rising, onReadable() { log.push(`gpio after ${loop.turns}`); } });
+    loop.runForever();
+    // A ready-queue ping-pong that would never end by itself.
+    let left = 10;
+    const ping = (): void => {
+      if (left-- > 0) loop.callSoon(ping);
+      if (loop.turns === 2) board.drive(4, 1);
+    };
+    loop.callSoon(ping);
+    board.step();
+    expect(loop.turns).toBe(3);
+    board.step();
+    expect(log).toEqual(['gpio after 3']);
+    expect(loop.turns).toBe(6);
+    board.advance(0);
+    expect(loop.turns).toBe(11);
+  });
+
+  it('moves a timer that comes due between the turns of a firing into the next turn, after the callbacks already ready', () => {
+    const { board, loop } = setup();
+    const log: string[] = [];
+    loop.runForever();
+    loop.callSoon(() => {
+      log.push(`a${loop.turns}`);
+      loop.callLater(0, () => log.push(`timer${loop.turns}`));
+      loop.callSoon(() => {
+        log.push(`b${loop.turns}`);
+        loop.callSoon(() => log.push(`c${loop.turns}`));
+      });
+    });
+    board.step();
+    // asyncio's order: due timers join the ready queue behind what is already there.
+    expect(log).toEqual(['a1', 'b2', 'timer2', 'c3']);
+  });
+
+  it('sets the running turn for each turn of a firing and clears it between turns and after the firing', () => {
+    const { board, loop } = setup();
+    const seen: string[] = [];
+    const turn = (): string => (loopState.turn === loop ? 'loop' : String(loopState.turn));
+    loop.runForever();
+    loop.callSoon(() => {
+      seen.push(`turn 1: ${turn()}`);
+      loop._atTurnEnd(() => seen.push(`end of turn 1: ${turn()}`), null);
+      loop.callSoon(() => seen.push(`turn 2: ${turn()}`));
+    });
+    board.step();
+    expect(seen).toEqual(['turn 1: loop', 'end of turn 1: null', 'turn 2: loop']);
+    expect(loopState.turn).toBe(null);
+  });
+
+  it('goes on with the next turn of the firing after an exception in a callback, and re-arms the host timer after it', () => {
+    const { board, loop, printed } = setup();
+    const log: string[] = [];
+    loop.runForever();
+    loop.callSoon(() => {
+      loop.callSoon(() => log.push(`next turn ${loop.turns}`));
+      throw new Error('bad callback');
+    });
+    loop.callLater(50, () => log.push(`timer at ${board.now}`));
+    board.step();
+    expect(log).toEqual(['next turn 2']);
+    expect(printed.length).toBe(1);
+    board.advance(100);
+    expect(log).toEqual(['next turn 2', 'timer at 50']);
+    expect(board.aborted).toBe(null);
+  });
+
+  it('ends the firing when a callback stops and closes the loop: nothing more runs, the host timer is let go', () => {
+    const { board, loop } = setup();
+    const log: string[] = [];
+    loop.runForever();
+    loop.callSoon(() => {
+      loop.callSoon(() => log.push('next turn'));
+      loop.stop();
+      loop.close();
+    });
+    const queued = loop.callSoon(() => log.push('same turn'));
+    board.advance(10);
+    expect(log).toEqual([]);
+    expect(queued.cancelled()).toBe(true);
+    expect(loop.turns).toBe(1);
+    expect(board.timerCount).toBe(0);
+    expect(board.aborted).toBe(null);
   });
 
   it('fires timers in deadline order, equal deadlines in scheduling order, at their loop time', () => {
@@ -109,7 +216,7 @@ describe('XsLoop', () => {
   });
 
   it('reads the host\'s tick counter once per turn while timers wait, and once more to arm for the next deadline', () => {
-    const { board, loop, calls } = setup();
+    const { board, loop, calls } = setup({ maxTurnsPerFiring: 4 });
     loop.runForever();
     loop.callLater(1000, () => {});
     let left = 10;
@@ -117,12 +224,12 @@ describe('XsLoop', () => {
       if (--left > 0) loop.callSoon(again);
     };
     loop.callSoon(again);
-    board.step();
-    const turns = loop.turns, ticks = calls.ticks;
+    const ticks = calls.ticks;
     board.advance(0);
-    expect(loop.turns - turns).toBe(9);
-    // One read per turn (which timers are due), one when nothing is ready (how long the host may sleep).
-    expect(calls.ticks - ticks).toBe(9 + 1);
+    // Three firings (4 + 4 + 2 turns): one read per turn (which timers are
+    // due), none to arm at 0 ms, one when nothing is ready (how long the host may sleep).
+    expect(loop.turns).toBe(10);
+    expect(calls.ticks - ticks).toBe(10 + 1);
   });
 
   it('re-arms the host timer once after a turn, however many timers its callbacks set, earliest last', () => {
@@ -140,20 +247,22 @@ describe('XsLoop', () => {
     expect(fired).toEqual([10, 20, 30, 40, 50, 60, 70, 80, 90, 100]);
   });
 
-  it('bounds the callbacks of one turn and lets the host deliver GPIO messages between turns', () => {
-    const { board, loop, Digital } = setup({ maxCallbacksPerTurn: 10 });
+  it('bounds the callbacks of one turn and the turns of one firing, and lets the host deliver GPIO messages between firings', () => {
+    const { board, loop, Digital } = setup({ maxCallbacksPerTurn: 10, maxTurnsPerFiring: 2 });
     const log: string[] = [];
     new Digital({ pin: 4, mode: Digital.Input, edge: Digital.Rising, onReadable() { log.push('gpio'); } });
     loop.runForever();
-    for (let i = 0; i < 25; i++) loop.callSoon(() => log.push(`cb${i}`));
+    for (let i = 0; i < 45; i++) loop.callSoon(() => log.push(`cb${i}`));
     board.step();
-    expect(log.length).toBe(10);
+    expect(log.length).toBe(20);
+    expect(loop.turns).toBe(2);
     board.drive(4, 1);
     board.step();
-    // The host fires its timer (a turn of 10), then delivers the GPIO message, before the last turn.
-    expect(log.slice(10)).toEqual([...Array.from({ length: 10 }, (_, i) => `cb${i + 10}`), 'gpio']);
+    // The host fires its timer (two turns of 10), then delivers the GPIO message, before the last turn.
+    expect(log.slice(20)).toEqual([...Array.from({ length: 20 }, (_, i) => `cb${i + 20}`), 'gpio']);
     board.step();
-    expect(log.length).toBe(26);
+    expect(log.length).toBe(46);
+    expect(loop.turns).toBe(5);
   });
 
   it('does not let a task looping on sleep(0) starve an interrupt', () => {
@@ -178,7 +287,8 @@ describe('XsLoop', () => {
     }, { loop });
     for (let i = 0; i < 300 && spinsAtWake < 0; i++) board.step();
     expect(spinsAtPress).toBe(100);
-    expect(spinsAtWake - spinsAtPress).toBeLessThanOrEqual(3);
+    // Within the firing's bound of 8 turns, then a turn for the flag's waiter.
+    expect(spinsAtWake - spinsAtPress).toBeLessThanOrEqual(8 + 1);
     expect(button.read()).toBe(0);
   });
 
@@ -367,6 +477,8 @@ describe('XsLoop', () => {
     expect(() => new XsLoop({ Timer: {} as never, Time })).toThrow(/Timer must be/);
     expect(() => new XsLoop({ Timer, Time: {} as never })).toThrow(/Time must be/);
     expect(() => new XsLoop({ Timer, Time, maxCallbacksPerTurn: 0 })).toThrow(RangeError);
+    expect(() => new XsLoop({ Timer, Time, maxTurnsPerFiring: 0 })).toThrow(/maxTurnsPerFiring must be a positive integer/);
+    expect(() => new XsLoop({ Timer, Time, maxTurnsPerFiring: 1.5 })).toThrow(RangeError);
     expect(() => new XsLoop({ Timer, Time, trace: 'x' as never })).toThrow(TypeError);
     expect(board.timerCount).toBe(0);
   });

@@ -27,8 +27,14 @@ export interface XsLoopOptions {
   Timer: XsTimer;
   /** Moddable's Time class. */
   Time: XsTime;
-  /** Callbacks one turn may run before the loop yields to the host (default 64). */
+  /** Callbacks one turn may run; the rest of the turn's snapshot waits for the next turn (default 64). */
   maxCallbacksPerTurn?: number;
+  /**
+   * Turns one firing of the host timer may run, back to back while callbacks
+   * are ready, before the loop yields to the host (default 8). The host
+   * waits for at most `maxTurnsPerFiring × maxCallbacksPerTurn` callbacks.
+   */
+  maxTurnsPerFiring?: number;
   /** Where the default exception handler prints (default: the global `trace`). */
   trace?: (text: string) => void;
 }
@@ -41,6 +47,9 @@ const CLOCK_GUARD = 2 ** 30;
 
 /** The default of `maxCallbacksPerTurn`. */
 const MAX_PER_TURN = 64;
+
+/** The default of `maxTurnsPerFiring`. */
+const MAX_TURNS = 8;
 
 /** Where a host timer keeps its loop. */
 const LOOP = Symbol('anyloop.XsLoop');
@@ -61,12 +70,15 @@ type HostTimer = { [LOOP]: XsLoop };
  * deadline otherwise. The host timer repeats (with a 12-day period), so it is
  * never cleared by the host after firing, as one-shots are.
  *
- * Each firing runs one turn: the callbacks that were ready when it began, at
- * most `maxCallbacksPerTurn` of them. Callbacks scheduled meanwhile run in a
- * later turn, and between turns the host gets a full pass, in which it
- * delivers GPIO, network and promise-job messages: a task that loops on
- * `sleep(0)` cannot starve an interrupt. The loop never relies on promise
- * jobs (microtasks) for its own ordering.
+ * Each turn runs the callbacks that were ready when it began (the due timers
+ * first moved among them), at most `maxCallbacksPerTurn` of them; callbacks
+ * scheduled meanwhile run in a later turn. A firing of the host timer runs
+ * turns back to back while callbacks are ready, at most `maxTurnsPerFiring`
+ * of them, then the host gets a full pass, in which it delivers GPIO,
+ * network and promise-job messages: a task that loops on `sleep(0)` cannot
+ * starve an interrupt. So promise jobs (an async function's continuation
+ * after an `await`) run after the firing, not between its turns: the loop
+ * never relies on them for its own ordering.
  *
  * Every callback runs wrapped: an exception goes to the exception handler
  * (the default one prints through `trace` and never throws), since one that
@@ -81,12 +93,17 @@ type HostTimer = { [LOOP]: XsLoop };
  * throws an Error.
  */
 export class XsLoop extends BaseLoop {
-  /** Host turns the loop has run (not counting clock-guard wake-ups). */
+  /**
+   * Turns the loop has run: each one a `_runOnce` (due timers moved, the
+   * ready snapshot run), however many share a firing of the host timer;
+   * clock-guard wake-ups and firings while stopped are not counted.
+   */
   turns = 0;
   private readonly _Timer: XsTimer;
   private readonly _Time: XsTime;
   // Set only when given: an option at its default costs no XS slot.
   declare private readonly _maxPerTurn?: number;
+  declare private readonly _maxTurns?: number;
   declare private readonly _trace?: (text: string) => void;
   private _host: unknown;
   /** The loop time the host timer fires at, as far as the loop knows. */
@@ -95,22 +112,38 @@ export class XsLoop extends BaseLoop {
   private _now: number;
   private _running = false;
   /**
-   * A host timer fired: one turn of its loop (while running), then re-arm.
-   * Nothing escapes to the host. One function for every loop, which finds
-   * its loop on the timer Moddable calls it with (a closure per loop would
-   * be 9 XS slots); a function of its own, not one calling a method: each
-   * frame costs XS stack, which a device has little of.
+   * A host timer fired: turns of its loop (while running), then re-arm.
+   * Nothing escapes to the host.
+   *
+   * While callbacks are ready after a turn the next turn follows at once,
+   * up to `maxTurnsPerFiring` turns: a hand-off between tasks is a turn, and
+   * going back to the host for each one (re-arming the host timer to 0 ms,
+   * its firing, this function) costs about 200 computrons in XS. Each turn
+   * is still asyncio's: it moves the timers due by then (so a ready-queue
+   * ping-pong cannot starve a timer) and runs the snapshot of callbacks ready
+   * when it began. The bound protects the host: its GPIO, network and
+   * promise-job messages wait while a firing runs, and two tasks handing
+   * off to each other for ever would otherwise keep the firing from ever
+   * returning, which hangs the device (the ESP32's task watchdog is off by
+   * default). `stop()` ends the firing after its turn.
+   *
+   * One function for every loop, which finds its loop on the timer Moddable
+   * calls it with (a closure per loop would be 9 XS slots); a function of
+   * its own, not one calling a method: each frame costs XS stack, which a
+   * device has little of.
    */
   private static _onHost(timer: object): void {
     const loop = (timer as HostTimer)[LOOP];
     try {
       // When the host timer fires next is not known without reading the
       // clock (a host call): taken as never, so _arm re-arms it, as it
-      // does after nearly every turn anyway.
+      // does after nearly every firing anyway.
       loop._armedAt = Infinity;
-      if (loop._running) {
+      // The next turn at once while callbacks are ready, up to the bound (see above).
+      for (let turns = loop._maxTurns ?? MAX_TURNS; loop._running;) {
         loop.turns++;
         loop._runOnce(loop._maxPerTurn ?? MAX_PER_TURN);
+        if (loop._ready.length === 0 || --turns === 0) break;
       }
       loop._arm();
     } catch (exception) {
@@ -122,7 +155,7 @@ export class XsLoop extends BaseLoop {
   constructor(options: XsLoopOptions) {
     super();
     if (options === null || typeof options !== 'object') throw new TypeError('XsLoop needs options { Timer, Time }');
-    const { Timer, Time, maxCallbacksPerTurn = MAX_PER_TURN, trace } = options;
+    const { Timer, Time, maxCallbacksPerTurn = MAX_PER_TURN, maxTurnsPerFiring = MAX_TURNS, trace } = options;
     if (Timer === null || typeof Timer !== 'object' && typeof Timer !== 'function' ||
         typeof Timer.set !== 'function' || typeof Timer.schedule !== 'function' || typeof Timer.clear !== 'function') {
       throw new TypeError('XsLoop: Timer must be Moddable\'s Timer (import Timer from "timer")');
@@ -133,10 +166,14 @@ export class XsLoop extends BaseLoop {
     if (!Number.isInteger(maxCallbacksPerTurn) || maxCallbacksPerTurn < 1) {
       throw new RangeError(`maxCallbacksPerTurn must be a positive integer, got ${String(maxCallbacksPerTurn)}`);
     }
+    if (!Number.isInteger(maxTurnsPerFiring) || maxTurnsPerFiring < 1) {
+      throw new RangeError(`maxTurnsPerFiring must be a positive integer, got ${String(maxTurnsPerFiring)}`);
+    }
     if (trace !== undefined && typeof trace !== 'function') throw new TypeError('trace must be a function');
     this._Timer = Timer;
     this._Time = Time;
     if (maxCallbacksPerTurn !== MAX_PER_TURN) this._maxPerTurn = maxCallbacksPerTurn;
+    if (maxTurnsPerFiring !== MAX_TURNS) this._maxTurns = maxTurnsPerFiring;
     if (trace !== undefined) this._trace = trace;
     this._now = Time.ticks;
     this._host = this._setHost(CLOCK_GUARD);
