@@ -358,7 +358,7 @@ function callSoonDispatch(): Comparison {
     contenders: [
       peer('setImmediate', (n) => dispatchOnHost((tick) => setImmediate(tick), n)),
       anyloop('NodeLoop.callSoon', (n) => dispatchOnHost((tick) => nodeLoop.callSoon(tick), n)),
-      anyloop('XsLoop.callSoon on the simulated board (64 callbacks per host pass)', (n) => {
+      anyloop('XsLoop.callSoon on the simulated board (64 callbacks per turn, up to 8 turns per host pass)', (n) => {
         const { board, loop } = simulatedXsLoop();
         let ran = 0;
         const tick = (): void => { ran++; };
