@@ -112,6 +112,28 @@ describe('XsLoop', () => {
     expect(log).toEqual(['a1', 'b2', 'timer2', 'c3']);
   });
 
+  it('runs a timer that comes due on the host clock while a ready-queue ping-pong goes on, within the same firing', () => {
+    const board = new SimBoard();
+    // A clock that moves 1 ms at each read, as a device's does while JavaScript runs.
+    let ms = 0;
+    const loop = new XsLoop({ Timer: timerFor(board), Time: { get ticks() { return ms++; } } });
+    const log: string[] = [];
+    loop.runForever();
+    loop.callLater(3, () => log.push(`timer in turn ${loop.turns}`));
+    let left = 20;
+    const ping = (): void => {
+      log.push(`ping ${loop.turns}`);
+      if (--left > 0) loop.callSoon(ping);
+    };
+    loop.callSoon(ping);
+    const passes = board.turns;
+    board.step();
+    expect(board.turns - passes).toBe(1);
+    expect(loop.turns).toBe(8);
+    // Due at 5 ms: the second turn's read of the clock (4 reads before it: construction, runForever, callLater and its arming).
+    expect(log.slice(0, 4)).toEqual(['ping 1', 'ping 2', 'timer in turn 2', 'ping 3']);
+  });
+
   it('sets the running turn for each turn of a firing and clears it between turns and after the firing', () => {
     const { board, loop } = setup();
     const seen: string[] = [];
@@ -393,6 +415,8 @@ describe('XsLoop', () => {
     const days = 60;
     board.advance(days * 24 * 3_600_000);
     expect(loop.time() - t0).toBe(days * 24 * 3_600_000);
+    // Each wake-up is an empty turn, and counts as one: every 2^30 ms.
+    expect(loop.turns).toBe(Math.floor(days * 24 * 3_600_000 / 2 ** 30));
   });
 
   it('stops after the current turn, keeps what is pending, and resumes', () => {

@@ -94,9 +94,11 @@ type HostTimer = { [LOOP]: XsLoop };
  */
 export class XsLoop extends BaseLoop {
   /**
-   * Turns the loop has run: each one a `_runOnce` (due timers moved, the
-   * ready snapshot run), however many share a firing of the host timer;
-   * clock-guard wake-ups and firings while stopped are not counted.
+   * Turns the loop has run, each one a `_runOnce` (due timers moved, the
+   * ready snapshot run), however many share a firing of the host timer. A
+   * firing while running runs one turn at least, an empty one when it
+   * finds nothing to do (a clock-guard wake-up every 2^30 ms); a firing
+   * while stopped runs none.
    */
   turns = 0;
   private readonly _Timer: XsTimer;
