@@ -237,7 +237,8 @@ export class XsLoop extends BaseLoop {
   protected override _hostWake(): void {
     // In a turn of its own (the running turn is the loop's: no field of its
     // own, one XS slot less) the host timer's callback re-arms after it.
-    if (this._running && loopState.turn !== this) this._arm();
+    // That case first: nearly every call comes from a callback of the turn.
+    if (loopState.turn !== this && this._running) this._arm();
   }
 
   /** @internal Prints through `trace`, as Moddable apps do. */
