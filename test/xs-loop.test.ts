@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createTask, sleep, type ExceptionContext, type Handle } from '../src/index.js';
-import { InterruptFlag, XsLoop, type XsLoopOptions } from '../src/xs.js';
+import { DigitalIn, InterruptFlag, XsLoop, type XsLoopOptions } from '../src/xs.js';
 import { SimBoard, type SimBoardOptions } from '../src/sim/board.js';
 import { timerFor, type TimerModule } from '../src/sim/timer.js';
 import { timeFor } from '../src/sim/time.js';
@@ -312,6 +312,31 @@ describe('XsLoop', () => {
     // Within the firing's bound of 8 turns, then a turn for the flag's waiter.
     expect(spinsAtWake - spinsAtPress).toBeLessThanOrEqual(8 + 1);
     expect(button.read()).toBe(0);
+  });
+
+  it('delivers a DigitalIn edge to its waiter within maxTurnsPerFiring turns of a task looping on sleep(0)', () => {
+    const { board, loop, Digital } = setup({ maxTurnsPerFiring: 4 });
+    const button = new DigitalIn({ pin: 0, mode: Digital.InputPullUp, edge: 'falling', io: Digital, loop });
+    let spins = 0, spinsAtPress = -1, spinsAtWake = -1;
+    loop.runForever();
+    createTask(function* () {
+      for (;;) {
+        spins++;
+        if (spins === 10) {
+          spinsAtPress = spins;
+          board.drive(0, 0);
+        }
+        yield* sleep(0, undefined, { loop });
+      }
+    }, { loop });
+    createTask(function* () {
+      yield* button.edge();
+      spinsAtWake = spins;
+    }, { loop });
+    for (let i = 0; i < 50 && spinsAtWake < 0; i++) board.step();
+    // The rest of the firing (at most 4 turns), the host's pass (onReadable), then a turn for the edge's waiter.
+    expect(spinsAtWake - spinsAtPress).toBeGreaterThan(0);
+    expect(spinsAtWake - spinsAtPress).toBeLessThanOrEqual(4 + 1);
   });
 
   it('sends an exception in a callback to the handler and goes on; nothing reaches the host', () => {
