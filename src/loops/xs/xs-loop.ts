@@ -48,7 +48,11 @@ const CLOCK_GUARD = 2 ** 30;
 /** The default of `maxCallbacksPerTurn`. */
 const MAX_PER_TURN = 64;
 
-/** The default of `maxTurnsPerFiring`. */
+/**
+ * The default of `maxTurnsPerFiring`: twice the turns of the esp32 example
+ * app's longest chain of hand-offs (4), so that a chain seldom needs two
+ * firings, while the host waits for at most 8 × 64 callbacks.
+ */
 const MAX_TURNS = 8;
 
 /** Where a host timer keeps its loop. */
