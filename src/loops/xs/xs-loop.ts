@@ -49,8 +49,8 @@ const CLOCK_GUARD = 2 ** 30;
 const MAX_PER_TURN = 64;
 
 /**
- * The default of `maxTurnsPerFiring`: twice the turns of the esp32 example
- * app's longest chain of hand-offs (4), so that a chain seldom needs two
+ * The default of `maxTurnsPerFiring`: above the 5 turns of the esp32 example
+ * app's longest chain of hand-offs, so that a chain seldom needs two
  * firings, while the host waits for at most 8 × 64 callbacks.
  */
 const MAX_TURNS = 8;
