@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile, cp, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { requirePeers } from './peers.js';
 import { XsError, XsWorker, type XsWorkerOptions } from './xsnap.js';
@@ -65,10 +66,70 @@ const PATCHES: readonly (readonly [string, string])[] = [
     '\txsResult = xsNewHostFunction(xs_anyloopMeter, 0);\n\txsDefine(xsGlobal, xsID("anyloopMeter"), xsResult, xsDontEnum);\n'],
 ];
 
+/**
+ * What the profiling worker adds to {@link PATCHES}: with `-P <prefix>` it
+ * profiles the machine from its creation, writes each sample's call stack
+ * to `<prefix>.stacks` as it goes (see {@link PROFILE_PATCHES}) and, when it
+ * is told to quit (`q`), the Chrome .cpuprofile that names the stacks'
+ * functions to `<prefix>.cpuprofile`.
+ */
+const PROFILING_PATCHES: readonly (readonly [string, string])[] = [
+  ['static void xsBuildAgent(xsMachine* the);\n', 'static void xsBuildAgent(xsMachine* the);\n' +
+    'extern FILE* fxProfileStacks;\nstatic char* gxProfilePath = NULL;\n'],
+  ['\t\telse if (!strcmp(argv[argi], "-v")) {\n',
+    '\t\telse if (!strcmp(argv[argi], "-P") && argi + 1 < argc)\n\t\t\tgxProfilePath = argv[++argi];\n' +
+    '\t\telse if (!strcmp(argv[argi], "-v")) {\n'],
+  ['\t\txsBuildAgent(machine);\n\t}\n',
+    '\t\txsBuildAgent(machine);\n\t}\n' +
+    '\tif (gxProfilePath) {\n\t\tchar path[4096];\n\t\tsnprintf(path, sizeof(path), "%s.stacks", gxProfilePath);\n' +
+    '\t\tif (!(fxProfileStacks = fopen(path, "w"))) {\n\t\t\tfprintf(stderr, "cannot write %s: %s\\n", path, strerror(errno));\n\t\t\treturn E_IO_ERROR;\n\t\t}\n' +
+    '\t\tfxStartProfiling(machine);\n\t}\n'],
+  ["\t\t\tcase 'q':\n\t\t\t\tdone = 1;\n",
+    "\t\t\tcase 'q':\n\t\t\t\tif (gxProfilePath) {\n\t\t\t\t\tchar path[4096];\n" +
+    '\t\t\t\t\tFILE* file;\n\t\t\t\t\tsnprintf(path, sizeof(path), "%s.cpuprofile", gxProfilePath);\n' +
+    // fxStopProfiling closes the file (given none, it would name one itself).
+    '\t\t\t\t\tif ((file = fopen(path, "w")))\n\t\t\t\t\t\tfxStopProfiling(machine, file);\n' +
+    '\t\t\t\t\telse\n\t\t\t\t\t\tfprintf(stderr, "cannot write %s: %s\\n", path, strerror(errno));\n' +
+    '\t\t\t\t\tfclose(fxProfileStacks);\n\t\t\t\t\tfxProfileStacks = NULL;\n\t\t\t\t}\n\t\t\t\tdone = 1;\n'],
+];
+
+/**
+ * The changes to XS's `xsProfile.c` for the profiling worker, so that a
+ * profile accounts for every computron:
+ *
+ * - the profiler's clock is the meter (computrons), which each delivery
+ *   restarts from 0, made monotonic across deliveries;
+ * - it samples at every check (each line of JavaScript, each return from a
+ *   native function, each GC), not every 1.25 ms;
+ * - each sample is a line of `fxProfileStacks`: the clock, then the
+ *   profile records of the stack, innermost first (0: no JavaScript on the
+ *   stack).
+ */
+const PROFILE_PATCHES: readonly (readonly [string, string])[] = [
+  ['static txU8 fxGetTicks();\n', 'static txU8 fxGetTicks();\nstatic txMachine* gxProfileMachine = NULL;\nFILE* fxProfileStacks = NULL;\n'],
+  ['\ttxU8 when = profiler->when;\n\ttxU8 time = fxGetTicks();\n\tif (when < time) {\n',
+    '\ttxU8 time = fxGetTicks();\n\t{\n'],
+  ['\t\tif (record) {\n\t\t\tcallee = record;\n',
+    '\t\tif (fxProfileStacks)\n\t\t\tfprintf(fxProfileStacks, "%llu %d", (unsigned long long)time, record ? (int)record->recordID : 0);\n' +
+    '\t\tif (record) {\n\t\t\tcallee = record;\n'],
+  ['\t\t\t\tif (parent) {\n\t\t\t\t\tfxInsertProfilerCallee(the, parent, callee->recordID);\n',
+    '\t\t\t\tif (parent) {\n\t\t\t\t\tif (fxProfileStacks)\n\t\t\t\t\t\tfprintf(fxProfileStacks, " %d", (int)parent->recordID);\n' +
+    '\t\t\t\t\tfxInsertProfilerCallee(the, parent, callee->recordID);\n'],
+  ['\t\tif (callee)\n\t\t\tfxInsertProfilerCallee(the, profiler->host, callee->recordID);\n',
+    '\t\tif (fxProfileStacks)\n\t\t\tfputc(\'\\n\', fxProfileStacks);\n' +
+    '\t\tif (callee)\n\t\t\tfxInsertProfilerCallee(the, profiler->host, callee->recordID);\n'],
+  ['\tprofiler->interval = (txU4)fxMicrosecondsToTicks(1250);\n', '\tgxProfileMachine = the;\n\tprofiler->interval = 1;\n'],
+  ['txU8 fxGetTicks()\n{\n#if mxMacOSX\n\treturn clock_gettime_nsec_np(CLOCK_MONOTONIC);\n#elif mxWindows\n\tLARGE_INTEGER counter;\n' +
+    '\tQueryPerformanceCounter(&counter);\n\treturn counter.QuadPart;\n#else\n\tc_timeval tv;\n\tc_gettimeofday(&tv, NULL);\n' +
+    '\treturn (tv.tv_sec * 1000000ULL) + tv.tv_usec;\n#endif\n}\n',
+  'txU8 fxGetTicks()\n{\n\tstatic txU8 base = 0, last = 0;\n\ttxU8 now = gxProfileMachine ? gxProfileMachine->meterIndex : 0;\n' +
+    '\tif (now < last)\n\t\tbase += last;\n\tlast = now;\n\treturn base + now;\n}\n'],
+];
+
 /** Stack slots the worker has beyond the device's, for the simulator's own frames below the app's. */
 const HOST_STACK = 1024;
 
-let building: Promise<string> | undefined;
+const building = new Map<boolean, Promise<string>>();
 
 /**
  * The path of the device worker: @agoric/xsnap's worker with {@link PATCHES}
@@ -78,14 +139,43 @@ let building: Promise<string> | undefined;
  * version and the patches.
  */
 export function deviceWorkerPath(): Promise<string> {
-  building ??= build().catch((e: unknown) => {
-    building = undefined;
-    throw e;
-  });
-  return building;
+  return buildOnce(false);
 }
 
-async function build(): Promise<string> {
+/**
+ * The path of the profiling worker: the device worker (same patches, same
+ * creation values and meters) with XS's profiler compiled in (every object
+ * built with `mxProfile`, `xsProfile.c` patched by {@link PROFILE_PATCHES})
+ * and the `-P <prefix>` option of {@link PROFILING_PATCHES}. Built on first
+ * use, a full compile of XS (under a minute), and kept beside the device
+ * worker under a name of its own.
+ */
+export function profilingWorkerPath(): Promise<string> {
+  return buildOnce(true);
+}
+
+function buildOnce(profiling: boolean): Promise<string> {
+  let b = building.get(profiling);
+  if (b === undefined) {
+    b = build(profiling).catch((e: unknown) => {
+      building.delete(profiling);
+      throw e;
+    });
+    building.set(profiling, b);
+  }
+  return b;
+}
+
+function applyPatches(text: string, patches: readonly (readonly [string, string])[], what: string): string {
+  let patched = text;
+  for (const [from, to] of patches) {
+    if (!patched.includes(from)) throw new XsError(`cannot build the ${what}`);
+    patched = patched.replace(from, to);
+  }
+  return patched;
+}
+
+async function build(profiling: boolean): Promise<string> {
   requirePeers(['@agoric/xsnap']);
   const pkgJson = createRequire(import.meta.url).resolve('@agoric/xsnap/package.json');
   const pkg = dirname(pkgJson);
@@ -93,15 +183,23 @@ async function build(): Promise<string> {
   const platform = process.platform === 'linux' ? 'lin' : process.platform === 'darwin' ? 'mac' : null;
   if (platform === null) throw new XsError(`@agoric/xsnap has no XS worker for ${process.platform}`);
   const native = join(pkg, 'xsnap-native', 'xsnap');
+  const moddable = join(pkg, 'moddable');
   const original = await readFile(join(native, 'sources', 'xsnap-worker.c'), 'utf8');
-  let patched = original;
-  for (const [from, to] of PATCHES) {
-    if (!patched.includes(from)) throw new XsError(`cannot build the device worker: @agoric/xsnap ${version}'s xsnap-worker.c is not the one anyloop patches`);
-    patched = patched.replace(from, to);
+  const what = profiling ? 'profiling worker' : 'device worker';
+  const notOurs = `${what}: @agoric/xsnap ${version}'s xsnap-worker.c is not the one anyloop patches`;
+  let patched = applyPatches(original, PATCHES, notOurs);
+  let key: string;
+  let profile = '';
+  if (profiling) {
+    patched = applyPatches(patched, PROFILING_PATCHES, notOurs);
+    profile = applyPatches(await readFile(join(moddable, 'xs', 'sources', 'xsProfile.c'), 'utf8'), PROFILE_PATCHES,
+      `${what}: @agoric/xsnap ${version}'s XS xsProfile.c is not the one anyloop patches`);
+    key = createHash('sha256').update(`${version}\n${platform}\n${patched}\n${profile}`).digest('hex').slice(0, 16);
+  } else {
+    key = createHash('sha256').update(`${version}\n${platform}\n${patched}`).digest('hex').slice(0, 16);
   }
-  const key = createHash('sha256').update(`${version}\n${platform}\n${patched}`).digest('hex').slice(0, 16);
   // node_modules/@agoric/xsnap -> node_modules/.cache/anyloop
-  const cache = join(dirname(dirname(pkg)), '.cache', 'anyloop', `xsnap-worker-${key}`);
+  const cache = join(dirname(dirname(pkg)), '.cache', 'anyloop', `${profiling ? 'xsnap-profiler' : 'xsnap-worker'}-${key}`);
   const bin = join(cache, 'xsnap-worker');
   if (existsSync(bin)) return bin;
 
@@ -113,21 +211,28 @@ async function build(): Promise<string> {
     if (f.isFile()) await copyFile(join(native, 'sources', f.name), join(sources, f.name));
   }
   await writeFile(join(sources, 'xsnap-worker.c'), patched);
-  // The package's release objects, copied after the sources so that make
-  // finds them up to date: it compiles the patched file and links.
-  const objects = join(native, 'build', 'tmp', platform, 'release', 'xsnap-worker');
-  const tmp = join(work, 'build', 'tmp', platform, 'release', 'xsnap-worker');
-  await mkdir(tmp, { recursive: true });
-  if (existsSync(objects)) {
-    for (const f of await readdir(objects)) {
-      if (f.endsWith('.o') && f !== 'xsnap-worker.o') await copyFile(join(objects, f), join(tmp, f));
+  const args = ['-f', 'xsnap-worker.mk', 'GOAL=release', `BUILD_DIR=${join(work, 'build')}`, `TLS_DIR=${sources}`, `XSNAP_VERSION=${version}`];
+  if (profiling) {
+    // A copy of XS with the patched profiler, every object compiled anew:
+    // mxProfile changes the machine's structure.
+    const xs = join(work, 'moddable');
+    await cp(moddable, xs, { recursive: true });
+    await writeFile(join(xs, 'xs', 'sources', 'xsProfile.c'), profile);
+    args.push(`MODDABLE=${xs}`, `CC=${process.env.CC ?? 'cc'} -DmxProfile=1`, `-j${availableParallelism()}`);
+  } else {
+    // The package's release objects, copied after the sources so that make
+    // finds them up to date: it compiles the patched file and links.
+    const objects = join(native, 'build', 'tmp', platform, 'release', 'xsnap-worker');
+    const tmp = join(work, 'build', 'tmp', platform, 'release', 'xsnap-worker');
+    await mkdir(tmp, { recursive: true });
+    if (existsSync(objects)) {
+      for (const f of await readdir(objects)) {
+        if (f.endsWith('.o') && f !== 'xsnap-worker.o') await copyFile(join(objects, f), join(tmp, f));
+      }
     }
+    args.push(`MODDABLE=${moddable}`);
   }
-  const makefiles = join(native, 'makefiles', platform);
-  await make(makefiles, work, [
-    '-f', 'xsnap-worker.mk', 'GOAL=release', `MODDABLE=${join(pkg, 'moddable')}`, `BUILD_DIR=${join(work, 'build')}`,
-    `TLS_DIR=${sources}`, `XSNAP_VERSION=${version}`,
-  ]);
+  await make(join(native, 'makefiles', platform), work, args, what);
   await mkdir(cache, { recursive: true });
   const built = join(work, 'build', 'bin', platform, 'release', 'xsnap-worker');
   // rename is atomic: a parallel build of the same key just replaces it.
@@ -136,25 +241,25 @@ async function build(): Promise<string> {
   return bin;
 }
 
-async function make(cwd: string, work: string, args: string[]): Promise<void> {
+async function make(cwd: string, work: string, args: string[], what: string): Promise<void> {
   try {
-    await run('make', cwd, args);
+    await run('make', cwd, args, what);
   } catch (e) {
     await rm(work, { recursive: true, force: true });
     throw e;
   }
 }
 
-function run(command: string, cwd: string, args: string[]): Promise<void> {
+function run(command: string, cwd: string, args: string[], what: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (s: string) => { err += s; });
-    child.once('error', (e) => reject(new XsError(`cannot build the device worker: make: ${e.message} (it needs make and a C compiler)`)));
+    child.once('error', (e) => reject(new XsError(`cannot build the ${what}: make: ${e.message} (it needs make and a C compiler)`)));
     child.once('close', (code) => {
       if (code === 0) resolve();
-      else reject(new XsError(`cannot build the device worker: make exited with code ${code}: ${err.trim().split('\n').filter((l) => /error/.test(l)).slice(0, 5).join('\n')}`));
+      else reject(new XsError(`cannot build the ${what}: make exited with code ${code}: ${err.trim().split('\n').filter((l) => /error/.test(l)).slice(0, 5).join('\n')}`));
     });
   });
 }
@@ -174,8 +279,13 @@ export interface DeviceLimits {
  * `options.stack` slots (and room for the simulator's frames: the host
  * limits each host callback to the device's stack with `anyloopStack`) and mcconfig's default heaps (2048 + 64 slots, 32 +
  * 1 KB of chunks), so that the heaps grow in small steps as on the device.
+ * With `options.profile`, the profiling worker (see {@link profilingWorkerPath})
+ * writes `<profile>.stacks` as it runs and `<profile>.cpuprofile` when it is
+ * closed (not when it is terminated).
  */
-export async function startDeviceWorker(options: XsWorkerOptions & { stack: number }): Promise<XsWorker> {
-  const executable = await deviceWorkerPath();
-  return new XsWorker({ ...options, executable, args: ['-S', String(options.stack + HOST_STACK), '-H', '2048,64,32768,1024', '-i', String(WATCHDOG_INTERVAL)] });
+export async function startDeviceWorker(options: XsWorkerOptions & { stack: number; profile?: string }): Promise<XsWorker> {
+  const executable = await (options.profile === undefined ? deviceWorkerPath() : profilingWorkerPath());
+  const args = ['-S', String(options.stack + HOST_STACK), '-H', '2048,64,32768,1024', '-i', String(WATCHDOG_INTERVAL)];
+  if (options.profile !== undefined) args.push('-P', options.profile);
+  return new XsWorker({ ...options, executable, args });
 }
