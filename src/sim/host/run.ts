@@ -160,6 +160,9 @@ export async function runScenario(options: RunOptions): Promise<SimReport> {
   if (options.engine !== 'node' && options.engine !== 'xs') {
     throw new TypeError(`engine must be 'node' or 'xs', got ${String(options.engine)}`);
   }
+  if (options.profile !== undefined && (options.engine !== 'xs' || typeof options.profile !== 'string')) {
+    throw new TypeError('profile must be a path prefix, and needs the xs engine');
+  }
   if (typeof options.app !== 'string' || !existsSync(options.app)) throw new SimInputError(`app not found: ${String(options.app)}`);
   const scenario = typeof options.scenario === 'string' ? await loadScenario(options.scenario) : parseScenario(options.scenario);
   const slice = options.sliceMs ?? Math.max(100, Math.ceil(scenario.end / 50));
@@ -173,10 +176,7 @@ export async function runScenario(options: RunOptions): Promise<SimReport> {
   // One classic script for both engines: Node runs it in a context of its own.
   const config = simConfig(scenario);
   const bundle = await bundleApp({ app: options.app, engine: 'xs', config });
-  if (options.profile !== undefined) {
-    if (options.engine !== 'xs') throw new TypeError('profile needs the xs engine');
-    await writeFile(`${options.profile}.map`, bundle.map);
-  }
+  if (options.profile !== undefined) await writeFile(`${options.profile}.map`, bundle.map);
   const links = linksOfConfig(config);
   const times: number[] = [];
   for (let t = Math.min(slice, scenario.end); ; t = Math.min(t + slice, scenario.end)) {

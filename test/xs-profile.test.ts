@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import { analyzeProfile, formatTree, parseCpuProfile, parseStacks, type ProfileFunction } from '../bench/lib/xs-profile.js';
+
+// A synthetic profile: the host's command (50) calls the board's _call (10),
+// which calls the marker (11, onHostCall) around the app's callback (20),
+// which calls an app function (21) and a host module (30); then a run of
+// promise jobs, where a native (40) resumes the app's function (20).
+const FUNCTIONS = new Map<number, ProfileFunction>([
+  [50, { label: 'handleCommand', kind: 'host' }],
+  [10, { label: '_call', kind: 'host' }],
+  [11, { label: 'onHostCall', kind: 'host' }],
+  [20, { label: 'onHost', kind: 'app' }],
+  [21, { label: 'step', kind: 'app' }],
+  [30, { label: 'Timer.schedule', kind: 'host' }],
+  [40, { label: '@fxResolveAwait', kind: 'native' }],
+]);
+const MARKER = 11;
+
+// Each line: the meter's reading, then the stack innermost first, as the profiling worker writes it.
+const STACKS = [
+  '0 50',
+  '5 11 10 50', // the call opens
+  '8 10 50', // the board's own line: 2 computrons in the window, the simulator's
+  '10 20 10 50', // 4 to the app's callback
+  '14 21 20 10 50', // 6 to step
+  '20 30 20 10 50', // 3 to a host module
+  '23 20 10 50', // 2 to the callback again
+  '25 11 10 50', // the call closes
+  '30 50',
+  '31 11 50', // promise jobs open
+  '33 20 40', // 4 to the resumed function, under the native that runs the job
+  '37 40', // 1 to the native alone
+  '38 11 50', // promise jobs close
+  '40 50',
+].join('\n') + '\n';
+
+describe('xs-profile', () => {
+  it('parses a stacks file into samples, stacks outermost first', () => {
+    const s = parseStacks('3 0\n7 21 20 10\n');
+    expect(s).toEqual([{ time: 3, stack: [0] }, { time: 7, stack: [10, 20, 21] }]);
+  });
+
+  it('refuses a stacks file whose meter goes back or whose lines are not numbers', () => {
+    expect(() => parseStacks('7 1\n3 1\n')).toThrow(RangeError);
+    expect(() => parseStacks('7 x\n')).toThrow(RangeError);
+    expect(() => parseStacks('7\n')).toThrow(RangeError);
+  });
+
+  it('reads the records of a .cpuprofile, and refuses what is not one', () => {
+    const json = JSON.stringify({
+      nodes: [{ id: 554, callFrame: { functionName: 'step', scriptId: '0', url: '#2', lineNumber: 41, columnNumber: -1 }, hitCount: 3, children: [] }],
+      samples: [], timeDeltas: [],
+    });
+    expect(parseCpuProfile(json)).toEqual([{ id: 554, functionName: 'step', url: '#2', lineNumber: 41 }]);
+    expect(() => parseCpuProfile('{}')).toThrow(TypeError);
+  });
+
+  it('splits the computrons of the windows between the app, the host modules it called and the simulator, each to the earlier sample', () => {
+    const a = analyzeProfile(parseStacks(STACKS), FUNCTIONS, MARKER);
+    expect(a.calls).toBe(2);
+    expect(a.windows).toBe(22);
+    expect(a.app).toBe(17);
+    expect(a.hostModules).toBe(3);
+    expect(a.hostModuleCalls).toBe(1);
+    expect(a.hostOwn).toBe(2);
+    expect(a.outside).toBe(40 - 22);
+  });
+
+  it('builds the call tree from what the host called, and a promise job from its native', () => {
+    const { tree } = analyzeProfile(parseStacks(STACKS), FUNCTIONS, MARKER);
+    expect([...tree.children.keys()]).toEqual([20, 40]);
+    const onHost = tree.children.get(20)!;
+    expect({ total: onHost.total, self: onHost.self, calls: onHost.calls }).toEqual({ total: 12, self: 6, calls: 1 });
+    expect(onHost.children.get(21)).toMatchObject({ total: 6, self: 6, calls: 1 });
+    // The host module's computrons are no part of the app's tree.
+    expect(onHost.children.has(30)).toBe(false);
+    const job = tree.children.get(40)!;
+    expect({ total: job.total, self: job.self, calls: job.calls }).toEqual({ total: 5, self: 1, calls: 1 });
+    expect(job.children.get(20)).toMatchObject({ total: 4, self: 4, calls: 1 });
+  });
+
+  it('tables the app functions by self computrons, with inclusive figures and the calls seen', () => {
+    const { functions } = analyzeProfile(parseStacks(STACKS), FUNCTIONS, MARKER);
+    expect(functions).toEqual([
+      { id: 20, self: 10, inclusive: 16, calls: 2 },
+      { id: 21, self: 6, inclusive: 6, calls: 1 },
+      { id: 40, self: 1, inclusive: 5, calls: 1 },
+    ]);
+  });
+
+  it('counts a recursive function once per sample in its inclusive figure', () => {
+    const stacks = '0 11\n1 20\n2 20 20\n5 20\n6 11\n7 0\n';
+    const { functions } = analyzeProfile(parseStacks(stacks), FUNCTIONS, MARKER);
+    expect(functions).toEqual([{ id: 20, self: 5, inclusive: 5, calls: 2 }]);
+  });
+
+  it('formats the tree by total, leaving out small nodes and deep levels', () => {
+    const { tree } = analyzeProfile(parseStacks(STACKS), FUNCTIONS, MARKER);
+    const label = (id: number): string => FUNCTIONS.get(id)!.label;
+    expect(formatTree(tree, label, 0, 9).map((l) => l.trim().split(/\s+/))).toEqual([
+      ['12', '6', '1', 'onHost'],
+      ['6', '6', '1', 'step'],
+      ['5', '1', '1', '@fxResolveAwait'],
+      ['4', '4', '1', 'onHost'],
+    ]);
+    // Three columns (8, 7 and 6 wide) and two spaces, then the label indented two spaces a level.
+    expect(formatTree(tree, label, 5, 9).map((l) => l.slice(25))).toEqual(['onHost', '  step', '@fxResolveAwait']);
+    expect(formatTree(tree, label, 0, 1)).toHaveLength(2);
+  });
+});
