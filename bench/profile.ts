@@ -5,9 +5,10 @@
  * once in the profiling worker (built on first use: a full compile of XS,
  * under a minute); see bench/README.md, "Computron profiles".
  *
- * Fails (exit code 1) when a profile's count of the app's computrons is
- * further from the simulator's meter than {@link TOLERANCE} allows: the
- * profile would not account for what the meter counts.
+ * Fails (exit code 1) when a profile's count of the computrons in the
+ * host's calls into the app differs from the simulator's meter over the
+ * same calls by more than {@link WINDOW_SLACK} allows: the profile would
+ * not account for what the meter counts.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,17 +19,14 @@ import { ROOT } from './lib/bundle.js';
 import { analyzeProfile, formatTree, parseCpuProfile, parseStacks, type ProfileAnalysis, type ProfileFunction } from './lib/xs-profile.js';
 
 /**
- * How far the profile's count of the app's computrons may be from the
- * meter's, as a share of the meter's. They differ where a call crosses
- * between the host and the app: the profile gives the computrons between
- * the caller's last sample and the callee's first line (the call and the
- * callee's prologue) to the caller, so the app loses its callbacks'
- * prologues to the simulator and gains the prologues of the meter's
- * wrappers around the host modules, where the meter, calibrated, charges
- * the app what a call of a native function costs for both. Measured
- * (2026-12-02): 0.9% to 2.0% under or over on the four scenarios.
+ * How many computrons a host call's window may have in the meter's count
+ * and not in the profile's. The driver's onHostCall reads the meter among
+ * its own lines: what it runs after its read that opens a window, and
+ * before its read that closes one, is in the meter's window but in
+ * samples with onHostCall on the stack, which the profile leaves out.
+ * Measured (2026-12-02): 23 to 35 a call on the four scenarios.
  */
-const TOLERANCE = 0.025;
+const WINDOW_SLACK = 40;
 
 /** How XS names the bundle (the third script the worker evaluates: see XS_BUNDLE_NAMES in src/sim/host/run.ts). */
 const BUNDLE_SCRIPT = '#2';
@@ -72,7 +70,8 @@ function profileFunctions(cpuprofile: string, map: string): { functions: Map<num
       continue;
     }
     if (p.source === driver && p.line === markerLine) marker = n.id;
-    functions.set(n.id, { label: `${n.functionName} (${relative(ROOT, p.source)}:${p.line})`, kind: isSim(p.source) ? 'host' : 'app' });
+    const file = relative(ROOT, p.source);
+    functions.set(n.id, { label: `${n.functionName} (${file}:${p.line})`, kind: isSim(p.source) ? 'host' : 'app', file });
   }
   if (marker < 0) throw new Error(`bench:profile: the profile has no function at ${relative(ROOT, driver)}:${markerLine} (onHostCall)`);
   return { functions, marker };
@@ -96,11 +95,15 @@ function report(p: AppProfile, scenario: string): string[] {
   const label = (id: number): string => p.functions.get(id)?.label ?? `#${id}`;
   const lines = [
     `== ${p.kind} app (${APPS[p.kind]}), scenario ${scenario} ==`,
-    `meter:   app ${n(meter.app)}   host modules ${n(meter.hostModules)}   simulator's own (calibrated) ${n(meter.overhead)}`,
+    `meter:   app ${n(meter.app)}   host modules ${n(meter.hostModules)}   simulator's own (calibrated) ${n(meter.overhead)}   (${n(meter.app + meter.hostModules + meter.overhead)} in all)`,
     `profile: app ${n(a.app)} (${pct(a.app, meter.app)} of the meter's)   host modules and the meter's wrappers ${n(a.hostModules)} (${n(a.hostModuleCalls)} calls)   simulator's own ${n(a.hostOwn)}   (${n(a.calls)} host calls, ${n(a.windows)} in all; outside them ${n(a.outside)})`,
+    `         calls across: into the app ${n(a.crossing.intoApp)} counted to the host (their call and prologue, before the callee's first line), into the host modules ${n(a.crossing.intoHost)} counted to the app`,
     '',
     `call tree of the app's computrons (total, self, calls seen; nodes under ${TREE_MIN * 100}% left out):`,
     ...formatTree(a.tree, label, a.app * TREE_MIN, TREE_DEPTH),
+    '',
+    'by source file (self; a native\'s go to its caller\'s file):',
+    ...a.files.map(([file, c]) => `${String(c).padStart(8)} ${pct(c, a.app).padStart(6)}  ${file}`),
     '',
     `by function, the ${TABLE_ROWS} largest self figures (self, inclusive, calls seen, self per call):`,
     ...a.functions.slice(0, TABLE_ROWS).map((r) =>
@@ -118,9 +121,10 @@ try {
   for (const kind of Object.keys(APPS) as AppKind[]) {
     const p = await profileApp(kind, scenario, dir);
     console.log(report(p, scenarioName).join('\n'));
-    const off = Math.abs(p.analysis.app - p.meter.app);
-    if (off > TOLERANCE * p.meter.app) {
-      failures.push(`the ${kind} app's profile counts ${n(p.analysis.app)} computrons where the meter counts ${n(p.meter.app)}: ${pct(off, p.meter.app)} off, beyond the ${(TOLERANCE * 100).toFixed(1)}% allowed`);
+    const meterWindows = p.meter.app + p.meter.hostModules + p.meter.overhead;
+    const off = meterWindows - p.analysis.windows;
+    if (off < 0 || off > WINDOW_SLACK * p.analysis.calls) {
+      failures.push(`the ${kind} app's profile counts ${n(p.analysis.windows)} computrons in the host's ${n(p.analysis.calls)} calls where the meter counts ${n(meterWindows)}: ${n(off)} less, where 0 to ${WINDOW_SLACK} a call is allowed`);
     }
   }
 } finally {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { analyzeProfile, formatTree, parseCpuProfile, parseStacks, type ProfileFunction } from '../bench/lib/xs-profile.js';
+import { analyzeProfile, formatTree, NO_FILE, parseCpuProfile, parseStacks, type ProfileFunction } from '../bench/lib/xs-profile.js';
 
 // A synthetic profile: the host's command (50) calls the board's _call (10),
 // which calls the marker (11, onHostCall) around the app's callback (20),
@@ -9,8 +9,8 @@ const FUNCTIONS = new Map<number, ProfileFunction>([
   [50, { label: 'handleCommand', kind: 'host' }],
   [10, { label: '_call', kind: 'host' }],
   [11, { label: 'onHostCall', kind: 'host' }],
-  [20, { label: 'onHost', kind: 'app' }],
-  [21, { label: 'step', kind: 'app' }],
+  [20, { label: 'onHost', kind: 'app', file: 'loop.js' }],
+  [21, { label: 'step', kind: 'app', file: 'task.js' }],
   [30, { label: 'Timer.schedule', kind: 'host' }],
   [40, { label: '@fxResolveAwait', kind: 'native' }],
 ]);
@@ -86,6 +86,15 @@ describe('xs-profile', () => {
       { id: 21, self: 6, inclusive: 6, calls: 1 },
       { id: 40, self: 1, inclusive: 5, calls: 1 },
     ]);
+  });
+
+  it('sums the app\'s computrons by source file, a native\'s to its caller\'s file', () => {
+    const samples = parseStacks(STACKS);
+    // The callback's 4 + 2 and the resumed function's 4, step's 6, the job's native alone 1.
+    expect(analyzeProfile(samples, FUNCTIONS, MARKER).files).toEqual([['loop.js', 10], ['task.js', 6], [NO_FILE, 1]]);
+    // A native leaf under the callback: its computrons are the callback's file's.
+    const stacks = '0 11\n1 20\n2 40 20\n5 11\n6 0\n';
+    expect(analyzeProfile(parseStacks(stacks), FUNCTIONS, MARKER).files).toEqual([['loop.js', 4]]);
   });
 
   it('counts a recursive function once per sample in its inclusive figure', () => {

@@ -20,6 +20,8 @@ export interface ProfileFunction {
   /** How it is shown: its name and where it is defined. */
   label: string;
   kind: FunctionKind;
+  /** The source file it is defined in (none for a native). */
+  file?: string;
 }
 
 /** One sample: the meter's reading and the records on the stack, outermost first. */
@@ -99,11 +101,28 @@ export interface ProfileAnalysis {
   hostOwn: number;
   /** Computrons outside the windows (start-up, the simulator between calls). */
   outside: number;
+  /**
+   * Where a call crosses between the host and the app, the computrons from
+   * the caller's last sample to the callee's first (the call, the callee's
+   * prologue) are the caller's: `intoApp` is what the host's calls into
+   * the app so gave the host, `intoHost` what the app's calls into the host
+   * modules gave the app.
+   */
+  crossing: { intoApp: number; intoHost: number };
   /** The app's computrons as a call tree: its roots are what the host called (or the promise jobs it ran). */
   tree: CallTreeNode;
   /** The app's functions, by self computrons, largest first. */
   functions: FunctionRow[];
+  /**
+   * The app's computrons by the source file of the innermost function that
+   * has one (a native's go to its caller's file), largest first; those of a
+   * promise job with no JavaScript on the stack under {@link NO_FILE}.
+   */
+  files: [string, number][];
 }
+
+/** The file of the app's computrons with no JavaScript function on the stack (XS running promise jobs). */
+export const NO_FILE = '(XS, no JavaScript on the stack)';
 
 function node(id: number): CallTreeNode {
   return { id, total: 0, self: 0, calls: 0, children: new Map() };
@@ -125,31 +144,20 @@ function node(id: number): CallTreeNode {
  */
 export function analyzeProfile(samples: readonly ProfileSample[], functions: ReadonlyMap<number, ProfileFunction>, marker: number): ProfileAnalysis {
   const kind = (id: number): FunctionKind => functions.get(id)?.kind ?? 'native';
-  const tree = node(-1);
-  const rows = new Map<number, FunctionRow>();
   const out = { calls: 0, windows: 0, app: 0, hostModules: 0, hostModuleCalls: 0, hostOwn: 0, outside: 0 };
+  // First, whose each sample is, and where the app's part of its stack starts.
+  const whose: Whose[] = [];
+  const firstApp: number[] = [];
   let inWindow = false;
   let marked = false;
-  let wasHostModule = false;
-  let previous: readonly number[] = [];
   for (let k = 0; k + 1 < samples.length; k++) {
     const { stack } = samples[k]!;
-    const w = samples[k + 1]!.time - samples[k]!.time;
-    // Frames from `fresh` on were entered since the previous sample.
-    let fresh = 0;
-    while (fresh < stack.length && fresh < previous.length && stack[fresh] === previous[fresh]) fresh++;
-    previous = stack;
     const hasMarker = stack.includes(marker);
     if (marked && !hasMarker) {
       inWindow = !inWindow;
       if (inWindow) out.calls++;
     }
     marked = hasMarker;
-    if (!inWindow || hasMarker) {
-      out.outside += w;
-      continue;
-    }
-    out.windows += w;
     let first = -1;
     let hostAbove = false;
     let anyHost = false;
@@ -160,19 +168,50 @@ export function analyzeProfile(samples: readonly ProfileSample[], functions: Rea
         if (first >= 0) hostAbove = true;
       } else if (k2 === 'app' && first < 0) first = i;
     }
-    if (!anyHost) first = 0;
-    if (first < 0) {
+    firstApp.push(anyHost ? first : 0);
+    whose.push(!inWindow || hasMarker ? 'outside' : hostAbove ? 'hostModule' : anyHost && first < 0 ? 'host' : !anyHost && first < 0 ? 'natives' : 'app');
+  }
+  // Natives alone on the stack: XS running promise jobs. Next to the app's
+  // samples they start or end the app's jobs; else they are the host's (the
+  // simulator's awaits unwinding, the immediate that ends a run of jobs).
+  const resolved = whose.map((w, k) => w !== 'natives' ? w : whose[k - 1] === 'app' || whose[k + 1] === 'app' ? 'app' : 'host');
+  const tree = node(-1);
+  const rows = new Map<number, FunctionRow>();
+  const files = new Map<string, number>();
+  const crossing = { intoApp: 0, intoHost: 0 };
+  let previous: readonly number[] = [];
+  for (let k = 0; k < resolved.length; k++) {
+    const { stack } = samples[k]!;
+    const w = samples[k + 1]!.time - samples[k]!.time;
+    // Frames from `fresh` on were entered since the previous sample.
+    let fresh = 0;
+    while (fresh < stack.length && fresh < previous.length && stack[fresh] === previous[fresh]) fresh++;
+    // Only frames entered: the previous sample's stack is the bottom of this one.
+    const called = k > 0 && fresh === previous.length && stack.length > fresh;
+    previous = stack;
+    const r = resolved[k]!;
+    const before = k > 0 ? resolved[k - 1]! : 'outside';
+    const wBefore = k > 0 ? samples[k]!.time - samples[k - 1]!.time : 0;
+    if (r === 'outside') {
+      out.outside += w;
+      continue;
+    }
+    out.windows += w;
+    if (r === 'host') {
       out.hostOwn += w;
       continue;
     }
-    if (hostAbove) {
+    if (r === 'hostModule') {
       out.hostModules += w;
-      if (!wasHostModule) out.hostModuleCalls++;
-      wasHostModule = true;
+      if (before !== 'hostModule') {
+        out.hostModuleCalls++;
+        if (called && before === 'app') crossing.intoHost += wBefore;
+      }
       continue;
     }
-    wasHostModule = false;
+    if (called && before === 'host') crossing.intoApp += wBefore;
     out.app += w;
+    const first = firstApp[k]!;
     let at = tree;
     at.total += w;
     const seen = new Set<number>();
@@ -195,10 +234,21 @@ export function analyzeProfile(samples: readonly ProfileSample[], functions: Rea
     }
     at.self += w;
     rows.get(stack[stack.length - 1]!)!.self += w;
+    let file = NO_FILE;
+    for (let i = stack.length - 1; i >= first; i--) {
+      const f = functions.get(stack[i]!)?.file;
+      if (f !== undefined) {
+        file = f;
+        break;
+      }
+    }
+    files.set(file, (files.get(file) ?? 0) + w);
   }
   const table = [...rows.values()].sort((a, b) => b.self - a.self || b.inclusive - a.inclusive);
-  return { ...out, tree, functions: table };
+  return { ...out, crossing, tree, functions: table, files: [...files].sort((a, b) => b[1] - a[1]) };
 }
+
+type Whose = 'outside' | 'host' | 'hostModule' | 'natives' | 'app';
 
 /**
  * The tree as indented lines (`total  self  calls  label`), children by
