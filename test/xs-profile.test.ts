@@ -97,6 +97,24 @@ describe('xs-profile', () => {
     expect(analyzeProfile(parseStacks(stacks), FUNCTIONS, MARKER).files).toEqual([['loop.js', 4]]);
   });
 
+  it('gives natives alone on the stack (XS running promise jobs) to the app next to its samples, else to the simulator', () => {
+    const stacks = [
+      '0 11', // promise jobs open
+      '1 10', // the simulator awaits: 2
+      '3 40', // its await unwinding, host before and natives after: 3 to the simulator
+      '6 40', // dispatching the app's job: 4 to the app
+      '10 20 40', // the app's job: 5
+      '15 40', // returning from it: 6 to the app
+      '21 40', // natives between natives and the host: 7 to the simulator
+      '28 10', // 8 to the simulator
+      '36 11', // promise jobs close
+      '40 0',
+    ].join('\n');
+    const a = analyzeProfile(parseStacks(stacks), FUNCTIONS, MARKER);
+    expect(a.app).toBe(4 + 5 + 6);
+    expect(a.hostOwn).toBe(2 + 3 + 7 + 8);
+  });
+
   it('counts a recursive function once per sample in its inclusive figure', () => {
     const stacks = '0 11\n1 20\n2 20 20\n5 20\n6 11\n7 0\n';
     const { functions } = analyzeProfile(parseStacks(stacks), FUNCTIONS, MARKER);

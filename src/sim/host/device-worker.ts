@@ -126,6 +126,18 @@ const PROFILE_PATCHES: readonly (readonly [string, string])[] = [
     '\tif (now < last)\n\t\tbase += last;\n\tlast = now;\n\treturn base + now;\n}\n'],
 ];
 
+/**
+ * The change to XS's `xsRun.c` for the profiling worker: a check of the
+ * profiler when a JavaScript function returns to JavaScript, so that what
+ * the caller runs next is sampled as the caller's (XS checks at each line
+ * and at each return from a native function only: the rest of the
+ * caller's line would go to the callee's last line).
+ */
+const RUN_PATCHES: readonly (readonly [string, string])[] = [
+  ['\t\t\tmxEnvironment = mxFrameToEnvironment(mxFrame);\n\t\t\tmxFirstCode();\n\t\t\tmxBreak;\n\t\tmxCase(XS_CODE_RETURN)\n',
+    '\t\t\tmxEnvironment = mxFrameToEnvironment(mxFrame);\n\t\t\tfxCheckProfiler(the, mxFrame);\n\t\t\tmxFirstCode();\n\t\t\tmxBreak;\n\t\tmxCase(XS_CODE_RETURN)\n'],
+];
+
 /** Stack slots the worker has beyond the device's, for the simulator's own frames below the app's. */
 const HOST_STACK = 1024;
 
@@ -190,11 +202,15 @@ async function build(profiling: boolean): Promise<string> {
   let patched = applyPatches(original, PATCHES, notOurs);
   let key: string;
   let profile = '';
+  let interpreter = '';
   if (profiling) {
     patched = applyPatches(patched, PROFILING_PATCHES, notOurs);
-    profile = applyPatches(await readFile(join(moddable, 'xs', 'sources', 'xsProfile.c'), 'utf8'), PROFILE_PATCHES,
-      `${what}: @agoric/xsnap ${version}'s XS xsProfile.c is not the one anyloop patches`);
-    key = createHash('sha256').update(`${version}\n${platform}\n${patched}\n${profile}`).digest('hex').slice(0, 16);
+    const xsSource = async (file: string, patches: readonly (readonly [string, string])[]): Promise<string> =>
+      applyPatches(await readFile(join(moddable, 'xs', 'sources', file), 'utf8'), patches,
+        `${what}: @agoric/xsnap ${version}'s XS ${file} is not the one anyloop patches`);
+    profile = await xsSource('xsProfile.c', PROFILE_PATCHES);
+    interpreter = await xsSource('xsRun.c', RUN_PATCHES);
+    key = createHash('sha256').update(`${version}\n${platform}\n${patched}\n${profile}\n${interpreter}`).digest('hex').slice(0, 16);
   } else {
     key = createHash('sha256').update(`${version}\n${platform}\n${patched}`).digest('hex').slice(0, 16);
   }
@@ -218,6 +234,7 @@ async function build(profiling: boolean): Promise<string> {
     const xs = join(work, 'moddable');
     await cp(moddable, xs, { recursive: true });
     await writeFile(join(xs, 'xs', 'sources', 'xsProfile.c'), profile);
+    await writeFile(join(xs, 'xs', 'sources', 'xsRun.c'), interpreter);
     args.push(`MODDABLE=${xs}`, `CC=${process.env.CC ?? 'cc'} -DmxProfile=1`, `-j${availableParallelism()}`);
   } else {
     // The package's release objects, copied after the sources so that make
