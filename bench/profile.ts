@@ -13,6 +13,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { LEAST_UPPER_BOUND, originalPositionFor, TraceMap } from '@jridgewell/trace-mapping';
 import { APPS, runScenario, type AppKind } from './lib/app-compare.js';
 import { ROOT } from './lib/bundle.js';
@@ -77,9 +78,9 @@ function profileFunctions(cpuprofile: string, map: string): { functions: Map<num
   return { functions, marker };
 }
 
-async function profileApp(kind: AppKind, scenario: string, dir: string): Promise<AppProfile> {
+async function profileApp(kind: AppKind, scenario: string, dir: string, worker: string): Promise<AppProfile> {
   const prefix = join(dir, kind);
-  const r = await runScenario({ app: join(ROOT, APPS[kind], 'main.ts'), scenario, engine: 'xs', meterApp: true, profile: prefix });
+  const r = await runScenario({ app: join(ROOT, APPS[kind], 'main.ts'), scenario, engine: 'xs', meterApp: true, profile: { worker, prefix } });
   if (!r.ok) throw new Error(`bench:profile: the ${kind} app failed its scenario: ${r.failure ?? [...r.unhandled, ...r.expectations.filter((e) => !e.ok).map((e) => e.message)].join('; ')}`);
   const m = r.meters!;
   const { functions, marker } = profileFunctions(readFileSync(`${prefix}.cpuprofile`, 'utf8'), readFileSync(`${prefix}.map`, 'utf8'));
@@ -118,8 +119,12 @@ const scenario = join(ROOT, APPS.anyloop, 'scenarios', `${scenarioName}.json`);
 const dir = mkdtempSync(join(tmpdir(), 'anyloop-profile-'));
 const failures: string[] = [];
 try {
+  const { profilingWorkerPath } = await import(pathToFileURL(join(ROOT, 'dist/sim/host/profiling-worker.js')).href) as typeof import('../src/sim/host/profiling-worker.js');
+  const started = Date.now();
+  const worker = await profilingWorkerPath();
+  if (Date.now() - started > 5000) console.log(`(built the profiling worker in ${((Date.now() - started) / 1000).toFixed(0)} s: ${worker})\n`);
   for (const kind of Object.keys(APPS) as AppKind[]) {
-    const p = await profileApp(kind, scenario, dir);
+    const p = await profileApp(kind, scenario, dir, worker);
     console.log(report(p, scenarioName).join('\n'));
     const meterWindows = p.meter.app + p.meter.hostModules + p.meter.overhead;
     const off = meterWindows - p.analysis.windows;

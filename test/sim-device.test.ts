@@ -93,7 +93,7 @@ describe('the XS engine has the device stack', () => {
   });
 
   it('refuses to profile a run outside XS (the profiling worker is an XS engine)', async () => {
-    await expect(runScenario({ app: deepTask(0), scenario: { end: 100 }, engine: 'node', profile: join(dir, 'p') })).rejects.toThrow(TypeError);
+    await expect(runScenario({ app: deepTask(0), scenario: { end: 100 }, engine: 'node', profile: { worker: 'xsnap-worker', prefix: join(dir, 'p') } })).rejects.toThrow(TypeError);
   });
 });
 

@@ -66,82 +66,29 @@ const PATCHES: readonly (readonly [string, string])[] = [
     '\txsResult = xsNewHostFunction(xs_anyloopMeter, 0);\n\txsDefine(xsGlobal, xsID("anyloopMeter"), xsResult, xsDontEnum);\n'],
 ];
 
-/**
- * What the profiling worker adds to {@link PATCHES}: with `-P <prefix>` it
- * profiles the machine from its creation, writes each sample's call stack
- * to `<prefix>.stacks` as it goes (see {@link PROFILE_PATCHES}) and, when it
- * is told to quit (`q`), the Chrome .cpuprofile that names the stacks'
- * functions to `<prefix>.cpuprofile`.
- */
-const PROFILING_PATCHES: readonly (readonly [string, string])[] = [
-  ['static void xsBuildAgent(xsMachine* the);\n', 'static void xsBuildAgent(xsMachine* the);\n' +
-    'extern FILE* fxProfileStacks;\nstatic char* gxProfilePath = NULL;\n'],
-  ['\t\telse if (!strcmp(argv[argi], "-v")) {\n',
-    '\t\telse if (!strcmp(argv[argi], "-P") && argi + 1 < argc)\n\t\t\tgxProfilePath = argv[++argi];\n' +
-    '\t\telse if (!strcmp(argv[argi], "-v")) {\n'],
-  ['\t\txsBuildAgent(machine);\n\t}\n',
-    '\t\txsBuildAgent(machine);\n\t}\n' +
-    '\tif (gxProfilePath) {\n\t\tchar path[4096];\n\t\tsnprintf(path, sizeof(path), "%s.stacks", gxProfilePath);\n' +
-    '\t\tif (!(fxProfileStacks = fopen(path, "w"))) {\n\t\t\tfprintf(stderr, "cannot write %s: %s\\n", path, strerror(errno));\n\t\t\treturn E_IO_ERROR;\n\t\t}\n' +
-    '\t\tfxStartProfiling(machine);\n\t}\n'],
-  ["\t\t\tcase 'q':\n\t\t\t\tdone = 1;\n",
-    "\t\t\tcase 'q':\n\t\t\t\tif (gxProfilePath) {\n\t\t\t\t\tchar path[4096];\n" +
-    '\t\t\t\t\tFILE* file;\n\t\t\t\t\tsnprintf(path, sizeof(path), "%s.cpuprofile", gxProfilePath);\n' +
-    // fxStopProfiling closes the file (given none, it would name one itself).
-    '\t\t\t\t\tif ((file = fopen(path, "w")))\n\t\t\t\t\t\tfxStopProfiling(machine, file);\n' +
-    '\t\t\t\t\telse\n\t\t\t\t\t\tfprintf(stderr, "cannot write %s: %s\\n", path, strerror(errno));\n' +
-    '\t\t\t\t\tfclose(fxProfileStacks);\n\t\t\t\t\tfxProfileStacks = NULL;\n\t\t\t\t}\n\t\t\t\tdone = 1;\n'],
-];
-
-/**
- * The changes to XS's `xsProfile.c` for the profiling worker, so that a
- * profile accounts for every computron:
- *
- * - the profiler's clock is the meter (computrons), which each delivery
- *   restarts from 0, made monotonic across deliveries;
- * - it samples at every check (each line of JavaScript, each return from a
- *   native function, each GC), not every 1.25 ms;
- * - each sample is a line of `fxProfileStacks`: the clock, then the
- *   profile records of the stack, innermost first (0: no JavaScript on the
- *   stack).
- */
-const PROFILE_PATCHES: readonly (readonly [string, string])[] = [
-  ['static txU8 fxGetTicks();\n', 'static txU8 fxGetTicks();\nstatic txMachine* gxProfileMachine = NULL;\nFILE* fxProfileStacks = NULL;\n'],
-  ['\ttxU8 when = profiler->when;\n\ttxU8 time = fxGetTicks();\n\tif (when < time) {\n',
-    '\ttxU8 time = fxGetTicks();\n\t{\n'],
-  ['\t\tif (record) {\n\t\t\tcallee = record;\n',
-    '\t\tif (fxProfileStacks)\n\t\t\tfprintf(fxProfileStacks, "%llu %d", (unsigned long long)time, record ? (int)record->recordID : 0);\n' +
-    '\t\tif (record) {\n\t\t\tcallee = record;\n'],
-  ['\t\t\t\tif (parent) {\n\t\t\t\t\tfxInsertProfilerCallee(the, parent, callee->recordID);\n',
-    '\t\t\t\tif (parent) {\n\t\t\t\t\tif (fxProfileStacks)\n\t\t\t\t\t\tfprintf(fxProfileStacks, " %d", (int)parent->recordID);\n' +
-    '\t\t\t\t\tfxInsertProfilerCallee(the, parent, callee->recordID);\n'],
-  ['\t\tif (callee)\n\t\t\tfxInsertProfilerCallee(the, profiler->host, callee->recordID);\n',
-    '\t\tif (fxProfileStacks)\n\t\t\tfputc(\'\\n\', fxProfileStacks);\n' +
-    '\t\tif (callee)\n\t\t\tfxInsertProfilerCallee(the, profiler->host, callee->recordID);\n'],
-  ['\tprofiler->interval = (txU4)fxMicrosecondsToTicks(1250);\n', '\tgxProfileMachine = the;\n\tprofiler->interval = 1;\n'],
-  ['txU8 fxGetTicks()\n{\n#if mxMacOSX\n\treturn clock_gettime_nsec_np(CLOCK_MONOTONIC);\n#elif mxWindows\n\tLARGE_INTEGER counter;\n' +
-    '\tQueryPerformanceCounter(&counter);\n\treturn counter.QuadPart;\n#else\n\tc_timeval tv;\n\tc_gettimeofday(&tv, NULL);\n' +
-    '\treturn (tv.tv_sec * 1000000ULL) + tv.tv_usec;\n#endif\n}\n',
-  'txU8 fxGetTicks()\n{\n\tstatic txU8 base = 0, last = 0;\n\ttxU8 now = gxProfileMachine ? gxProfileMachine->meterIndex : 0;\n' +
-    '\tif (now < last)\n\t\tbase += last;\n\tlast = now;\n\treturn base + now;\n}\n'],
-];
-
-/**
- * The change to XS's `xsRun.c` for the profiling worker: a check of the
- * profiler when a JavaScript function returns to JavaScript, so that what
- * the caller runs next is sampled as the caller's (XS checks at each line
- * and at each return from a native function only: the rest of the
- * caller's line would go to the callee's last line).
- */
-const RUN_PATCHES: readonly (readonly [string, string])[] = [
-  ['\t\t\tmxEnvironment = mxFrameToEnvironment(mxFrame);\n\t\t\tmxFirstCode();\n\t\t\tmxBreak;\n\t\tmxCase(XS_CODE_RETURN)\n',
-    '\t\t\tmxEnvironment = mxFrameToEnvironment(mxFrame);\n\t\t\tfxCheckProfiler(the, mxFrame);\n\t\t\tmxFirstCode();\n\t\t\tmxBreak;\n\t\tmxCase(XS_CODE_RETURN)\n'],
-];
-
 /** Stack slots the worker has beyond the device's, for the simulator's own frames below the app's. */
 const HOST_STACK = 1024;
 
-const building = new Map<boolean, Promise<string>>();
+/** Patches of a C source: each `[from, to]` replaces the first `from`. */
+export type Patches = readonly (readonly [string, string])[];
+
+/**
+ * A worker built like the device worker, with more: patches to its
+ * `xsnap-worker.c` after {@link PATCHES}, patches to XS's sources (by file
+ * name), and C flags for a compile of every object (not only the worker's).
+ * @internal
+ */
+export interface WorkerVariant {
+  /** Its folder's name in the cache, before the hash. */
+  name: string;
+  /** What error messages call it. */
+  what: string;
+  worker: Patches;
+  xs: Readonly<Record<string, Patches>>;
+  cflags: string;
+}
+
+let building: Promise<string> | undefined;
 
 /**
  * The path of the device worker: @agoric/xsnap's worker with {@link PATCHES}
@@ -151,34 +98,14 @@ const building = new Map<boolean, Promise<string>>();
  * version and the patches.
  */
 export function deviceWorkerPath(): Promise<string> {
-  return buildOnce(false);
+  building ??= buildWorker().catch((e: unknown) => {
+    building = undefined;
+    throw e;
+  });
+  return building;
 }
 
-/**
- * The path of the profiling worker: the device worker (same patches, same
- * creation values and meters) with XS's profiler compiled in (every object
- * built with `mxProfile`, `xsProfile.c` patched by {@link PROFILE_PATCHES})
- * and the `-P <prefix>` option of {@link PROFILING_PATCHES}. Built on first
- * use, a full compile of XS (under a minute), and kept beside the device
- * worker under a name of its own.
- */
-export function profilingWorkerPath(): Promise<string> {
-  return buildOnce(true);
-}
-
-function buildOnce(profiling: boolean): Promise<string> {
-  let b = building.get(profiling);
-  if (b === undefined) {
-    b = build(profiling).catch((e: unknown) => {
-      building.delete(profiling);
-      throw e;
-    });
-    building.set(profiling, b);
-  }
-  return b;
-}
-
-function applyPatches(text: string, patches: readonly (readonly [string, string])[], what: string): string {
+function applyPatches(text: string, patches: Patches, what: string): string {
   let patched = text;
   for (const [from, to] of patches) {
     if (!patched.includes(from)) throw new XsError(`cannot build the ${what}`);
@@ -187,7 +114,12 @@ function applyPatches(text: string, patches: readonly (readonly [string, string]
   return patched;
 }
 
-async function build(profiling: boolean): Promise<string> {
+/**
+ * Builds the device worker or, given a variant, that variant of it (a full
+ * compile of XS) into the cache, unless it is there; returns its path.
+ * @internal
+ */
+export async function buildWorker(variant?: WorkerVariant): Promise<string> {
   requirePeers(['@agoric/xsnap']);
   const pkgJson = createRequire(import.meta.url).resolve('@agoric/xsnap/package.json');
   const pkg = dirname(pkgJson);
@@ -197,25 +129,22 @@ async function build(profiling: boolean): Promise<string> {
   const native = join(pkg, 'xsnap-native', 'xsnap');
   const moddable = join(pkg, 'moddable');
   const original = await readFile(join(native, 'sources', 'xsnap-worker.c'), 'utf8');
-  const what = profiling ? 'profiling worker' : 'device worker';
+  const what = variant?.what ?? 'device worker';
   const notOurs = `${what}: @agoric/xsnap ${version}'s xsnap-worker.c is not the one anyloop patches`;
   let patched = applyPatches(original, PATCHES, notOurs);
-  let key: string;
-  let profile = '';
-  let interpreter = '';
-  if (profiling) {
-    patched = applyPatches(patched, PROFILING_PATCHES, notOurs);
-    const xsSource = async (file: string, patches: readonly (readonly [string, string])[]): Promise<string> =>
-      applyPatches(await readFile(join(moddable, 'xs', 'sources', file), 'utf8'), patches,
-        `${what}: @agoric/xsnap ${version}'s XS ${file} is not the one anyloop patches`);
-    profile = await xsSource('xsProfile.c', PROFILE_PATCHES);
-    interpreter = await xsSource('xsRun.c', RUN_PATCHES);
-    key = createHash('sha256').update(`${version}\n${platform}\n${patched}\n${profile}\n${interpreter}`).digest('hex').slice(0, 16);
-  } else {
-    key = createHash('sha256').update(`${version}\n${platform}\n${patched}`).digest('hex').slice(0, 16);
+  let keyed = `${version}\n${platform}\n${patched}`;
+  const xsSources: [string, string][] = [];
+  if (variant !== undefined) {
+    patched = applyPatches(patched, variant.worker, notOurs);
+    for (const [file, patches] of Object.entries(variant.xs)) {
+      xsSources.push([file, applyPatches(await readFile(join(moddable, 'xs', 'sources', file), 'utf8'), patches,
+        `${what}: @agoric/xsnap ${version}'s XS ${file} is not the one anyloop patches`)]);
+    }
+    keyed = `${version}\n${platform}\n${patched}\n${xsSources.map(([, text]) => text).join('\n')}\n${variant.cflags}`;
   }
+  const key = createHash('sha256').update(keyed).digest('hex').slice(0, 16);
   // node_modules/@agoric/xsnap -> node_modules/.cache/anyloop
-  const cache = join(dirname(dirname(pkg)), '.cache', 'anyloop', `${profiling ? 'xsnap-profiler' : 'xsnap-worker'}-${key}`);
+  const cache = join(dirname(dirname(pkg)), '.cache', 'anyloop', `${variant?.name ?? 'xsnap-worker'}-${key}`);
   const bin = join(cache, 'xsnap-worker');
   if (existsSync(bin)) return bin;
 
@@ -228,14 +157,13 @@ async function build(profiling: boolean): Promise<string> {
   }
   await writeFile(join(sources, 'xsnap-worker.c'), patched);
   const args = ['-f', 'xsnap-worker.mk', 'GOAL=release', `BUILD_DIR=${join(work, 'build')}`, `TLS_DIR=${sources}`, `XSNAP_VERSION=${version}`];
-  if (profiling) {
-    // A copy of XS with the patched profiler, every object compiled anew:
-    // mxProfile changes the machine's structure.
+  if (variant !== undefined) {
+    // A copy of XS with the patched sources, every object compiled anew
+    // with the variant's flags (which may change the machine's structure).
     const xs = join(work, 'moddable');
     await cp(moddable, xs, { recursive: true });
-    await writeFile(join(xs, 'xs', 'sources', 'xsProfile.c'), profile);
-    await writeFile(join(xs, 'xs', 'sources', 'xsRun.c'), interpreter);
-    args.push(`MODDABLE=${xs}`, `CC=${process.env.CC ?? 'cc'} -DmxProfile=1`, `-j${availableParallelism()}`);
+    for (const [file, text] of xsSources) await writeFile(join(xs, 'xs', 'sources', file), text);
+    args.push(`MODDABLE=${xs}`, `CC=${process.env.CC ?? 'cc'} ${variant.cflags}`, `-j${availableParallelism()}`);
   } else {
     // The package's release objects, copied after the sources so that make
     // finds them up to date: it compiles the patched file and links.
@@ -281,6 +209,17 @@ function run(command: string, cwd: string, args: string[], what: string): Promis
   });
 }
 
+/**
+ * A profiled run: the profiling worker to run (`profilingWorkerPath()` of
+ * `profiling-worker.ts`, which the simulator itself never loads) and the
+ * path prefix of the files it writes.
+ * @internal
+ */
+export interface ProfileOption {
+  worker: string;
+  prefix: string;
+}
+
 /** The creation values of a device's XS machine. */
 export interface DeviceLimits {
   /** JavaScript stack, in slots. */
@@ -296,13 +235,13 @@ export interface DeviceLimits {
  * `options.stack` slots (and room for the simulator's frames: the host
  * limits each host callback to the device's stack with `anyloopStack`) and mcconfig's default heaps (2048 + 64 slots, 32 +
  * 1 KB of chunks), so that the heaps grow in small steps as on the device.
- * With `options.profile`, the profiling worker (see {@link profilingWorkerPath})
- * writes `<profile>.stacks` as it runs and `<profile>.cpuprofile` when it is
- * closed (not when it is terminated).
+ * With `options.profile`, it runs the profiling worker it names (see
+ * `profiling-worker.ts`), which writes `<prefix>.stacks` as it runs and
+ * `<prefix>.cpuprofile` when it is closed (not when it is terminated).
  */
-export async function startDeviceWorker(options: XsWorkerOptions & { stack: number; profile?: string }): Promise<XsWorker> {
-  const executable = await (options.profile === undefined ? deviceWorkerPath() : profilingWorkerPath());
+export async function startDeviceWorker(options: XsWorkerOptions & { stack: number; profile?: ProfileOption }): Promise<XsWorker> {
+  const executable = options.profile === undefined ? await deviceWorkerPath() : options.profile.worker;
   const args = ['-S', String(options.stack + HOST_STACK), '-H', '2048,64,32768,1024', '-i', String(WATCHDOG_INTERVAL)];
-  if (options.profile !== undefined) args.push('-P', options.profile);
+  if (options.profile !== undefined) args.push('-P', options.profile.prefix);
   return new XsWorker({ ...options, executable, args });
 }

@@ -9,7 +9,7 @@ import { bundleApp, bundleTools, ROOT } from './bundle.js';
 import { requirePeers, type Peer } from './peers.js';
 import { BundleSourceMap } from './source-map.js';
 import { typecheckApp } from './typecheck.js';
-import { startDeviceWorker, type DeviceLimits } from './device-worker.js';
+import { startDeviceWorker, type DeviceLimits, type ProfileOption } from './device-worker.js';
 import { XsError, type XsEvaluation } from './xsnap.js';
 
 /** The engines a scenario runs in. */
@@ -103,14 +103,14 @@ export interface RunOptions {
    */
   watchdogMs?: number;
   /**
-   * XS engine: run in the profiling worker, which writes `<profile>.stacks`
-   * (each sample's meter reading and call stack) and, at the end of a run
-   * that finished, `<profile>.cpuprofile` (the functions the stacks name);
-   * the bundle's source map goes to `<profile>.map`. Read them with the
-   * bench's profile report (`npm run bench:profile`).
+   * XS engine: run in the profiling worker `profile.worker`, which writes
+   * `<prefix>.stacks` (each sample's meter reading and call stack) and, at
+   * the end of a run that finished, `<prefix>.cpuprofile` (the functions
+   * the stacks name); the bundle's source map goes to `<prefix>.map`. The
+   * bench reads them (`npm run bench:profile`).
    * @internal
    */
-  profile?: string;
+  profile?: ProfileOption;
 }
 
 /** What the run uses of an AbortSignal (declared here so that the declarations need no DOM or Node types). */
@@ -160,8 +160,8 @@ export async function runScenario(options: RunOptions): Promise<SimReport> {
   if (options.engine !== 'node' && options.engine !== 'xs') {
     throw new TypeError(`engine must be 'node' or 'xs', got ${String(options.engine)}`);
   }
-  if (options.profile !== undefined && (options.engine !== 'xs' || typeof options.profile !== 'string')) {
-    throw new TypeError('profile must be a path prefix, and needs the xs engine');
+  if (options.profile !== undefined && (options.engine !== 'xs' || typeof options.profile.worker !== 'string' || typeof options.profile.prefix !== 'string')) {
+    throw new TypeError('profile must name the profiling worker and a path prefix, and needs the xs engine');
   }
   if (typeof options.app !== 'string' || !existsSync(options.app)) throw new SimInputError(`app not found: ${String(options.app)}`);
   const scenario = typeof options.scenario === 'string' ? await loadScenario(options.scenario) : parseScenario(options.scenario);
@@ -176,7 +176,7 @@ export async function runScenario(options: RunOptions): Promise<SimReport> {
   // One classic script for both engines: Node runs it in a context of its own.
   const config = simConfig(scenario);
   const bundle = await bundleApp({ app: options.app, engine: 'xs', config });
-  if (options.profile !== undefined) await writeFile(`${options.profile}.map`, bundle.map);
+  if (options.profile !== undefined) await writeFile(`${options.profile.prefix}.map`, bundle.map);
   const links = linksOfConfig(config);
   const times: number[] = [];
   for (let t = Math.min(slice, scenario.end); ; t = Math.min(t + slice, scenario.end)) {
@@ -494,7 +494,7 @@ const ABORTS: Record<string, string> = {
 
 async function runInXs(
   code: string, times: number[], progress: (t: number) => void, limits: DeviceLimits, end: number, signal: RunSignal | undefined, meterApp: boolean,
-  profile: string | undefined,
+  profile: ProfileOption | undefined,
 ): Promise<EngineRun> {
   signal?.throwIfAborted();
   const streamed = new StreamedRun();
