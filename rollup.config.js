@@ -26,6 +26,8 @@ export const entries = {
   // The conformance kit's CLI, a bin.
   'testing/cli': 'src/testing/cli.ts',
   'sim/host/device-worker': 'src/sim/host/device-worker.ts',
+  // The bench's profiler builds its worker with it; the simulator never imports it.
+  'sim/host/profiling-worker': 'src/sim/host/profiling-worker.ts',
 };
 
 export default {

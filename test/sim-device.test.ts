@@ -91,6 +91,10 @@ describe('the XS engine has the device stack', () => {
   it('refuses a stack too small to run anything', async () => {
     await expect(run(deepTask(0), { end: 100 }, { stack: 10 })).rejects.toThrow(RangeError);
   });
+
+  it('refuses to profile a run outside XS (the profiling worker is an XS engine)', async () => {
+    await expect(runScenario({ app: deepTask(0), scenario: { end: 100 }, engine: 'node', profile: { worker: 'xsnap-worker', prefix: join(dir, 'p') } })).rejects.toThrow(TypeError);
+  });
 });
 
 describe('the XS engine has the device heap and watchdog', () => {

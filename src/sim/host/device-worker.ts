@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile, cp, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { requirePeers } from './peers.js';
 import { XsError, XsWorker, type XsWorkerOptions } from './xsnap.js';
@@ -68,6 +69,25 @@ const PATCHES: readonly (readonly [string, string])[] = [
 /** Stack slots the worker has beyond the device's, for the simulator's own frames below the app's. */
 const HOST_STACK = 1024;
 
+/** Patches of a C source: each `[from, to]` replaces the first `from`. */
+export type Patches = readonly (readonly [string, string])[];
+
+/**
+ * A worker built like the device worker, with more: patches to its
+ * `xsnap-worker.c` after {@link PATCHES}, patches to XS's sources (by file
+ * name), and C flags for a compile of every object (not only the worker's).
+ * @internal
+ */
+export interface WorkerVariant {
+  /** Its folder's name in the cache, before the hash. */
+  name: string;
+  /** What error messages call it. */
+  what: string;
+  worker: Patches;
+  xs: Readonly<Record<string, Patches>>;
+  cflags: string;
+}
+
 let building: Promise<string> | undefined;
 
 /**
@@ -78,14 +98,28 @@ let building: Promise<string> | undefined;
  * version and the patches.
  */
 export function deviceWorkerPath(): Promise<string> {
-  building ??= build().catch((e: unknown) => {
+  building ??= buildWorker().catch((e: unknown) => {
     building = undefined;
     throw e;
   });
   return building;
 }
 
-async function build(): Promise<string> {
+function applyPatches(text: string, patches: Patches, what: string): string {
+  let patched = text;
+  for (const [from, to] of patches) {
+    if (!patched.includes(from)) throw new XsError(`cannot build the ${what}`);
+    patched = patched.replace(from, to);
+  }
+  return patched;
+}
+
+/**
+ * Builds the device worker or, given a variant, that variant of it (a full
+ * compile of XS) into the cache, unless it is there; returns its path.
+ * @internal
+ */
+export async function buildWorker(variant?: WorkerVariant): Promise<string> {
   requirePeers(['@agoric/xsnap']);
   const pkgJson = createRequire(import.meta.url).resolve('@agoric/xsnap/package.json');
   const pkg = dirname(pkgJson);
@@ -93,15 +127,24 @@ async function build(): Promise<string> {
   const platform = process.platform === 'linux' ? 'lin' : process.platform === 'darwin' ? 'mac' : null;
   if (platform === null) throw new XsError(`@agoric/xsnap has no XS worker for ${process.platform}`);
   const native = join(pkg, 'xsnap-native', 'xsnap');
+  const moddable = join(pkg, 'moddable');
   const original = await readFile(join(native, 'sources', 'xsnap-worker.c'), 'utf8');
-  let patched = original;
-  for (const [from, to] of PATCHES) {
-    if (!patched.includes(from)) throw new XsError(`cannot build the device worker: @agoric/xsnap ${version}'s xsnap-worker.c is not the one anyloop patches`);
-    patched = patched.replace(from, to);
+  const what = variant?.what ?? 'device worker';
+  const notOurs = `${what}: @agoric/xsnap ${version}'s xsnap-worker.c is not the one anyloop patches`;
+  let patched = applyPatches(original, PATCHES, notOurs);
+  let keyed = `${version}\n${platform}\n${patched}`;
+  const xsSources: [string, string][] = [];
+  if (variant !== undefined) {
+    patched = applyPatches(patched, variant.worker, notOurs);
+    for (const [file, patches] of Object.entries(variant.xs)) {
+      xsSources.push([file, applyPatches(await readFile(join(moddable, 'xs', 'sources', file), 'utf8'), patches,
+        `${what}: @agoric/xsnap ${version}'s XS ${file} is not the one anyloop patches`)]);
+    }
+    keyed = `${version}\n${platform}\n${patched}\n${xsSources.map(([, text]) => text).join('\n')}\n${variant.cflags}`;
   }
-  const key = createHash('sha256').update(`${version}\n${platform}\n${patched}`).digest('hex').slice(0, 16);
+  const key = createHash('sha256').update(keyed).digest('hex').slice(0, 16);
   // node_modules/@agoric/xsnap -> node_modules/.cache/anyloop
-  const cache = join(dirname(dirname(pkg)), '.cache', 'anyloop', `xsnap-worker-${key}`);
+  const cache = join(dirname(dirname(pkg)), '.cache', 'anyloop', `${variant?.name ?? 'xsnap-worker'}-${key}`);
   const bin = join(cache, 'xsnap-worker');
   if (existsSync(bin)) return bin;
 
@@ -113,21 +156,28 @@ async function build(): Promise<string> {
     if (f.isFile()) await copyFile(join(native, 'sources', f.name), join(sources, f.name));
   }
   await writeFile(join(sources, 'xsnap-worker.c'), patched);
-  // The package's release objects, copied after the sources so that make
-  // finds them up to date: it compiles the patched file and links.
-  const objects = join(native, 'build', 'tmp', platform, 'release', 'xsnap-worker');
-  const tmp = join(work, 'build', 'tmp', platform, 'release', 'xsnap-worker');
-  await mkdir(tmp, { recursive: true });
-  if (existsSync(objects)) {
-    for (const f of await readdir(objects)) {
-      if (f.endsWith('.o') && f !== 'xsnap-worker.o') await copyFile(join(objects, f), join(tmp, f));
+  const args = ['-f', 'xsnap-worker.mk', 'GOAL=release', `BUILD_DIR=${join(work, 'build')}`, `TLS_DIR=${sources}`, `XSNAP_VERSION=${version}`];
+  if (variant !== undefined) {
+    // A copy of XS with the patched sources, every object compiled anew
+    // with the variant's flags (which may change the machine's structure).
+    const xs = join(work, 'moddable');
+    await cp(moddable, xs, { recursive: true });
+    for (const [file, text] of xsSources) await writeFile(join(xs, 'xs', 'sources', file), text);
+    args.push(`MODDABLE=${xs}`, `CC=${process.env.CC ?? 'cc'} ${variant.cflags}`, `-j${availableParallelism()}`);
+  } else {
+    // The package's release objects, copied after the sources so that make
+    // finds them up to date: it compiles the patched file and links.
+    const objects = join(native, 'build', 'tmp', platform, 'release', 'xsnap-worker');
+    const tmp = join(work, 'build', 'tmp', platform, 'release', 'xsnap-worker');
+    await mkdir(tmp, { recursive: true });
+    if (existsSync(objects)) {
+      for (const f of await readdir(objects)) {
+        if (f.endsWith('.o') && f !== 'xsnap-worker.o') await copyFile(join(objects, f), join(tmp, f));
+      }
     }
+    args.push(`MODDABLE=${moddable}`);
   }
-  const makefiles = join(native, 'makefiles', platform);
-  await make(makefiles, work, [
-    '-f', 'xsnap-worker.mk', 'GOAL=release', `MODDABLE=${join(pkg, 'moddable')}`, `BUILD_DIR=${join(work, 'build')}`,
-    `TLS_DIR=${sources}`, `XSNAP_VERSION=${version}`,
-  ]);
+  await make(join(native, 'makefiles', platform), work, args, what);
   await mkdir(cache, { recursive: true });
   const built = join(work, 'build', 'bin', platform, 'release', 'xsnap-worker');
   // rename is atomic: a parallel build of the same key just replaces it.
@@ -136,27 +186,38 @@ async function build(): Promise<string> {
   return bin;
 }
 
-async function make(cwd: string, work: string, args: string[]): Promise<void> {
+async function make(cwd: string, work: string, args: string[], what: string): Promise<void> {
   try {
-    await run('make', cwd, args);
+    await run('make', cwd, args, what);
   } catch (e) {
     await rm(work, { recursive: true, force: true });
     throw e;
   }
 }
 
-function run(command: string, cwd: string, args: string[]): Promise<void> {
+function run(command: string, cwd: string, args: string[], what: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (s: string) => { err += s; });
-    child.once('error', (e) => reject(new XsError(`cannot build the device worker: make: ${e.message} (it needs make and a C compiler)`)));
+    child.once('error', (e) => reject(new XsError(`cannot build the ${what}: make: ${e.message} (it needs make and a C compiler)`)));
     child.once('close', (code) => {
       if (code === 0) resolve();
-      else reject(new XsError(`cannot build the device worker: make exited with code ${code}: ${err.trim().split('\n').filter((l) => /error/.test(l)).slice(0, 5).join('\n')}`));
+      else reject(new XsError(`cannot build the ${what}: make exited with code ${code}: ${err.trim().split('\n').filter((l) => /error/.test(l)).slice(0, 5).join('\n')}`));
     });
   });
+}
+
+/**
+ * A profiled run: the profiling worker to run (`profilingWorkerPath()` of
+ * `profiling-worker.ts`, which the simulator itself never loads) and the
+ * path prefix of the files it writes.
+ * @internal
+ */
+export interface ProfileOption {
+  worker: string;
+  prefix: string;
 }
 
 /** The creation values of a device's XS machine. */
@@ -174,8 +235,13 @@ export interface DeviceLimits {
  * `options.stack` slots (and room for the simulator's frames: the host
  * limits each host callback to the device's stack with `anyloopStack`) and mcconfig's default heaps (2048 + 64 slots, 32 +
  * 1 KB of chunks), so that the heaps grow in small steps as on the device.
+ * With `options.profile`, it runs the profiling worker it names (see
+ * `profiling-worker.ts`), which writes `<prefix>.stacks` as it runs and
+ * `<prefix>.cpuprofile` when it is closed (not when it is terminated).
  */
-export async function startDeviceWorker(options: XsWorkerOptions & { stack: number }): Promise<XsWorker> {
-  const executable = await deviceWorkerPath();
-  return new XsWorker({ ...options, executable, args: ['-S', String(options.stack + HOST_STACK), '-H', '2048,64,32768,1024', '-i', String(WATCHDOG_INTERVAL)] });
+export async function startDeviceWorker(options: XsWorkerOptions & { stack: number; profile?: ProfileOption }): Promise<XsWorker> {
+  const executable = options.profile === undefined ? await deviceWorkerPath() : options.profile.worker;
+  const args = ['-S', String(options.stack + HOST_STACK), '-H', '2048,64,32768,1024', '-i', String(WATCHDOG_INTERVAL)];
+  if (options.profile !== undefined) args.push('-P', options.profile.prefix);
+  return new XsWorker({ ...options, executable, args });
 }

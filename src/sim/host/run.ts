@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import { sep } from 'node:path';
 import { linksOfConfig, REPORT_PREFIX, simConfig, traceOf, type LoopReport, type SimResult } from '../driver.js';
@@ -9,7 +9,7 @@ import { bundleApp, bundleTools, ROOT } from './bundle.js';
 import { requirePeers, type Peer } from './peers.js';
 import { BundleSourceMap } from './source-map.js';
 import { typecheckApp } from './typecheck.js';
-import { startDeviceWorker, type DeviceLimits } from './device-worker.js';
+import { startDeviceWorker, type DeviceLimits, type ProfileOption } from './device-worker.js';
 import { XsError, type XsEvaluation } from './xsnap.js';
 
 /** The engines a scenario runs in. */
@@ -102,6 +102,15 @@ export interface RunOptions {
    * {@link DEFAULT_WATCHDOG_MS}; 0: none).
    */
   watchdogMs?: number;
+  /**
+   * XS engine: run in the profiling worker `profile.worker`, which writes
+   * `<prefix>.stacks` (each sample's meter reading and call stack) and, at
+   * the end of a run that finished, `<prefix>.cpuprofile` (the functions
+   * the stacks name); the bundle's source map goes to `<prefix>.map`. The
+   * bench reads them (`npm run bench:profile`).
+   * @internal
+   */
+  profile?: ProfileOption;
 }
 
 /** What the run uses of an AbortSignal (declared here so that the declarations need no DOM or Node types). */
@@ -151,6 +160,9 @@ export async function runScenario(options: RunOptions): Promise<SimReport> {
   if (options.engine !== 'node' && options.engine !== 'xs') {
     throw new TypeError(`engine must be 'node' or 'xs', got ${String(options.engine)}`);
   }
+  if (options.profile !== undefined && (options.engine !== 'xs' || typeof options.profile.worker !== 'string' || typeof options.profile.prefix !== 'string')) {
+    throw new TypeError('profile must name the profiling worker and a path prefix, and needs the xs engine');
+  }
   if (typeof options.app !== 'string' || !existsSync(options.app)) throw new SimInputError(`app not found: ${String(options.app)}`);
   const scenario = typeof options.scenario === 'string' ? await loadScenario(options.scenario) : parseScenario(options.scenario);
   const slice = options.sliceMs ?? Math.max(100, Math.ceil(scenario.end / 50));
@@ -164,6 +176,7 @@ export async function runScenario(options: RunOptions): Promise<SimReport> {
   // One classic script for both engines: Node runs it in a context of its own.
   const config = simConfig(scenario);
   const bundle = await bundleApp({ app: options.app, engine: 'xs', config });
+  if (options.profile !== undefined) await writeFile(`${options.profile.prefix}.map`, bundle.map);
   const links = linksOfConfig(config);
   const times: number[] = [];
   for (let t = Math.min(slice, scenario.end); ; t = Math.min(t + slice, scenario.end)) {
@@ -177,7 +190,7 @@ export async function runScenario(options: RunOptions): Promise<SimReport> {
   };
   const progress = (t: number) => options.onProgress?.(t, scenario.end);
   const { result, unhandled: rejections, meters, bundleNames } = options.engine === 'xs'
-    ? await runInXs(bundle.code, times, progress, limits, scenario.end, options.signal, options.meterApp === true)
+    ? await runInXs(bundle.code, times, progress, limits, scenario.end, options.signal, options.meterApp === true, options.profile)
     : await runInNode(bundle.code, times, progress, positive(options.watchdogMs ?? DEFAULT_WATCHDOG_MS, 'watchdogMs', 0), scenario.end, options.signal);
   // The engines stream events; the links they name are the scenario's.
   result.trace.links = links;
@@ -481,10 +494,11 @@ const ABORTS: Record<string, string> = {
 
 async function runInXs(
   code: string, times: number[], progress: (t: number) => void, limits: DeviceLimits, end: number, signal: RunSignal | undefined, meterApp: boolean,
+  profile: ProfileOption | undefined,
 ): Promise<EngineRun> {
   signal?.throwIfAborted();
   const streamed = new StreamedRun();
-  const xs = await startDeviceWorker({ name: 'anyloop-sim', stack: limits.stack, onPrint: (l) => streamed.line(l) });
+  const xs = await startDeviceWorker({ name: 'anyloop-sim', stack: limits.stack, onPrint: (l) => streamed.line(l), ...(profile === undefined ? {} : { profile }) });
   // The worker computes without reading its input: only killing it stops it.
   const stop = () => { void xs.terminate(); };
   signal?.addEventListener('abort', stop, { once: true });
@@ -516,6 +530,8 @@ async function runInXs(
     }
     const result = JSON.parse(new TextDecoder().decode((await xs.issueCommand('result')).reply)) as SimResult;
     await xs.evaluate('0'); // every streamed line has arrived once it returns
+    // The profiling worker writes its profile when it quits.
+    if (profile !== undefined) await xs.close();
     result.trace = traceOf(end, streamed.pins, streamed.nums, streamed.texts);
     const unhandled = xs.stderr.split('\n').filter((l) => l.startsWith('Unhandled exception '))
       .map((l) => `unhandled rejection: ${l.slice('Unhandled exception '.length)}`);
