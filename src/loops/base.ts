@@ -4,7 +4,7 @@ import type { ExceptionContext, ExceptionHandler, TimedFuture, TimerEntry, Timer
 import { CancelledError } from '../contract/errors.js';
 import type { CoroutineFuture } from '../future/coroutine.js';
 import { CANCELLED, type DoneCallback, type Future } from '../future/future.js';
-import { Ring } from '../future/ring.js';
+import { ReadyQueue } from './ready-queue.js';
 import { TimerHeap } from './timer-heap.js';
 
 /** The empty rest array of the Handles `_soon` and `_at` make (their one argument goes in apart). */
@@ -26,8 +26,8 @@ const CLOSE_TURNS = 1000;
  * They are part of the published types and kept stable.
  */
 export abstract class BaseLoop implements TimerLoop {
-  /** Callbacks ready to run, oldest first (`length`, `shift()`; a closing loop may cancel them in place). */
-  readonly _ready = new Ring<Handle>(16);
+  /** Callbacks ready to run, oldest first (`length`, `push()`, `shift()`; a closing loop may cancel them in place). */
+  readonly _ready = new ReadyQueue(16);
   /** Scheduled live timers: `nextWhen()` is the earliest deadline, `size` their number. */
   readonly _timers = new TimerHeap();
   // Declared, not initialised: a field at its default costs no XS slot until set.
@@ -65,19 +65,19 @@ export abstract class BaseLoop implements TimerLoop {
    * @internal SoonHook: `callSoon(callback, arg)` for anyloop's own callbacks
    * (a task's wake-up, a done callback, a waiter's resume), whose `arg` is an
    * object that is not an array: no rest array, no check of the callback,
-   * no Handle returned. It queues a Handle all the same, so the ready queue
-   * keeps one kind of entry, in one FIFO order, which close() cancels.
+   * no Handle. The ready queue holds the callback and its argument as a pair,
+   * in the one FIFO order of every ready callback; close() cancels it.
    */
   _soon(callback: (arg: any) => void, arg: object): void {
     // _checkSchedule() called only when a subclass overrides it: a call less per hand-off (XS counts each).
     if (this._closed === true || this._checkSchedule !== baseCheckSchedule) this._checkSchedule();
-    const h = new Handle(callback, NO_ARGS, arg);
-    // Ring.push inlined but for growth: a call less per hand-off (XS counts each).
+    // ReadyQueue._pushPair inlined but for growth: a call less per hand-off (XS counts each).
     const ready = this._ready;
-    const items = ready._items;
-    if (ready.length === items.length) ready.push(h);
+    if (2 * ready.length > ready._mask) ready._pushPair(callback, arg);
     else {
-      items[(ready._head + ready.length) & (items.length - 1)] = h;
+      const i = (ready._head + 2 * ready.length) & ready._mask;
+      ready._items[i] = callback;
+      ready._items[i + 1] = arg;
       ready.length++;
     }
     if (ready.length === 1) this._hostWake();
@@ -222,12 +222,7 @@ export abstract class BaseLoop implements TimerLoop {
     this._closed = true;
     // Cancelled in place: close() may come from a callback, in the middle of a
     // turn that still counts on the ready queue's length.
-    const ready = this._ready;
-    for (let i = ready.length; i > 0; i--) {
-      const h = ready.shift()!;
-      h.cancel();
-      ready.push(h);
-    }
+    this._ready._cancelAll();
     let t: Handle | undefined;
     while ((t = this._timers.popDue(Infinity)) !== undefined) t.cancel();
     this._onClose();
@@ -321,6 +316,9 @@ export abstract class BaseLoop implements TimerLoop {
     }
     let n = ready.length;
     if (limit < n) n = limit;
+    // The queue's array stays the same object while callbacks push (it grows in place).
+    const items = ready._items;
+    let i: number;
     // This loop is the running loop for the turn (getEventLoop()); a turn of
     // another loop nested in one of its callbacks gives it back afterwards.
     const outer = loopState.turn;
@@ -331,26 +329,36 @@ export abstract class BaseLoop implements TimerLoop {
       try {
         while (n > 0) {
           n--;
-          // Ring.shift inlined: a call less per callback (no local either: XS stack).
-          h = ready._items[ready._head];
-          // close() from a callback ran the rest of this turn already: the ring ran out.
+          // ReadyQueue.shift inlined: a call less per callback.
+          i = ready._head;
+          h = items[i] as Handle | undefined;
+          // close() from a callback ran the rest of this turn already: the queue ran out.
           if (h === undefined) {
             n = 0;
             break;
           }
-          ready._items[ready._head] = undefined;
-          ready._head = (ready._head + 1) & (ready._items.length - 1);
+          args = items[i + 1];
+          items[i] = undefined;
+          items[i + 1] = undefined;
+          ready._head = (i + 2) & ready._mask;
           ready.length--;
-          // handle.run() inlined: each frame costs XS stack, which a device has little of.
-          cb = h._callback;
-          if (cb !== null) {
-            args = h._args;
-            if (args === undefined) cb();
-            else if (Array.isArray(args)) cb(...args);
-            else cb(args);
+          if (typeof h === 'function') {
+            // A pair: anyloop's own callback and its argument.
+            (h as (arg: unknown) => void)(args);
+          } else {
+            // A Handle (handle.run() inlined: each frame costs XS stack, which a device has little of).
+            cb = h._callback;
+            if (cb !== null) {
+              args = h._args;
+              if (args === undefined) cb();
+              else if (Array.isArray(args)) cb(...args);
+              else cb(args);
+            }
           }
         }
       } catch (exception) {
+        // A pair's failure is reported with a Handle made for it, as a Handle's is.
+        if (typeof h === 'function') h = new Handle(h as (arg: unknown) => void, NO_ARGS, args as object);
         this.callExceptionHandler({ message: 'Exception in callback', exception, handle: h });
       }
     }
