@@ -27,7 +27,7 @@ const CLOSE_TURNS = 1000;
  */
 export abstract class BaseLoop implements TimerLoop {
   /** Callbacks ready to run, oldest first (`length`, `push()`, `shift()`; a closing loop may cancel them in place). */
-  readonly _ready = new ReadyQueue(16);
+  readonly _ready = new ReadyQueue(8);
   /** Scheduled live timers: `nextWhen()` is the earliest deadline, `size` their number. */
   readonly _timers = new TimerHeap();
   // Declared, not initialised: a field at its default costs no XS slot until set.
