@@ -302,7 +302,6 @@ export abstract class BaseLoop implements TimerLoop {
     const ready = this._ready;
     let h: Handle | undefined;
     // Declared once, not per callback: a block's `const` costs computrons in XS each time round.
-    let cb: ((...args: any[]) => void) | null;
     let args: unknown;
     if (this._timers._heap.length > 0 || this._timers._futures.length > 0) {
       // The due timers move to the ready queue (inlined: a call less per turn,
@@ -316,9 +315,6 @@ export abstract class BaseLoop implements TimerLoop {
     }
     let n = ready.length;
     if (limit < n) n = limit;
-    // The queue's array stays the same object while callbacks push (it grows in place).
-    const items = ready._items;
-    let i: number;
     // This loop is the running loop for the turn (getEventLoop()); a turn of
     // another loop nested in one of its callbacks gives it back afterwards.
     const outer = loopState.turn;
@@ -330,30 +326,27 @@ export abstract class BaseLoop implements TimerLoop {
         while (n > 0) {
           n--;
           // ReadyQueue.shift inlined: a call less per callback.
-          i = ready._head;
-          h = items[i] as Handle | undefined;
+          h = ready._items[ready._head] as Handle | undefined;
           // close() from a callback ran the rest of this turn already: the queue ran out.
           if (h === undefined) {
             n = 0;
             break;
           }
-          args = items[i + 1];
-          items[i] = undefined;
-          items[i + 1] = undefined;
-          ready._head = (i + 2) & ready._mask;
+          args = ready._items[ready._head + 1];
+          ready._items[ready._head] = undefined;
+          ready._items[ready._head + 1] = undefined;
+          ready._head = (ready._head + 2) & ready._mask;
           ready.length--;
           if (typeof h === 'function') {
             // A pair: anyloop's own callback and its argument.
             (h as (arg: unknown) => void)(args);
-          } else {
+          } else if (h._callback !== null) {
             // A Handle (handle.run() inlined: each frame costs XS stack, which a device has little of).
-            cb = h._callback;
-            if (cb !== null) {
-              args = h._args;
-              if (args === undefined) cb();
-              else if (Array.isArray(args)) cb(...args);
-              else cb(args);
-            }
+            // Called detached, `(0, f)(...)`, as run() calls it: a local less (XS stack).
+            args = h._args;
+            if (args === undefined) (0, h._callback)();
+            else if (Array.isArray(args)) (0, h._callback)(...args);
+            else (0, h._callback)(args);
           }
         }
       } catch (exception) {
