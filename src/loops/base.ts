@@ -71,16 +71,12 @@ export abstract class BaseLoop implements TimerLoop {
   _soon(callback: (arg: any) => void, arg: object): void {
     // _checkSchedule() called only when a subclass overrides it: a call less per hand-off (XS counts each).
     if (this._closed === true || this._checkSchedule !== baseCheckSchedule) this._checkSchedule();
-    // ReadyQueue._pushPair inlined but for growth: a call less per hand-off (XS counts each).
     const ready = this._ready;
-    if (2 * ready.length > ready._mask) ready._pushPair(callback, arg);
-    else {
-      const i = (ready._head + 2 * ready.length) & ready._mask;
-      ready._items[i] = callback;
-      ready._items[i + 1] = arg;
-      ready.length++;
-    }
-    if (ready.length === 1) this._hostWake();
+    if (2 * ready.length > ready._mask) ready._grow();
+    const i = (ready._head + 2 * ready.length) & ready._mask;
+    ready._items[i] = callback;
+    ready._items[i + 1] = arg;
+    if (++ready.length === 1) this._hostWake();
   }
 
   callAt<A extends unknown[]>(when: number, callback: (...args: A) => void, ...args: A): TimerHandle {

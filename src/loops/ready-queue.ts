@@ -33,21 +33,8 @@ export class ReadyQueue {
 
   /** Adds `handle` at the back. */
   push(handle: Handle): void {
-    // Not through _pushPair: a call less per due timer (XS counts each).
     if (2 * this.length > this._mask) this._grow();
     this._items[(this._head + 2 * this.length) & this._mask] = handle;
-    this.length++;
-  }
-
-  /**
-   * @internal Adds `callback(arg)` at the back (or a Handle, `arg`
-   * undefined): `callback` must be a function, and a Handle is not.
-   */
-  _pushPair(callback: ((arg: any) => void) | Handle, arg: unknown): void {
-    if (2 * this.length > this._mask) this._grow();
-    const i = (this._head + 2 * this.length) & this._mask;
-    this._items[i] = callback;
-    this._items[i + 1] = arg;
     this.length++;
   }
 
@@ -80,11 +67,11 @@ export class ReadyQueue {
   }
 
   /**
-   * Doubles the slots in place: the array stays the same object (a turn
+   * @internal Doubles the slots in place: the array stays the same object (a turn
    * holds it while its callbacks push), and the head stays where it is; the
    * entries that wrapped round to the front move behind the old end.
    */
-  private _grow(): void {
+  _grow(): void {
     const items = this._items;
     const n = this._mask + 1;
     for (let i = 0; i < this._head; i++) {
