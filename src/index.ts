@@ -8,6 +8,7 @@ export type { Loop, TimerLoop, ExceptionContext, ExceptionHandler } from './cont
 export { isTimerLoop } from './contract/loop.js';
 export { Handle, TimerHandle, type TimerOwner } from './contract/handle.js';
 export { BaseLoop } from './loops/base.js';
+export type { ReadyQueue } from './loops/ready-queue.js';
 export type { Ring } from './future/ring.js';
 export type { TimerHeap } from './loops/timer-heap.js';
 export { getEventLoop, setEventLoop } from './contract/default-loop.js';

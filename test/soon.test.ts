@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createTask, Event, Future, type Coroutine, type ExceptionContext, type Handle, type Loop } from '../src/index.js';
+import { createTask, Event, Future, Handle, type Coroutine, type ExceptionContext, type Loop } from '../src/index.js';
 import { VirtualTimeLoop } from '../src/testing.js';
 import { RefusingLoop } from './support/refusing-loop.js';
 
@@ -106,7 +106,108 @@ describe("BaseLoop's _soon hook: anyloop's own one-argument callbacks, with no r
     run();
     expect(log).toEqual(['first', 'second', 'task got 41']);
     expect(task.result()).toBe(42);
-    expect(scheduled).toEqual(['stepFirst', '', '', 'wake']);
+    expect(scheduled).toEqual(['stepFirst', '', '', 'step']);
+  });
+});
+
+describe("BaseLoop's ready queue: pairs for _soon and Handles for callSoon, in one ring", () => {
+  /** A done callback that logs `name`, queued through the `_soon` hook when `fut` is done. */
+  function hooked(loop: VirtualTimeLoop, log: string[], name: string): Future<void> {
+    const fut = new Future<void>({ loop });
+    fut.addDoneCallback(() => log.push(name));
+    return fut;
+  }
+
+  it('keeps FIFO order across growth while the ring has wrapped, with both kinds mixed', () => {
+    const loop = new VirtualTimeLoop();
+    const log: string[] = [];
+    const expected: string[] = [];
+    // Wrap the ring: entries run and leave, moving its head away from slot 0.
+    for (let k = 0; k < 11; k++) loop.callSoon(() => {});
+    loop._runOnce();
+    for (let k = 0; k < 40; k++) {
+      const name = `${k % 3 === 0 ? 'public' : 'hook'} ${k}`;
+      expected.push(name);
+      if (k % 3 === 0) loop.callSoon(() => log.push(name));
+      else hooked(loop, log, name).setResult();
+    }
+    expect(loop._ready.length).toBe(40);
+    loop._runOnce();
+    expect(log).toEqual(expected);
+    expect(loop._ready.length).toBe(0);
+  });
+
+  it('runs only the callbacks ready when the turn began, those they queue in the next turn, across growth', () => {
+    const loop = new VirtualTimeLoop();
+    const log: string[] = [];
+    const first = hooked(loop, log, 'first');
+    first.addDoneCallback(() => {
+      for (let k = 0; k < 20; k++) hooked(loop, log, `later ${k}`).setResult();
+    });
+    hooked(loop, log, 'second').setResult();
+    first.setResult();
+    loop._runOnce();
+    expect(log).toEqual(['second', 'first']);
+    loop._runOnce();
+    expect(log).toHaveLength(22);
+    expect(log[21]).toBe('later 19');
+  });
+
+  it("reports a hooked callback's exception with a Handle for it, and the turn goes on", () => {
+    const loop = new VirtualTimeLoop();
+    const seen: ExceptionContext[] = [];
+    loop.setExceptionHandler((_l, context) => seen.push(context));
+    const log: string[] = [];
+    const fut = new Future<void>({ loop });
+    const failing = (): void => { throw new RangeError('boom'); };
+    fut.addDoneCallback(failing);
+    hooked(loop, log, 'after').setResult();
+    fut.setResult();
+    loop._runOnce();
+    expect(log).toEqual(['after']);
+    expect(seen.map((c) => [c.message, (c.exception as Error).message])).toEqual([['Exception in callback', 'boom']]);
+    expect(seen[0]!.handle).toBeInstanceOf(Handle);
+    expect(seen[0]!.handle!.cancelled()).toBe(false);
+  });
+
+  it('gives a loop author a hooked entry as a Handle from shift(), which runs it', () => {
+    const loop = new VirtualTimeLoop();
+    const log: string[] = [];
+    hooked(loop, log, 'hook').setResult();
+    const h = loop.callSoon(() => log.push('public'));
+    const first = loop._ready.shift()!;
+    expect(first).toBeInstanceOf(Handle);
+    first.run();
+    expect(loop._ready.shift()).toBe(h);
+    expect(loop._ready.shift()).toBeUndefined();
+    expect(log).toEqual(['hook']);
+  });
+
+  it('close() cancels the queued hooked entries in place: shift() gives them as cancelled Handles', () => {
+    const loop = new VirtualTimeLoop();
+    const log: string[] = [];
+    hooked(loop, log, 'hook').setResult();
+    const h = loop.callSoon(() => log.push('public'));
+    loop.close();
+    expect(loop._ready.length).toBe(2);
+    const first = loop._ready.shift()!;
+    expect([first.cancelled(), h.cancelled(), loop._ready.shift()]).toEqual([true, true, h]);
+    first.run();
+    expect(log).toEqual([]);
+  });
+
+  it('close() from a callback cancels the hooked and public callbacks still queued in that turn', () => {
+    const loop = new VirtualTimeLoop();
+    const log: string[] = [];
+    const closer = new Future<void>({ loop });
+    closer.addDoneCallback(() => loop.close());
+    closer.setResult();
+    hooked(loop, log, 'hook').setResult();
+    loop.callSoon(() => log.push('public'));
+    loop._runOnce();
+    expect(log).toEqual([]);
+    expect(loop._ready.length).toBe(0);
+    expect(loop.isClosed()).toBe(true);
   });
 });
 

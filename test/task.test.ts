@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   CancelledError, Event, Future, Lock, Task, TaskGroup, allTasks, createTask, currentTask, setEventLoop, sleep,
-  timeout, waitFor, type AbortSignalLike, type Coroutine, type Loop,
+  delegate, timeout, waitFor, type AbortSignalLike, type Coroutine, type Loop,
 } from '../src/index.js';
 import { VirtualTimeLoop } from '../src/testing.js';
 import { errorOf, waiting } from './support/tasks.js';
@@ -118,6 +118,58 @@ describe('Task steps', () => {
     expect(() => task.setException(new Error('x'))).toThrow(/does not support/);
     loop.runUntilIdle();
   });
+
+  it('a coroutine that catches what a step threw into it (a bad yield, a failed delegated level, a failed future) waits again and is resumed with the result', () => {
+    const loop = new VirtualTimeLoop();
+    const failed = new Future<number>({ loop });
+    const later = new Future<number>({ loop });
+    const log: string[] = [];
+    function* failing(): Coroutine<number> {
+      yield* sleep(0, undefined, { loop });
+      throw new RangeError('level failed');
+    }
+    const task = createTask(function* (): Coroutine<number> {
+      try {
+        yield 42 as unknown as Future<unknown>;
+      } catch (e) {
+        log.push(`bad yield: ${(e as Error).name}`);
+      }
+      try {
+        yield* delegate(failing());
+      } catch (e) {
+        log.push(`level: ${(e as Error).message}`);
+      }
+      try {
+        yield* failed;
+      } catch (e) {
+        log.push(`future: ${(e as Error).message}`);
+      }
+      return (yield* later) + 1;
+    }, { loop });
+    loop.runUntilIdle();
+    failed.setException(new Error('future failed'));
+    loop.runUntilIdle();
+    expect(task.done()).toBe(false);
+    later.setResult(1);
+    loop.runUntilIdle();
+    expect(log).toEqual(['bad yield: TypeError', 'level: level failed', 'future: future failed']);
+    expect(task.result()).toBe(2);
+  });
+
+  it('a coroutine that throws ends the task with its exception, and a CancelledError it throws ends it cancelled', () => {
+    const loop = new VirtualTimeLoop();
+    const failing = createTask(function* (): Coroutine<void> {
+      yield* sleep(0, undefined, { loop });
+      throw new RangeError('body failed');
+    }, { loop });
+    const cancelling = createTask(function* (): Coroutine<void> {
+      yield* sleep(0, undefined, { loop });
+      throw new CancelledError('gave up');
+    }, { loop });
+    loop.runUntilIdle();
+    expect(failing.exception()).toBeInstanceOf(RangeError);
+    expect(cancelling.cancelled()).toBe(true);
+  });
 });
 
 describe('anyloop\'s own levels are levels of the task (XS stack)', () => {
@@ -152,7 +204,7 @@ describe('anyloop\'s own levels are levels of the task (XS stack)', () => {
       expect(task.result()).toBe('done');
       expect(stacks).toHaveLength(2);
       for (const stack of stacks) {
-        expect(stack).toContain('_step');
+        expect(stack).toContain('step');
         expect(stack).not.toMatch(wrappers);
       }
     } finally {

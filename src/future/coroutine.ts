@@ -77,7 +77,7 @@ export class CoroutineFuture<T> extends Future<T> {
    * for the coroutine to start where asyncio starts it.
    */
   _startNow(): void {
-    this._step(true, undefined);
+    step(this, true, undefined);
   }
 
   /**
@@ -103,127 +103,6 @@ export class CoroutineFuture<T> extends Future<T> {
     if (failed) throw error;
   }
 
-  /**
-   * @internal One step: sends `value` into the coroutine (or throws it when
-   * `ok` is false), then waits on what it yields or completes. A failure to
-   * wait on what it yielded (a revoked Proxy) is thrown into the coroutine at
-   * that yield, in its next step: the step itself never throws but when the
-   * loop refuses that step (closed).
-   */
-  _step(ok: boolean, value: unknown): void {
-    if (this._state !== PENDING) return;
-    // The task is the current task, and its loop the running loop, while it
-    // steps: set here rather than in an override, one frame less per resume.
-    const prev = loopState.task;
-    const turn = loopState.turn;
-    loopState.task = this;
-    loopState.turn = this._loop;
-    try {
-      // Few locals: each is a slot of XS stack under every resumption.
-      let mc = this._mustCancel;
-      if (mc !== undefined) {
-        if (ok || !(value instanceof CancelledError)) {
-          ok = false;
-          value = new CancelledError(mc.msg);
-        }
-        this._mustCancel = undefined;
-      }
-      this._waitingOn = null;
-      // The levels run one at a time from here (see delegate): a level
-      // that ends passes its value or exception to the one below.
-      let level = this._coro!;
-      let r: IteratorResult<unknown, unknown>;
-      let awaited: unknown;
-      for (;;) {
-        // `coro !== level` below: the level is a Delegation (one instanceof per level, not three).
-        const coro = level instanceof Delegation ? level.coro : level;
-        try {
-          r = ok ? coro.next(value) : coro.throw(value);
-        } catch (e) {
-          if (coro !== level) {
-            this._coro = level = (level as Delegation).outer!;
-            ok = false;
-            value = e;
-            continue;
-          }
-          this._coro = null;
-          if (e instanceof CancelledError) this._complete(CANCELLED, e, false);
-          else this._completeException(e, false);
-          return;
-        }
-        if (r.done) {
-          if (coro !== level) {
-            this._coro = level = (level as Delegation).outer!;
-            ok = true;
-            value = r.value;
-            continue;
-          }
-          this._coro = null;
-          const late = this._mustCancel;
-          if (late !== undefined) {
-            // Cancelled during its last step: it ends cancelled, as in asyncio.
-            this._mustCancel = undefined;
-            this._complete(CANCELLED, late.msg, false);
-          } else {
-            this._complete(RESULT, r.value, false);
-          }
-          return;
-        }
-        // A Future first, the common case; `instanceof` throws for a revoked
-        // Proxy: the callers of _step catch that.
-        awaited = r.value;
-        if (awaited instanceof Future) break;
-        if (!(awaited instanceof Delegation)) {
-          try {
-            if (!isThenable(awaited)) {
-              throw new TypeError(`a coroutine may only yield Futures or PromiseLikes (use yield* fut), got ${describe(awaited)}`);
-            }
-            awaited = futureFromThenable(awaited, this._loop);
-          } catch (e) {
-            // A hostile value (a throwing `then` or getter, a revoked Proxy): the
-            // error goes into the coroutine at its yield, never into the loop.
-            this._loop.callSoon(stepThrow, this, e);
-            return;
-          }
-          break;
-        }
-        awaited.outer = level;
-        this._coro = level = awaited;
-        ok = true;
-        value = undefined;
-      }
-      if (awaited === this) {
-        this._loop.callSoon(stepThrow, this, new TypeError('a task cannot await itself'));
-        return;
-      }
-      if ((awaited as Future<unknown>)._loop !== this._loop) {
-        // asyncio's RuntimeError: the other loop would run this task's step.
-        this._loop.callSoon(stepThrow, this, new Error('Task got Future attached to a different loop'));
-        return;
-      }
-      if ((awaited as Future<unknown>)._state > 0) {
-        // Already done: woken in a later callback, as addDoneCallback does.
-        const loop: MaybeSoon = this._loop;
-        if (loop._soon !== undefined) loop._soon(wake, this);
-        else loop.callSoon(wake, this);
-        (awaited as Future<unknown>)._retrieved();
-      } else if ((awaited as Future<unknown>)._callbacks == null) {
-        // _listen() inlined for the common case, the only listener.
-        (awaited as Future<unknown>)._callbacks = this;
-      } else {
-        (awaited as Future<unknown>)._listen(this);
-      }
-      this._waitingOn = awaited as Future<unknown>;
-      mc = this._mustCancel;
-      if (mc !== undefined && (awaited as Future<unknown>).cancel(mc.msg)) this._mustCancel = undefined;
-    } catch (e) {
-      // Caught here, not by each caller: one try per step (a try costs computrons in XS).
-      this._loop.callSoon(stepThrow, this, e);
-    } finally {
-      loopState.task = prev;
-      loopState.turn = turn;
-    }
-  }
 }
 
 /**
@@ -300,28 +179,162 @@ export function level<T>(coro: Coroutine<T>): Coroutine<T> {
   return new Delegation(coro) as unknown as Coroutine<T>;
 }
 
+/** What `r` holds in step() while a level of the coroutine runs: an exception then is the coroutine's. */
+const RUNNING = { done: false, value: undefined };
+
 /**
- * The wake-up steps the coroutine itself: every frame on the resume path
- * costs XS stack, which a device has little of. The outcome is read in place
- * (result() is a call, and would throw): no try here, the step has its own.
+ * One step of `c`: sends `value` into the coroutine (or throws it when `ok`
+ * is false), then waits on what it yields or completes. Called with `c`
+ * alone, it is the task's wake-up (its DoneListener callback), and reads the
+ * outcome of what the task waited on in place: the loop calls it with no
+ * frame in between (each frame costs XS stack and computrons). A failure to
+ * wait on what the coroutine yielded (a revoked Proxy) is thrown into the
+ * coroutine at that yield, in its next step: the step itself never throws but
+ * when the loop refuses that step (closed).
  */
-function wake(c: CoroutineFuture<unknown>): void {
-  const w = c._waitingOn;
-  // Nothing awaited: the loop's close() abandoned the task.
-  if (!w) return;
-  if (w._state === RESULT) c._step(true, w._value);
-  else c._step(false, w._failure());
+function step(c: CoroutineFuture<unknown>, ok?: boolean, value?: unknown): void {
+  // Few locals: each costs computrons on every call, and is a slot of XS
+  // stack under every resumption (`value` holds what is awaited, too).
+  if (ok === undefined) {
+    value = c._waitingOn;
+    // Nothing awaited: the loop's close() abandoned the task.
+    if (!value) return;
+    ok = (value as Future<unknown>)._state === RESULT;
+    value = ok ? (value as Future<unknown>)._value : (value as Future<unknown>)._failure();
+  }
+  if (c._state !== PENDING) return;
+  // The task is the current task, and its loop the running loop, while it steps.
+  const prev = loopState.task;
+  const turn = loopState.turn;
+  loopState.task = c;
+  loopState.turn = c._loop;
+  let level = c._coro!;
+  // Undefined until the first level runs.
+  let coro: Coroutine<unknown> | undefined;
+  let r: IteratorResult<unknown, unknown> | undefined;
+  let mc: { msg: string | undefined } | undefined;
+  // One try per step, entered again only when a level fails (a try costs
+  // about 30 computrons in XS): `r` is RUNNING while a level runs.
+  run: for (;;) {
+    try {
+      if (coro === undefined) {
+        mc = c._mustCancel;
+        if (mc !== undefined) {
+          if (ok || !(value instanceof CancelledError)) {
+            ok = false;
+            value = new CancelledError(mc.msg);
+          }
+          c._mustCancel = undefined;
+        }
+        c._waitingOn = null;
+      }
+      // The levels run one at a time from here (see delegate): a level
+      // that ends passes its value or exception to the one below.
+      for (;;) {
+        // A property read, not `instanceof` (a call in XS): a level is the coroutine or a Delegation.
+        coro = level.constructor === Delegation ? (level as Delegation).coro : level as Coroutine<unknown>;
+        r = RUNNING;
+        r = ok ? coro.next(value) : coro.throw(value);
+        if (r.done) {
+          if (coro !== level) {
+            c._coro = level = (level as Delegation).outer!;
+            ok = true;
+            value = r.value;
+            continue;
+          }
+          c._coro = null;
+          mc = c._mustCancel;
+          if (mc !== undefined) {
+            // Cancelled during its last step: it ends cancelled, as in asyncio.
+            c._mustCancel = undefined;
+            c._complete(CANCELLED, mc.msg, false);
+          } else {
+            c._complete(RESULT, r.value, false);
+          }
+          break run;
+        }
+        // A Future first, the common case; `instanceof` throws for a revoked
+        // Proxy: the catch below throws that into the coroutine.
+        value = r.value;
+        if (value instanceof Future) break;
+        if (!(value instanceof Delegation)) {
+          // A hostile value (a throwing `then` or getter, a revoked Proxy): the
+          // error goes into the coroutine at its yield, never into the loop.
+          if (!isThenable(value)) {
+            throw new TypeError(`a coroutine may only yield Futures or PromiseLikes (use yield* fut), got ${describe(value)}`);
+          }
+          value = futureFromThenable(value, c._loop);
+          break;
+        }
+        value.outer = level;
+        c._coro = level = value;
+        ok = true;
+        value = undefined;
+      }
+      if (value === c) {
+        c._loop.callSoon(stepThrow, c, new TypeError('a task cannot await itself'));
+      } else if ((value as Future<unknown>)._loop !== c._loop) {
+        // asyncio's RuntimeError: the other loop would run this task's step.
+        c._loop.callSoon(stepThrow, c, new Error('Task got Future attached to a different loop'));
+      } else {
+        if ((value as Future<unknown>)._state > 0) {
+          // Already done: woken in a later callback, as addDoneCallback does.
+          if ((c._loop as MaybeSoon)._soon !== undefined) (c._loop as MaybeSoon)._soon!(step, c);
+          else c._loop.callSoon(step, c);
+          (value as Future<unknown>)._retrieved();
+        } else if ((value as Future<unknown>)._callbacks == null) {
+          // _listen() inlined for the common case, the only listener.
+          (value as Future<unknown>)._callbacks = c;
+        } else {
+          (value as Future<unknown>)._listen(c);
+        }
+        c._waitingOn = value as Future<unknown>;
+        mc = c._mustCancel;
+        if (mc !== undefined && (value as Future<unknown>).cancel(mc.msg)) c._mustCancel = undefined;
+      }
+      break;
+    } catch (e) {
+      if (r === RUNNING && coro !== level) {
+        // A delegated level failed: the level below gets the exception.
+        c._coro = level = (level as Delegation).outer!;
+        ok = false;
+        value = e;
+        r = undefined;
+        continue;
+      }
+      try {
+        if (r !== RUNNING) {
+          // Not the coroutine's: thrown into it at its yield, in its next step.
+          c._loop.callSoon(stepThrow, c, e);
+        } else {
+          c._coro = null;
+          try {
+            if (e instanceof CancelledError) c._complete(CANCELLED, e, false);
+            else c._completeException(e, false);
+          } catch (failure) {
+            c._loop.callSoon(stepThrow, c, failure);
+          }
+        }
+      } finally {
+        loopState.task = prev;
+        loopState.turn = turn;
+      }
+      return;
+    }
+  }
+  loopState.task = prev;
+  loopState.turn = turn;
 }
 
 function stepFirst(c: CoroutineFuture<unknown>): void {
-  c._step(true, undefined);
+  step(c, true, undefined);
 }
 
 function stepThrow(c: CoroutineFuture<unknown>, e: unknown): void {
-  c._step(false, e);
+  step(c, false, e);
 }
 
-Object.defineProperty(CoroutineFuture.prototype, '_doneCallback', { value: wake });
+Object.defineProperty(CoroutineFuture.prototype, '_doneCallback', { value: step });
 
 function describe(v: unknown): string {
   if (v === undefined) return 'undefined (a bare yield)';

@@ -233,9 +233,27 @@ export class Future<T> implements PromiseLike<T> {
     const cbs = this._callbacks;
     if (cbs == null) return;
     this._callbacks = null;
-    // typeof first: the common listener (a task's wake-up) is a function, and Array.isArray is a call.
-    if (typeof cbs === 'function' || !Array.isArray(cbs)) this._notify(cbs, inline);
-    else for (let i = 0; i < cbs.length; i++) this._notify(cbs[i]!, inline);
+    if (typeof cbs === 'function') {
+      this._notify(cbs, inline);
+      return;
+    }
+    // The common case, one DoneListener (a task), told here: no _notify frame
+    // and no Array.isArray call (XS counts each). An array has no _doneCallback.
+    const callback = (cbs as Partial<DoneListener>)._doneCallback;
+    if (callback === undefined) {
+      if (!Array.isArray(cbs)) this._notify(cbs, inline);
+      else for (let i = 0; i < cbs.length; i++) this._notify(cbs[i]!, inline);
+    } else if (!inline) {
+      const loop: MaybeSoon = this._loop;
+      if (loop._soon !== undefined) loop._soon(callback, cbs);
+      else loop.callSoon(callback, cbs);
+    } else {
+      try {
+        callback(cbs);
+      } catch (exception) {
+        this._loop.callExceptionHandler({ message: 'Exception in callback', exception, future: this });
+      }
+    }
   }
 
   /** @internal Adds a listener to a pending future. */

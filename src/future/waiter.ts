@@ -102,6 +102,7 @@ export abstract class Waiter<T, O> extends Future<T> {
 
 function resume(w: Waiter<unknown, unknown>): void {
   // A waiter may be scheduled once per wake-up; one that already finished
-  // (completed through another path) has nothing left to do.
-  if (w._state <= 0 && w._state !== PENDING) w._resume();
+  // (completed through another path) has nothing left to do. Woken or
+  // cancelled, it is in one of the pending sub-states, all below PENDING (0).
+  if (w._state < PENDING) w._resume();
 }

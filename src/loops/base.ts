@@ -4,7 +4,7 @@ import type { ExceptionContext, ExceptionHandler, TimedFuture, TimerEntry, Timer
 import { CancelledError } from '../contract/errors.js';
 import type { CoroutineFuture } from '../future/coroutine.js';
 import { CANCELLED, type DoneCallback, type Future } from '../future/future.js';
-import { Ring } from '../future/ring.js';
+import { ReadyQueue } from './ready-queue.js';
 import { TimerHeap } from './timer-heap.js';
 
 /** The empty rest array of the Handles `_soon` and `_at` make (their one argument goes in apart). */
@@ -26,8 +26,8 @@ const CLOSE_TURNS = 1000;
  * They are part of the published types and kept stable.
  */
 export abstract class BaseLoop implements TimerLoop {
-  /** Callbacks ready to run, oldest first (`length`, `shift()`; a closing loop may cancel them in place). */
-  readonly _ready = new Ring<Handle>(16);
+  /** Callbacks ready to run, oldest first (`length`, `push()`, `shift()`; a closing loop may cancel them in place). */
+  readonly _ready = new ReadyQueue(8);
   /** Scheduled live timers: `nextWhen()` is the earliest deadline, `size` their number. */
   readonly _timers = new TimerHeap();
   // Declared, not initialised: a field at its default costs no XS slot until set.
@@ -65,22 +65,18 @@ export abstract class BaseLoop implements TimerLoop {
    * @internal SoonHook: `callSoon(callback, arg)` for anyloop's own callbacks
    * (a task's wake-up, a done callback, a waiter's resume), whose `arg` is an
    * object that is not an array: no rest array, no check of the callback,
-   * no Handle returned. It queues a Handle all the same, so the ready queue
-   * keeps one kind of entry, in one FIFO order, which close() cancels.
+   * no Handle. The ready queue holds the callback and its argument as a pair,
+   * in the one FIFO order of every ready callback; close() cancels it.
    */
   _soon(callback: (arg: any) => void, arg: object): void {
     // _checkSchedule() called only when a subclass overrides it: a call less per hand-off (XS counts each).
     if (this._closed === true || this._checkSchedule !== baseCheckSchedule) this._checkSchedule();
-    const h = new Handle(callback, NO_ARGS, arg);
-    // Ring.push inlined but for growth: a call less per hand-off (XS counts each).
     const ready = this._ready;
-    const items = ready._items;
-    if (ready.length === items.length) ready.push(h);
-    else {
-      items[(ready._head + ready.length) & (items.length - 1)] = h;
-      ready.length++;
-    }
-    if (ready.length === 1) this._hostWake();
+    if (2 * ready.length > ready._mask) ready._grow();
+    const i = (ready._head + 2 * ready.length) & ready._mask;
+    ready._items[i] = callback;
+    ready._items[i + 1] = arg;
+    if (++ready.length === 1) this._hostWake();
   }
 
   callAt<A extends unknown[]>(when: number, callback: (...args: A) => void, ...args: A): TimerHandle {
@@ -222,12 +218,7 @@ export abstract class BaseLoop implements TimerLoop {
     this._closed = true;
     // Cancelled in place: close() may come from a callback, in the middle of a
     // turn that still counts on the ready queue's length.
-    const ready = this._ready;
-    for (let i = ready.length; i > 0; i--) {
-      const h = ready.shift()!;
-      h.cancel();
-      ready.push(h);
-    }
+    this._ready._cancelAll();
     let t: Handle | undefined;
     while ((t = this._timers.popDue(Infinity)) !== undefined) t.cancel();
     this._onClose();
@@ -307,7 +298,6 @@ export abstract class BaseLoop implements TimerLoop {
     const ready = this._ready;
     let h: Handle | undefined;
     // Declared once, not per callback: a block's `const` costs computrons in XS each time round.
-    let cb: ((...args: any[]) => void) | null;
     let args: unknown;
     if (this._timers._heap.length > 0 || this._timers._futures.length > 0) {
       // The due timers move to the ready queue (inlined: a call less per turn,
@@ -331,26 +321,33 @@ export abstract class BaseLoop implements TimerLoop {
       try {
         while (n > 0) {
           n--;
-          // Ring.shift inlined: a call less per callback (no local either: XS stack).
-          h = ready._items[ready._head];
-          // close() from a callback ran the rest of this turn already: the ring ran out.
+          // ReadyQueue.shift inlined: a call less per callback.
+          h = ready._items[ready._head] as Handle | undefined;
+          // close() from a callback ran the rest of this turn already: the queue ran out.
           if (h === undefined) {
             n = 0;
             break;
           }
+          args = ready._items[ready._head + 1];
           ready._items[ready._head] = undefined;
-          ready._head = (ready._head + 1) & (ready._items.length - 1);
+          ready._items[ready._head + 1] = undefined;
+          ready._head = (ready._head + 2) & ready._mask;
           ready.length--;
-          // handle.run() inlined: each frame costs XS stack, which a device has little of.
-          cb = h._callback;
-          if (cb !== null) {
+          if (typeof h === 'function') {
+            // A pair: anyloop's own callback and its argument.
+            (h as (arg: unknown) => void)(args);
+          } else if (h._callback !== null) {
+            // A Handle (handle.run() inlined: each frame costs XS stack, which a device has little of).
+            // Called detached, `(0, f)(...)`, as run() calls it: a local less (XS stack).
             args = h._args;
-            if (args === undefined) cb();
-            else if (Array.isArray(args)) cb(...args);
-            else cb(args);
+            if (args === undefined) (0, h._callback)();
+            else if (Array.isArray(args)) (0, h._callback)(...args);
+            else (0, h._callback)(args);
           }
         }
       } catch (exception) {
+        // A pair's failure is reported with a Handle made for it, as a Handle's is.
+        if (typeof h === 'function') h = new Handle(h as (arg: unknown) => void, NO_ARGS, args as object);
         this.callExceptionHandler({ message: 'Exception in callback', exception, handle: h });
       }
     }
