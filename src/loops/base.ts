@@ -43,7 +43,9 @@ export abstract class BaseLoop implements TimerLoop {
 
   /**
    * Called when the loop gains work while it may be asleep: a first ready
-   * callback, or a new timer. A host-driven loop schedules a turn or arms its
+   * callback, or a new timer with no live timer of its kind earlier (a later
+   * one needs no wake-up of its own: the host is armed for an earlier one,
+   * and arms again after it). A host-driven loop schedules a turn or arms its
    * host timer here; it must not run callbacks inside it (its callers are
    * `callSoon` and `callAt`). The default does nothing, for loops driven
    * from outside.
@@ -101,7 +103,8 @@ export abstract class BaseLoop implements TimerLoop {
     const timers = this._timers;
     const h = new TimerHandle(when, timers._seq++, callback, args);
     timers.push(h);
-    this._hostWake();
+    // A timer behind the earliest changes no wake-up: the host is armed for that one already.
+    if (h._index === 0) this._hostWake();
     return h;
   }
 
@@ -115,16 +118,15 @@ export abstract class BaseLoop implements TimerLoop {
     const timers = this._timers;
     const h = new TimerHandle(when, timers._seq++, callback, NO_ARGS, arg);
     timers.push(h);
-    this._hostWake();
+    if (h._index === 0) this._hostWake();
     return h;
   }
 
   /** @internal FutureTimers: the heap holds `fut` (a sleep) itself, with no TimerHandle. */
   _resultLater(delayMs: number, fut: TimedFuture): void {
-    this._checkSchedule();
+    if (this._closed === true || this._checkSchedule !== baseCheckSchedule) this._checkSchedule();
     fut._when = this.time() + delayMs;
-    this._timers.pushFuture(fut);
-    this._hostWake();
+    if (this._timers.pushFuture(fut)) this._hostWake();
   }
 
   /** @internal FutureTimers: `fut` is done before its deadline. */
@@ -134,9 +136,8 @@ export abstract class BaseLoop implements TimerLoop {
 
   /** @internal EntryTimers: the heap holds `entry` itself, with no TimerHandle. */
   _expireAt(entry: TimerEntry): void {
-    this._checkSchedule();
-    this._timers.pushEntry(entry);
-    this._hostWake();
+    if (this._closed === true || this._checkSchedule !== baseCheckSchedule) this._checkSchedule();
+    if (this._timers.pushEntry(entry)) this._hostWake();
   }
 
   /** @internal EntryTimers: `entry` leaves the heap. */

@@ -49,16 +49,25 @@ export class TimerHeap implements TimerOwner {
     siftUp(this._heap, this._heap.length, h);
   }
 
-  /** @internal Schedules `entry` at its `_when`: its `_expire()` runs then, unless it is cancelled before. */
-  pushEntry(entry: TimerEntry): void {
+  /**
+   * @internal Schedules `entry` at its `_when`: its `_expire()` runs then,
+   * unless it is cancelled before. Returns true when no live timer of its
+   * heap is earlier (the loop's host may need arming for it).
+   */
+  pushEntry(entry: TimerEntry): boolean {
     entry._seq = this._seq++;
-    siftUp(this._heap, this._heap.length, entry as Placed);
+    return siftUp(this._heap, this._heap.length, entry as Placed) === 0;
   }
 
-  /** @internal Schedules `fut` at its `_when`: it is completed with its `_value` then, unless done before. */
-  pushFuture(fut: TimedFuture): void {
+  /**
+   * @internal Schedules `fut` at its `_when`: it is completed with its
+   * `_value` then, unless done before. Returns true when no live timer of
+   * its heap is earlier: the top may be a future done before its deadline,
+   * which the host need not be armed for.
+   */
+  pushFuture(fut: TimedFuture): boolean {
     fut._seq = this._seq++;
-    rise(this._futures, this._futures.length, fut);
+    return rise(this._futures, this._futures.length, fut) === 0 || this._futures[0]!._state !== PENDING;
   }
 
   /** The earliest deadline, or undefined. */
@@ -89,10 +98,14 @@ export class TimerHeap implements TimerOwner {
       }
     }
     if (top === undefined || top._when > now) return undefined;
-    remove(this._heap, top);
-    if (top instanceof TimerHandle) {
-      top._owner = null;
-      return top;
+    const heap = this._heap;
+    // The top out: the last one sinks from the root (no call of remove(), which would find it at 0).
+    const last = heap.pop()!;
+    if (last !== top) siftDown(heap, 0, last);
+    // Told apart by a field only handles have: cheaper in XS than `instanceof` (a call).
+    if ((top as TimerHandle)._owner !== undefined) {
+      (top as TimerHandle)._owner = null;
+      return top as TimerHandle;
     }
     top._index = -1;
     const h = new Handle(expire, NO_ARGS);
@@ -157,8 +170,15 @@ function remove(heap: Placed[], h: Placed): void {
   const last = heap.pop()!;
   if (last === h) return;
   const i = h._index;
-  if (i > 0 && less(last, heap[(i - 1) >> 1]!)) siftUp(heap, i, last);
-  else siftDown(heap, i, last);
+  if (i > 0) {
+    const p = heap[(i - 1) >> 1]!;
+    // less(last, p) written out: a call less per cancel (XS counts each).
+    if (last._when < p._when || (last._when === p._when && last._seq < p._seq)) {
+      siftUp(heap, i, last);
+      return;
+    }
+  }
+  siftDown(heap, i, last);
 }
 
 /** Takes the top out of a heap of futures. */
@@ -172,10 +192,11 @@ function less(a: Timed, b: Timed): boolean {
 }
 
 /**
- * Places `item` at `i` or above, moving larger parents down. Every push runs
- * it, so the comparison is written out: a call costs about 20 computrons in XS.
+ * Places `item` at `i` or above, moving larger parents down, and returns its
+ * place. Every push runs it, so the comparison is written out: a call costs
+ * about 20 computrons in XS.
  */
-function siftUp(heap: Placed[], i: number, item: Placed): void {
+function siftUp(heap: Placed[], i: number, item: Placed): number {
   while (i > 0) {
     const parent = (i - 1) >> 1;
     const p = heap[parent]!;
@@ -186,9 +207,10 @@ function siftUp(heap: Placed[], i: number, item: Placed): void {
   }
   heap[i] = item;
   item._index = i;
+  return i;
 }
 
-/** Places `item` at `i` or below, moving smaller children up. */
+/** Places `item` at `i` or below, moving smaller children up (comparisons written out, as in siftUp). */
 function siftDown(heap: Placed[], i: number, item: Placed): void {
   const n = heap.length;
   for (;;) {
@@ -197,12 +219,12 @@ function siftDown(heap: Placed[], i: number, item: Placed): void {
     let c = heap[child]!;
     if (child + 1 < n) {
       const r = heap[child + 1]!;
-      if (less(r, c)) {
+      if (r._when < c._when || (r._when === c._when && r._seq < c._seq)) {
         child++;
         c = r;
       }
     }
-    if (!less(c, item)) break;
+    if (item._when < c._when || (item._when === c._when && item._seq < c._seq)) break;
     heap[i] = c;
     c._index = i;
     i = child;
@@ -211,8 +233,8 @@ function siftDown(heap: Placed[], i: number, item: Placed): void {
   item._index = i;
 }
 
-/** siftUp for the futures, which keep no place. */
-function rise(heap: TimedFuture[], i: number, fut: TimedFuture): void {
+/** siftUp for the futures, which keep no place: returns where `fut` went. */
+function rise(heap: TimedFuture[], i: number, fut: TimedFuture): number {
   while (i > 0) {
     const parent = (i - 1) >> 1;
     const p = heap[parent]!;
@@ -221,6 +243,7 @@ function rise(heap: TimedFuture[], i: number, fut: TimedFuture): void {
     i = parent;
   }
   heap[i] = fut;
+  return i;
 }
 
 /** siftDown for the futures, which keep no place. */
