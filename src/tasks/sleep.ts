@@ -25,6 +25,16 @@ export interface SleepOptions extends WaitOptions {
  * TypeError: it is `sleep(ms, { signal })` written for `sleep(ms, undefined, { signal })`.
  */
 export function sleep<T = void>(ms: number, value?: T, options?: SleepOptions): Future<T> {
+  // The common sleep first, with the checks it needs: a positive finite delay, no options, a loop with the
+  // FutureTimers hook (anyloop's own). Five calls less than the general path below (XS counts each).
+  if (options === undefined && typeof ms === 'number' && ms > 0 && ms !== Infinity && (value === undefined || !looksLikeOptions(value))) {
+    const loop = currentLoop() as Loop & Partial<FutureTimers>;
+    if (loop._resultLater !== undefined) {
+      const fut = new Sleep<T>(loop, value);
+      loop._resultLater(ms, fut);
+      return fut;
+    }
+  }
   checkDelay(ms, 'sleep() delay', false);
   if (options === undefined && looksLikeOptions(value)) {
     throw new TypeError('sleep(ms, value, options): the second argument is the result value, and this one looks like options; ' +
