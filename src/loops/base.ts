@@ -317,7 +317,8 @@ export abstract class BaseLoop implements TimerLoop {
       args = this.time();
       // popDue() called only while a timer may be due: when no sleep waits, the
       // earliest handle tells (a call less per turn when none is due).
-      while ((this._timers._futures.length > 0 || (this._timers._heap.length > 0 && this._timers._heap[0]!._when <= (args as number))) &&
+      // An empty heap's top is undefined, and `undefined <= n` false: no length read (a host getter call in XS).
+      while ((this._timers._futures.length > 0 || (this._timers._heap[0]?._when as number) <= (args as number)) &&
         (h = this._timers.popDue(args as number)) !== undefined) ready.push(h);
     }
     let n = ready.length;

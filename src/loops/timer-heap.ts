@@ -91,10 +91,8 @@ export class TimerHeap implements TimerOwner {
         if (fut._when > now) return undefined;
         popTop(this._futures);
         fut._seq = -1;
-        // A handle with one argument, made without the constructor's checks on it: a future is neither an array nor undefined.
-        const h = new Handle(resultUnlessDone, NO_ARGS);
-        h._args = fut;
-        return h;
+        // The constructor's one-argument form: a future is neither an array nor undefined.
+        return new Handle(resultUnlessDone, NO_ARGS, fut);
       }
     }
     if (top === undefined || top._when > now) return undefined;
@@ -108,9 +106,7 @@ export class TimerHeap implements TimerOwner {
       return top as TimerHandle;
     }
     top._index = -1;
-    const h = new Handle(expire, NO_ARGS);
-    h._args = top;
-    return h;
+    return new Handle(expire, NO_ARGS, top);
   }
 
   /** Called by a handle when it is cancelled: it leaves the heap. */
