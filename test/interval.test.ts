@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { CancelledError, createTask, sleep, type Loop } from '../src/index.js';
 import { ClosedError, interval, type Tick } from '../src/xs.js';
 import { VirtualTimeLoop } from '../src/testing.js';
@@ -173,6 +174,29 @@ describe('interval', () => {
     loop.runUntilIdle();
     expect(ticker.missed).toBe(0);
     expect(ticker.tick().result()).toEqual({ time: 200, missed: 1 });
+  });
+
+  it('hands out the deadlines of the floor-and-round formula, for any period and any lateness (its calls left out in XS)', () => {
+    fc.assert(fc.property(
+      fc.double({ min: 0.01, max: 1000, noNaN: true }), fc.array(fc.double({ min: 0, max: 5000, noNaN: true }), { maxLength: 40 }),
+      (period, waits) => {
+        const loop = new VirtualTimeLoop();
+        const ticker = interval(period, { loop });
+        // The formula as first written, with Math.floor and Math.round: what the ticks must stay.
+        const start = loop.time();
+        let next = start + period;
+        for (const wait of waits) {
+          loop.advance(wait);
+          const now = loop.time();
+          if (now < next) continue;
+          let latest = start + Math.floor((now - start) / period) * period;
+          if (latest < next) latest = next;
+          const missed = Math.round((latest - next) / period);
+          next = latest + period;
+          expect(ticker._take(now)).toEqual({ time: latest, missed });
+        }
+      },
+    ));
   });
 
   it('validates its period and needs a timer loop', () => {

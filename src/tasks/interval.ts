@@ -147,10 +147,17 @@ export class Interval implements AsyncIterable<Tick> {
   /** @internal Hands out the latest deadline passed at loop time `now`, counting the ones skipped. */
   _take(now: number): Tick {
     const period = this.period;
-    let latest = this._start + Math.floor((now - this._start) / period) * period;
-    if (latest < this._next) latest = this._next;
-    const missed = Math.round((latest - this._next) / period);
-    if (missed !== 0) this._missed = (this._missed ?? 0) + missed;
+    // Math.floor of a quotient >= 0 (now >= _next > _start), without the call
+    // (XS counts each): `q % 1` and so `q - q % 1` are exact.
+    const q = (now - this._start) / period;
+    let latest = this._start + (q - q % 1) * period;
+    let missed = 0;
+    // A tick on time (the common case) skips none: no Math.round to call.
+    if (latest <= this._next) latest = this._next;
+    else {
+      missed = Math.round((latest - this._next) / period);
+      if (missed !== 0) this._missed = (this._missed ?? 0) + missed;
+    }
     this._next = latest + period;
     return { time: latest, missed };
   }
