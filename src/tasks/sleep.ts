@@ -25,14 +25,17 @@ export interface SleepOptions extends WaitOptions {
  * TypeError: it is `sleep(ms, { signal })` written for `sleep(ms, undefined, { signal })`.
  */
 export function sleep<T = void>(ms: number, value?: T, options?: SleepOptions): Future<T> {
-  // The common sleep first, with the checks it needs: a positive finite delay, no options, a loop with the
-  // FutureTimers hook (anyloop's own). Five calls less than the general path below (XS counts each).
-  if (options === undefined && typeof ms === 'number' && ms > 0 && ms !== Infinity && (value === undefined || !looksLikeOptions(value))) {
-    const loop = currentLoop() as Loop & Partial<FutureTimers>;
-    if (loop._resultLater !== undefined) {
-      const fut = new Sleep<T>(loop, value);
-      loop._resultLater(ms, fut);
-      return fut;
+  // The common sleeps first, with the checks they need: no options, and sleep(0) or a positive finite
+  // delay on a loop with the FutureTimers hook (anyloop's own). Calls less than the general path below (XS counts each).
+  if (options === undefined && typeof ms === 'number' && (value === undefined || !looksLikeOptions(value))) {
+    if (ms <= 0) return new NextTurn(value as T, currentLoop());
+    if (ms > 0 && ms !== Infinity) {
+      const loop = currentLoop() as Loop & Partial<FutureTimers>;
+      if (loop._resultLater !== undefined) {
+        const fut = new Sleep<T>(loop, value);
+        loop._resultLater(ms, fut);
+        return fut;
+      }
     }
   }
   checkDelay(ms, 'sleep() delay', false);
