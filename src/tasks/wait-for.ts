@@ -1,3 +1,4 @@
+import { loopState } from '../contract/default-loop.js';
 import { CancelledError, TimeoutError } from '../contract/errors.js';
 import { checkLoop, isTimerLoop, type EntryTimers, type Loop, type TimerEntry, type TimerLoop } from '../contract/loop.js';
 import { isCoroutine, type Coroutine } from '../future/coroutine.js';
@@ -176,7 +177,9 @@ class FutureWait<T> implements TimeoutState, TimerEntry {
   next(): IteratorResult<Future<unknown>, T> {
     const f = this._future;
     if (this._state === CREATED) {
-      const task = taskOn(f._loop, 'waitFor()');
+      // taskOn() called only to throw: two calls less per wait (XS counts each).
+      let task = loopState.task as Task<unknown> | null;
+      if (task === null || task._loop !== f._loop) task = taskOn(f._loop, 'waitFor()');
       this._state = ENTERED;
       this._task = task;
       // task.cancelling(), read in place (XS counts every call).
