@@ -8,16 +8,16 @@ interface Timed {
   readonly _seq: number;
 }
 
-/** What the heap with eager removal holds: a TimerHandle, or a TimerEntry (scheduled, so its `_seq` set). */
-type Placed = TimerHandle | (TimerEntry & { _seq: number; _index: number });
+/** @internal What the heap with eager removal holds: a TimerHandle, or a TimerEntry (scheduled, so its `_seq` set). */
+export type Placed = TimerHandle | (TimerEntry & { _seq: number; _index: number });
 
 /**
  * The loop's timers, by deadline (then scheduling order), in two binary
  * min-heaps that share one sequence:
  *
- * - TimerHandles (callLater, callAt), and TimerEntries (through BaseLoop's
- *   EntryTimers hook: a waitFor's time limit, its own entry with no
- *   TimerHandle). Each knows its place in the heap, and
+ * - TimerHandles (callLater, callAt), and TimerEntries (placed by BaseLoop's
+ *   EntryTimers hook: a waitFor's time limit, a timeout scope, an interval,
+ *   each its own entry with no TimerHandle). Each knows its place in the heap, and
  *   leaves it as soon as it is cancelled: the heap holds live timers only, so
  *   a cancelled handle is garbage at once (in V8 it dies young instead of
  *   being promoted while it waits to be swept out; timeouts are mostly
@@ -47,16 +47,6 @@ export class TimerHeap implements TimerOwner {
   push(h: TimerHandle): void {
     h._owner = this;
     siftUp(this._heap, this._heap.length, h);
-  }
-
-  /**
-   * @internal Schedules `entry` at its `_when`: its `_expire()` runs then,
-   * unless it is cancelled before. Returns true when no live timer of its
-   * heap is earlier (the loop's host may need arming for it).
-   */
-  pushEntry(entry: TimerEntry): boolean {
-    entry._seq = this._seq++;
-    return siftUp(this._heap, this._heap.length, entry as Placed) === 0;
   }
 
   /**
@@ -115,12 +105,6 @@ export class TimerHeap implements TimerOwner {
     remove(this._heap, h);
   }
 
-  /** @internal Called when a scheduled entry is cancelled: it leaves the heap. */
-  _entryCancelled(entry: TimerEntry): void {
-    remove(this._heap, entry as Placed);
-    entry._index = -1;
-  }
-
   /** @internal Called when a future of the heap is done before its deadline: counted, and swept out with the others once they are more than half. */
   _futureDone(): void {
     const done = (this._done ?? 0) + 1;
@@ -161,8 +145,12 @@ function expire(entry: TimerEntry): void {
   entry._expire();
 }
 
-/** Takes `h` out of the heap, moving the last one into its place. */
-function remove(heap: Placed[], h: Placed): void {
+/**
+ * @internal Takes `h` out of the heap, moving the last one into its place.
+ * BaseLoop's EntryTimers hooks call it and siftUp themselves: a call less
+ * per time limit armed and cancelled (XS counts each).
+ */
+export function remove(heap: Placed[], h: Placed): void {
   const last = heap.pop()!;
   if (last === h) return;
   const i = h._index;
@@ -188,11 +176,11 @@ function less(a: Timed, b: Timed): boolean {
 }
 
 /**
- * Places `item` at `i` or above, moving larger parents down, and returns its
+ * @internal Places `item` at `i` or above, moving larger parents down, and returns its
  * place. Every push runs it, so the comparison is written out: a call costs
  * about 20 computrons in XS.
  */
-function siftUp(heap: Placed[], i: number, item: Placed): number {
+export function siftUp(heap: Placed[], i: number, item: Placed): number {
   while (i > 0) {
     const parent = (i - 1) >> 1;
     const p = heap[parent]!;
