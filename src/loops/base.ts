@@ -43,9 +43,9 @@ export abstract class BaseLoop implements TimerLoop {
 
   /**
    * Called when the loop gains work while it may be asleep: a first ready
-   * callback, or a new timer with no live timer of its kind earlier (a later
-   * one needs no wake-up of its own: the host is armed for an earlier one,
-   * and arms again after it). A host-driven loop schedules a turn or arms its
+   * callback, or a new timer, at least whenever it is the earliest live one
+   * (a timer behind a live one needs no wake-up of its own: the host is
+   * armed for that one already, and arms again after it). A host-driven loop schedules a turn or arms its
    * host timer here; it must not run callbacks inside it (its callers are
    * `callSoon` and `callAt`). The default does nothing, for loops driven
    * from outside.
