@@ -18,11 +18,12 @@ class CountingLoop extends VirtualTimeLoop {
   }
 }
 
-/** The same loop without the hook, as a loop author's TimerLoop would be: anyloop falls back on callAt. */
+/** The same loop without the hooks (_at, and EntryTimers' _expireAt, an interval's), as a loop author's TimerLoop would be: anyloop falls back on callAt. */
 class NoHookLoop extends CountingLoop {
   constructor() {
     super();
     (this as { _at?: unknown })._at = undefined;
+    (this as { _expireAt?: unknown })._expireAt = undefined;
   }
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CancelledError, createTask, sleep, type Loop } from '../src/index.js';
+import fc from 'fast-check';
+import { CancelledError, createTask, sleep, TimerHandle, type Loop, type TimerLoop } from '../src/index.js';
 import { ClosedError, interval, type Tick } from '../src/xs.js';
 import { VirtualTimeLoop } from '../src/testing.js';
 import { expectCancelledAtOnce, expectTypeErrorForNonSignals } from './support/signals.js';
@@ -175,6 +176,29 @@ describe('interval', () => {
     expect(ticker.tick().result()).toEqual({ time: 200, missed: 1 });
   });
 
+  it('hands out the deadlines of the floor-and-round formula, for any period and any lateness (its calls left out in XS)', () => {
+    fc.assert(fc.property(
+      fc.double({ min: 0.01, max: 1000, noNaN: true }), fc.array(fc.double({ min: 0, max: 5000, noNaN: true }), { maxLength: 40 }),
+      (period, waits) => {
+        const loop = new VirtualTimeLoop();
+        const ticker = interval(period, { loop });
+        // The formula as first written, with Math.floor and Math.round: what the ticks must stay.
+        const start = loop.time();
+        let next = start + period;
+        for (const wait of waits) {
+          loop.advance(wait);
+          const now = loop.time();
+          if (now < next) continue;
+          let latest = start + Math.floor((now - start) / period) * period;
+          if (latest < next) latest = next;
+          const missed = Math.round((latest - next) / period);
+          next = latest + period;
+          expect(ticker._take(now)).toEqual({ time: latest, missed });
+        }
+      },
+    ));
+  });
+
   it('validates its period and needs a timer loop', () => {
     const loop = new VirtualTimeLoop();
     expect(() => interval(0, { loop })).toThrow(RangeError);
@@ -182,5 +206,85 @@ describe('interval', () => {
     expect(() => interval(Infinity, { loop })).toThrow(RangeError);
     const plain = { callSoon: loop.callSoon.bind(loop), callExceptionHandler() {}, getDebug: () => false } as unknown as Loop;
     expect(() => interval(10, { loop: plain })).toThrow(/needs a TimerLoop/);
+  });
+});
+
+describe('interval: its timer is the interval itself on anyloop\'s loops', () => {
+  it('arms no TimerHandle per tick: the loop\'s heap holds the interval, armed while someone waits', () => {
+    const loop = new VirtualTimeLoop();
+    const ticker = interval(100, { loop });
+    const t = ticker.tick();
+    expect(loop._timers._heap).toEqual([ticker]);
+    expect(loop._timers._heap[0]).not.toBeInstanceOf(TimerHandle);
+    loop.advance(100);
+    expect(t.result()).toEqual({ time: 100, missed: 0 });
+    // Nobody waits: no timer.
+    expect(loop._timers.size).toBe(0);
+    const u = ticker.tick();
+    expect(loop._timers.nextWhen()).toBe(200);
+    loop.advance(100);
+    expect(u.result()).toEqual({ time: 200, missed: 0 });
+  });
+
+  it('a due timer closed before it runs does nothing', () => {
+    const loop = new VirtualTimeLoop();
+    const ticker = interval(100, { loop });
+    // Due with the interval's timer, and scheduled before it: it runs first in the turn that has both.
+    loop.callAt(100, () => ticker.close());
+    const t = ticker.tick();
+    loop.advance(100);
+    expect(() => t.result()).toThrow(ClosedError);
+    expect(loop._timers.size).toBe(0);
+  });
+
+  it('a due timer disarmed and armed again before it runs does nothing: the timer armed again fires, once', () => {
+    const loop = new VirtualTimeLoop();
+    const ticker = interval(100, { loop });
+    const log: string[] = [];
+    loop.callAt(100, () => {
+      ticker._disarm();
+      ticker._arm();
+      log.push(`re-armed, in the heap: ${loop._timers.size}`);
+      // Queued behind the due timer's expiry: before the timer armed again, which is due in the next turn.
+      loop.callSoon(() => log.push('queued after it'));
+    });
+    const wakeFirst = ticker._wakeFirst.bind(ticker);
+    ticker._wakeFirst = () => {
+      log.push('fired');
+      wakeFirst();
+    };
+    const t = ticker.tick();
+    t.addDoneCallback(() => log.push(`tick ${t.result().time}`));
+    loop.advance(100);
+    expect(log).toEqual(['re-armed, in the heap: 1', 'queued after it', 'fired', 'tick 100']);
+    expect(loop._timers.size).toBe(0);
+    loop.advance(100);
+    expect(log).toHaveLength(4);
+  });
+
+  it('ticks through callAt on a loop without the EntryTimers hook', () => {
+    const inner = new VirtualTimeLoop();
+    const ats: number[] = [];
+    const loop: TimerLoop = {
+      callSoon: (cb, ...args) => inner.callSoon(cb, ...args),
+      callExceptionHandler: (ctx) => inner.callExceptionHandler(ctx),
+      getDebug: () => false,
+      time: () => inner.time(),
+      callAt: (when, cb, ...args) => {
+        ats.push(when);
+        return inner.callAt(when, cb, ...args);
+      },
+      callLater: (ms, cb, ...args) => inner.callLater(ms, cb, ...args),
+    };
+    const ticker = interval(100, { loop });
+    const t = ticker.tick();
+    inner.advance(100);
+    expect(t.result()).toEqual({ time: 100, missed: 0 });
+    const u = ticker.tick();
+    ticker.close();
+    inner.runUntilIdle();
+    expect(() => u.result()).toThrow(ClosedError);
+    expect(ats).toEqual([100, 200]);
+    expect(inner._timers.size).toBe(0);
   });
 });

@@ -7,6 +7,7 @@ import ts from 'typescript';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { Future, Lock, sleep } from '../src/index.js';
 import { NodeLoop, type NodeHost } from '../src/node.js';
+import type { TimerEntry } from '../src/contract/loop.js';
 import { TURNS_PER_MACROTASK } from '../src/loops/node.js';
 import { stat } from 'node:fs';
 
@@ -176,6 +177,19 @@ describe('NodeLoop on a fake host', () => {
     a.cancel();
     expect(fake.timers.size).toBe(1);
     b.cancel();
+    expect(fake.live()).toBe(0);
+  });
+
+  it('releases the host timer when its last timer entry goes (a time limit, a timeout scope, an interval: no TimerHandle)', () => {
+    const fake = fakeHost();
+    const loop = new NodeLoop({ host: fake.host });
+    const a: TimerEntry = { _when: 10, _expire: () => {} };
+    const b: TimerEntry = { _when: 20, _expire: () => {} };
+    loop._expireAt(a);
+    loop._expireAt(b);
+    loop._expireCancel(a);
+    expect(fake.timers.size).toBe(1);
+    loop._expireCancel(b);
     expect(fake.live()).toBe(0);
   });
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   CancelledError, Event, Queue, TimeoutError, createTask, currentTask, setEventLoop, sleep, timeout, timeoutAt,
-  type AbortSignalLike, type Loop, type Timeout,
+  TimerHandle, type AbortSignalLike, type Loop, type Timeout, type TimerLoop,
 } from '../src/index.js';
 import { VirtualTimeLoop } from '../src/testing.js';
 import { expectTypeErrorForNonSignals } from './support/signals.js';
@@ -469,5 +469,82 @@ describe('timeout with async functions', () => {
     expect(called).toBe(false);
     expect(loop._ready.length).toBe(0);
     expect(loop._timers.size).toBe(0);
+  });
+});
+
+describe('timeout scope: its timer is the Timeout itself on anyloop\'s loops', () => {
+  /** A task running a timeout(ms) scope whose body waits on `gate`; `onScope` gets the Timeout as it enters. */
+  function scoped(loop: Loop, ms: number, gate: Event, onScope: (t: Timeout) => void) {
+    return createTask(function* () {
+      try {
+        yield* timeout(ms, function* (t) {
+          onScope(t);
+          yield* gate.wait();
+        }, { loop });
+        return 'in time';
+      } catch (e) {
+        if (e instanceof TimeoutError) return `TimeoutError at ${(loop as TimerLoop).time()}`;
+        throw e;
+      }
+    }, { loop });
+  }
+
+  it('arms no TimerHandle: the loop\'s heap holds the Timeout, which leaves it when the scope exits in time', () => {
+    const loop = new VirtualTimeLoop();
+    const gate = new Event({ loop });
+    let scope: Timeout | undefined;
+    const task = scoped(loop, 10, gate, (t) => { scope = t; });
+    loop.advance(1);
+    expect(loop._timers._heap).toEqual([scope]);
+    expect(loop._timers._heap[0]).not.toBeInstanceOf(TimerHandle);
+    gate.set();
+    loop.advance(1);
+    expect(task.result()).toBe('in time');
+    expect(loop._timers.size).toBe(0);
+  });
+
+  for (const [name, later, expected] of [
+    ['a later deadline', 50, 'TimeoutError at 50'],
+    ['none (null)', null, 'in time'],
+    ['one already past', 5, 'TimeoutError at 10'],
+  ] as const) {
+    it(`rescheduled to ${name} after the deadline passed but before its expiry ran, the due expiry does nothing`, () => {
+      const loop = new VirtualTimeLoop();
+      const gate = new Event({ loop });
+      let scope: Timeout | undefined;
+      // Due with the scope's timer and scheduled before it: it runs first in the turn that has both.
+      loop.callAt(10, () => scope!.reschedule(later));
+      loop.callAt(80, () => gate.set());
+      const task = scoped(loop, 10, gate, (t) => { scope = t; });
+      loop.advance(100);
+      expect(task.result()).toBe(expected);
+      expect(loop._timers.size).toBe(0);
+    });
+  }
+
+  it('expires through callAt on a loop without the EntryTimers hook', () => {
+    const inner = new VirtualTimeLoop();
+    const ats: number[] = [];
+    const loop: TimerLoop = {
+      callSoon: (cb, ...args) => inner.callSoon(cb, ...args),
+      callExceptionHandler: (ctx) => inner.callExceptionHandler(ctx),
+      getDebug: () => false,
+      time: () => inner.time(),
+      callAt: (when, cb, ...args) => {
+        ats.push(when);
+        return inner.callAt(when, cb, ...args);
+      },
+      callLater: (ms, cb, ...args) => inner.callLater(ms, cb, ...args),
+    };
+    const late = scoped(loop, 10, new Event({ loop }), () => {});
+    const gate = new Event({ loop });
+    const early = scoped(loop, 30, gate, (t) => t.reschedule(20));
+    inner.advance(5);
+    gate.set();
+    inner.advance(100);
+    expect(late.result()).toBe('TimeoutError at 10');
+    expect(early.result()).toBe('in time');
+    expect(ats).toEqual([10, 30, 20]);
+    expect(inner._timers.size).toBe(0);
   });
 });

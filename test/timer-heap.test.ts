@@ -204,3 +204,89 @@ describe('timer heap with sleeps (a sleep is its own entry; done ones leave lazi
     expect(most).toBeLessThanOrEqual(2);
   });
 });
+
+/** A step of a program of all three kinds of timers: a TimerHandle, a timer entry (EntryTimers), a sleep; cancel one; move time. */
+type KindOp = { t: 'handle' | 'entry' | 'sleep'; ms: number } | { t: 'cancel'; pick: number } | { t: 'advance'; ms: number };
+
+const kindOp: fc.Arbitrary<KindOp> = fc.oneof(
+  { arbitrary: fc.record({ t: fc.constantFrom('handle' as const, 'entry' as const, 'sleep' as const), ms: fc.integer({ min: 1, max: 100 }) }), weight: 6 },
+  { arbitrary: fc.record({ t: fc.constant('cancel' as const), pick: fc.nat() }), weight: 4 },
+  { arbitrary: fc.record({ t: fc.constant('advance' as const), ms: fc.integer({ min: 0, max: 30 }) }), weight: 1 },
+);
+
+/**
+ * A loop whose host is armed as precisely as a loop may be: for the earliest
+ * live deadline whenever the test says (after a cancel, after its turns),
+ * and no later than the earliest live deadline when `_hostWake()` is called.
+ */
+class ArmedLoop extends VirtualTimeLoop {
+  armed = Infinity;
+
+  /** The earliest live deadline, read without touching the heaps (nextWhen() drops done sleeps). */
+  liveMin(): number {
+    const whens = [...this._timers._heap.map((t) => t._when), ...this._timers._futures.filter((f) => !f.done()).map((f) => f._when)];
+    return Math.min(Infinity, ...whens);
+  }
+
+  protected override _hostWake(): void {
+    this.armed = Math.min(this.armed, this.liveMin());
+  }
+}
+
+describe('timer heap: handles, entries and sleeps together', () => {
+  it('run by deadline then scheduling order whatever their kind, and the host is woken for every new earliest live deadline', () => {
+    fc.assert(fc.property(fc.array(kindOp, { maxLength: 200 }), (ops) => {
+      const loop = new ArmedLoop();
+      type Timer = { id: number; when: number; cancel(): void; sleep?: Future<number> };
+      const timers: Timer[] = [];
+      const ran: number[] = [];
+      const cancelled = new Set<number>();
+      const problems: string[] = [];
+      const before = (a: Timer, b: Timer): boolean => a.when < b.when || (a.when === b.when && a.id < b.id);
+      const live = (t: Timer): boolean => !cancelled.has(t.id) && (t.sleep ? !t.sleep.done() : !ran.includes(t.id));
+      /** A handle or entry runs: the sleeps before it are done, those after it are not. */
+      const run = (me: Timer): void => {
+        ran.push(me.id);
+        for (const s of timers) {
+          if (s.sleep && !cancelled.has(s.id) && s.sleep.done() !== before(s, me)) problems.push(`${me.id} ran with sleep ${s.id} done: ${s.sleep.done()}`);
+        }
+      };
+      for (const o of ops) {
+        if (o.t === 'cancel') {
+          const alive = timers.filter(live);
+          const t = alive[o.pick % Math.max(alive.length, 1)];
+          if (t !== undefined) {
+            t.cancel();
+            cancelled.add(t.id);
+          }
+          // A precise host re-arms for what is left.
+          loop.armed = loop.liveMin();
+        } else if (o.t === 'advance') {
+          loop.advance(o.ms);
+          loop.armed = loop.liveMin();
+        } else {
+          const t: Timer = { id: timers.length, when: loop.time() + o.ms, cancel: () => {} };
+          timers.push(t);
+          if (o.t === 'handle') {
+            const h = loop.callAt(t.when, () => run(t));
+            t.cancel = () => h.cancel();
+          } else if (o.t === 'entry') {
+            const entry: TimerEntry = { _when: t.when, _expire: () => run(t) };
+            loop._expireAt(entry);
+            t.cancel = () => loop._expireCancel(entry);
+          } else {
+            const s = sleep(o.ms, t.id, { loop });
+            t.sleep = s;
+            t.cancel = () => s.cancel();
+          }
+          expect(loop.armed).toBeLessThanOrEqual(loop.liveMin());
+        }
+      }
+      loop.advance(200);
+      expect(problems).toEqual([]);
+      const expected = timers.filter((t) => !t.sleep && !cancelled.has(t.id)).sort((a, b) => (before(a, b) ? -1 : 1)).map((t) => t.id);
+      expect(ran).toEqual(expected);
+      expect(loop._timers.size).toBe(0);
+    }), { numRuns: 300 });
+  });
+});

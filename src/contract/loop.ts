@@ -72,9 +72,12 @@ export interface FutureTimers {
 
 /**
  * @internal A timer that is its own entry in the loop's heap of timers, with
- * no TimerHandle: a `waitFor` time limit. Unlike a sleep it has an action
- * of its own, and it is mostly cancelled, so it leaves the heap at once when
- * cancelled, as a TimerHandle does.
+ * no TimerHandle: a `waitFor` time limit, an interval's next deadline.
+ * Unlike a sleep it has an action of its own, and it is mostly cancelled
+ * (a time limit), so it leaves the heap at once when cancelled, as a
+ * TimerHandle does. Once due, its `_expire()` is queued like a due handle's
+ * callback, and cannot be taken back: an entry disarmed (or armed again)
+ * after it was due must make that call do nothing.
  */
 export interface TimerEntry {
   /** @internal The deadline (loop time, ms), set by the entry before `_expireAt`. */
@@ -116,8 +119,8 @@ export type MaybeSoon = Loop & Partial<SoonHook>;
 
 /**
  * @internal An optional hook of anyloop's own loops (BaseLoop's):
- * `callAt(when, callback, arg)` for anyloop's own one-argument timers (an
- * interval's tick, a debounce, a pulse, a timeout), whose `when` is a finite
+ * `callAt(when, callback, arg)` for anyloop's own one-argument timers (a
+ * debounce, a pulse, a timeout), whose `when` is a finite
  * number and `arg` an object that is not an array: no rest array and no
  * checks. A loop without it gets `callAt`.
  */

@@ -5,7 +5,7 @@ import { CancelledError } from '../contract/errors.js';
 import type { CoroutineFuture } from '../future/coroutine.js';
 import { CANCELLED, type DoneCallback, type Future } from '../future/future.js';
 import { ReadyQueue } from './ready-queue.js';
-import { TimerHeap } from './timer-heap.js';
+import { remove, siftUp, TimerHeap, type Placed } from './timer-heap.js';
 
 /** The empty rest array of the Handles `_soon` and `_at` make (their one argument goes in apart). */
 const NO_ARGS: unknown[] = [];
@@ -43,7 +43,9 @@ export abstract class BaseLoop implements TimerLoop {
 
   /**
    * Called when the loop gains work while it may be asleep: a first ready
-   * callback, or a new timer. A host-driven loop schedules a turn or arms its
+   * callback, or a new timer, at least whenever it is the earliest live one
+   * (a timer behind a live one needs no wake-up of its own: the host is
+   * armed for that one already, and arms again after it). A host-driven loop schedules a turn or arms its
    * host timer here; it must not run callbacks inside it (its callers are
    * `callSoon` and `callAt`). The default does nothing, for loops driven
    * from outside.
@@ -97,7 +99,8 @@ export abstract class BaseLoop implements TimerLoop {
     const timers = this._timers;
     const h = new TimerHandle(when, timers._seq++, callback, args);
     timers.push(h);
-    this._hostWake();
+    // A timer behind the earliest changes no wake-up: the host is armed for that one already.
+    if (h._index === 0) this._hostWake();
     return h;
   }
 
@@ -111,16 +114,15 @@ export abstract class BaseLoop implements TimerLoop {
     const timers = this._timers;
     const h = new TimerHandle(when, timers._seq++, callback, NO_ARGS, arg);
     timers.push(h);
-    this._hostWake();
+    if (h._index === 0) this._hostWake();
     return h;
   }
 
   /** @internal FutureTimers: the heap holds `fut` (a sleep) itself, with no TimerHandle. */
   _resultLater(delayMs: number, fut: TimedFuture): void {
-    this._checkSchedule();
+    if (this._closed === true || this._checkSchedule !== baseCheckSchedule) this._checkSchedule();
     fut._when = this.time() + delayMs;
-    this._timers.pushFuture(fut);
-    this._hostWake();
+    if (this._timers.pushFuture(fut)) this._hostWake();
   }
 
   /** @internal FutureTimers: `fut` is done before its deadline. */
@@ -130,14 +132,19 @@ export abstract class BaseLoop implements TimerLoop {
 
   /** @internal EntryTimers: the heap holds `entry` itself, with no TimerHandle. */
   _expireAt(entry: TimerEntry): void {
-    this._checkSchedule();
-    this._timers.pushEntry(entry);
-    this._hostWake();
+    if (this._closed === true || this._checkSchedule !== baseCheckSchedule) this._checkSchedule();
+    // The heap's work in place, without a TimerHeap method in between: a call less per time limit (XS counts each).
+    const timers = this._timers;
+    entry._seq = timers._seq++;
+    const heap = timers._heap;
+    // The earliest of its heap (all live): the host may need arming for it.
+    if (siftUp(heap, heap.length, entry as Placed) === 0) this._hostWake();
   }
 
   /** @internal EntryTimers: `entry` leaves the heap. */
   _expireCancel(entry: TimerEntry): void {
-    this._timers._entryCancelled(entry);
+    remove(this._timers._heap, entry as Placed);
+    entry._index = -1;
   }
 
   getDebug(): boolean {
@@ -306,7 +313,8 @@ export abstract class BaseLoop implements TimerLoop {
       args = this.time();
       // popDue() called only while a timer may be due: when no sleep waits, the
       // earliest handle tells (a call less per turn when none is due).
-      while ((this._timers._futures.length > 0 || (this._timers._heap.length > 0 && this._timers._heap[0]!._when <= (args as number))) &&
+      // An empty heap's top is undefined, and `undefined <= n` false: no length read (a host getter call in XS).
+      while ((this._timers._futures.length > 0 || (this._timers._heap[0]?._when as number) <= (args as number)) &&
         (h = this._timers.popDue(args as number)) !== undefined) ready.push(h);
     }
     let n = ready.length;

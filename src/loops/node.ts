@@ -1,5 +1,6 @@
 import { loopStarted, loopStopped } from '../contract/default-loop.js';
 import type { TimerHandle } from '../contract/handle.js';
+import type { TimerEntry } from '../contract/loop.js';
 import { Future, isThenable } from '../future/future.js';
 import { BaseLoop } from './base.js';
 import { TimerHeap } from './timer-heap.js';
@@ -199,6 +200,12 @@ export class NodeLoop extends BaseLoop {
     this._turns++;
     this._runOnce();
     this._reschedule();
+  }
+
+  /** @internal EntryTimers: a time limit (waitFor, a timeout scope) or an interval's timer that goes counts as a cancelled timer. */
+  override _expireCancel(entry: TimerEntry): void {
+    super._expireCancel(entry);
+    this._onTimerCancelled();
   }
 
   /**

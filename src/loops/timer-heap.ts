@@ -8,16 +8,16 @@ interface Timed {
   readonly _seq: number;
 }
 
-/** What the heap with eager removal holds: a TimerHandle, or a TimerEntry (scheduled, so its `_seq` set). */
-type Placed = TimerHandle | (TimerEntry & { _seq: number; _index: number });
+/** @internal What the heap with eager removal holds: a TimerHandle, or a TimerEntry (scheduled, so its `_seq` set). */
+export type Placed = TimerHandle | (TimerEntry & { _seq: number; _index: number });
 
 /**
  * The loop's timers, by deadline (then scheduling order), in two binary
  * min-heaps that share one sequence:
  *
- * - TimerHandles (callLater, callAt), and TimerEntries (through BaseLoop's
- *   EntryTimers hook: a waitFor's time limit, its own entry with no
- *   TimerHandle). Each knows its place in the heap, and
+ * - TimerHandles (callLater, callAt), and TimerEntries (placed by BaseLoop's
+ *   EntryTimers hook: a waitFor's time limit, a timeout scope, an interval,
+ *   each its own entry with no TimerHandle). Each knows its place in the heap, and
  *   leaves it as soon as it is cancelled: the heap holds live timers only, so
  *   a cancelled handle is garbage at once (in V8 it dies young instead of
  *   being promoted while it waits to be swept out; timeouts are mostly
@@ -49,16 +49,15 @@ export class TimerHeap implements TimerOwner {
     siftUp(this._heap, this._heap.length, h);
   }
 
-  /** @internal Schedules `entry` at its `_when`: its `_expire()` runs then, unless it is cancelled before. */
-  pushEntry(entry: TimerEntry): void {
-    entry._seq = this._seq++;
-    siftUp(this._heap, this._heap.length, entry as Placed);
-  }
-
-  /** @internal Schedules `fut` at its `_when`: it is completed with its `_value` then, unless done before. */
-  pushFuture(fut: TimedFuture): void {
+  /**
+   * @internal Schedules `fut` at its `_when`: it is completed with its
+   * `_value` then, unless done before. Returns true when no live timer of
+   * its heap is earlier: the top may be a future done before its deadline,
+   * which the host need not be armed for.
+   */
+  pushFuture(fut: TimedFuture): boolean {
     fut._seq = this._seq++;
-    rise(this._futures, this._futures.length, fut);
+    return rise(this._futures, this._futures.length, fut) === 0 || this._futures[0]!._state !== PENDING;
   }
 
   /** The earliest deadline, or undefined. */
@@ -82,34 +81,28 @@ export class TimerHeap implements TimerOwner {
         if (fut._when > now) return undefined;
         popTop(this._futures);
         fut._seq = -1;
-        // A handle with one argument, made without the constructor's checks on it: a future is neither an array nor undefined.
-        const h = new Handle(resultUnlessDone, NO_ARGS);
-        h._args = fut;
-        return h;
+        // The constructor's one-argument form: a future is neither an array nor undefined.
+        return new Handle(resultUnlessDone, NO_ARGS, fut);
       }
     }
     if (top === undefined || top._when > now) return undefined;
-    remove(this._heap, top);
-    if (top instanceof TimerHandle) {
-      top._owner = null;
-      return top;
+    const heap = this._heap;
+    // The top out: the last one sinks from the root (no call of remove(), which would find it at 0).
+    const last = heap.pop()!;
+    if (last !== top) siftDown(heap, 0, last);
+    // Told apart by a field only handles have: cheaper in XS than `instanceof` (a call).
+    if ((top as TimerHandle)._owner !== undefined) {
+      (top as TimerHandle)._owner = null;
+      return top as TimerHandle;
     }
     top._index = -1;
-    const h = new Handle(expire, NO_ARGS);
-    h._args = top;
-    return h;
+    return new Handle(expire, NO_ARGS, top);
   }
 
   /** Called by a handle when it is cancelled: it leaves the heap. */
   _timerCancelled(h: TimerHandle): void {
     h._owner = null;
     remove(this._heap, h);
-  }
-
-  /** @internal Called when a scheduled entry is cancelled: it leaves the heap. */
-  _entryCancelled(entry: TimerEntry): void {
-    remove(this._heap, entry as Placed);
-    entry._index = -1;
   }
 
   /** @internal Called when a future of the heap is done before its deadline: counted, and swept out with the others once they are more than half. */
@@ -152,13 +145,24 @@ function expire(entry: TimerEntry): void {
   entry._expire();
 }
 
-/** Takes `h` out of the heap, moving the last one into its place. */
-function remove(heap: Placed[], h: Placed): void {
+/**
+ * @internal Takes `h` out of the heap, moving the last one into its place.
+ * BaseLoop's EntryTimers hooks call it and siftUp themselves: a call less
+ * per time limit armed and cancelled (XS counts each).
+ */
+export function remove(heap: Placed[], h: Placed): void {
   const last = heap.pop()!;
   if (last === h) return;
   const i = h._index;
-  if (i > 0 && less(last, heap[(i - 1) >> 1]!)) siftUp(heap, i, last);
-  else siftDown(heap, i, last);
+  if (i > 0) {
+    const p = heap[(i - 1) >> 1]!;
+    // less(last, p) written out: a call less per cancel (XS counts each).
+    if (last._when < p._when || (last._when === p._when && last._seq < p._seq)) {
+      siftUp(heap, i, last);
+      return;
+    }
+  }
+  siftDown(heap, i, last);
 }
 
 /** Takes the top out of a heap of futures. */
@@ -172,10 +176,11 @@ function less(a: Timed, b: Timed): boolean {
 }
 
 /**
- * Places `item` at `i` or above, moving larger parents down. Every push runs
- * it, so the comparison is written out: a call costs about 20 computrons in XS.
+ * @internal Places `item` at `i` or above, moving larger parents down, and returns its
+ * place. Every push runs it, so the comparison is written out: a call costs
+ * about 20 computrons in XS.
  */
-function siftUp(heap: Placed[], i: number, item: Placed): void {
+export function siftUp(heap: Placed[], i: number, item: Placed): number {
   while (i > 0) {
     const parent = (i - 1) >> 1;
     const p = heap[parent]!;
@@ -186,9 +191,10 @@ function siftUp(heap: Placed[], i: number, item: Placed): void {
   }
   heap[i] = item;
   item._index = i;
+  return i;
 }
 
-/** Places `item` at `i` or below, moving smaller children up. */
+/** Places `item` at `i` or below, moving smaller children up (comparisons written out, as in siftUp). */
 function siftDown(heap: Placed[], i: number, item: Placed): void {
   const n = heap.length;
   for (;;) {
@@ -197,12 +203,12 @@ function siftDown(heap: Placed[], i: number, item: Placed): void {
     let c = heap[child]!;
     if (child + 1 < n) {
       const r = heap[child + 1]!;
-      if (less(r, c)) {
+      if (r._when < c._when || (r._when === c._when && r._seq < c._seq)) {
         child++;
         c = r;
       }
     }
-    if (!less(c, item)) break;
+    if (item._when < c._when || (item._when === c._when && item._seq < c._seq)) break;
     heap[i] = c;
     c._index = i;
     i = child;
@@ -211,8 +217,8 @@ function siftDown(heap: Placed[], i: number, item: Placed): void {
   item._index = i;
 }
 
-/** siftUp for the futures, which keep no place. */
-function rise(heap: TimedFuture[], i: number, fut: TimedFuture): void {
+/** siftUp for the futures, which keep no place: returns where `fut` went. */
+function rise(heap: TimedFuture[], i: number, fut: TimedFuture): number {
   while (i > 0) {
     const parent = (i - 1) >> 1;
     const p = heap[parent]!;
@@ -221,6 +227,7 @@ function rise(heap: TimedFuture[], i: number, fut: TimedFuture): void {
     i = parent;
   }
   heap[i] = fut;
+  return i;
 }
 
 /** siftDown for the futures, which keep no place. */

@@ -1,6 +1,6 @@
 import { ClosedError } from '../contract/errors.js';
 import type { TimerHandle } from '../contract/handle.js';
-import { checkLoop, type Loop, type MaybeAt, type TimerLoop } from '../contract/loop.js';
+import { checkLoop, type EntryTimers, type Loop, type MaybeAt, type TimerEntry, type TimerLoop } from '../contract/loop.js';
 import { PENDING, RESULT, failedFuture, resolvedFuture, type Future } from '../future/future.js';
 import { abortedWait, bindSignal, type WaitOptions } from '../future/signal.js';
 import { Waiter, WOKEN } from '../future/waiter.js';
@@ -62,8 +62,17 @@ export class Interval implements AsyncIterable<Tick> {
   /** @internal The next deadline not yet handed out. */
   _next: number;
   /** @internal No array for a lone waiter (see Waiters). */ _waiters: Waiters<TickWaiter> = null;
-  /** @internal The timer for `_next`, while someone waits. */
-  _handle: TimerHandle | null = null;
+  /**
+   * @internal The deadline of the timer armed for `_next` while someone
+   * waits, from arming until it has fired or is disarmed; else null.
+   */
+  _when: number | null = null;
+  /** @internal Set by a loop with the EntryTimers hook (the interval is its own timer entry, with no TimerHandle per tick). */
+  declare _seq?: number;
+  /** @internal Set by a loop with the EntryTimers hook: >= 0 while the interval's timer is in its heap. */
+  declare _index?: number;
+  /** @internal The timer on a loop without the hook (declared: no XS slot otherwise). */
+  declare _handle?: TimerHandle | null;
   /** @internal True once closed (declared: no XS slot while open). */
   declare _closed?: boolean;
   /** @internal Deadlines skipped so far (declared: no XS slot until the first). */
@@ -115,10 +124,7 @@ export class Interval implements AsyncIterable<Tick> {
     // The lone waiter inline: a call less per tick (XS counts each).
     this._waiters = waiters === null ? w : addWaiter(waiters, w);
     // `w` waits: the timer for the next deadline is due unless it is armed already (see _arm).
-    if (this._handle === null) {
-      const loop: MaybeAt = this._loop;
-      this._handle = loop._at !== undefined ? loop._at(this._next, fire, this) : loop.callAt(this._next, fire, this);
-    }
+    if (this._when === null) this._setTimer();
     return options === undefined ? w : bindSignal(w, options);
   }
 
@@ -147,27 +153,56 @@ export class Interval implements AsyncIterable<Tick> {
   /** @internal Hands out the latest deadline passed at loop time `now`, counting the ones skipped. */
   _take(now: number): Tick {
     const period = this.period;
-    let latest = this._start + Math.floor((now - this._start) / period) * period;
-    if (latest < this._next) latest = this._next;
-    const missed = Math.round((latest - this._next) / period);
-    if (missed !== 0) this._missed = (this._missed ?? 0) + missed;
+    // Math.floor of a quotient >= 0 (now >= _next > _start), without the call
+    // (XS counts each): `q % 1` and so `q - q % 1` are exact.
+    const q = (now - this._start) / period;
+    let latest = this._start + (q - q % 1) * period;
+    let missed = 0;
+    // A tick on time (the common case) skips none: no Math.round to call.
+    if (latest <= this._next) latest = this._next;
+    else {
+      missed = Math.round((latest - this._next) / period);
+      if (missed !== 0) this._missed = (this._missed ?? 0) + missed;
+    }
     this._next = latest + period;
     return { time: latest, missed };
   }
 
   /** @internal Keeps one timer for the next deadline while a waiter waits. */
   _arm(): void {
-    if (this._handle === null && waiterList(this._waiters).some(isWaiting)) {
-      // The hook when the loop has it: no rest array, no checks (XS counts each).
-      const loop: MaybeAt = this._loop;
-      this._handle = loop._at !== undefined ? loop._at(this._next, fire, this) : loop.callAt(this._next, fire, this);
+    if (this._when === null && waiterList(this._waiters).some(isWaiting)) this._setTimer();
+  }
+
+  /** @internal Arms the timer for `_next`: the interval itself on a loop with the EntryTimers hook, else a callAt. */
+  _setTimer(): void {
+    const loop = this._loop as MaybeAt & Partial<EntryTimers>;
+    this._when = this._next;
+    if (loop._expireAt !== undefined) loop._expireAt(this as TimerEntry);
+    else this._handle = loop.callAt(this._next, fire, this);
+  }
+
+  /** @internal The timer goes, armed or already due: a due one that has not fired yet does nothing when it runs. */
+  _disarm(): void {
+    if (this._when === null) return;
+    this._when = null;
+    if (this._index! >= 0) (this._loop as unknown as EntryTimers)._expireCancel(this as TimerEntry);
+    else if (this._handle != null) {
+      this._handle.cancel();
+      this._handle = null;
     }
   }
 
-  /** @internal */
-  _disarm(): void {
-    this._handle?.cancel();
-    this._handle = null;
+  /**
+   * @internal TimerEntry: the deadline passed. Out of the heap and still
+   * armed, else it is a due timer that was disarmed since (and maybe armed
+   * again, in the heap then), which does nothing.
+   */
+  _expire(): void {
+    // fire() written out: a call less per tick (XS counts each).
+    if (this._when !== null && this._index === -1) {
+      this._when = null;
+      this._wakeFirst();
+    }
   }
 
   /** @internal A deadline passed: wake the first waiter still waiting. */
@@ -180,7 +215,8 @@ export class Interval implements AsyncIterable<Tick> {
 }
 
 function fire(it: Interval): void {
-  it._handle = null;
+  it._when = null;
+  if (it._handle != null) it._handle = null;
   it._wakeFirst();
 }
 

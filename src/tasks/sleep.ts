@@ -1,5 +1,5 @@
 import type { TimerHandle } from '../contract/handle.js';
-import { checkLoop, type FutureTimers, type Loop } from '../contract/loop.js';
+import { checkLoop, type FutureTimers, type Loop, type TimerLoop } from '../contract/loop.js';
 import { Future, resultUnlessDone } from '../future/future.js';
 import { abortedWait, bindSignal, type WaitOptions } from '../future/signal.js';
 import { Waiter } from '../future/waiter.js';
@@ -25,23 +25,25 @@ export interface SleepOptions extends WaitOptions {
  * TypeError: it is `sleep(ms, { signal })` written for `sleep(ms, undefined, { signal })`.
  */
 export function sleep<T = void>(ms: number, value?: T, options?: SleepOptions): Future<T> {
-  checkDelay(ms, 'sleep() delay', false);
-  if (options === undefined && looksLikeOptions(value)) {
+  // One path, its calls made only when needed: the checks' for bad input or
+  // options, the hook's test in place (XS counts each call; a sleep is a hot path).
+  if (typeof ms !== 'number' || ms !== ms) checkDelay(ms, 'sleep() delay', false);
+  if (options === undefined && value !== undefined && looksLikeOptions(value)) {
     throw new TypeError('sleep(ms, value, options): the second argument is the result value, and this one looks like options; ' +
       'pass them third: sleep(ms, undefined, { signal })');
   }
   const loop = options?.loop === undefined ? currentLoop() : checkLoop(options.loop);
-  const timers = ms > 0 && ms !== Infinity ? requireTimerLoop(loop, 'sleep(ms > 0)') : null;
+  const timers = ms > 0 && ms !== Infinity
+    ? ((loop as Partial<FutureTimers>)._resultLater !== undefined ? loop as TimerLoop : requireTimerLoop(loop, 'sleep(ms > 0)')) : null;
   const aborted = options && abortedWait<T>(loop, options);
   if (aborted) return aborted;
-  if (ms <= 0) return bindSignal(new NextTurn(value as T, loop), options);
-  const fut = new Sleep<T>(loop, value);
+  const fut = ms <= 0 ? new NextTurn(value as T, loop) : new Sleep<T>(loop, value);
   if (timers !== null) {
     // anyloop's own loops hold the future itself in their timer heap; another loop gets callLater.
-    if (typeof (timers as Partial<FutureTimers>)._resultLater === 'function') (timers as unknown as FutureTimers)._resultLater(ms, fut);
-    else fut._handle = timers.callLater(ms, resultUnlessDone, fut);
+    if ((timers as Partial<FutureTimers>)._resultLater !== undefined) (timers as unknown as FutureTimers)._resultLater(ms, fut as Sleep<T>);
+    else (fut as Sleep<T>)._handle = timers.callLater(ms, resultUnlessDone, fut);
   }
-  return bindSignal(fut, options);
+  return options === undefined ? fut : bindSignal(fut, options);
 }
 
 /** An object with a `signal` or `loop` property of its own: SleepOptions given as the value. */

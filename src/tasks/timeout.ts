@@ -1,6 +1,6 @@
 import { CancelledError, TimeoutError } from '../contract/errors.js';
 import type { Handle } from '../contract/handle.js';
-import type { Loop, MaybeAt } from '../contract/loop.js';
+import type { EntryTimers, Loop, TimerEntry, TimerLoop } from '../contract/loop.js';
 import { level, type Coroutine } from '../future/coroutine.js';
 import { bodyCoroutine } from './follow.js';
 import { Scope, type ScopeBody, type ScopeOptions } from './scope.js';
@@ -20,11 +20,23 @@ export class Timeout {
   /** @internal */ _state = CREATED;
   /** @internal */ _when: number | null;
   /** @internal */ readonly _loop: Loop;
-  /** @internal The expiry callback (a timer, or callSoon for a past deadline). */
-  _handle: Handle | null = null;
+  /**
+   * @internal The expiry callback when it is a Handle: callSoon for a past
+   * deadline, callAt on a loop without the EntryTimers hook (declared: no
+   * XS slot otherwise; on anyloop's loops the scope is its own timer entry).
+   */
+  declare _handle?: Handle | null;
   /** @internal */ _task: Task<unknown> | null = null;
-  /** @internal The task's `cancelling()` on entry. */
-  _cancelling = 0;
+  /** @internal The task's `cancelling()` on entry, when not 0 (declared: no XS slot otherwise). */
+  declare _cancelling?: number;
+  /** @internal Set by a loop with the EntryTimers hook. */
+  declare _seq?: number;
+  /**
+   * @internal Its place in the loop's heap (EntryTimers): >= 0 while in it,
+   * -1 once due (its expiry queued), -2 once rescheduled since (that expiry
+   * then does nothing).
+   */
+  declare _index?: number;
 
   /** @internal Made by `timeout()` and `timeoutAt()`. */
   constructor(when: number | null, loop: Loop) {
@@ -48,13 +60,13 @@ export class Timeout {
         : `Cannot change state of ${STATE_NAMES[this._state]} Timeout`);
     }
     checkDelay(when, 'when', true);
+    this._disarm();
     this._when = when;
-    this._handle?.cancel();
-    this._handle = null;
     if (when === null || when === Infinity) return;
-    const loop: MaybeAt = requireTimerLoop(this._loop, 'a timeout');
+    const loop = requireTimerLoop(this._loop, 'a timeout') as TimerLoop & Partial<EntryTimers>;
     if (when <= loop.time()) this._handle = loop.callSoon(onTimeout, this);
-    else this._handle = loop._at !== undefined ? loop._at(when, onTimeout, this) : loop.callAt(when, onTimeout, this);
+    else if (loop._expireAt !== undefined) loop._expireAt(this as TimerEntry);
+    else this._handle = loop.callAt(when, onTimeout, this);
   }
 
   /** `reschedule(loop.time() + ms)`; null: never. */
@@ -77,13 +89,36 @@ export class Timeout {
   _enter(task: Task<unknown>): void {
     this._state = ENTERED;
     this._task = task;
-    this._cancelling = task.cancelling();
+    const cancelling = task.cancelling();
+    if (cancelling !== 0) this._cancelling = cancelling;
     this.reschedule(this._when);
   }
 
   /** @internal asyncio's `__aexit__` (see exitTimeout). */
   _exit(failed: boolean, error: unknown): void {
+    this._disarm();
     exitTimeout(this, failed, error);
+  }
+
+  /** @internal TimerEntry: the deadline passed. An expiry due before a reschedule or the exit does nothing. */
+  _expire(): void {
+    if (this._index === -1 && this._state === ENTERED) {
+      this._task!.cancel();
+      this._state = EXPIRING;
+    }
+  }
+
+  /** @internal The timer goes, whichever it is; an expiry already due (queued) is made to do nothing. */
+  _disarm(): void {
+    const index = this._index;
+    if (index !== undefined) {
+      if (index >= 0) (this._loop as unknown as EntryTimers)._expireCancel(this as TimerEntry);
+      this._index = -2;
+    }
+    if (this._handle != null) {
+      this._handle.cancel();
+      this._handle = null;
+    }
   }
 }
 
