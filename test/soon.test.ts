@@ -106,7 +106,7 @@ describe("BaseLoop's _soon hook: anyloop's own one-argument callbacks, with no r
     run();
     expect(log).toEqual(['first', 'second', 'task got 41']);
     expect(task.result()).toBe(42);
-    expect(scheduled).toEqual(['stepFirst', '', '', 'step']);
+    expect(scheduled).toEqual(['step', '', '', 'step']);
   });
 });
 

@@ -21,7 +21,7 @@ export class CoroutineFuture<T> extends Future<T> {
   /** @internal The running level: the coroutine, or the innermost Delegation (see delegate); null once done. */
   _coro: Coroutine<unknown> | Delegation | null;
   // Declared, not initialised: a field not set yet costs no slot (XS heap).
-  /** @internal asyncio's `_fut_waiter`: the future the coroutine waits on. */
+  /** @internal asyncio's `_fut_waiter`: the future the coroutine waits on; null between steps once done or abandoned, never set before the first step. */
   declare _waitingOn?: Future<unknown> | null;
   /** @internal asyncio's `_must_cancel`, with the message: undefined when no cancel is pending. */
   declare _mustCancel?: { msg: string | undefined };
@@ -34,9 +34,11 @@ export class CoroutineFuture<T> extends Future<T> {
     }
     this._coro = coro;
     if (!scheduled) return;
+    // The first step is `step` itself, told by `_waitingOn` never set: no
+    // frame in between (XS stack is short, and the first step is the deepest).
     const l: MaybeSoon = loop;
-    if (l._soon !== undefined) l._soon(stepFirst, this);
-    else l.callSoon(stepFirst, this);
+    if (l._soon !== undefined) l._soon(step, this);
+    else l.callSoon(step, this);
   }
 
   /**
@@ -197,10 +199,16 @@ function step(c: CoroutineFuture<unknown>, ok?: boolean, value?: unknown): void 
   // stack under every resumption (`value` holds what is awaited, too).
   if (ok === undefined) {
     value = c._waitingOn;
-    // Nothing awaited: the loop's close() abandoned the task.
-    if (!value) return;
-    ok = (value as Future<unknown>)._state === RESULT;
-    value = ok ? (value as Future<unknown>)._value : (value as Future<unknown>)._failure();
+    if (value === undefined) {
+      // Never set: the task's first step, as the constructor scheduled it.
+      ok = true;
+    } else if (value === null) {
+      // Nothing awaited: the loop's close() abandoned the task.
+      return;
+    } else {
+      ok = (value as Future<unknown>)._state === RESULT;
+      value = ok ? (value as Future<unknown>)._value : (value as Future<unknown>)._failure();
+    }
   }
   if (c._state !== PENDING) return;
   // The task is the current task, and its loop the running loop, while it steps.
