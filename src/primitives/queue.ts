@@ -137,8 +137,9 @@ export class Queue<T = unknown> extends LoopBound {
   _putNow(item: T): void {
     this._put(item);
     this._unfinishedTasks++;
-    // Tested here, not in wakeUpNext: a call less when nobody waits (XS counts every call).
-    if (this._getters.length > 0) wakeUpNext(this._getters);
+    // wakeUpNext's first round in place: no call when nobody waits, nor for a getter still waiting (XS counts every call).
+    const getters = this._getters;
+    if (getters.length > 0 && !getters.shift()!._wake()) wakeUpNext(getters);
   }
 
   /**
@@ -180,7 +181,9 @@ export class Queue<T = unknown> extends LoopBound {
   /** @internal getNowait() on a queue known not to be empty. */
   _getNow(): T {
     const item = this._get();
-    if (this._putters.length > 0) wakeUpNext(this._putters);
+    // wakeUpNext's first round in place, as in _putNow.
+    const putters = this._putters;
+    if (putters.length > 0 && !putters.shift()!._wake()) wakeUpNext(putters);
     return item;
   }
 
