@@ -323,6 +323,28 @@ describe('waitFor(future, ms): the wait is its own timer on anyloop\'s loops', (
     expect(loop._timers.size).toBe(0);
   });
 
+  it('driven by hand as yield* drives it, next() gives the future (not done), then the result (done)', () => {
+    const loop = new VirtualTimeLoop();
+    const fut = new Future<string>({ loop });
+    const steps: unknown[] = [];
+    const task = createTask(function* () {
+      const it = waitFor(fut, 10)[Symbol.iterator]();
+      const first = it.next();
+      // Read at once: the wait hands out one result object, updated by each next().
+      steps.push([first.done, first.value === fut]);
+      yield fut;
+      const second = it.next();
+      steps.push([second.done, second.value]);
+      return second.value;
+    }, { loop });
+    loop.advance(1);
+    fut.setResult('in time');
+    loop.advance(1);
+    expect(steps).toEqual([[false, true], [true, 'in time']]);
+    expect(task.result()).toBe('in time');
+    expect(loop._timers.size).toBe(0);
+  });
+
   it('expires at its deadline after the timers scheduled before it and before those scheduled after it', () => {
     const loop = new VirtualTimeLoop();
     const log: string[] = [];

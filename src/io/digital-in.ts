@@ -150,7 +150,8 @@ export class DigitalIn implements AsyncIterable<EdgeEvent> {
     const waiters = this._edgeWaiters;
     // The lone waiter inline: a call less per wait (XS counts each).
     this._edgeWaiters = waiters === null ? w : addWaiter(waiters, w);
-    return bindSignal(w, options);
+    // No signal, no call (XS counts each), as the primitives' waits do.
+    return options === undefined ? w : bindSignal(w, options);
   }
 
   /**

@@ -107,11 +107,12 @@ export class Queue<T = unknown> extends LoopBound {
    * compare the item). Aborting `options.signal` cancels just this wait.
    */
   put(item: T, options?: WaitOptions): Future<void> {
-    const loop = this._getLoop();
+    // The bound loop read in place, full() written out: calls less per put (XS counts each).
+    const loop = this._loop ?? this._getLoop();
     const aborted = options && abortedWait<void>(loop, options);
     if (aborted) return aborted;
     if (this._isShutdown) return this._failed(new QueueShutDown());
-    if (!this.full()) {
+    if (this._maxsize === 0 || this._qsize() < this._maxsize) {
       try {
         this._putNow(item);
       } catch (e) {
@@ -136,8 +137,9 @@ export class Queue<T = unknown> extends LoopBound {
   _putNow(item: T): void {
     this._put(item);
     this._unfinishedTasks++;
-    // Tested here, not in wakeUpNext: a call less when nobody waits (XS counts every call).
-    if (this._getters.length > 0) wakeUpNext(this._getters);
+    // wakeUpNext's first round in place: no call when nobody waits, nor for a getter still waiting (XS counts every call).
+    const getters = this._getters;
+    if (getters.length > 0 && !getters.shift()!._wake()) wakeUpNext(getters);
   }
 
   /**
@@ -147,13 +149,14 @@ export class Queue<T = unknown> extends LoopBound {
    * `options.signal` cancels just this wait.
    */
   get(options?: WaitOptions): Future<T> {
-    const loop = this._getLoop();
+    // The bound loop read in place, empty() and getNowait()'s checks written out: calls less per get (XS counts each).
+    const loop = this._loop ?? this._getLoop();
     const aborted = options && abortedWait<T>(loop, options);
     if (aborted) return aborted;
-    if (!this.empty()) {
+    if (this._qsize() !== 0) {
       let item: T;
       try {
-        item = this.getNowait();
+        item = this._getNow();
       } catch (e) {
         return this._failed(e);
       }
@@ -178,7 +181,9 @@ export class Queue<T = unknown> extends LoopBound {
   /** @internal getNowait() on a queue known not to be empty. */
   _getNow(): T {
     const item = this._get();
-    if (this._putters.length > 0) wakeUpNext(this._putters);
+    // wakeUpNext's first round in place, as in _putNow.
+    const putters = this._putters;
+    if (putters.length > 0 && !putters.shift()!._wake()) wakeUpNext(putters);
     return item;
   }
 

@@ -163,6 +163,14 @@ class FutureWait<T> implements TimeoutState, TimerEntry {
   declare _cancelling?: number;
   /** @internal The task `then()` made, once awaited (declared: no slot otherwise). */
   declare _awaited?: Task<T>;
+  /**
+   * The wait is its own IteratorResult, as FutureIterator is: `next()`
+   * returns `this` with these set, no result object per step (XS allocates
+   * each). Set by the first `next()` (declared: no slot before).
+   */
+  declare done: boolean;
+  /** See `done`: the future while it is yielded, then the result. */
+  declare value: unknown;
 
   // No loop of its own: the future's is the wait's (waitFor makes one for a future of its loop only).
   constructor(readonly _future: Future<T>, ms: number | null) {
@@ -196,7 +204,9 @@ class FutureWait<T> implements TimeoutState, TimerEntry {
           else if (when <= now) this._handle = loop.callSoon(onTimeout, this);
           else this._handle = loop.callAt(when, onTimeout, this);
         }
-        return { done: false, value: f };
+        this.done = false;
+        this.value = f;
+        return this as IteratorResult<Future<unknown>, T>;
       }
     } else if (this._state >= EXPIRED) {
       // Left already (EXPIRED or EXITED): a finished coroutine.
@@ -208,7 +218,9 @@ class FutureWait<T> implements TimeoutState, TimerEntry {
       if (this._index! >= 0) (f._loop as unknown as EntryTimers)._expireCancel(this);
       else this._disarm();
       this._state = EXITED;
-      return { done: true, value: f._value as T };
+      this.done = true;
+      this.value = f._value;
+      return this as IteratorResult<Future<unknown>, T>;
     }
     let value: T;
     try {
