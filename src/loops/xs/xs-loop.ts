@@ -141,21 +141,35 @@ export class XsLoop extends BaseLoop {
    */
   private static _onHost(timer: object): void {
     const loop = (timer as HostTimer)[LOOP];
+    // The turns left in this firing; -1 once they are over, so that the
+    // catch knows a failure of `Timer.schedule` from a failed turn.
+    let turns = loop._maxTurns ?? MAX_TURNS;
     try {
       // When the host timer fires next is not known without reading the
       // clock (a host call): taken as never, so _arm re-arms it, as it
       // does after nearly every firing anyway.
       loop._armedAt = Infinity;
       // The next turn at once while callbacks are ready, up to the bound (see above).
-      for (let turns = loop._maxTurns ?? MAX_TURNS; loop._running;) {
+      while (loop._running) {
         loop.turns++;
         loop._runOnce(loop._maxPerTurn ?? MAX_PER_TURN);
         if (loop._ready.length === 0 || --turns === 0) break;
       }
+      turns = -1;
+      // The firing's one try covers the re-arming too (a try costs about 25 computrons in XS).
       loop._arm();
     } catch (exception) {
-      // One try for the firing (each costs computrons in XS): a failed turn ends here too.
-      loop.callExceptionHandler({ message: 'Exception in the XsLoop host timer callback', exception });
+      // One try for the firing: a failed turn ends here too.
+      let failure = exception;
+      if (turns === -1) {
+        try {
+          loop._recover();
+          return;
+        } catch (e) {
+          failure = e;
+        }
+      }
+      loop.callExceptionHandler({ message: 'Exception in the XsLoop host timer callback', exception: failure });
     }
   }
 
@@ -208,7 +222,7 @@ export class XsLoop extends BaseLoop {
     if (this._running) throw new Error('XsLoop is already running');
     this._running = true;
     loopStarted(this);
-    this._arm();
+    this._armOrRecover();
   }
 
   /**
@@ -220,7 +234,7 @@ export class XsLoop extends BaseLoop {
     if (this._running) loopStopped(this);
     this._running = false;
     // Outside a turn of its own: the host timer's callback re-arms after one.
-    if (loopState.turn !== this) this._arm();
+    if (loopState.turn !== this) this._armOrRecover();
   }
 
   /**
@@ -243,7 +257,7 @@ export class XsLoop extends BaseLoop {
     // In a turn of its own (the running turn is the loop's: no field of its
     // own, one XS slot less) the host timer's callback re-arms after it.
     // That case first: nearly every call comes from a callback of the turn.
-    if (loopState.turn !== this && this._running) this._arm();
+    if (loopState.turn !== this && this._running) this._armOrRecover();
   }
 
   /** @internal Prints through `trace`, as Moddable apps do. */
@@ -257,7 +271,8 @@ export class XsLoop extends BaseLoop {
    * Points the host timer at the next thing to do: now when callbacks are
    * ready, else the earliest deadline, else the clock guard. An earlier
    * arming is left alone: waking early costs one empty turn, fewer than
-   * re-arming on every change would.
+   * re-arming on every change would. Throws what `Timer.schedule` throws
+   * (its callers recover with `_recover()`).
    */
   private _arm(): void {
     if (this._host === null) return;
@@ -282,13 +297,25 @@ export class XsLoop extends BaseLoop {
     const at = (delay === CLOCK_GUARD ? this.time() : this._now) + delay;
     if (this._armedAt <= at) return;
     this._armedAt = at;
+    this._Timer.schedule(this._host, delay, CLOCK_GUARD);
+  }
+
+  /** `_arm()` outside a firing of the host timer, which has no try of its own around it. */
+  private _armOrRecover(): void {
     try {
-      this._Timer.schedule(this._host, delay, CLOCK_GUARD);
+      this._arm();
     } catch {
-      // The host timer was cleared behind the loop's back: a loop without one
-      // would never run again, so it takes a new one.
-      this._host = this._setHost(delay);
+      this._recover();
     }
+  }
+
+  /**
+   * `Timer.schedule` threw in `_arm()`: the host timer was cleared behind the
+   * loop's back, and a loop without one would never run again, so it takes a
+   * new one, due when `_arm()` meant the old one to be (`_armedAt` was set).
+   */
+  private _recover(): void {
+    this._host = this._setHost(this._armedAt - this._now);
   }
 
   /** A new host timer, repeating, that knows its loop. */
