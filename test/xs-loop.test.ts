@@ -487,6 +487,32 @@ describe('XsLoop', () => {
     expect(board.timerCount).toBe(1);
   });
 
+  it('takes a new host timer when its own was cleared during a firing, armed for the next deadline', () => {
+    const { board, loop, calls, printed } = setup();
+    loop.runForever();
+    const Timer = timerFor(board);
+    const fired: number[] = [];
+    loop.callSoon(() => {
+      Timer.clear((loop as unknown as { _host: never })._host);
+      loop.callLater(7, () => fired.push(board.now));
+    });
+    board.advance(0);
+    // The firing's re-arming failed on the cleared timer and took a new one, with no report.
+    expect(calls.set).toBe(2);
+    expect(board.timerCount).toBe(1);
+    expect(printed).toEqual([]);
+    board.advance(20);
+    expect(fired).toEqual([7]);
+  });
+
+  it('reads the host\'s tick counter once when constructed', () => {
+    let reads = 0;
+    const board = new SimBoard();
+    const time = timeFor(board);
+    new XsLoop({ Timer: timerFor(board), Time: { get ticks() { reads++; return time.ticks; } } });
+    expect(reads).toBe(1);
+  });
+
   it('gives every loop\'s host timer the same callback, which runs the turns of the loop whose timer fired', () => {
     const board = new SimBoard();
     const Timer = timerFor(board), Time = timeFor(board);

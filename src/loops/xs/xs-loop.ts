@@ -181,9 +181,9 @@ export class XsLoop extends BaseLoop {
         typeof Timer.set !== 'function' || typeof Timer.schedule !== 'function' || typeof Timer.clear !== 'function') {
       throw new TypeError('XsLoop: Timer must be Moddable\'s Timer (import Timer from "timer")');
     }
-    if (Time === null || typeof Time !== 'object' && typeof Time !== 'function' || typeof Time.ticks !== 'number') {
-      throw new TypeError('XsLoop: Time must be Moddable\'s Time (import Time from "time")');
-    }
+    // One read of the tick counter (a host call) both checks Time and starts the clock.
+    const ticks = Time === null || typeof Time !== 'object' && typeof Time !== 'function' ? undefined : Time.ticks;
+    if (typeof ticks !== 'number') throw new TypeError('XsLoop: Time must be Moddable\'s Time (import Time from "time")');
     if (!Number.isInteger(maxCallbacksPerTurn) || maxCallbacksPerTurn < 1) {
       throw new RangeError(`maxCallbacksPerTurn must be a positive integer, got ${String(maxCallbacksPerTurn)}`);
     }
@@ -196,7 +196,7 @@ export class XsLoop extends BaseLoop {
     if (maxCallbacksPerTurn !== MAX_PER_TURN) this._maxPerTurn = maxCallbacksPerTurn;
     if (maxTurnsPerFiring !== MAX_TURNS) this._maxTurns = maxTurnsPerFiring;
     if (trace !== undefined) this._trace = trace;
-    this._now = Time.ticks;
+    this._now = ticks;
     this._host = this._setHost(CLOCK_GUARD);
     this._armedAt = this._now + CLOCK_GUARD;
   }
