@@ -505,6 +505,25 @@ describe('XsLoop', () => {
     expect(fired).toEqual([7]);
   });
 
+  it('reports, never throws, when the host refuses a new host timer after its own was cleared', () => {
+    const board = new SimBoard();
+    const Timer = timerFor(board), Time = timeFor(board);
+    let refuse = false;
+    const Refusing = {
+      set: (...a: Parameters<TimerModule['set']>) => { if (refuse) throw new Error('no timer left'); return Timer.set(...a); },
+      schedule: (...a: Parameters<TimerModule['schedule']>) => Timer.schedule(...a),
+      clear: (t: never) => Timer.clear(t),
+    };
+    const contexts: ExceptionContext[] = [];
+    const loop = new XsLoop({ Timer: Refusing, Time });
+    loop.setExceptionHandler((_l, context) => contexts.push(context));
+    loop.runForever();
+    Timer.clear((loop as unknown as { _host: never })._host);
+    refuse = true;
+    expect(() => loop.callLater(5, () => {})).not.toThrow();
+    expect(contexts.map((c) => [c.message, (c.exception as Error).message])).toEqual([['Exception taking a new XsLoop host timer', 'no timer left']]);
+  });
+
   it('reads the host\'s tick counter once when constructed', () => {
     let reads = 0;
     const board = new SimBoard();

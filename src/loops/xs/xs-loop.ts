@@ -139,11 +139,13 @@ export class XsLoop extends BaseLoop {
    * its own, not one calling a method: each frame costs XS stack, which a
    * device has little of.
    */
-  private static _onHost(timer: object): void {
+  private static _onHost(timer: HostTimer | number): void {
     const loop = (timer as HostTimer)[LOOP];
-    // The turns left in this firing; -1 once they are over, so that the
-    // catch knows a failure of `Timer.schedule` from a failed turn.
-    let turns = loop._maxTurns ?? MAX_TURNS;
+    // From here on `timer` counts the turns left in this firing, and is -1
+    // once they are over, so that the catch tells a failure of
+    // `Timer.schedule` from a failed turn: a local of its own would be a
+    // slot more of XS stack under every callback of the firing.
+    timer = loop._maxTurns ?? MAX_TURNS;
     try {
       // When the host timer fires next is not known without reading the
       // clock (a host call): taken as never, so _arm re-arms it, as it
@@ -153,23 +155,15 @@ export class XsLoop extends BaseLoop {
       while (loop._running) {
         loop.turns++;
         loop._runOnce(loop._maxPerTurn ?? MAX_PER_TURN);
-        if (loop._ready.length === 0 || --turns === 0) break;
+        if (loop._ready.length === 0 || --timer === 0) break;
       }
-      turns = -1;
+      timer = -1;
       // The firing's one try covers the re-arming too (a try costs about 25 computrons in XS).
       loop._arm();
     } catch (exception) {
       // One try for the firing: a failed turn ends here too.
-      let failure = exception;
-      if (turns === -1) {
-        try {
-          loop._recover();
-          return;
-        } catch (e) {
-          failure = e;
-        }
-      }
-      loop.callExceptionHandler({ message: 'Exception in the XsLoop host timer callback', exception: failure });
+      if (timer === -1) loop._recover();
+      else loop.callExceptionHandler({ message: 'Exception in the XsLoop host timer callback', exception });
     }
   }
 
@@ -313,9 +307,14 @@ export class XsLoop extends BaseLoop {
    * `Timer.schedule` threw in `_arm()`: the host timer was cleared behind the
    * loop's back, and a loop without one would never run again, so it takes a
    * new one, due when `_arm()` meant the old one to be (`_armedAt` was set).
+   * Nothing escapes: its callers may be the host's callbacks.
    */
   private _recover(): void {
-    this._host = this._setHost(this._armedAt - this._now);
+    try {
+      this._host = this._setHost(this._armedAt - this._now);
+    } catch (exception) {
+      this.callExceptionHandler({ message: 'Exception taking a new XsLoop host timer', exception });
+    }
   }
 
   /** A new host timer, repeating, that knows its loop. */
