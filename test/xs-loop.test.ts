@@ -487,6 +487,51 @@ describe('XsLoop', () => {
     expect(board.timerCount).toBe(1);
   });
 
+  it('takes a new host timer when its own was cleared during a firing, armed for the next deadline', () => {
+    const { board, loop, calls, printed } = setup();
+    loop.runForever();
+    const Timer = timerFor(board);
+    const fired: number[] = [];
+    loop.callSoon(() => {
+      Timer.clear((loop as unknown as { _host: never })._host);
+      loop.callLater(7, () => fired.push(board.now));
+    });
+    board.advance(0);
+    // The firing's re-arming failed on the cleared timer and took a new one, with no report.
+    expect(calls.set).toBe(2);
+    expect(board.timerCount).toBe(1);
+    expect(printed).toEqual([]);
+    board.advance(20);
+    expect(fired).toEqual([7]);
+  });
+
+  it('reports, never throws, when the host refuses a new host timer after its own was cleared', () => {
+    const board = new SimBoard();
+    const Timer = timerFor(board), Time = timeFor(board);
+    let refuse = false;
+    const Refusing = {
+      set: (...a: Parameters<TimerModule['set']>) => { if (refuse) throw new Error('no timer left'); return Timer.set(...a); },
+      schedule: (...a: Parameters<TimerModule['schedule']>) => Timer.schedule(...a),
+      clear: (t: never) => Timer.clear(t),
+    };
+    const contexts: ExceptionContext[] = [];
+    const loop = new XsLoop({ Timer: Refusing, Time });
+    loop.setExceptionHandler((_l, context) => contexts.push(context));
+    loop.runForever();
+    Timer.clear((loop as unknown as { _host: never })._host);
+    refuse = true;
+    expect(() => loop.callLater(5, () => {})).not.toThrow();
+    expect(contexts.map((c) => [c.message, (c.exception as Error).message])).toEqual([['Exception taking a new XsLoop host timer', 'no timer left']]);
+  });
+
+  it('reads the host\'s tick counter once when constructed', () => {
+    let reads = 0;
+    const board = new SimBoard();
+    const time = timeFor(board);
+    new XsLoop({ Timer: timerFor(board), Time: { get ticks() { reads++; return time.ticks; } } });
+    expect(reads).toBe(1);
+  });
+
   it('gives every loop\'s host timer the same callback, which runs the turns of the loop whose timer fired', () => {
     const board = new SimBoard();
     const Timer = timerFor(board), Time = timeFor(board);

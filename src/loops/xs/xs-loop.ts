@@ -139,23 +139,31 @@ export class XsLoop extends BaseLoop {
    * its own, not one calling a method: each frame costs XS stack, which a
    * device has little of.
    */
-  private static _onHost(timer: object): void {
+  private static _onHost(timer: HostTimer | number): void {
     const loop = (timer as HostTimer)[LOOP];
+    // From here on `timer` counts the turns left in this firing, and is -1
+    // once they are over, so that the catch tells a failure of
+    // `Timer.schedule` from a failed turn: a local of its own would be a
+    // slot more of XS stack under every callback of the firing.
+    timer = loop._maxTurns ?? MAX_TURNS;
     try {
       // When the host timer fires next is not known without reading the
       // clock (a host call): taken as never, so _arm re-arms it, as it
       // does after nearly every firing anyway.
       loop._armedAt = Infinity;
       // The next turn at once while callbacks are ready, up to the bound (see above).
-      for (let turns = loop._maxTurns ?? MAX_TURNS; loop._running;) {
+      while (loop._running) {
         loop.turns++;
         loop._runOnce(loop._maxPerTurn ?? MAX_PER_TURN);
-        if (loop._ready.length === 0 || --turns === 0) break;
+        if (loop._ready.length === 0 || --timer === 0) break;
       }
+      timer = -1;
+      // The firing's one try covers the re-arming too (a try costs about 25 computrons in XS).
       loop._arm();
     } catch (exception) {
-      // One try for the firing (each costs computrons in XS): a failed turn ends here too.
-      loop.callExceptionHandler({ message: 'Exception in the XsLoop host timer callback', exception });
+      // One try for the firing: a failed turn ends here too.
+      if (timer === -1) loop._recover();
+      else loop.callExceptionHandler({ message: 'Exception in the XsLoop host timer callback', exception });
     }
   }
 
@@ -167,9 +175,9 @@ export class XsLoop extends BaseLoop {
         typeof Timer.set !== 'function' || typeof Timer.schedule !== 'function' || typeof Timer.clear !== 'function') {
       throw new TypeError('XsLoop: Timer must be Moddable\'s Timer (import Timer from "timer")');
     }
-    if (Time === null || typeof Time !== 'object' && typeof Time !== 'function' || typeof Time.ticks !== 'number') {
-      throw new TypeError('XsLoop: Time must be Moddable\'s Time (import Time from "time")');
-    }
+    // One read of the tick counter (a host call) both checks Time and starts the clock.
+    const ticks = Time === null || typeof Time !== 'object' && typeof Time !== 'function' ? undefined : Time.ticks;
+    if (typeof ticks !== 'number') throw new TypeError('XsLoop: Time must be Moddable\'s Time (import Time from "time")');
     if (!Number.isInteger(maxCallbacksPerTurn) || maxCallbacksPerTurn < 1) {
       throw new RangeError(`maxCallbacksPerTurn must be a positive integer, got ${String(maxCallbacksPerTurn)}`);
     }
@@ -182,7 +190,7 @@ export class XsLoop extends BaseLoop {
     if (maxCallbacksPerTurn !== MAX_PER_TURN) this._maxPerTurn = maxCallbacksPerTurn;
     if (maxTurnsPerFiring !== MAX_TURNS) this._maxTurns = maxTurnsPerFiring;
     if (trace !== undefined) this._trace = trace;
-    this._now = Time.ticks;
+    this._now = ticks;
     this._host = this._setHost(CLOCK_GUARD);
     this._armedAt = this._now + CLOCK_GUARD;
   }
@@ -208,7 +216,7 @@ export class XsLoop extends BaseLoop {
     if (this._running) throw new Error('XsLoop is already running');
     this._running = true;
     loopStarted(this);
-    this._arm();
+    this._armOrRecover();
   }
 
   /**
@@ -220,7 +228,7 @@ export class XsLoop extends BaseLoop {
     if (this._running) loopStopped(this);
     this._running = false;
     // Outside a turn of its own: the host timer's callback re-arms after one.
-    if (loopState.turn !== this) this._arm();
+    if (loopState.turn !== this) this._armOrRecover();
   }
 
   /**
@@ -243,7 +251,7 @@ export class XsLoop extends BaseLoop {
     // In a turn of its own (the running turn is the loop's: no field of its
     // own, one XS slot less) the host timer's callback re-arms after it.
     // That case first: nearly every call comes from a callback of the turn.
-    if (loopState.turn !== this && this._running) this._arm();
+    if (loopState.turn !== this && this._running) this._armOrRecover();
   }
 
   /** @internal Prints through `trace`, as Moddable apps do. */
@@ -257,7 +265,8 @@ export class XsLoop extends BaseLoop {
    * Points the host timer at the next thing to do: now when callbacks are
    * ready, else the earliest deadline, else the clock guard. An earlier
    * arming is left alone: waking early costs one empty turn, fewer than
-   * re-arming on every change would.
+   * re-arming on every change would. Throws what `Timer.schedule` throws
+   * (its callers recover with `_recover()`).
    */
   private _arm(): void {
     if (this._host === null) return;
@@ -282,12 +291,29 @@ export class XsLoop extends BaseLoop {
     const at = (delay === CLOCK_GUARD ? this.time() : this._now) + delay;
     if (this._armedAt <= at) return;
     this._armedAt = at;
+    this._Timer.schedule(this._host, delay, CLOCK_GUARD);
+  }
+
+  /** `_arm()` outside a firing of the host timer, which has no try of its own around it. */
+  private _armOrRecover(): void {
     try {
-      this._Timer.schedule(this._host, delay, CLOCK_GUARD);
+      this._arm();
     } catch {
-      // The host timer was cleared behind the loop's back: a loop without one
-      // would never run again, so it takes a new one.
-      this._host = this._setHost(delay);
+      this._recover();
+    }
+  }
+
+  /**
+   * `Timer.schedule` threw in `_arm()`: the host timer was cleared behind the
+   * loop's back, and a loop without one would never run again, so it takes a
+   * new one, due when `_arm()` meant the old one to be (`_armedAt` was set).
+   * Nothing escapes: its callers may be the host's callbacks.
+   */
+  private _recover(): void {
+    try {
+      this._host = this._setHost(this._armedAt - this._now);
+    } catch (exception) {
+      this.callExceptionHandler({ message: 'Exception taking a new XsLoop host timer', exception });
     }
   }
 
