@@ -365,27 +365,29 @@ export interface DoneListener {
 type Listener = DoneCallback<any> | Reaction | DoneListener;
 
 /**
- * What `yield* fut` drives: its first `next()` yields the future while it is
- * pending; the next one (the coroutine resumed once it is done) returns the
- * result or throws. `throw()` passes what is thrown in (a cancellation) on.
+ * What `yield* fut` drives: `next()` yields the future while it is pending,
+ * and returns the result or throws once it is done. A task resumes the
+ * coroutine only once what it waits on is done (a cancellation is thrown in
+ * instead), so the state of the future alone tells the two calls apart.
+ * `throw()` passes what is thrown in (a cancellation) on.
  *
  * It is its own IteratorResult (`done`, `value`): `yield*` reads the two and
  * hands the object to the task as it is, so a wait makes one object, not
- * three. `value` is undefined until the first `next()`, which tells the two calls apart.
+ * three.
  */
 class FutureIterator<T> {
   /** True once the result is read. */
   done = false;
-  /** The future while it is yielded, then its result (both set at once: one shape in V8). */
-  value: unknown = undefined;
+  /** The future while it is yielded, then its result (both set from the start: one shape in V8). */
+  value: unknown;
 
-  constructor(readonly _future: Future<T>) {}
+  constructor(readonly _future: Future<T>) {
+    this.value = _future;
+  }
 
   next(): IteratorResult<Future<unknown>, T> {
     const f = this._future;
-    if (this.value === undefined && f._state <= 0) {
-      this.value = f;
-    } else {
+    if (f._state > 0) {
       // A result read in place: a call less per wait (XS counts each).
       this.value = f._state === RESULT ? f._value : f.result();
       this.done = true;
