@@ -1,9 +1,9 @@
 import type { TimerHandle } from '../contract/handle.js';
-import { checkLoop, type FutureTimers, type Loop, type MaybeSoon, type TimerLoop } from '../contract/loop.js';
+import { checkLoop, type FutureTimers, type Loop, type TimerLoop } from '../contract/loop.js';
 import { getEventLoop, loopState } from '../contract/default-loop.js';
 import { CANCELLED, Future, RESULT, resultUnlessDone } from '../future/future.js';
 import { abortedWait, bindSignal, type WaitOptions } from '../future/signal.js';
-import { CANCEL_REQUESTED, resume, Waiter, WOKEN, WOKEN_THEN_CANCELLED } from '../future/waiter.js';
+import { CANCEL_REQUESTED, Waiter, WOKEN_THEN_CANCELLED } from '../future/waiter.js';
 import { checkDelay, requireTimerLoop } from './timer-loop.js';
 
 /** Options of `sleep`. */
@@ -66,11 +66,7 @@ class NextTurn<T> extends Waiter<T, null> {
   constructor(value: T, loop: Loop) {
     super(null, loop);
     if (value !== undefined) this._value = value;
-    // _wake() inlined: a new waiter is pending.
-    this._state = WOKEN;
-    const l: MaybeSoon = loop;
-    if (l._soon !== undefined) l._soon(resume, this);
-    else l.callSoon(resume, this);
+    this._wake();
   }
 
   _resume(): void {
