@@ -190,6 +190,17 @@ describe('Future', () => {
     expect(gen.next()).toEqual({ done: true, value: 9 });
   });
 
+  it('yield* resumed while the future is still pending yields it again: the future, not the call count, says whether it is done', () => {
+    const { fut } = setup();
+    const gen = (function* () { return yield* fut; })();
+    expect(gen.next().value).toBe(fut);
+    const again = gen.next();
+    expect(again.done).toBe(false);
+    expect(again.value).toBe(fut);
+    fut.setException(new RangeError('no'));
+    expect(() => gen.next()).toThrow(RangeError);
+  });
+
   it('binds to the default loop when none is given, and says how to set one when none is set', () => {
     setEventLoop(null);
     expect(() => new Future()).toThrow(/setEventLoop/);

@@ -62,6 +62,20 @@ describe('sleep(0)', () => {
     expect(log).toEqual(['u1', 'c1', 'c2', 'cancelled m', 'c1b']);
   });
 
+  it('completes with the value given, and a cancel in its turn ends it cancelled with the message, not the value', () => {
+    const loop = new VirtualTimeLoop();
+    const task = createTask(function* () { return yield* sleep(0, 'zero'); }, { loop });
+    expect(loop.runUntilComplete(task)).toBe('zero');
+    const s = sleep(0, 'zero', { loop });
+    expect(s.cancel('why')).toBe(true);
+    loop.runUntilIdle();
+    expect(s.cancelled()).toBe(true);
+    expect(() => s.result()).toThrow(new CancelledError('why'));
+    const plain = sleep(0, { x: 1 }, { loop });
+    loop.runUntilIdle();
+    expect(plain.result()).toEqual({ x: 1 });
+  });
+
   it('works on a loop without timers, and a negative delay is sleep(0)', () => {
     const inner = new VirtualTimeLoop();
     const loop = timerlessLoop(inner);

@@ -1,9 +1,9 @@
 import type { TimerHandle } from '../contract/handle.js';
 import { checkLoop, type FutureTimers, type Loop, type TimerLoop } from '../contract/loop.js';
-import { Future, resultUnlessDone } from '../future/future.js';
+import { getEventLoop, loopState } from '../contract/default-loop.js';
+import { CANCELLED, Future, RESULT, resultUnlessDone } from '../future/future.js';
 import { abortedWait, bindSignal, type WaitOptions } from '../future/signal.js';
-import { Waiter } from '../future/waiter.js';
-import { currentLoop } from './task.js';
+import { CANCEL_REQUESTED, Waiter, WOKEN_THEN_CANCELLED } from '../future/waiter.js';
 import { checkDelay, requireTimerLoop } from './timer-loop.js';
 
 /** Options of `sleep`. */
@@ -32,7 +32,8 @@ export function sleep<T = void>(ms: number, value?: T, options?: SleepOptions): 
     throw new TypeError('sleep(ms, value, options): the second argument is the result value, and this one looks like options; ' +
       'pass them third: sleep(ms, undefined, { signal })');
   }
-  const loop = options?.loop === undefined ? currentLoop() : checkLoop(options.loop);
+  // currentLoop() inlined: the current task's loop, else the default loop.
+  const loop = options?.loop === undefined ? loopState.task?._loop ?? getEventLoop() : checkLoop(options.loop);
   const timers = ms > 0 && ms !== Infinity
     ? ((loop as Partial<FutureTimers>)._resultLater !== undefined ? loop as TimerLoop : requireTimerLoop(loop, 'sleep(ms > 0)')) : null;
   const aborted = options && abortedWait<T>(loop, options);
@@ -56,19 +57,22 @@ function looksLikeOptions(value: unknown): boolean {
  * sleep(0). Completed from its own callSoon slot, inline, so the awaiting
  * task's step runs in that slot: exactly where asyncio's bare `yield` resumes
  * the task. A cancel before that slot is delivered in that same slot.
+ *
+ * The result waits in the future's own `_value` (no slot when there is
+ * none): a cancel overwrites it with its message, and the result is not
+ * needed then.
  */
 class NextTurn<T> extends Waiter<T, null> {
-  /** @internal */ readonly _result: T;
-
   constructor(value: T, loop: Loop) {
     super(null, loop);
-    this._result = value;
+    if (value !== undefined) this._value = value;
     this._wake();
   }
 
   _resume(): void {
-    if (this._cancelRequested()) this._cancelNow();
-    else this._finish(this._result);
+    // _cancelRequested() and _finish()/_cancelNow() inlined: a sleep(0) is a task step's hot path.
+    const s = this._state;
+    this._complete(s === CANCEL_REQUESTED || s === WOKEN_THEN_CANCELLED ? CANCELLED : RESULT, this._value, true);
   }
 }
 
