@@ -171,10 +171,10 @@ export class Future<T> implements PromiseLike<T> {
   /** Generator coroutines: `const v = yield* fut` suspends until done, then returns the result or throws. */
   [Symbol.iterator](): Iterator<Future<unknown>, T, unknown> {
     // A plain iterator, not a generator: nothing of it stays on the stack
-    // under a waiting coroutine (XS stack), and it is smaller. A literal with
-    // its prototype, not `new`: no constructor frame (about 18 computrons
-    // per wait in XS); own fields, so a frozen (preloaded) prototype is no obstacle.
-    return { __proto__: FutureIterator.prototype, done: false, value: this, _future: this } as unknown as Iterator<Future<unknown>, T, unknown>;
+    // under a waiting coroutine (XS stack), and it is smaller. `new`, not a
+    // literal with `__proto__`: that saves XS about 18 computrons per wait
+    // but halves V8's rate of done-future awaits from generator tasks.
+    return new FutureIterator(this) as Iterator<Future<unknown>, T, unknown>;
   }
 
   /** @internal The report of an exception that was never retrieved: its message names the future. */
@@ -378,12 +378,14 @@ type Listener = DoneCallback<any> | Reaction | DoneListener;
  * three. Only Future[Symbol.iterator] makes one.
  */
 class FutureIterator<T> {
-  // Made as a literal by Future[Symbol.iterator], all three set at once (one shape in V8).
   /** True once the result is read. */
-  declare done: boolean;
+  done = false;
   /** The future while it is yielded, then its result. */
-  declare value: unknown;
-  declare readonly _future: Future<T>;
+  value: unknown;
+
+  constructor(readonly _future: Future<T>) {
+    this.value = _future;
+  }
 
   next(): IteratorResult<Future<unknown>, T> {
     const f = this._future;
