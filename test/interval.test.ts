@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { CancelledError, createTask, sleep, TimerHandle, type Loop, type TimerLoop } from '../src/index.js';
+import { CancelledError, createTask, sleep, TimerHandle, type Loop } from '../src/index.js';
 import { ClosedError, interval, type Tick } from '../src/xs.js';
 import { VirtualTimeLoop } from '../src/testing.js';
+import { customTimerLoop } from './support/custom-timer-loop.js';
 import { expectCancelledAtOnce, expectTypeErrorForNonSignals } from './support/signals.js';
 
 describe('interval', () => {
@@ -266,18 +267,7 @@ describe('interval: its timer is the interval itself on anyloop\'s loops', () =>
 
   it('ticks through callAt on a loop without the EntryTimers hook', () => {
     const inner = new VirtualTimeLoop();
-    const ats: number[] = [];
-    const loop: TimerLoop = {
-      callSoon: (cb, ...args) => inner.callSoon(cb, ...args),
-      callExceptionHandler: (ctx) => inner.callExceptionHandler(ctx),
-      getDebug: () => false,
-      time: () => inner.time(),
-      callAt: (when, cb, ...args) => {
-        ats.push(when);
-        return inner.callAt(when, cb, ...args);
-      },
-      callLater: (ms, cb, ...args) => inner.callLater(ms, cb, ...args),
-    };
+    const loop = customTimerLoop(inner);
     const ticker = interval(100, { loop });
     const t = ticker.tick();
     inner.advance(100);
@@ -286,7 +276,7 @@ describe('interval: its timer is the interval itself on anyloop\'s loops', () =>
     ticker.close();
     inner.runUntilIdle();
     expect(() => u.result()).toThrow(ClosedError);
-    expect(ats).toEqual([100, 200]);
+    expect(loop.ats.map((h) => h.when())).toEqual([100, 200]);
     expect(inner._timers.size).toBe(0);
   });
 });

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { CancelledError, createTask, setEventLoop, sleep, type Loop, type TimerHandle, type TimerLoop } from '../src/index.js';
+import { CancelledError, createTask, setEventLoop, sleep, type Loop } from '../src/index.js';
 import { VirtualTimeLoop } from '../src/testing.js';
+import { customTimerLoop } from './support/custom-timer-loop.js';
 import { expectCancelledAtOnce, expectTypeErrorForNonSignals } from './support/signals.js';
 
 afterEach(() => setEventLoop(null));
@@ -200,24 +201,6 @@ describe('sleep(ms)', () => {
     expect(await loop.runUntilCompleteAsync(p)).toBe(10);
   });
 });
-
-/** A TimerLoop of its own (no BaseLoop, so no FutureTimers hook) on top of a VirtualTimeLoop, counting its callLater calls. */
-function customTimerLoop(inner: VirtualTimeLoop): TimerLoop & { laters: TimerHandle[] } {
-  const laters: TimerHandle[] = [];
-  return {
-    laters,
-    callSoon: (cb, ...args) => inner.callSoon(cb, ...args),
-    callExceptionHandler: (ctx) => inner.callExceptionHandler(ctx),
-    getDebug: () => false,
-    time: () => inner.time(),
-    callAt: (when, cb, ...args) => inner.callAt(when, cb, ...args),
-    callLater: (ms, cb, ...args) => {
-      const h = inner.callLater(ms, cb, ...args);
-      laters.push(h);
-      return h;
-    },
-  };
-}
 
 describe('sleep(ms): the future is its own timer on anyloop\'s loops', () => {
   it('schedules no TimerHandle: the loop\'s heap holds the sleep future itself', () => {

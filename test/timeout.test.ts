@@ -4,6 +4,7 @@ import {
   TimerHandle, type AbortSignalLike, type Loop, type Timeout, type TimerLoop,
 } from '../src/index.js';
 import { VirtualTimeLoop } from '../src/testing.js';
+import { customTimerLoop } from './support/custom-timer-loop.js';
 import { expectTypeErrorForNonSignals } from './support/signals.js';
 import { errorOf, waiting } from './support/tasks.js';
 
@@ -524,18 +525,7 @@ describe('timeout scope: its timer is the Timeout itself on anyloop\'s loops', (
 
   it('expires through callAt on a loop without the EntryTimers hook', () => {
     const inner = new VirtualTimeLoop();
-    const ats: number[] = [];
-    const loop: TimerLoop = {
-      callSoon: (cb, ...args) => inner.callSoon(cb, ...args),
-      callExceptionHandler: (ctx) => inner.callExceptionHandler(ctx),
-      getDebug: () => false,
-      time: () => inner.time(),
-      callAt: (when, cb, ...args) => {
-        ats.push(when);
-        return inner.callAt(when, cb, ...args);
-      },
-      callLater: (ms, cb, ...args) => inner.callLater(ms, cb, ...args),
-    };
+    const loop = customTimerLoop(inner);
     const late = scoped(loop, 10, new Event({ loop }), () => {});
     const gate = new Event({ loop });
     const early = scoped(loop, 30, gate, (t) => t.reschedule(20));
@@ -544,7 +534,7 @@ describe('timeout scope: its timer is the Timeout itself on anyloop\'s loops', (
     inner.advance(100);
     expect(late.result()).toBe('TimeoutError at 10');
     expect(early.result()).toBe('in time');
-    expect(ats).toEqual([10, 30, 20]);
+    expect(loop.ats.map((h) => h.when())).toEqual([10, 30, 20]);
     expect(inner._timers.size).toBe(0);
   });
 });

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   BaseLoop, CancelledError, Future, Queue, TimeoutError, TimerHandle, createTask, currentTask, setEventLoop, sleep, waitFor, type Loop, type Task,
-  type TimerLoop,
 } from '../src/index.js';
 import { VirtualTimeLoop } from '../src/testing.js';
+import { customTimerLoop } from './support/custom-timer-loop.js';
 import { expectTypeErrorForNonSignals } from './support/signals.js';
 import { errorOf } from './support/tasks.js';
 
@@ -285,24 +285,6 @@ describe('waitFor', () => {
     expect(seen).toEqual(['TimeoutError', 'finally']);
   });
 });
-
-/** A TimerLoop of its own (no BaseLoop, so no EntryTimers hook) on top of a VirtualTimeLoop, keeping its callAt timers. */
-function customTimerLoop(inner: VirtualTimeLoop): TimerLoop & { ats: TimerHandle[] } {
-  const ats: TimerHandle[] = [];
-  return {
-    ats,
-    callSoon: (cb, ...args) => inner.callSoon(cb, ...args),
-    callExceptionHandler: (ctx) => inner.callExceptionHandler(ctx),
-    getDebug: () => false,
-    time: () => inner.time(),
-    callAt: (when, cb, ...args) => {
-      const h = inner.callAt(when, cb, ...args);
-      ats.push(h);
-      return h;
-    },
-    callLater: (ms, cb, ...args) => inner.callLater(ms, cb, ...args),
-  };
-}
 
 describe('waitFor(future, ms): the wait is its own timer on anyloop\'s loops', () => {
   it('schedules no TimerHandle: the loop\'s heap holds the wait itself, which leaves it when the future completes in time', () => {
