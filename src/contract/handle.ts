@@ -1,3 +1,6 @@
+/** @internal The empty rest array of the Handles the loops make for a callback with one argument, which goes in apart. */
+export const NO_ARGS: unknown[] = [];
+
 /**
  * Handles returned by `callSoon`, `callAt` and `callLater`. A loop makes one
  * with `new Handle(callback, args)`, keeps it in its ready queue (or timer

@@ -1,5 +1,5 @@
 import { loopState } from '../contract/default-loop.js';
-import { checkCallback, checkTime, Handle, TimerHandle } from '../contract/handle.js';
+import { checkCallback, checkTime, Handle, NO_ARGS, TimerHandle } from '../contract/handle.js';
 import type { ExceptionContext, ExceptionHandler, TimedFuture, TimerEntry, TimerLoop } from '../contract/loop.js';
 import { CancelledError } from '../contract/errors.js';
 import type { CoroutineFuture } from '../future/coroutine.js';
@@ -7,8 +7,6 @@ import { CANCELLED, type DoneCallback, type Future } from '../future/future.js';
 import { ReadyQueue } from './ready-queue.js';
 import { remove, siftUp, TimerHeap, type Placed } from './timer-heap.js';
 
-/** The empty rest array of the Handles `_soon` and `_at` make (their one argument goes in apart). */
-const NO_ARGS: unknown[] = [];
 
 /** Turns `close()` may run to let cancelled tasks finish (their `finally` blocks). */
 const CLOSE_TURNS = 1000;

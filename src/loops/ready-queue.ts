@@ -1,7 +1,4 @@
-import { Handle } from '../contract/handle.js';
-
-/** The empty rest array of the Handles the queue makes for its pairs (their one argument goes in apart). */
-const NO_ARGS: unknown[] = [];
+import { Handle, NO_ARGS } from '../contract/handle.js';
 
 /**
  * A BaseLoop's ready queue: callbacks ready to run, oldest first, in a ring

@@ -1,4 +1,4 @@
-import { Handle, TimerHandle, type TimerOwner } from '../contract/handle.js';
+import { Handle, NO_ARGS, TimerHandle, type TimerOwner } from '../contract/handle.js';
 import type { TimedFuture, TimerEntry } from '../contract/loop.js';
 import { PENDING, resultUnlessDone } from '../future/future.js';
 
@@ -139,7 +139,6 @@ export class TimerHeap implements TimerOwner {
   }
 }
 
-const NO_ARGS: unknown[] = [];
 
 function expire(entry: TimerEntry): void {
   entry._expire();
