@@ -1,5 +1,8 @@
-/** @internal The empty rest array of the Handles the loops make for a callback with one argument, which goes in apart. */
-export const NO_ARGS: unknown[] = [];
+/**
+ * @internal The empty rest array of the Handles the loops make for a callback
+ * with one argument, which goes in apart. Frozen: preload then keeps it in flash.
+ */
+export const NO_ARGS: unknown[] = Object.freeze([]) as unknown as unknown[];
 
 /**
  * Handles returned by `callSoon`, `callAt` and `callLater`. A loop makes one
