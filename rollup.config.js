@@ -22,6 +22,7 @@ export const entries = {
   'sim/analog': 'src/sim/analog.ts',
   'sim/serial': 'src/sim/serial.ts',
   'sim/tcp': 'src/sim/tcp.ts',
+  'sim/native': 'src/sim/native.ts',
   'sim/host/cli': 'src/sim/host/cli.ts',
   // The conformance kit's CLI, a bin.
   'testing/cli': 'src/testing/cli.ts',

@@ -30,7 +30,9 @@ describe('the Moddable packaging', () => {
   const manifest = json('manifest.json');
 
   it('names every run-time module of anyloop and anyloop/xs in manifest.json, as mcpack names them', () => {
-    const expected: Record<string, string> = { 'anyloop': './src/moddable/anyloop', 'anyloop/xs': './src/moddable/xs' };
+    const expected: Record<string, string> = {
+      'anyloop': './src/moddable/anyloop', 'anyloop/xs': './src/moddable/xs', 'anyloop/native': './src/moddable/native',
+    };
     for (const m of runtimeModules(['src/index.ts', 'src/xs.ts'])) expected[`anyloop/dist/${m}`] = `./dist/${m}`;
     expect(manifest.modules, `manifest.json "modules" should be:\n${JSON.stringify(expected, null, '\t')}`).toEqual(expected);
   });
@@ -44,12 +46,11 @@ describe('the Moddable packaging', () => {
     expect(read('src/moddable/xs.js')).toMatch(/^export \* from "anyloop\/dist\/xs";$/m);
   });
 
-  it('has a moddable export condition for mcpack, pointing at modules the manifest names', () => {
+  it('has a moddable export condition for mcpack, pointing at the Moddable entry points the manifest names', () => {
     const pkg = json('package.json');
-    for (const [subpath, module] of [['.', 'anyloop/dist/index'], ['./xs', 'anyloop/dist/xs']] as const) {
+    for (const [subpath, module] of [['.', 'anyloop'], ['./xs', 'anyloop/xs']] as const) {
       const target = pkg.exports[subpath].moddable as string;
-      expect(target).toBe(`./${module.slice('anyloop/'.length)}.js`);
-      expect(manifest.modules[module]).toBe(target.replace(/\.js$/, ''));
+      expect(target).toBe(`${manifest.modules[module]}.js`);
     }
     expect(pkg.files).toEqual(expect.arrayContaining(['dist', 'src', 'manifest.json']));
   });

@@ -352,13 +352,21 @@ export abstract class BaseLoop implements TimerLoop {
           }
         }
       } catch (exception) {
-        // A pair's failure is reported with a Handle made for it, as a Handle's is.
-        if (typeof h === 'function') h = new Handle(h as (arg: unknown) => void, NO_ARGS, args as object);
-        this.callExceptionHandler({ message: 'Exception in callback', exception, handle: h });
+        this._callbackFailed(h!, args, exception);
       }
     }
     loopState.turn = outer;
     if (this._turnEnd !== undefined && this._turnEnd.length > 0) this._runTurnEnd(this._turnEnd);
+  }
+
+  /**
+   * @internal A ready callback threw: reported to the exception handler. A
+   * pair (`_soon`'s callback and `arg`) is reported with a Handle made for
+   * it, as a Handle's failure is. XsLoop's turn in C (src/moddable/native.c) calls it too.
+   */
+  _callbackFailed(h: Handle | ((arg: unknown) => void), arg: unknown, exception: unknown): void {
+    if (typeof h === 'function') h = new Handle(h, NO_ARGS, arg as object);
+    this.callExceptionHandler({ message: 'Exception in callback', exception, handle: h });
   }
 
   /** @internal Runs the callbacks `_atTurnEnd` gathered during the turn. */

@@ -23,6 +23,18 @@ export const MODDABLE_SHIMS: Readonly<Record<string, string>> = Object.freeze({
   'embedded:io/analog': 'sim/analog',
   'embedded:io/serial': 'sim/serial',
   'embedded:io/socket/tcp': 'sim/tcp',
+  'anyloop/native': 'sim/native',
+});
+
+/**
+ * anyloop's Moddable entry points (manifest.json), by the names apps import
+ * them by: src/moddable/ in the package, beside dist/. The simulator bundles
+ * them as a device build does, so that what they install (XsLoop's turn in
+ * C) runs on the simulated board too.
+ */
+const MODDABLE_ENTRIES: Readonly<Record<string, string>> = Object.freeze({
+  'anyloop': join(ROOT, '..', 'src', 'moddable', 'anyloop.js'),
+  'anyloop/xs': join(ROOT, '..', 'src', 'moddable', 'xs.js'),
 });
 
 const ENTRY = '\0anyloop-sim:entry';
@@ -183,6 +195,7 @@ export function preloadedModules(app: string): (id: string) => string | undefine
       declared.set(file, name);
     }
   }
+  for (const [name, file] of Object.entries(MODDABLE_ENTRIES)) declared.set(file, name);
   const sim = join(ROOT, 'sim') + sep;
   return (id) => {
     const name = declared.get(id);
@@ -229,6 +242,8 @@ function simPlugin(virtual: Record<string, string>): Plugin {
       if (source in virtual) return source;
       const shim = MODDABLE_SHIMS[source];
       if (shim !== undefined) return moduleFile(shim);
+      const entry = MODDABLE_ENTRIES[source];
+      if (entry !== undefined) return entry;
       if (source === 'anyloop' || source.startsWith('anyloop/')) {
         // anyloop/dist/* is how the Moddable entry points (src/moddable/) name the modules.
         return moduleFile(source === 'anyloop' ? 'index' : source.slice(source.startsWith('anyloop/dist/') ? 'anyloop/dist/'.length : 'anyloop/'.length));

@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { requirePeers } from './peers.js';
 import { XsError, XsWorker, type XsWorkerOptions } from './xsnap.js';
 
@@ -34,7 +35,8 @@ const WATCHDOG_INTERVAL = 1000;
 
 const PATCHES: readonly (readonly [string, string])[] = [
   ['static void xsBuildAgent(xsMachine* the);\n', 'static void xsBuildAgent(xsMachine* the);\n' +
-    'extern void fxBeginMetering(xsMachine* the, xsBooleanValue (*callback)(xsMachine*, xsUnsignedValue), xsUnsignedValue interval);\n'],
+    'extern void fxBeginMetering(xsMachine* the, xsBooleanValue (*callback)(xsMachine*, xsUnsignedValue), xsUnsignedValue interval);\n' +
+    'void xs_anyloop_runOnce(xsMachine* the);\n'],
   ['\tint parserBufferSize = 8192 * 1024;\n',
     '\tint parserBufferSize = 8192 * 1024;\n\tint stackCount = 4096;\n\tint heap[4] = { 256 * 1024, 128 * 1024, 32 * 1024 * 1024, 4 * 1024 * 1024 };\n'],
   ['\t\telse if (!strcmp(argv[argi], "-v")) {\n',
@@ -63,8 +65,18 @@ const PATCHES: readonly (readonly [string, string])[] = [
     '\txsResult = xsNewHostFunction(xs_anyloopStack, 2);\n\txsDefine(xsGlobal, xsID("anyloopStack"), xsResult, xsDontEnum);\n' +
     '\txsResult = xsNewHostFunction(xs_anyloopWatchdog, 1);\n\txsDefine(xsGlobal, xsID("anyloopWatchdog"), xsResult, xsDontEnum);\n' +
     '\txsResult = xsNewHostFunction(xs_anyloopHeapBudget, 1);\n\txsDefine(xsGlobal, xsID("anyloopHeapBudget"), xsResult, xsDontEnum);\n' +
-    '\txsResult = xsNewHostFunction(xs_anyloopMeter, 0);\n\txsDefine(xsGlobal, xsID("anyloopMeter"), xsResult, xsDontEnum);\n'],
+    '\txsResult = xsNewHostFunction(xs_anyloopMeter, 0);\n\txsDefine(xsGlobal, xsID("anyloopMeter"), xsResult, xsDontEnum);\n' +
+    // anyloop's own C (src/moddable/native.c, appended below), handed to the simulator's anyloop/native module.
+    '\txsVar(0) = xsNewObject();\n' +
+    '\txsResult = xsNewHostFunction(xs_anyloop_runOnce, 1);\n\txsDefine(xsVar(0), xsID("runOnce"), xsResult, xsDefault);\n' +
+    '\txsDefine(xsGlobal, xsID("anyloopNative"), xsVar(0), xsDontEnum);\n'],
 ];
+
+/**
+ * anyloop's C module, src/moddable/native.c (beside dist/ in the package):
+ * the worker is compiled with it, as a device build is.
+ */
+const NATIVE_C = fileURLToPath(new URL('../../../src/moddable/native.c', import.meta.url));
 
 /** Stack slots the worker has beyond the device's, for the simulator's own frames below the app's. */
 const HOST_STACK = 1024;
@@ -131,7 +143,7 @@ export async function buildWorker(variant?: WorkerVariant): Promise<string> {
   const original = await readFile(join(native, 'sources', 'xsnap-worker.c'), 'utf8');
   const what = variant?.what ?? 'device worker';
   const notOurs = `${what}: @agoric/xsnap ${version}'s xsnap-worker.c is not the one anyloop patches`;
-  let patched = applyPatches(original, PATCHES, notOurs);
+  let patched = `${applyPatches(original, PATCHES, notOurs)}\n${await readFile(NATIVE_C, 'utf8')}`;
   let keyed = `${version}\n${platform}\n${patched}`;
   const xsSources: [string, string][] = [];
   if (variant !== undefined) {

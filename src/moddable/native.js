@@ -1,0 +1,8 @@
+// The Moddable module "anyloop/native" (manifest.json): the XS loop's hot
+// paths in C (native.c beside it). anyloop/xs installs them on XsLoop.
+// The simulator provides the same C functions through its own module.
+
+/** XsLoop's `_runOnce(limit)`: one turn (BaseLoop's, in C). */
+function runOnce(limit) @ "xs_anyloop_runOnce";
+
+export { runOnce };
