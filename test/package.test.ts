@@ -56,6 +56,9 @@ describe('the packed package, installed into an empty project', () => {
     // Where the Moddable SDK's TypeScript step looks for the declarations of manifest.json's modules.
     expect(packed).toContain('src/moddable/anyloop.d.ts');
     expect(packed).toContain('src/moddable/xs.d.ts');
+    // anyloop/native: what a device build compiles, and what the simulator's XS engine is built with.
+    expect(packed).toContain('src/moddable/native.js');
+    expect(packed).toContain('src/moddable/native.c');
     const unwanted = packed.filter((p) => /^(test|targets|bench|node_modules|\.ci|\.git)\/|\.tgz$|(^|\/)tsconfig\.json$/.test(p));
     expect(unwanted).toEqual([]);
   });
