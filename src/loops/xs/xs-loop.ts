@@ -58,6 +58,18 @@ const MAX_TURNS = 8;
 /** Where a host timer keeps its loop. */
 const LOOP = Symbol('anyloop.XsLoop');
 
+/**
+ * @internal What XsLoop's host firing in C (src/moddable/native.c) needs of
+ * this module, which anyloop/xs hands it with the C functions: the symbol the
+ * loop hides under on its host timer, the defaults and the clock guard.
+ */
+export const XS_LOOP_CONSTANTS = Object.freeze({
+  loop: LOOP,
+  clockGuard: CLOCK_GUARD,
+  maxCallbacksPerTurn: MAX_PER_TURN,
+  maxTurnsPerFiring: MAX_TURNS,
+});
+
 /** A host timer, as XsLoop tags it. */
 type HostTimer = { [LOOP]: XsLoop };
 
