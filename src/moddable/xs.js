@@ -2,7 +2,6 @@
 // interval entry point. See anyloop.js beside it.
 export * from "anyloop/dist/xs";
 import { XsLoop } from "anyloop/dist/xs";
-import { XS_LOOP_CONSTANTS } from "anyloop/dist/loops/xs/xs-loop";
 import { loopState } from "anyloop/dist/contract/default-loop";
 import { runOnce, onHost, arm, time } from "anyloop/native";
 
@@ -18,8 +17,8 @@ if (runOnce !== undefined) {
 // re-arming and its clock. The C finds the module's constants (the symbol
 // of the loop on its host timer among them) on the functions themselves.
 if (onHost !== undefined) {
-	Object.defineProperty(onHost, "constants", { value: XS_LOOP_CONSTANTS });
-	Object.defineProperty(arm, "constants", { value: XS_LOOP_CONSTANTS });
+	Object.defineProperty(onHost, "constants", { value: XsLoop._constants });
+	Object.defineProperty(arm, "constants", { value: XsLoop._constants });
 	Object.defineProperty(XsLoop, "_onHost", { value: onHost, writable: true, configurable: true });
 	Object.defineProperty(XsLoop.prototype, "_arm", { value: arm, writable: true, configurable: true });
 	Object.defineProperty(XsLoop.prototype, "time", { value: time, writable: true, configurable: true });

@@ -58,18 +58,6 @@ const MAX_TURNS = 8;
 /** Where a host timer keeps its loop. */
 const LOOP = Symbol('anyloop.XsLoop');
 
-/**
- * @internal What XsLoop's host firing in C (src/moddable/native.c) needs of
- * this module, which anyloop/xs hands it with the C functions: the symbol the
- * loop hides under on its host timer, the defaults and the clock guard.
- */
-export const XS_LOOP_CONSTANTS = Object.freeze({
-  loop: LOOP,
-  clockGuard: CLOCK_GUARD,
-  maxCallbacksPerTurn: MAX_PER_TURN,
-  maxTurnsPerFiring: MAX_TURNS,
-});
-
 /** A host timer, as XsLoop tags it. */
 type HostTimer = { [LOOP]: XsLoop };
 
@@ -117,6 +105,19 @@ export class XsLoop extends BaseLoop {
    * while stopped runs none.
    */
   turns = 0;
+  /**
+   * @internal What XsLoop's host firing in C (src/moddable/native.c) needs
+   * of this module, which anyloop/xs hands it with the C functions: the
+   * symbol the loop hides under on its host timer, the defaults and the
+   * clock guard. A static: an export only anyloop/xs imported would be
+   * tree-shaken out of dist/.
+   */
+  static readonly _constants = Object.freeze({
+    loop: LOOP,
+    clockGuard: CLOCK_GUARD,
+    maxCallbacksPerTurn: MAX_PER_TURN,
+    maxTurnsPerFiring: MAX_TURNS,
+  });
   private readonly _Timer: XsTimer;
   private readonly _Time: XsTime;
   // Set only when given: an option at its default costs no XS slot.
