@@ -93,7 +93,7 @@ Timer.set(() => {
 }, 50);
 `));
     expect(xs).toEqual(node);
-    const printed = node.map((e) => e.print).join('\n');
+    const printed = node.map((e) => ('print' in e ? e.print : '')).join('\n');
     expect(printed).toContain('failed: Exception in callback: boom; handle function');
     expect(printed).toContain('failed: Exception in callback: timer boom; handle function');
     expect(printed).toContain('array arg [1,2]');
@@ -201,7 +201,7 @@ Timer.set(() => {
 }, 300);
 `), 400);
     expect(xs).toEqual(node);
-    const printed = node.map((e) => e.print).join('\n');
+    const printed = node.map((e) => ('print' in e ? e.print : '')).join('\n');
     expect(printed).toContain('host timer, between firings');
     expect(printed).toContain('schedule 7 1073741824 refused');
     expect(printed).toContain('after the refused re-arming');
