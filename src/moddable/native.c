@@ -143,13 +143,16 @@ void xs_anyloop_runOnce(xsMachine* the)
  * every XsLoop's host timer, which runs the turns of a firing and re-arms;
  * `_arm`, which re-arms; `time()`, the unwrapped tick count. The TypeScript's
  * constants (the symbol the loop hides under on its host timer, the defaults,
- * the clock guard) come from the `constants` property anyloop/xs defines on
- * `onHost` and `arm`: nothing of JavaScript's lives in a C static.
+ * the clock guard, the failed firing's message) come from XsLoop._constants,
+ * which anyloop/xs defines as `constants` on `onHost` and `arm`: nothing of
+ * JavaScript's lives in a C static. A C function calling one of the loop's
+ * methods calls it through the loop, as the TypeScript does (a subclass's
+ * override runs).
  */
 #include <math.h>
 
 static xsMachine* gHostIdsOf = NULL;
-static xsIdentifier idh_constants, idh_loop, idh_clockGuard, idh_maxCallbacksPerTurn, idh_maxTurnsPerFiring,
+static xsIdentifier idh_constants, idh_firingFailed, idh_loop, idh_clockGuard, idh_maxCallbacksPerTurn, idh_maxTurnsPerFiring,
 	idh_maxTurns, idh_maxPerTurn, idh_armedAt, idh_running, idh_turns, idh_runOnce, idh_ready, idh_length,
 	idh_arm, idh_recover, idh_callExceptionHandler, idh_message, idh_exception, idh_host, idh_timers,
 	idh_futures, idh_heap, idh_when, idh_nextWhen, idh_now, idh_Time, idh_ticks, idh_time, idh_Timer, idh_schedule;
@@ -158,6 +161,7 @@ static void anyloopHostIds(xsMachine* the)
 {
 	if (gHostIdsOf == the) return;
 	idh_constants = xsID("constants");
+	idh_firingFailed = xsID("firingFailed");
 	idh_loop = xsID("loop");
 	idh_clockGuard = xsID("clockGuard");
 	idh_maxCallbacksPerTurn = xsID("maxCallbacksPerTurn");
@@ -345,7 +349,8 @@ void xs_anyloop_onHost(xsMachine* the)
 		else {
 			xsVar(3) = xsException;
 			xsVar(2) = xsNewObject();
-			xsSet(xsVar(2), idh_message, xsString("Exception in the XsLoop host timer callback"));
+			xsVar(0) = xsGet(xsVar(0), idh_firingFailed);
+			xsSet(xsVar(2), idh_message, xsVar(0));
 			xsSet(xsVar(2), idh_exception, xsVar(3));
 			xsCall1(xsVar(1), idh_callExceptionHandler, xsVar(2));
 		}
