@@ -577,3 +577,35 @@ describe('XsLoop', () => {
     expect(board.timerCount).toBe(0);
   });
 });
+
+describe('XsLoop._constants (what anyloop/xs hands its C firing)', () => {
+  it('are the TypeScript\'s own: the key of the loop on its host timer, the clock guard, the defaults', () => {
+    const board = new SimBoard();
+    const Timer = timerFor(board), Time = timeFor(board);
+    const sets: unknown[][] = [];
+    let host: unknown;
+    const Recording: TimerModule = {
+      set: (...a: Parameters<TimerModule['set']>) => { sets.push(a); return host = Timer.set(...a); },
+      repeat: (...a: Parameters<TimerModule['repeat']>) => Timer.repeat(...a),
+      schedule: (...a: Parameters<TimerModule['schedule']>) => Timer.schedule(...a),
+      clear: (t) => Timer.clear(t),
+      delay: (ms) => Timer.delay(ms),
+    };
+    const c = XsLoop._constants;
+    expect(Object.isFrozen(c)).toBe(true);
+    const loop = new XsLoop({ Timer: Recording, Time });
+    expect((host as Record<symbol, unknown>)[c.loop]).toBe(loop);
+    // The host timer first fires at the clock guard and repeats with it.
+    expect(sets).toEqual([[sets[0]![0], c.clockGuard, c.clockGuard]]);
+    // By default a turn runs maxCallbacksPerTurn callbacks, a firing maxTurnsPerFiring turns.
+    const turnOf: number[] = [];
+    for (let i = 0; i < c.maxCallbacksPerTurn + 1; i++) loop.callSoon(() => turnOf.push(loop.turns));
+    let chain = 0;
+    const pong = (): void => { if (++chain < 100) loop.callSoon(pong); };
+    loop.callSoon(pong);
+    loop.runForever();
+    board.step();
+    expect(turnOf.filter((t) => t === 1).length).toBe(c.maxCallbacksPerTurn);
+    expect(loop.turns).toBe(c.maxTurnsPerFiring);
+  });
+});

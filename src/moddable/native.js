@@ -6,3 +6,12 @@
 function runOnce(limit) @ "xs_anyloop_runOnce";
 
 export { runOnce };
+
+/** XsLoop's `_onHost(timer)`: its host timer fired (the turns of a firing, then `_arm()`). */
+function onHost(timer) @ "xs_anyloop_onHost";
+/** XsLoop's `_arm()`: re-arms the host timer. */
+function arm() @ "xs_anyloop_arm";
+/** XsLoop's `time()`: the tick counter, its wraps undone. */
+function time() @ "xs_anyloop_time";
+
+export { onHost, arm, time };

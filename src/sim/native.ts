@@ -12,6 +12,9 @@
 /** The C functions, as native.js declares them. */
 interface Native {
   runOnce(this: object, limit?: number): void;
+  onHost(timer: object): void;
+  arm(this: object): void;
+  time(this: object): number;
 }
 
 const g = globalThis as { anyloopNative?: Native };
@@ -20,3 +23,10 @@ delete g.anyloopNative;
 
 /** XsLoop's turn (BaseLoop's `_runOnce`) in C. */
 export const runOnce = native?.runOnce;
+
+/** XsLoop's host timer callback (`XsLoop._onHost`) in C. */
+export const onHost = native?.onHost;
+/** XsLoop's `_arm()` in C. */
+export const arm = native?.arm;
+/** XsLoop's `time()` in C. */
+export const time = native?.time;

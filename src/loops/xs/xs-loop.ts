@@ -55,6 +55,9 @@ const MAX_PER_TURN = 64;
  */
 const MAX_TURNS = 8;
 
+/** How the exception handler hears of a failed turn of a firing. */
+const FIRING_FAILED = 'Exception in the XsLoop host timer callback';
+
 /** Where a host timer keeps its loop. */
 const LOOP = Symbol('anyloop.XsLoop');
 
@@ -105,6 +108,21 @@ export class XsLoop extends BaseLoop {
    * while stopped runs none.
    */
   turns = 0;
+  /**
+   * @internal What XsLoop's host firing in C (src/moddable/native.c) needs
+   * of this module, which anyloop/xs hands it with the C functions: the
+   * symbol the loop hides under on its host timer, the defaults, the
+   * clock guard and the failed firing's message (a string the C does not
+   * allocate). A static: an export only anyloop/xs imported would be
+   * tree-shaken out of dist/.
+   */
+  static readonly _constants = Object.freeze({
+    loop: LOOP,
+    clockGuard: CLOCK_GUARD,
+    maxCallbacksPerTurn: MAX_PER_TURN,
+    maxTurnsPerFiring: MAX_TURNS,
+    firingFailed: FIRING_FAILED,
+  });
   private readonly _Timer: XsTimer;
   private readonly _Time: XsTime;
   // Set only when given: an option at its default costs no XS slot.
@@ -163,7 +181,7 @@ export class XsLoop extends BaseLoop {
     } catch (exception) {
       // One try for the firing: a failed turn ends here too.
       if (timer === -1) loop._recover();
-      else loop.callExceptionHandler({ message: 'Exception in the XsLoop host timer callback', exception });
+      else loop.callExceptionHandler({ message: FIRING_FAILED, exception });
     }
   }
 

@@ -36,7 +36,8 @@ const WATCHDOG_INTERVAL = 1000;
 const PATCHES: readonly (readonly [string, string])[] = [
   ['static void xsBuildAgent(xsMachine* the);\n', 'static void xsBuildAgent(xsMachine* the);\n' +
     'extern void fxBeginMetering(xsMachine* the, xsBooleanValue (*callback)(xsMachine*, xsUnsignedValue), xsUnsignedValue interval);\n' +
-    'void xs_anyloop_runOnce(xsMachine* the);\n'],
+    'void xs_anyloop_runOnce(xsMachine* the);\n' +
+    'void xs_anyloop_onHost(xsMachine* the);\nvoid xs_anyloop_arm(xsMachine* the);\nvoid xs_anyloop_time(xsMachine* the);\n'],
   ['\tint parserBufferSize = 8192 * 1024;\n',
     '\tint parserBufferSize = 8192 * 1024;\n\tint stackCount = 4096;\n\tint heap[4] = { 256 * 1024, 128 * 1024, 32 * 1024 * 1024, 4 * 1024 * 1024 };\n'],
   ['\t\telse if (!strcmp(argv[argi], "-v")) {\n',
@@ -69,6 +70,9 @@ const PATCHES: readonly (readonly [string, string])[] = [
     // anyloop's own C (src/moddable/native.c, appended below), handed to the simulator's anyloop/native module.
     '\txsVar(0) = xsNewObject();\n' +
     '\txsResult = xsNewHostFunction(xs_anyloop_runOnce, 1);\n\txsDefine(xsVar(0), xsID("runOnce"), xsResult, xsDefault);\n' +
+    '\txsResult = xsNewHostFunction(xs_anyloop_onHost, 1);\n\txsDefine(xsVar(0), xsID("onHost"), xsResult, xsDefault);\n' +
+    '\txsResult = xsNewHostFunction(xs_anyloop_arm, 0);\n\txsDefine(xsVar(0), xsID("arm"), xsResult, xsDefault);\n' +
+    '\txsResult = xsNewHostFunction(xs_anyloop_time, 0);\n\txsDefine(xsVar(0), xsID("time"), xsResult, xsDefault);\n' +
     '\txsDefine(xsGlobal, xsID("anyloopNative"), xsVar(0), xsDontEnum);\n'],
 ];
 
