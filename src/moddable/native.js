@@ -6,3 +6,15 @@
 function runOnce(limit) @ "xs_anyloop_runOnce";
 
 export { runOnce };
+
+// The timers' section of native.c: BaseLoop's hand-off and timer hooks for XsLoop.
+/** XsLoop's `_soon(callback, arg)`. */
+function soon(callback, arg) @ "xs_anyloop_soon";
+/** XsLoop's `_at(when, callback, arg)`. */
+function at(when, callback, arg) @ "xs_anyloop_at";
+/** XsLoop's `_expireAt(entry)`. */
+function expireAt(entry) @ "xs_anyloop_expireAt";
+/** XsLoop's `_expireCancel(entry)`. */
+function expireCancel(entry) @ "xs_anyloop_expireCancel";
+
+export { soon, at, expireAt, expireCancel };

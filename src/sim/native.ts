@@ -12,6 +12,11 @@
 /** The C functions, as native.js declares them. */
 interface Native {
   runOnce(this: object, limit?: number): void;
+  // The timers' section of native.c.
+  soon(this: object, callback: (arg: any) => void, arg: object): void;
+  at(this: object, when: number, callback: (arg: any) => void, arg: object): unknown;
+  expireAt(this: object, entry: object): void;
+  expireCancel(this: object, entry: object): void;
 }
 
 const g = globalThis as { anyloopNative?: Native };
@@ -20,3 +25,9 @@ delete g.anyloopNative;
 
 /** XsLoop's turn (BaseLoop's `_runOnce`) in C. */
 export const runOnce = native?.runOnce;
+
+// The timers' section of native.c: BaseLoop's `_soon`, `_at`, `_expireAt` and `_expireCancel` in C.
+export const soon = native?.soon;
+export const at = native?.at;
+export const expireAt = native?.expireAt;
+export const expireCancel = native?.expireCancel;

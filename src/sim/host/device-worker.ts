@@ -36,7 +36,10 @@ const WATCHDOG_INTERVAL = 1000;
 const PATCHES: readonly (readonly [string, string])[] = [
   ['static void xsBuildAgent(xsMachine* the);\n', 'static void xsBuildAgent(xsMachine* the);\n' +
     'extern void fxBeginMetering(xsMachine* the, xsBooleanValue (*callback)(xsMachine*, xsUnsignedValue), xsUnsignedValue interval);\n' +
-    'void xs_anyloop_runOnce(xsMachine* the);\n'],
+    'void xs_anyloop_runOnce(xsMachine* the);\n' +
+    // The timers' section of native.c.
+    'void xs_anyloop_soon(xsMachine* the);\nvoid xs_anyloop_at(xsMachine* the);\n' +
+    'void xs_anyloop_expireAt(xsMachine* the);\nvoid xs_anyloop_expireCancel(xsMachine* the);\n'],
   ['\tint parserBufferSize = 8192 * 1024;\n',
     '\tint parserBufferSize = 8192 * 1024;\n\tint stackCount = 4096;\n\tint heap[4] = { 256 * 1024, 128 * 1024, 32 * 1024 * 1024, 4 * 1024 * 1024 };\n'],
   ['\t\telse if (!strcmp(argv[argi], "-v")) {\n',
@@ -69,6 +72,11 @@ const PATCHES: readonly (readonly [string, string])[] = [
     // anyloop's own C (src/moddable/native.c, appended below), handed to the simulator's anyloop/native module.
     '\txsVar(0) = xsNewObject();\n' +
     '\txsResult = xsNewHostFunction(xs_anyloop_runOnce, 1);\n\txsDefine(xsVar(0), xsID("runOnce"), xsResult, xsDefault);\n' +
+    // The timers' section of native.c.
+    '\txsResult = xsNewHostFunction(xs_anyloop_soon, 2);\n\txsDefine(xsVar(0), xsID("soon"), xsResult, xsDefault);\n' +
+    '\txsResult = xsNewHostFunction(xs_anyloop_at, 3);\n\txsDefine(xsVar(0), xsID("at"), xsResult, xsDefault);\n' +
+    '\txsResult = xsNewHostFunction(xs_anyloop_expireAt, 1);\n\txsDefine(xsVar(0), xsID("expireAt"), xsResult, xsDefault);\n' +
+    '\txsResult = xsNewHostFunction(xs_anyloop_expireCancel, 1);\n\txsDefine(xsVar(0), xsID("expireCancel"), xsResult, xsDefault);\n' +
     '\txsDefine(xsGlobal, xsID("anyloopNative"), xsVar(0), xsDontEnum);\n'],
 ];
 
