@@ -93,7 +93,7 @@ Timer.set(() => {
 }, 50);
 `));
     expect(xs).toEqual(node);
-    const printed = node.map((e) => e.print).join('\n');
+    const printed = node.map((e) => ('print' in e ? e.print : '')).join('\n');
     expect(printed).toContain('failed: Exception in callback: boom; handle function');
     expect(printed).toContain('failed: Exception in callback: timer boom; handle function');
     expect(printed).toContain('array arg [1,2]');
@@ -243,7 +243,7 @@ Timer.set(() => {
 }, 150);
 `), 200);
     expect(xs).toEqual(node);
-    const printed = node.map((e) => e.print).join('\n');
+    const printed = node.map((e) => ('print' in e ? e.print : '')).join('\n');
     for (const seen of ['10 at 2', '10 later 1', '20 timeout3 TimeoutError', '7 timeout1 in time', '9 waitFor1 slept 1',
       '25 waitFor5 TimeoutError', '33 waitFor-future set', '31 waitFor-never TimeoutError', '60 sleep 8', '45 sleep cancelled',
       '60 tick 60 missed 0', '30 idle tick ClosedError', '12 burst 30', '12 done callback 20', '13 woken 15',

@@ -51,6 +51,7 @@ static void anyloopIds(xsMachine* the)
 
 /* The timers' section, at the end of the file. */
 static xsNumberValue anyloopWhenAt(xsMachine* the, xsSlot* heap, xsIntegerValue i);
+static xsBooleanValue anyloopEmpty(xsMachine* the, xsSlot* heap);
 static xsBooleanValue anyloopPopDue(xsMachine* the, xsSlot* timers, xsSlot* heap, xsSlot* futures, xsNumberValue now,
 	xsSlot* top, xsSlot* fut, xsSlot* last);
 
@@ -73,13 +74,14 @@ void xs_anyloop_runOnce(xsMachine* the)
 	xsVar(6) = xsGet(xsThis, id_timers);
 	xsVar(2) = xsGet(xsVar(6), id_heap);
 	xsVar(3) = xsGet(xsVar(6), id_futures);
-	if (anyloopInt(xsVar(2), id_length) > 0 || anyloopInt(xsVar(3), id_length) > 0) {
+	/* A heap holds objects only: its [0] undefined means it is empty, without reading `length` (a getter call in XS). */
+	if (!anyloopEmpty(the, &xsVar(2)) || !anyloopEmpty(the, &xsVar(3))) {
 		/* The clock is read only when a timer could be due (on a device each read is a host call). */
 		xsNumberValue now = xsToNumber(xsCall0(xsThis, id_time));
 		for (;;) {
 			/* popDue() only while a timer may be due: with no sleep waiting the top handle tells. */
-			if (anyloopInt(xsVar(3), id_length) == 0) {
-				if (anyloopInt(xsVar(2), id_length) == 0) break;
+			if (anyloopEmpty(the, &xsVar(3))) {
+				if (anyloopEmpty(the, &xsVar(2))) break;
 				if (anyloopWhenAt(the, &xsVar(2), 0) > now) break;
 			}
 			/* TimerHeap.popDue(now), in C (anyloopPopDue): 1, 4 and 5 its scratch, the handle in 5. */
@@ -156,7 +158,7 @@ static xsMachine* gTimerIdsOf = NULL;
 static xsIdentifier id_seq, id_index, id_owner, id_state, id_done, id_closed, id_checkSchedule, id_hostWake,
 	id_timerKit, id_Handle, id_TimerHandle, id_create, id_resultUnlessDone, id_expire, id_baseCheckSchedule,
 	id_when2, id_heap2, id_futures2, id_timers2, id_ready2, id_items2, id_head2, id_mask2, id_length2, id_grow2,
-	id_callback2, id_args2;
+	id_callback2, id_args2, id_pop;
 
 static void anyloopTimerIds(xsMachine* the)
 {
@@ -187,6 +189,7 @@ static void anyloopTimerIds(xsMachine* the)
 	id_length2 = xsID("length");
 	id_grow2 = xsID("_grow");
 	id_callback2 = xsID("_callback");
+	id_pop = xsID("pop");
 	id_args2 = xsID("_args");
 	gTimerIdsOf = the;
 }
@@ -236,12 +239,21 @@ static xsBooleanValue anyloopLess(xsMachine* the, xsSlot a, xsSlot b)
 	return aw < bw || (aw == bw && anyloopNumber(the, a, id_seq) < anyloopNumber(the, b, id_seq));
 }
 
-/* `heap.pop()` of a heap known not empty, into *to. */
+/*
+ * The heaps hold objects only, so an index past the end reads undefined: the
+ * C tests that instead of reading `length`, an accessor that XS calls (and
+ * meters) as it calls a getter written in JavaScript.
+ */
+static xsBooleanValue anyloopEmpty(xsMachine* the, xsSlot* heap)
+{
+	xsSlot item = xsGetIndex(*heap, 0);
+	return xsTypeOf(item) == xsUndefinedType;
+}
+
+/* `heap.pop()`, into *to: one call, where reading and setting `length` would be two. */
 static void anyloopPop(xsMachine* the, xsSlot* heap, xsSlot* to)
 {
-	xsIntegerValue n = anyloopInt(*heap, id_length2) - 1;
-	*to = xsGetIndex(*heap, n);
-	xsSet(*heap, id_length2, xsInteger(n));
+	*to = xsCall0(*heap, id_pop);
 }
 
 /* siftUp(heap, i, item): places *item at i or above, moving larger parents down; returns its place. */
@@ -264,14 +276,13 @@ static xsIntegerValue anyloopSiftUp(xsMachine* the, xsSlot* heap, xsIntegerValue
 /* siftDown(heap, i, item): places *item at i or below, moving smaller children up. */
 static void anyloopSiftDown(xsMachine* the, xsSlot* heap, xsIntegerValue i, xsSlot* item)
 {
-	xsIntegerValue n = anyloopInt(*heap, id_length2);
 	for (;;) {
 		xsIntegerValue child = 2 * i + 1;
-		xsSlot c;
-		if (child >= n) break;
-		c = xsGetIndex(*heap, child);
-		if (child + 1 < n) {
-			xsSlot r = xsGetIndex(*heap, child + 1);
+		xsSlot c = xsGetIndex(*heap, child), r;
+		/* `child >= heap.length` */
+		if (xsTypeOf(c) == xsUndefinedType) break;
+		r = xsGetIndex(*heap, child + 1);
+		if (xsTypeOf(r) != xsUndefinedType) {
 			if (anyloopLess(the, r, c)) {
 				child++;
 				c = r;
@@ -306,12 +317,13 @@ static void anyloopRemove(xsMachine* the, xsSlot* heap, xsSlot* h, xsSlot* last)
 /* sink(heap, i, fut): siftDown for the futures, which keep no place. */
 static void anyloopSink(xsMachine* the, xsSlot* heap, xsIntegerValue i, xsSlot* fut)
 {
-	xsIntegerValue n = anyloopInt(*heap, id_length2);
 	xsIntegerValue child;
-	for (child = 2 * i + 1; child < n; child = 2 * i + 1) {
-		xsSlot c = xsGetIndex(*heap, child);
-		if (child + 1 < n) {
-			xsSlot r = xsGetIndex(*heap, child + 1);
+	for (child = 2 * i + 1; ; child = 2 * i + 1) {
+		xsSlot c = xsGetIndex(*heap, child), r;
+		/* `child >= heap.length` */
+		if (xsTypeOf(c) == xsUndefinedType) break;
+		r = xsGetIndex(*heap, child + 1);
+		if (xsTypeOf(r) != xsUndefinedType) {
 			if (anyloopLess(the, r, c)) {
 				child++;
 				c = r;
@@ -328,7 +340,7 @@ static void anyloopSink(xsMachine* the, xsSlot* heap, xsIntegerValue i, xsSlot* 
 static void anyloopPopTop(xsMachine* the, xsSlot* heap, xsSlot* last)
 {
 	anyloopPop(the, heap, last);
-	if (anyloopInt(*heap, id_length2) > 0) anyloopSink(the, heap, 0, last);
+	if (!anyloopEmpty(the, heap)) anyloopSink(the, heap, 0, last);
 }
 
 /* `new Handle(callback, NO_ARGS, arg)` into *to: the object the constructor makes, its fields in its order. */
