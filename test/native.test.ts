@@ -234,6 +234,18 @@ loop.callLater(70, () => {
   late[1].cancel();
   state('two of five late sleeps cancelled');
 });
+// Entries placed and cancelled through the hooks themselves: the top, the middle one and the last of the heap.
+loop.callLater(100, () => {
+  const entries = [5, 3, 5, 1, 5, 4, 2].map((d, i) => ({ _when: loop.time() + d, name: 'entry' + i, _expire() { say(this.name + ' expired'); } }));
+  for (const e of entries) loop._expireAt(e);
+  state('seven entries');
+  const byPlace = [...entries].sort((a, b) => a._index - b._index);
+  for (const e of [byPlace[0], byPlace[3], byPlace[6]]) {
+    loop._expireCancel(e);
+    say(e.name + ' cancelled, index ' + e._index);
+  }
+  state('top, middle and last entries cancelled');
+});
 for (const t of [1, 10, 11, 21, 26, 31, 41, 61, 62, 65, 90, 73, 75]) loop.callLater(t, () => state('at ' + t));
 loop.runForever();
 Timer.set(() => {
@@ -249,16 +261,18 @@ Timer.set(() => {
       '60 tick 60 missed 0', '30 idle tick ClosedError', '12 burst 30', '12 done callback 20', '13 woken 15',
       '_soon on a closed loop threw', '_at on a closed loop threw', '_expireAt on a closed loop threw', '_soon on a subclass scheduled',
       '_soon on a refusing subclass threw refused', '_expireAt on a refusing subclass threw refused', '150 end: size 0, done 0',
-      '74 late sleep c', '81 late sleep e', 'two of five late sleeps cancelled: size 6, done 2']) {
+      '74 late sleep c', '81 late sleep e', '100 entry3 cancelled, index -1', 'top, middle and last entries cancelled: size 4', 'two of five late sleeps cancelled: size 7, done 2']) {
       expect(printed).toContain(seen);
     }
+    expect(printed.match(/^\d+ entry\d expired$/gm)).toHaveLength(4);
+    expect(printed).not.toContain('entry3 expired');
     // The cancelled handles never ran.
     for (const gone of ['early', '4', '8']) expect(printed).not.toMatch(new RegExp(`^\\d+ at ${gone}$`, 'm'));
     // The sweep ran (done back at 0 with live futures left), and the ready ring grew past its 8 entries.
     expect(printed).toMatch(/six more cancelled: size \d+, done 0, .* \| 50\/\d+ /);
     // The two cancelled late sleeps, at the top of their heap, were dropped by the turn at 73 (no sweep: the others stay in order).
     expect(printed).toMatch(/70 two of five late sleeps cancelled: .*\| 72\/\d+x 73\/\d+x 74\/\d+ 80\/\d+ 81\/\d+$/m);
-    expect(printed).toMatch(/73 at 73: size 5, done 0, .*\| 74\/\d+ 80\/\d+ 81\/\d+$/m);
+    expect(printed).toMatch(/73 at 73: size 6, done 0, .*\| 74\/\d+ 80\/\d+ 81\/\d+$/m);
     expect(printed).toMatch(/bursts queued: size \d+, done \S+, seq \d+, ready \d+\/(64|128|256)/);
   }, SLOW);
 });
