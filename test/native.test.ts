@@ -103,15 +103,15 @@ Timer.set(() => {
 });
 
 describe('XsLoop\'s timers and hand-offs in C', () => {
-  it('are what XsLoop runs in XS: _soon, _at, _expireAt and _expireCancel, BaseLoop\'s TypeScript in Node', async () => {
+  it('are what XsLoop runs in XS: _soon, _at, _expireAt, _expireCancel, _resultLater and _timedDone, BaseLoop\'s TypeScript in Node', async () => {
     const { node, xs } = await bothEngines(app(`
 import { XsLoop } from 'anyloop/xs';
 import { VirtualTimeLoop } from 'anyloop/testing';
-const own = (C) => ['_soon', '_at', '_expireAt', '_expireCancel'].map((m) => Object.prototype.hasOwnProperty.call(C.prototype, m));
+const own = (C) => ['_soon', '_at', '_expireAt', '_expireCancel', '_resultLater', '_timedDone'].map((m) => Object.prototype.hasOwnProperty.call(C.prototype, m));
 trace(\`XsLoop \${own(XsLoop)}, VirtualTimeLoop \${own(VirtualTimeLoop)}\\n\`);
 `));
-    expect(node).toEqual([{ t: 0, print: 'XsLoop false,false,false,false, VirtualTimeLoop false,false,false,false' }]);
-    expect(xs).toEqual([{ t: 0, print: 'XsLoop true,true,true,true, VirtualTimeLoop false,false,false,false' }]);
+    expect(node).toEqual([{ t: 0, print: 'XsLoop false,false,false,false,false,false, VirtualTimeLoop false,false,false,false,false,false' }]);
+    expect(xs).toEqual([{ t: 0, print: 'XsLoop true,true,true,true,true,true, VirtualTimeLoop false,false,false,false,false,false' }]);
   }, SLOW);
 
   it('keep the heaps as the TypeScript does: equal deadlines, cancels, sweeps, waitFor, intervals, timeouts, bursts', async () => {

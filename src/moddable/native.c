@@ -158,7 +158,7 @@ static xsMachine* gTimerIdsOf = NULL;
 static xsIdentifier id_seq, id_index, id_owner, id_state, id_done, id_closed, id_checkSchedule, id_hostWake,
 	id_timerKit, id_Handle, id_TimerHandle, id_create, id_resultUnlessDone, id_expire, id_baseCheckSchedule,
 	id_when2, id_heap2, id_futures2, id_timers2, id_ready2, id_items2, id_head2, id_mask2, id_length2, id_grow2,
-	id_callback2, id_args2, id_pop;
+	id_callback2, id_args2, id_pop, id_time2, id_sweep;
 
 static void anyloopTimerIds(xsMachine* the)
 {
@@ -190,6 +190,8 @@ static void anyloopTimerIds(xsMachine* the)
 	id_grow2 = xsID("_grow");
 	id_callback2 = xsID("_callback");
 	id_pop = xsID("pop");
+	id_time2 = xsID("time");
+	id_sweep = xsID("_sweep");
 	id_args2 = xsID("_args");
 	gTimerIdsOf = the;
 }
@@ -492,4 +494,76 @@ void xs_anyloop_expireCancel(xsMachine* the)
 	xsVar(1) = anyloopArg(0);
 	anyloopRemove(the, &xsVar(0), &xsVar(1), &xsVar(2));
 	xsSet(xsVar(1), id_index, xsInteger(-1));
+}
+
+/* rise(heap, i, fut): siftUp for the futures, which keep no place; returns where *fut went. */
+static xsIntegerValue anyloopRise(xsMachine* the, xsSlot* heap, xsIntegerValue i, xsSlot* fut)
+{
+	while (i > 0) {
+		xsIntegerValue parent = (i - 1) >> 1;
+		xsSlot p = xsGetIndex(*heap, parent);
+		xsNumberValue fw = anyloopNumber(the, *fut, id_when2), pw = anyloopNumber(the, p, id_when2);
+		if (fw > pw || (fw == pw && anyloopNumber(the, *fut, id_seq) > anyloopNumber(the, p, id_seq))) break;
+		xsSetIndex(*heap, i, p);
+		i = parent;
+	}
+	xsSetIndex(*heap, i, *fut);
+	return i;
+}
+
+/* BaseLoop.prototype._resultLater(delayMs, fut): the heap of futures holds the sleep itself, with TimerHeap.pushFuture's work in place. */
+void xs_anyloop_resultLater(xsMachine* the)
+{
+	xsIntegerValue i;
+	anyloopTimerIds(the);
+	anyloopCheckSchedule(the);
+	/* 0: the time, then the heap of futures, 1: the future, 2: the timer heap */
+	xsVars(3);
+	xsVar(1) = anyloopArg(1);
+	xsVar(0) = xsCall0(xsThis, id_time2);
+	xsVar(2) = anyloopArg(0);
+	/* `this.time() + delayMs`: an integer while the sum is one, as XS adds. */
+	if (xsTypeOf(xsVar(0)) == xsIntegerType && xsTypeOf(xsVar(2)) == xsIntegerType) {
+		xsNumberValue sum = (xsNumberValue)xsToInteger(xsVar(0));
+		sum += (xsNumberValue)xsToInteger(xsVar(2));
+		if (sum >= -2147483648.0 && sum <= 2147483647.0) xsSet(xsVar(1), id_when2, xsInteger((xsIntegerValue)sum));
+		else xsSet(xsVar(1), id_when2, xsNumber(sum));
+	}
+	else {
+		xsNumberValue sum = xsToNumber(xsVar(0));
+		sum += xsToNumber(xsVar(2));
+		xsSet(xsVar(1), id_when2, xsNumber(sum));
+	}
+	xsVar(2) = xsGet(xsThis, id_timers2);
+	xsVar(0) = anyloopStep(the, xsVar(2), id_seq, 1);
+	xsSet(xsVar(1), id_seq, xsVar(0));
+	xsVar(0) = xsGet(xsVar(2), id_futures2);
+	i = anyloopRise(the, &xsVar(0), anyloopInt(xsVar(0), id_length2), &xsVar(1));
+	/* The earliest, or behind only futures done before their deadline: the host may need arming for it. */
+	if (i == 0) xsCall0(xsThis, id_hostWake);
+	else {
+		xsVar(1) = xsGetIndex(xsVar(0), 0);
+		if (anyloopDone(the, xsVar(1))) xsCall0(xsThis, id_hostWake);
+	}
+}
+
+/* BaseLoop.prototype._timedDone(fut), TimerHeap's _futureDone(): counted, and swept out with the others once they are more than half. */
+void xs_anyloop_timedDone(xsMachine* the)
+{
+	xsNumberValue done;
+	anyloopTimerIds(the);
+	/* 0: the timer heap, then a value */
+	xsVars(2);
+	xsVar(0) = xsGet(xsThis, id_timers2);
+	xsVar(1) = xsGet(xsVar(0), id_done);
+	/* `(this._done ?? 0) + 1` */
+	if (xsTypeOf(xsVar(1)) == xsUndefinedType || xsTypeOf(xsVar(1)) == xsNullType) xsVar(1) = xsInteger(0);
+	if (xsTypeOf(xsVar(1)) == xsIntegerType && xsToInteger(xsVar(1)) < 0x7FFFFFFF)
+		xsVar(1) = xsInteger(xsToInteger(xsVar(1)) + 1);
+	else
+		xsVar(1) = xsNumber(xsToNumber(xsVar(1)) + 1);
+	xsSet(xsVar(0), id_done, xsVar(1));
+	done = xsToNumber(xsVar(1));
+	xsVar(1) = xsGet(xsVar(0), id_futures2);
+	if (done * 2 > anyloopNumber(the, xsVar(1), id_length2)) xsCall0(xsVar(0), id_sweep);
 }

@@ -17,4 +17,9 @@ function expireAt(entry) @ "xs_anyloop_expireAt";
 /** XsLoop's `_expireCancel(entry)`. */
 function expireCancel(entry) @ "xs_anyloop_expireCancel";
 
-export { soon, at, expireAt, expireCancel };
+/** XsLoop's `_resultLater(delayMs, fut)`. */
+function resultLater(delayMs, fut) @ "xs_anyloop_resultLater";
+/** XsLoop's `_timedDone(fut)`. */
+function timedDone(fut) @ "xs_anyloop_timedDone";
+
+export { soon, at, expireAt, expireCancel, resultLater, timedDone };

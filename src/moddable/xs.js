@@ -15,10 +15,11 @@ if (runOnce !== undefined) {
 
 // XsLoop's hand-offs and timers in C (native.c's timers section): the
 // same algorithms as BaseLoop's `_soon`, `_at`, `_expireAt`,
-// `_expireCancel` and TimerHeap's `popDue` (in the turn). The C makes the
-// Handles these make, from `_timerKit`, and calls BaseLoop's
+// `_expireCancel`, `_resultLater`, `_timedDone` and TimerHeap's `popDue`
+// (in the turn). The C makes the Handles these make, from `_timerKit`
+// (frozen: preload keeps it in flash), and calls BaseLoop's
 // `_checkSchedule` only when the JavaScript would.
-import { soon, at, expireAt, expireCancel } from "anyloop/native";
+import { soon, at, expireAt, expireCancel, resultLater, timedDone } from "anyloop/native";
 import { Handle, TimerHandle } from "anyloop/dist/contract/handle";
 import { resultUnlessDone } from "anyloop/dist/future/future";
 import { expire } from "anyloop/dist/loops/timer-heap";
@@ -34,4 +35,6 @@ if (soon !== undefined) {
 	Object.defineProperty(XsLoop.prototype, "_at", { value: at, ...method });
 	Object.defineProperty(XsLoop.prototype, "_expireAt", { value: expireAt, ...method });
 	Object.defineProperty(XsLoop.prototype, "_expireCancel", { value: expireCancel, ...method });
+	Object.defineProperty(XsLoop.prototype, "_resultLater", { value: resultLater, ...method });
+	Object.defineProperty(XsLoop.prototype, "_timedDone", { value: timedDone, ...method });
 }

@@ -17,6 +17,8 @@ interface Native {
   at(this: object, when: number, callback: (arg: any) => void, arg: object): unknown;
   expireAt(this: object, entry: object): void;
   expireCancel(this: object, entry: object): void;
+  resultLater(this: object, delayMs: number, fut: object): void;
+  timedDone(this: object, fut: object): void;
 }
 
 const g = globalThis as { anyloopNative?: Native };
@@ -31,3 +33,5 @@ export const soon = native?.soon;
 export const at = native?.at;
 export const expireAt = native?.expireAt;
 export const expireCancel = native?.expireCancel;
+export const resultLater = native?.resultLater;
+export const timedDone = native?.timedDone;
