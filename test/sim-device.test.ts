@@ -75,9 +75,9 @@ describe('the XS engine has the device stack', () => {
     expect(r.ok).toBe(false);
   }, SLOW);
 
-  it('takes a board\'s stack: 11 levels fit in 512 slots, 12 do not', async () => {
-    expect((await run(deepTask(11), { end: 100 }, { stack: 512 })).trace.events).toEqual([{ t: 10, print: 'resumed at depth 11' }]);
-    expect((await run(deepTask(12), { end: 100 }, { stack: 512 })).failure).toBe('XS abort: JavaScript stack overflow at 0 ms');
+  it('takes a board\'s stack: 12 levels fit in 512 slots, 13 do not', async () => {
+    expect((await run(deepTask(12), { end: 100 }, { stack: 512 })).trace.events).toEqual([{ t: 10, print: 'resumed at depth 12' }]);
+    expect((await run(deepTask(13), { end: 100 }, { stack: 512 })).failure).toBe('XS abort: JavaScript stack overflow at 0 ms');
   }, SLOW);
 
   it('resumes a task 10 and 200 levels deep in a timeout in a TaskGroup at 384 slots when each level is yield* delegate(...)', async () => {
