@@ -208,5 +208,177 @@ Timer.set(() => {
     expect(printed).toContain('handler: Exception in the XsLoop host timer callback: turn boom');
     expect(printed).toContain('after the failed turn');
     expect(printed).toMatch(/slept 3 turn \d+ time 2147483\d+ ticks -2147483/);
+describe('XsLoop\'s timers and hand-offs in C', () => {
+  it('are what XsLoop runs in XS: _soon, _at, _expireAt, _expireCancel, _resultLater and _timedDone, BaseLoop\'s TypeScript in Node', async () => {
+    const { node, xs } = await bothEngines(app(`
+import { XsLoop } from 'anyloop/xs';
+import { VirtualTimeLoop } from 'anyloop/testing';
+const own = (C) => ['_soon', '_at', '_expireAt', '_expireCancel', '_resultLater', '_timedDone'].map((m) => Object.prototype.hasOwnProperty.call(C.prototype, m));
+trace(\`XsLoop \${own(XsLoop)}, VirtualTimeLoop \${own(VirtualTimeLoop)}\\n\`);
+`));
+    expect(node).toEqual([{ t: 0, print: 'XsLoop false,false,false,false,false,false, VirtualTimeLoop false,false,false,false,false,false' }]);
+    expect(xs).toEqual([{ t: 0, print: 'XsLoop true,true,true,true,true,true, VirtualTimeLoop false,false,false,false,false,false' }]);
+  }, SLOW);
+
+  it('keep the heaps as the TypeScript does: equal deadlines, cancels, sweeps, waitFor, intervals, timeouts, bursts', async () => {
+    const { node, xs } = await bothEngines(app(`
+import Timer from 'timer';
+import Time from 'time';
+import { XsLoop, interval } from 'anyloop/xs';
+import { Event, Future, createTask, sleep, timeout, waitFor } from 'anyloop';
+
+const out = [];
+const loop = new XsLoop({ Timer, Time, maxCallbacksPerTurn: 5 });
+const say = (s) => out.push(loop.time() + ' ' + s);
+// The heaps as they stand: each timer's deadline, sequence and place, the futures' order, the ready ring.
+const state = (s) => {
+  const t = loop._timers;
+  say(s + ': size ' + t.size + ', done ' + t._done + ', seq ' + t._seq + ', ready ' + loop._ready.length + '/' + (loop._ready._mask + 1) +
+    ' | ' + t._heap.map((h) => h._when + '/' + h._seq + '@' + h._index + (h._owner === undefined ? 'e' : h._owner === t ? 'h' : '?')).join(' ') +
+    ' | ' + t._futures.map((f) => f._when + '/' + f._seq + (f.done() ? 'x' : '')).join(' '));
+};
+loop.setExceptionHandler((l, ctx) => say('failed: ' + ctx.message + ': ' + ctx.exception.message));
+const fail = (what, f) => { try { f(); say(what + ' scheduled'); } catch (e) { say(what + ' threw ' + e.message); } };
+
+// Equal deadlines through _at and callLater, then cancels of the top, a middle one and the last.
+const hs = [];
+for (let i = 0; i < 9; i++) {
+  hs.push(i % 2 ? loop.callLater(10, (n) => say('later ' + n), i) : loop._at(loop.time() + 10, (o) => say('at ' + o.n), { n: i }));
+}
+hs.push(loop._at(loop.time() + 3, (o) => say('at ' + o.n), { n: 'early' }));
+state('nine at 10, one at 3');
+hs[9].cancel();
+hs[4].cancel();
+hs[8].cancel();
+state('top, middle and last cancelled');
+
+// Time limits as entries: timeout scopes (some expire, some exit early), equal deadlines among them.
+function* scoped(name, ms, work) {
+  try {
+    say(name + ' ' + (yield* timeout(ms, function* () { yield* sleep(work); return 'in time'; })));
+  } catch (e) {
+    say(name + ' ' + e.name);
+  }
+}
+for (let i = 0; i < 12; i++) createTask(scoped('timeout' + i, 20 + (i % 3) * 5, (i * 7) % 40), { loop });
+// waitFor limits: on a sleep, on a future set by a callback, on an Event.
+function* limited(name, aw, ms) {
+  try {
+    say(name + ' ' + (yield* waitFor(aw, ms)));
+  } catch (e) {
+    say(name + ' ' + e.name);
+  }
+}
+for (let i = 0; i < 6; i++) createTask(limited('waitFor' + i, sleep(i * 9, 'slept ' + i, { loop }), 25), { loop });
+const later = new Future({ loop });
+loop.callLater(33, () => later.setResult('set'));
+createTask(limited('waitFor-future', later, 40), { loop });
+createTask(limited('waitFor-never', new Future({ loop }), 31), { loop });
+
+// Sleeps done before their deadline: the two earliest first (dropped at the top), then most of the rest (a sweep).
+const sleeps = [];
+for (let i = 0; i < 12; i++) sleeps.push(sleep(60 + (i % 4), i, { loop }));
+for (const s of sleeps) s.addDoneCallback((f) => say('sleep ' + (f.cancelled() ? 'cancelled' : f.result())));
+loop.callLater(5, () => { sleeps[0].cancel(); sleeps[4].cancel(); state('two earliest sleeps cancelled'); });
+loop.callLater(45, () => { for (let i = 1; i < 12; i += 2) sleeps[i].cancel(); state('six more cancelled'); });
+loop.callLater(46, () => { sleeps[2].cancel(); state('one more: swept'); });
+
+// Intervals: one ticking four times, one closed while a task waits on it.
+const ticker = interval(15, { loop });
+createTask(function* () {
+  for (let i = 0; i < 4; i++) {
+    const { time, missed } = yield* ticker.tick();
+    say('tick ' + time + ' missed ' + missed);
+    if (i === 1) yield* sleep(20);
+  }
+  ticker.close();
+}, { loop });
+const idle = interval(50, { loop });
+createTask(function* () {
+  try { yield* idle.tick(); } catch (e) { say('idle tick ' + e.name); }
+}, { loop });
+loop.callLater(30, () => { idle.close(); state('idle interval closed'); });
+
+// Bursts past the ready ring's capacity: callSoon, done callbacks and waiters (_soon).
+loop.callLater(12, () => {
+  for (let i = 0; i < 40; i++) loop.callSoon((n) => { if (n % 10 === 0) say('burst ' + n); }, i);
+  const futures = [];
+  for (let i = 0; i < 30; i++) {
+    const f = new Future({ loop });
+    f.addDoneCallback(() => { if (i % 10 === 0) say('done callback ' + i); });
+    futures.push(f);
+  }
+  for (const f of futures) f.setResult(1);
+  state('bursts queued');
+});
+const event = new Event({ loop });
+for (let i = 0; i < 20; i++) createTask(function* () { yield* event.wait(); if (i % 5 === 0) say('woken ' + i); }, { loop });
+loop.callLater(13, () => { event.set(); state('event set'); });
+
+// Closed loops and a subclass that refuses: the checks before scheduling.
+const closed = new XsLoop({ Timer, Time });
+closed.close();
+fail('_soon on a closed loop', () => closed._soon(() => {}, {}));
+fail('_at on a closed loop', () => closed._at(5, () => {}, {}));
+fail('_expireAt on a closed loop', () => closed._expireAt({ _when: 5, _expire() {} }));
+class Refusing extends XsLoop {
+  _checkSchedule() { super._checkSchedule(); if (this.refuse) throw new Error('refused'); }
+}
+const refusing = new Refusing({ Timer, Time });
+fail('_soon on a subclass', () => refusing._soon(() => {}, {}));
+refusing.refuse = true;
+fail('_soon on a refusing subclass', () => refusing._soon(() => {}, {}));
+fail('_at on a refusing subclass', () => refusing._at(5, () => {}, {}));
+fail('_expireAt on a refusing subclass', () => refusing._expireAt({ _when: 5, _expire() {} }));
+state('all scheduled');
+
+// Sleeps done at the top of their heap, fewer than half: the turn drops them (no sweep).
+loop.callLater(70, () => {
+  const late = ['a', 'b', 'c', 'd', 'e'].map((v, i) => sleep([2, 3, 4, 10, 11][i], v, { loop }));
+  for (const s of late) s.addDoneCallback((f) => say('late sleep ' + (f.cancelled() ? 'cancelled' : f.result())));
+  late[0].cancel();
+  late[1].cancel();
+  state('two of five late sleeps cancelled');
+});
+// Entries placed and cancelled through the hooks themselves: the top, the middle one and the last of the heap.
+loop.callLater(100, () => {
+  const entries = [5, 3, 5, 1, 5, 4, 2].map((d, i) => ({ _when: loop.time() + d, name: 'entry' + i, _expire() { say(this.name + ' expired'); } }));
+  for (const e of entries) loop._expireAt(e);
+  state('seven entries');
+  const byPlace = [...entries].sort((a, b) => a._index - b._index);
+  for (const e of [byPlace[0], byPlace[3], byPlace[6]]) {
+    loop._expireCancel(e);
+    say(e.name + ' cancelled, index ' + e._index);
+  }
+  state('top, middle and last entries cancelled');
+});
+for (const t of [1, 10, 11, 21, 26, 31, 41, 61, 62, 65, 90, 73, 75]) loop.callLater(t, () => state('at ' + t));
+loop.runForever();
+Timer.set(() => {
+  loop.stop();
+  state('end');
+  trace(out.join('\\n') + '\\n');
+}, 150);
+`), 200);
+    expect(xs).toEqual(node);
+    const printed = node.map((e) => ('print' in e ? e.print : '')).join('\n');
+    for (const seen of ['10 at 2', '10 later 1', '20 timeout3 TimeoutError', '7 timeout1 in time', '9 waitFor1 slept 1',
+      '25 waitFor5 TimeoutError', '33 waitFor-future set', '31 waitFor-never TimeoutError', '60 sleep 8', '45 sleep cancelled',
+      '60 tick 60 missed 0', '30 idle tick ClosedError', '12 burst 30', '12 done callback 20', '13 woken 15',
+      '_soon on a closed loop threw', '_at on a closed loop threw', '_expireAt on a closed loop threw', '_soon on a subclass scheduled',
+      '_soon on a refusing subclass threw refused', '_expireAt on a refusing subclass threw refused', '150 end: size 0, done 0',
+      '74 late sleep c', '81 late sleep e', '100 entry3 cancelled, index -1', 'top, middle and last entries cancelled: size 4', 'two of five late sleeps cancelled: size 7, done 2']) {
+      expect(printed).toContain(seen);
+    }
+    expect(printed.match(/^\d+ entry\d expired$/gm)).toHaveLength(4);
+    expect(printed).not.toContain('entry3 expired');
+    // The cancelled handles never ran.
+    for (const gone of ['early', '4', '8']) expect(printed).not.toMatch(new RegExp(`^\\d+ at ${gone}$`, 'm'));
+    // The sweep ran (done back at 0 with live futures left), and the ready ring grew past its 8 entries.
+    expect(printed).toMatch(/six more cancelled: size \d+, done 0, .* \| 50\/\d+ /);
+    // The two cancelled late sleeps, at the top of their heap, were dropped by the turn at 73 (no sweep: the others stay in order).
+    expect(printed).toMatch(/70 two of five late sleeps cancelled: .*\| 72\/\d+x 73\/\d+x 74\/\d+ 80\/\d+ 81\/\d+$/m);
+    expect(printed).toMatch(/73 at 73: size 6, done 0, .*\| 74\/\d+ 80\/\d+ 81\/\d+$/m);
+    expect(printed).toMatch(/bursts queued: size \d+, done \S+, seq \d+, ready \d+\/(64|128|256)/);
   }, SLOW);
 });

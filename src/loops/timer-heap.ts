@@ -140,7 +140,8 @@ export class TimerHeap implements TimerOwner {
 }
 
 
-function expire(entry: TimerEntry): void {
+/** @internal The callback of a due entry's Handle (XsLoop's timers in C make it too: src/moddable/xs.js). */
+export function expire(entry: TimerEntry): void {
   entry._expire();
 }
 

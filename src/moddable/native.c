@@ -49,6 +49,12 @@ static void anyloopIds(xsMachine* the)
 
 #define anyloopInt(_THIS, _ID) xsToInteger(xsGet(_THIS, _ID))
 
+/* The timers' section, at the end of the file. */
+static xsNumberValue anyloopWhenAt(xsMachine* the, xsSlot* heap, xsIntegerValue i);
+static xsBooleanValue anyloopEmpty(xsMachine* the, xsSlot* heap);
+static xsBooleanValue anyloopPopDue(xsMachine* the, xsSlot* timers, xsSlot* heap, xsSlot* futures, xsNumberValue now,
+	xsSlot* top, xsSlot* fut, xsSlot* last);
+
 /*
  * BaseLoop.prototype._runOnce(limit = Infinity) (src/loops/base.ts): one
  * turn. The due timers move to the ready queue, then at most `limit` of the
@@ -68,27 +74,28 @@ void xs_anyloop_runOnce(xsMachine* the)
 	xsVar(6) = xsGet(xsThis, id_timers);
 	xsVar(2) = xsGet(xsVar(6), id_heap);
 	xsVar(3) = xsGet(xsVar(6), id_futures);
-	if (anyloopInt(xsVar(2), id_length) > 0 || anyloopInt(xsVar(3), id_length) > 0) {
+	/* A heap holds objects only: its [0] undefined means it is empty, without reading `length` (a getter call in XS). */
+	if (!anyloopEmpty(the, &xsVar(2)) || !anyloopEmpty(the, &xsVar(3))) {
 		/* The clock is read only when a timer could be due (on a device each read is a host call). */
-		xsVar(4) = xsCall0(xsThis, id_time);
-		xsNumberValue now = xsToNumber(xsVar(4));
+		xsNumberValue now = xsToNumber(xsCall0(xsThis, id_time));
 		for (;;) {
-			/* popDue() called only while a timer may be due: with no sleep waiting the top handle tells. */
-			if (anyloopInt(xsVar(3), id_length) == 0) {
-				if (anyloopInt(xsVar(2), id_length) == 0) break;
-				xsVar(5) = xsGetIndex(xsVar(2), 0);
-				if (xsToNumber(xsGet(xsVar(5), id_when)) > now) break;
+			/* popDue() only while a timer may be due: with no sleep waiting the top handle tells. */
+			if (anyloopEmpty(the, &xsVar(3))) {
+				if (anyloopEmpty(the, &xsVar(2))) break;
+				if (anyloopWhenAt(the, &xsVar(2), 0) > now) break;
 			}
-			xsVar(5) = xsCall1(xsVar(6), id_popDue, xsVar(4));
-			if (xsTypeOf(xsVar(5)) == xsUndefinedType) break;
+			/* TimerHeap.popDue(now), in C (anyloopPopDue): 1, 4 and 5 its scratch, the handle in 5. */
+			if (!anyloopPopDue(the, &xsVar(6), &xsVar(2), &xsVar(3), now, &xsVar(5), &xsVar(4), &xsVar(1))) break;
 			/* ReadyQueue.push(handle) */
 			length = anyloopInt(xsVar(0), id_length);
 			if (2 * length > anyloopInt(xsVar(0), id_mask)) xsCall0(xsVar(0), id_grow);
 			head = anyloopInt(xsVar(0), id_head);
 			mask = anyloopInt(xsVar(0), id_mask);
+			xsVar(1) = xsGet(xsVar(0), id_items);
 			xsSetIndex(xsVar(1), (head + 2 * length) & mask, xsVar(5));
 			xsSet(xsVar(0), id_length, xsInteger(length + 1));
 		}
+		xsVar(1) = xsGet(xsVar(0), id_items);
 	}
 	n = anyloopInt(xsVar(0), id_length);
 	if (limit >= 0 && limit < n) n = (xsIntegerValue)limit;
@@ -355,4 +362,424 @@ void xs_anyloop_onHost(xsMachine* the)
 			xsCall1(xsVar(1), idh_callExceptionHandler, xsVar(2));
 		}
 	}
+ * The loop's timers and hand-offs (src/loops/base.ts, timer-heap.ts): the
+ * two heaps of TimerHeap worked on in place, as its functions do, and
+ * XsLoop's `_soon`, `_at`, `_expireAt` and `_expireCancel`. What they need
+ * of the JavaScript (the Handle prototypes, the callbacks of due futures and
+ * entries, BaseLoop's `_checkSchedule`) anyloop/xs puts in XsLoop.prototype's
+ * `_timerKit`. Objects off both heaps (popped, made) live in xsVar slots;
+ * those still in a heap are reachable, and read through C locals.
+ */
+static xsMachine* gTimerIdsOf = NULL;
+static xsIdentifier id_seq, id_index, id_owner, id_state, id_done, id_closed, id_checkSchedule, id_hostWake,
+	id_timerKit, id_Handle, id_TimerHandle, id_create, id_resultUnlessDone, id_expire, id_baseCheckSchedule,
+	id_when2, id_heap2, id_futures2, id_timers2, id_ready2, id_items2, id_head2, id_mask2, id_length2, id_grow2,
+	id_callback2, id_args2, id_pop, id_time2, id_sweep;
+
+static void anyloopTimerIds(xsMachine* the)
+{
+	if (gTimerIdsOf == the) return;
+	id_seq = xsID("_seq");
+	id_index = xsID("_index");
+	id_owner = xsID("_owner");
+	id_state = xsID("_state");
+	id_done = xsID("_done");
+	id_closed = xsID("_closed");
+	id_checkSchedule = xsID("_checkSchedule");
+	id_hostWake = xsID("_hostWake");
+	id_timerKit = xsID("_timerKit");
+	id_Handle = xsID("Handle");
+	id_TimerHandle = xsID("TimerHandle");
+	id_create = xsID("create");
+	id_resultUnlessDone = xsID("resultUnlessDone");
+	id_expire = xsID("expire");
+	id_baseCheckSchedule = xsID("checkSchedule");
+	id_when2 = xsID("_when");
+	id_heap2 = xsID("_heap");
+	id_futures2 = xsID("_futures");
+	id_timers2 = xsID("_timers");
+	id_ready2 = xsID("_ready");
+	id_items2 = xsID("_items");
+	id_head2 = xsID("_head");
+	id_mask2 = xsID("_mask");
+	id_length2 = xsID("length");
+	id_grow2 = xsID("_grow");
+	id_callback2 = xsID("_callback");
+	id_pop = xsID("pop");
+	id_time2 = xsID("time");
+	id_sweep = xsID("_sweep");
+	id_args2 = xsID("_args");
+	gTimerIdsOf = the;
+}
+
+/* A number field, read in a call of its own: two xsToNumber in one expression would share the machine's scratch slot. */
+static xsNumberValue anyloopNumber(xsMachine* the, xsSlot obj, xsIdentifier id)
+{
+	return xsToNumber(xsGet(obj, id));
+}
+
+/* `a === b` for objects (false when either is not one). */
+static xsBooleanValue anyloopSame(xsMachine* the, xsSlot a, xsSlot b)
+{
+	void* ra = xsToReference(a);
+	return ra != NULL && ra == (void*)xsToReference(b);
+}
+
+/* `fut._state !== PENDING` (PENDING is 0). */
+static xsBooleanValue anyloopDone(xsMachine* the, xsSlot fut)
+{
+	xsSlot state = xsGet(fut, id_state);
+	xsType type = xsTypeOf(state);
+	return !((type == xsIntegerType || type == xsNumberType) && xsToNumber(state) == 0);
+}
+
+/* `obj[id]++` (delta 1) or `obj[id]--` (-1): returns the old value; an integer stays one, as in XS. */
+static xsSlot anyloopStep(xsMachine* the, xsSlot obj, xsIdentifier id, xsIntegerValue delta)
+{
+	xsSlot old = xsGet(obj, id);
+	if (xsTypeOf(old) == xsIntegerType && xsToInteger(old) < 0x7FFFFFFF && xsToInteger(old) > -0x7FFFFFFF)
+		xsSet(obj, id, xsInteger(xsToInteger(old) + delta));
+	else
+		xsSet(obj, id, xsNumber(xsToNumber(old) + delta));
+	return old;
+}
+
+static xsNumberValue anyloopWhenAt(xsMachine* the, xsSlot* heap, xsIntegerValue i)
+{
+	xsSlot item = xsGetIndex(*heap, i);
+	return anyloopNumber(the, item, id_when2);
+}
+
+/* less(a, b): deadline, then scheduling order. */
+static xsBooleanValue anyloopLess(xsMachine* the, xsSlot a, xsSlot b)
+{
+	xsNumberValue aw = anyloopNumber(the, a, id_when2), bw = anyloopNumber(the, b, id_when2);
+	return aw < bw || (aw == bw && anyloopNumber(the, a, id_seq) < anyloopNumber(the, b, id_seq));
+}
+
+/*
+ * The heaps hold objects only, so an index past the end reads undefined: the
+ * C tests that instead of reading `length`, an accessor that XS calls (and
+ * meters) as it calls a getter written in JavaScript.
+ */
+static xsBooleanValue anyloopEmpty(xsMachine* the, xsSlot* heap)
+{
+	xsSlot item = xsGetIndex(*heap, 0);
+	return xsTypeOf(item) == xsUndefinedType;
+}
+
+/* `heap.pop()`, into *to: one call, where reading and setting `length` would be two. */
+static void anyloopPop(xsMachine* the, xsSlot* heap, xsSlot* to)
+{
+	*to = xsCall0(*heap, id_pop);
+}
+
+/* siftUp(heap, i, item): places *item at i or above, moving larger parents down; returns its place. */
+static xsIntegerValue anyloopSiftUp(xsMachine* the, xsSlot* heap, xsIntegerValue i, xsSlot* item)
+{
+	while (i > 0) {
+		xsIntegerValue parent = (i - 1) >> 1;
+		xsSlot p = xsGetIndex(*heap, parent);
+		xsNumberValue iw = anyloopNumber(the, *item, id_when2), pw = anyloopNumber(the, p, id_when2);
+		if (iw > pw || (iw == pw && anyloopNumber(the, *item, id_seq) > anyloopNumber(the, p, id_seq))) break;
+		xsSetIndex(*heap, i, p);
+		xsSet(p, id_index, xsInteger(i));
+		i = parent;
+	}
+	xsSetIndex(*heap, i, *item);
+	xsSet(*item, id_index, xsInteger(i));
+	return i;
+}
+
+/* siftDown(heap, i, item): places *item at i or below, moving smaller children up. */
+static void anyloopSiftDown(xsMachine* the, xsSlot* heap, xsIntegerValue i, xsSlot* item)
+{
+	for (;;) {
+		xsIntegerValue child = 2 * i + 1;
+		xsSlot c = xsGetIndex(*heap, child), r;
+		/* `child >= heap.length` */
+		if (xsTypeOf(c) == xsUndefinedType) break;
+		r = xsGetIndex(*heap, child + 1);
+		if (xsTypeOf(r) != xsUndefinedType) {
+			if (anyloopLess(the, r, c)) {
+				child++;
+				c = r;
+			}
+		}
+		if (anyloopLess(the, *item, c)) break;
+		xsSetIndex(*heap, i, c);
+		xsSet(c, id_index, xsInteger(i));
+		i = child;
+	}
+	xsSetIndex(*heap, i, *item);
+	xsSet(*item, id_index, xsInteger(i));
+}
+
+/* remove(heap, h): takes *h out of the heap, the last one (into *last) moved into its place. */
+static void anyloopRemove(xsMachine* the, xsSlot* heap, xsSlot* h, xsSlot* last)
+{
+	xsIntegerValue i;
+	anyloopPop(the, heap, last);
+	if (anyloopSame(the, *last, *h)) return;
+	i = xsToInteger(xsGet(*h, id_index));
+	if (i > 0) {
+		xsSlot p = xsGetIndex(*heap, (i - 1) >> 1);
+		if (anyloopLess(the, *last, p)) {
+			anyloopSiftUp(the, heap, i, last);
+			return;
+		}
+	}
+	anyloopSiftDown(the, heap, i, last);
+}
+
+/* sink(heap, i, fut): siftDown for the futures, which keep no place. */
+static void anyloopSink(xsMachine* the, xsSlot* heap, xsIntegerValue i, xsSlot* fut)
+{
+	xsIntegerValue child;
+	for (child = 2 * i + 1; ; child = 2 * i + 1) {
+		xsSlot c = xsGetIndex(*heap, child), r;
+		/* `child >= heap.length` */
+		if (xsTypeOf(c) == xsUndefinedType) break;
+		r = xsGetIndex(*heap, child + 1);
+		if (xsTypeOf(r) != xsUndefinedType) {
+			if (anyloopLess(the, r, c)) {
+				child++;
+				c = r;
+			}
+		}
+		if (!anyloopLess(the, c, *fut)) break;
+		xsSetIndex(*heap, i, c);
+		i = child;
+	}
+	xsSetIndex(*heap, i, *fut);
+}
+
+/* popTop(heap): takes the top out of a heap of futures (the last one in *last). */
+static void anyloopPopTop(xsMachine* the, xsSlot* heap, xsSlot* last)
+{
+	anyloopPop(the, heap, last);
+	if (!anyloopEmpty(the, heap)) anyloopSink(the, heap, 0, last);
+}
+
+/* `new Handle(callback, NO_ARGS, arg)` into *to: the object the constructor makes, its fields in its order. */
+static void anyloopHandle(xsMachine* the, xsIdentifier callback, xsSlot* arg, xsSlot* to)
+{
+	xsSlot kit = xsGet(xsThis, id_timerKit);
+	xsSlot value = xsGet(kit, id_Handle);
+	*to = xsCall1(kit, id_create, value);
+	value = xsGet(kit, callback);
+	xsSet(*to, id_callback2, value);
+	if (xsTypeOf(*arg) != xsUndefinedType) xsSet(*to, id_args2, *arg);
+}
+
+/*
+ * TimerHeap.prototype.popDue(now), with _liveFuture(): removes the earliest
+ * timer if it is due at `now`, and puts the handle to run for it in *top;
+ * false when none is due. *fut and *last are scratch.
+ */
+static xsBooleanValue anyloopPopDue(xsMachine* the, xsSlot* timers, xsSlot* heap, xsSlot* futures, xsNumberValue now,
+	xsSlot* top, xsSlot* fut, xsSlot* last)
+{
+	anyloopTimerIds(the);
+	*top = xsGetIndex(*heap, 0);
+	*fut = xsGetIndex(*futures, 0);
+	if (xsTypeOf(*fut) != xsUndefinedType) {
+		/* _liveFuture(): the done futures before the earliest live one dropped. */
+		while (xsTypeOf(*fut) != xsUndefinedType && anyloopDone(the, *fut)) {
+			anyloopPopTop(the, futures, last);
+			/* Set: a done future in the heap was counted by _futureDone. */
+			anyloopStep(the, *timers, id_done, -1);
+			*fut = xsGetIndex(*futures, 0);
+		}
+		if (xsTypeOf(*fut) != xsUndefinedType && (xsTypeOf(*top) == xsUndefinedType || anyloopLess(the, *fut, *top))) {
+			if (anyloopNumber(the, *fut, id_when2) > now) return 0;
+			anyloopPopTop(the, futures, last);
+			xsSet(*fut, id_seq, xsInteger(-1));
+			anyloopHandle(the, id_resultUnlessDone, fut, top);
+			return 1;
+		}
+	}
+	if (xsTypeOf(*top) == xsUndefinedType || anyloopNumber(the, *top, id_when2) > now) return 0;
+	/* The top out: the last one sinks from the root. */
+	anyloopPop(the, heap, last);
+	if (!anyloopSame(the, *last, *top)) anyloopSiftDown(the, heap, 0, last);
+	/* Told apart by a field only handles have. */
+	if (xsTypeOf(xsGet(*top, id_owner)) != xsUndefinedType) {
+		xsSet(*top, id_owner, xsNull);
+		return 1;
+	}
+	xsSet(*top, id_index, xsInteger(-1));
+	*fut = *top;
+	anyloopHandle(the, id_expire, fut, top);
+	return 1;
+}
+
+/*
+ * `if (this._closed === true || this._checkSchedule !== baseCheckSchedule) this._checkSchedule();`:
+ * BaseLoop's own is called only when the loop is closed (it throws then) or a subclass overrides it.
+ */
+static void anyloopCheckSchedule(xsMachine* the)
+{
+	xsSlot value = xsGet(xsThis, id_closed);
+	xsSlot kit;
+	if (xsTypeOf(value) != xsBooleanType || !xsTest(value)) {
+		value = xsGet(xsThis, id_checkSchedule);
+		kit = xsGet(xsThis, id_timerKit);
+		if (anyloopSame(the, value, xsGet(kit, id_baseCheckSchedule))) return;
+	}
+	xsCall0(xsThis, id_checkSchedule);
+}
+
+#define anyloopArg(_I) (xsToInteger(xsArgc) > (_I) ? xsArg(_I) : xsUndefined)
+
+/* BaseLoop.prototype._soon(callback, arg): the pair at the back of the ready queue. */
+void xs_anyloop_soon(xsMachine* the)
+{
+	xsIntegerValue length, mask;
+	anyloopTimerIds(the);
+	anyloopCheckSchedule(the);
+	/* 0: the ready queue, 1: its slots */
+	xsVars(2);
+	xsVar(0) = xsGet(xsThis, id_ready2);
+	length = anyloopInt(xsVar(0), id_length2);
+	if (2 * length > anyloopInt(xsVar(0), id_mask2)) xsCall0(xsVar(0), id_grow2);
+	mask = anyloopInt(xsVar(0), id_mask2);
+	length = (anyloopInt(xsVar(0), id_head2) + 2 * length) & mask;
+	xsVar(1) = xsGet(xsVar(0), id_items2);
+	xsSetIndex(xsVar(1), length, anyloopArg(0));
+	xsSetIndex(xsVar(1), length + 1, anyloopArg(1));
+	length = anyloopInt(xsVar(0), id_length2) + 1;
+	xsSet(xsVar(0), id_length2, xsInteger(length));
+	if (length == 1) xsCall0(xsThis, id_hostWake);
+}
+
+/* BaseLoop.prototype._at(when, callback, arg): `new TimerHandle(when, seq, callback, NO_ARGS, arg)` pushed on the heap. */
+void xs_anyloop_at(xsMachine* the)
+{
+	anyloopTimerIds(the);
+	anyloopCheckSchedule(the);
+	/* 0: the timer heap, 1: its handles, 2: the handle, 3: a value */
+	xsVars(4);
+	xsVar(0) = xsGet(xsThis, id_timers2);
+	xsVar(3) = xsGet(xsThis, id_timerKit);
+	xsVar(1) = xsGet(xsVar(3), id_TimerHandle);
+	xsVar(2) = xsCall1(xsVar(3), id_create, xsVar(1));
+	/* The fields in the order the constructors set them: Handle's, then TimerHandle's. */
+	xsVar(3) = anyloopArg(1);
+	xsSet(xsVar(2), id_callback2, xsVar(3));
+	xsVar(3) = anyloopArg(2);
+	if (xsTypeOf(xsVar(3)) != xsUndefinedType) xsSet(xsVar(2), id_args2, xsVar(3));
+	xsSet(xsVar(2), id_owner, xsNull);
+	xsSet(xsVar(2), id_index, xsInteger(-1));
+	xsVar(3) = anyloopArg(0);
+	xsSet(xsVar(2), id_when2, xsVar(3));
+	xsVar(3) = anyloopStep(the, xsVar(0), id_seq, 1);
+	xsSet(xsVar(2), id_seq, xsVar(3));
+	/* TimerHeap.push(h) */
+	xsSet(xsVar(2), id_owner, xsVar(0));
+	xsVar(1) = xsGet(xsVar(0), id_heap2);
+	if (anyloopSiftUp(the, &xsVar(1), anyloopInt(xsVar(1), id_length2), &xsVar(2)) == 0) xsCall0(xsThis, id_hostWake);
+	xsResult = xsVar(2);
+}
+
+/* BaseLoop.prototype._expireAt(entry): the heap holds the entry itself. */
+void xs_anyloop_expireAt(xsMachine* the)
+{
+	anyloopTimerIds(the);
+	anyloopCheckSchedule(the);
+	/* 0: the timer heap, then its handles, 1: the entry */
+	xsVars(2);
+	xsVar(0) = xsGet(xsThis, id_timers2);
+	xsVar(1) = anyloopArg(0);
+	xsVar(0) = anyloopStep(the, xsVar(0), id_seq, 1);
+	xsSet(xsVar(1), id_seq, xsVar(0));
+	xsVar(0) = xsGet(xsThis, id_timers2);
+	xsVar(0) = xsGet(xsVar(0), id_heap2);
+	/* The earliest of its heap (all live): the host may need arming for it. */
+	if (anyloopSiftUp(the, &xsVar(0), anyloopInt(xsVar(0), id_length2), &xsVar(1)) == 0) xsCall0(xsThis, id_hostWake);
+}
+
+/* BaseLoop.prototype._expireCancel(entry): the entry leaves the heap. */
+void xs_anyloop_expireCancel(xsMachine* the)
+{
+	anyloopTimerIds(the);
+	/* 0: the heap, 1: the entry, 2: the last one */
+	xsVars(3);
+	xsVar(0) = xsGet(xsThis, id_timers2);
+	xsVar(0) = xsGet(xsVar(0), id_heap2);
+	xsVar(1) = anyloopArg(0);
+	anyloopRemove(the, &xsVar(0), &xsVar(1), &xsVar(2));
+	xsSet(xsVar(1), id_index, xsInteger(-1));
+}
+
+/* rise(heap, i, fut): siftUp for the futures, which keep no place; returns where *fut went. */
+static xsIntegerValue anyloopRise(xsMachine* the, xsSlot* heap, xsIntegerValue i, xsSlot* fut)
+{
+	while (i > 0) {
+		xsIntegerValue parent = (i - 1) >> 1;
+		xsSlot p = xsGetIndex(*heap, parent);
+		xsNumberValue fw = anyloopNumber(the, *fut, id_when2), pw = anyloopNumber(the, p, id_when2);
+		if (fw > pw || (fw == pw && anyloopNumber(the, *fut, id_seq) > anyloopNumber(the, p, id_seq))) break;
+		xsSetIndex(*heap, i, p);
+		i = parent;
+	}
+	xsSetIndex(*heap, i, *fut);
+	return i;
+}
+
+/* BaseLoop.prototype._resultLater(delayMs, fut): the heap of futures holds the sleep itself, with TimerHeap.pushFuture's work in place. */
+void xs_anyloop_resultLater(xsMachine* the)
+{
+	xsIntegerValue i;
+	anyloopTimerIds(the);
+	anyloopCheckSchedule(the);
+	/* 0: the time, then the heap of futures, 1: the future, 2: the timer heap */
+	xsVars(3);
+	xsVar(1) = anyloopArg(1);
+	xsVar(0) = xsCall0(xsThis, id_time2);
+	xsVar(2) = anyloopArg(0);
+	/* `this.time() + delayMs`: an integer while the sum is one, as XS adds. */
+	if (xsTypeOf(xsVar(0)) == xsIntegerType && xsTypeOf(xsVar(2)) == xsIntegerType) {
+		xsNumberValue sum = (xsNumberValue)xsToInteger(xsVar(0));
+		sum += (xsNumberValue)xsToInteger(xsVar(2));
+		if (sum >= -2147483648.0 && sum <= 2147483647.0) xsSet(xsVar(1), id_when2, xsInteger((xsIntegerValue)sum));
+		else xsSet(xsVar(1), id_when2, xsNumber(sum));
+	}
+	else {
+		xsNumberValue sum = xsToNumber(xsVar(0));
+		sum += xsToNumber(xsVar(2));
+		xsSet(xsVar(1), id_when2, xsNumber(sum));
+	}
+	xsVar(2) = xsGet(xsThis, id_timers2);
+	xsVar(0) = anyloopStep(the, xsVar(2), id_seq, 1);
+	xsSet(xsVar(1), id_seq, xsVar(0));
+	xsVar(0) = xsGet(xsVar(2), id_futures2);
+	i = anyloopRise(the, &xsVar(0), anyloopInt(xsVar(0), id_length2), &xsVar(1));
+	/* The earliest, or behind only futures done before their deadline: the host may need arming for it. */
+	if (i == 0) xsCall0(xsThis, id_hostWake);
+	else {
+		xsVar(1) = xsGetIndex(xsVar(0), 0);
+		if (anyloopDone(the, xsVar(1))) xsCall0(xsThis, id_hostWake);
+	}
+}
+
+/* BaseLoop.prototype._timedDone(fut), TimerHeap's _futureDone(): counted, and swept out with the others once they are more than half. */
+void xs_anyloop_timedDone(xsMachine* the)
+{
+	xsNumberValue done;
+	anyloopTimerIds(the);
+	/* 0: the timer heap, then a value */
+	xsVars(2);
+	xsVar(0) = xsGet(xsThis, id_timers2);
+	xsVar(1) = xsGet(xsVar(0), id_done);
+	/* `(this._done ?? 0) + 1` */
+	if (xsTypeOf(xsVar(1)) == xsUndefinedType || xsTypeOf(xsVar(1)) == xsNullType) xsVar(1) = xsInteger(0);
+	if (xsTypeOf(xsVar(1)) == xsIntegerType && xsToInteger(xsVar(1)) < 0x7FFFFFFF)
+		xsVar(1) = xsInteger(xsToInteger(xsVar(1)) + 1);
+	else
+		xsVar(1) = xsNumber(xsToNumber(xsVar(1)) + 1);
+	xsSet(xsVar(0), id_done, xsVar(1));
+	done = xsToNumber(xsVar(1));
+	xsVar(1) = xsGet(xsVar(0), id_futures2);
+	if (done * 2 > anyloopNumber(the, xsVar(1), id_length2)) xsCall0(xsVar(0), id_sweep);
 }

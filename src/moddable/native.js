@@ -15,3 +15,19 @@ function arm() @ "xs_anyloop_arm";
 function time() @ "xs_anyloop_time";
 
 export { onHost, arm, time };
+// The timers' section of native.c: BaseLoop's hand-off and timer hooks for XsLoop.
+/** XsLoop's `_soon(callback, arg)`. */
+function soon(callback, arg) @ "xs_anyloop_soon";
+/** XsLoop's `_at(when, callback, arg)`. */
+function at(when, callback, arg) @ "xs_anyloop_at";
+/** XsLoop's `_expireAt(entry)`. */
+function expireAt(entry) @ "xs_anyloop_expireAt";
+/** XsLoop's `_expireCancel(entry)`. */
+function expireCancel(entry) @ "xs_anyloop_expireCancel";
+
+/** XsLoop's `_resultLater(delayMs, fut)`. */
+function resultLater(delayMs, fut) @ "xs_anyloop_resultLater";
+/** XsLoop's `_timedDone(fut)`. */
+function timedDone(fut) @ "xs_anyloop_timedDone";
+
+export { soon, at, expireAt, expireCancel, resultLater, timedDone };

@@ -23,3 +23,29 @@ if (onHost !== undefined) {
 	Object.defineProperty(XsLoop.prototype, "_arm", { value: arm, writable: true, configurable: true });
 	Object.defineProperty(XsLoop.prototype, "time", { value: time, writable: true, configurable: true });
 }
+
+// XsLoop's hand-offs and timers in C (native.c's timers section): the
+// same algorithms as BaseLoop's `_soon`, `_at`, `_expireAt`,
+// `_expireCancel`, `_resultLater`, `_timedDone` and TimerHeap's `popDue`
+// (in the turn). The C makes the Handles these make, from `_timerKit`
+// (frozen: preload keeps it in flash), and calls BaseLoop's
+// `_checkSchedule` only when the JavaScript would.
+import { soon, at, expireAt, expireCancel, resultLater, timedDone } from "anyloop/native";
+import { Handle, TimerHandle } from "anyloop/dist/contract/handle";
+import { resultUnlessDone } from "anyloop/dist/future/future";
+import { expire } from "anyloop/dist/loops/timer-heap";
+import { BaseLoop } from "anyloop/dist/loops/base";
+
+if (soon !== undefined) {
+	const method = { writable: true, configurable: true };
+	Object.defineProperty(XsLoop.prototype, "_timerKit", { value: Object.freeze({
+		Handle: Handle.prototype, TimerHandle: TimerHandle.prototype, create: Object.create,
+		resultUnlessDone, expire, checkSchedule: BaseLoop.prototype._checkSchedule,
+	}) });
+	Object.defineProperty(XsLoop.prototype, "_soon", { value: soon, ...method });
+	Object.defineProperty(XsLoop.prototype, "_at", { value: at, ...method });
+	Object.defineProperty(XsLoop.prototype, "_expireAt", { value: expireAt, ...method });
+	Object.defineProperty(XsLoop.prototype, "_expireCancel", { value: expireCancel, ...method });
+	Object.defineProperty(XsLoop.prototype, "_resultLater", { value: resultLater, ...method });
+	Object.defineProperty(XsLoop.prototype, "_timedDone", { value: timedDone, ...method });
+}

@@ -15,6 +15,13 @@ interface Native {
   onHost(timer: object): void;
   arm(this: object): void;
   time(this: object): number;
+  // The timers' section of native.c.
+  soon(this: object, callback: (arg: any) => void, arg: object): void;
+  at(this: object, when: number, callback: (arg: any) => void, arg: object): unknown;
+  expireAt(this: object, entry: object): void;
+  expireCancel(this: object, entry: object): void;
+  resultLater(this: object, delayMs: number, fut: object): void;
+  timedDone(this: object, fut: object): void;
 }
 
 const g = globalThis as { anyloopNative?: Native };
@@ -30,3 +37,10 @@ export const onHost = native?.onHost;
 export const arm = native?.arm;
 /** XsLoop's `time()` in C. */
 export const time = native?.time;
+// The timers' section of native.c: BaseLoop's `_soon`, `_at`, `_expireAt` and `_expireCancel` in C.
+export const soon = native?.soon;
+export const at = native?.at;
+export const expireAt = native?.expireAt;
+export const expireCancel = native?.expireCancel;
+export const resultLater = native?.resultLater;
+export const timedDone = native?.timedDone;

@@ -37,7 +37,11 @@ const PATCHES: readonly (readonly [string, string])[] = [
   ['static void xsBuildAgent(xsMachine* the);\n', 'static void xsBuildAgent(xsMachine* the);\n' +
     'extern void fxBeginMetering(xsMachine* the, xsBooleanValue (*callback)(xsMachine*, xsUnsignedValue), xsUnsignedValue interval);\n' +
     'void xs_anyloop_runOnce(xsMachine* the);\n' +
-    'void xs_anyloop_onHost(xsMachine* the);\nvoid xs_anyloop_arm(xsMachine* the);\nvoid xs_anyloop_time(xsMachine* the);\n'],
+    'void xs_anyloop_onHost(xsMachine* the);\nvoid xs_anyloop_arm(xsMachine* the);\nvoid xs_anyloop_time(xsMachine* the);\n' +
+    // The timers' section of native.c.
+    'void xs_anyloop_soon(xsMachine* the);\nvoid xs_anyloop_at(xsMachine* the);\n' +
+    'void xs_anyloop_expireAt(xsMachine* the);\nvoid xs_anyloop_expireCancel(xsMachine* the);\n' +
+    'void xs_anyloop_resultLater(xsMachine* the);\nvoid xs_anyloop_timedDone(xsMachine* the);\n'],
   ['\tint parserBufferSize = 8192 * 1024;\n',
     '\tint parserBufferSize = 8192 * 1024;\n\tint stackCount = 4096;\n\tint heap[4] = { 256 * 1024, 128 * 1024, 32 * 1024 * 1024, 4 * 1024 * 1024 };\n'],
   ['\t\telse if (!strcmp(argv[argi], "-v")) {\n',
@@ -73,6 +77,13 @@ const PATCHES: readonly (readonly [string, string])[] = [
     '\txsResult = xsNewHostFunction(xs_anyloop_onHost, 1);\n\txsDefine(xsVar(0), xsID("onHost"), xsResult, xsDefault);\n' +
     '\txsResult = xsNewHostFunction(xs_anyloop_arm, 0);\n\txsDefine(xsVar(0), xsID("arm"), xsResult, xsDefault);\n' +
     '\txsResult = xsNewHostFunction(xs_anyloop_time, 0);\n\txsDefine(xsVar(0), xsID("time"), xsResult, xsDefault);\n' +
+    // The timers' section of native.c.
+    '\txsResult = xsNewHostFunction(xs_anyloop_soon, 2);\n\txsDefine(xsVar(0), xsID("soon"), xsResult, xsDefault);\n' +
+    '\txsResult = xsNewHostFunction(xs_anyloop_at, 3);\n\txsDefine(xsVar(0), xsID("at"), xsResult, xsDefault);\n' +
+    '\txsResult = xsNewHostFunction(xs_anyloop_expireAt, 1);\n\txsDefine(xsVar(0), xsID("expireAt"), xsResult, xsDefault);\n' +
+    '\txsResult = xsNewHostFunction(xs_anyloop_expireCancel, 1);\n\txsDefine(xsVar(0), xsID("expireCancel"), xsResult, xsDefault);\n' +
+    '\txsResult = xsNewHostFunction(xs_anyloop_resultLater, 2);\n\txsDefine(xsVar(0), xsID("resultLater"), xsResult, xsDefault);\n' +
+    '\txsResult = xsNewHostFunction(xs_anyloop_timedDone, 1);\n\txsDefine(xsVar(0), xsID("timedDone"), xsResult, xsDefault);\n' +
     '\txsDefine(xsGlobal, xsID("anyloopNative"), xsVar(0), xsDontEnum);\n'],
 ];
 
