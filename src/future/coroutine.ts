@@ -105,6 +105,29 @@ export class CoroutineFuture<T> extends Future<T> {
     if (failed) throw error;
   }
 
+  /**
+   * @internal Installs `native`, the same algorithm as the task step
+   * (`taskStep`) in native code (anyloop/xs: src/moddable/native.c on XS), as
+   * the step every task runs from now on: the one the constructor and a
+   * completing Future schedule, and the wake-up. It gets what it needs from
+   * JavaScript as `native.kit`, frozen: the prototypes it checks values
+   * against, loopState, the state constants, and the TypeScript for what it
+   * hands over (a task with a cancellation pending goes to `taskStep`, a
+   * yielded value that is no plain Future or Delegation to `yielded`). A
+   * static, not an export: the build keeps it (nothing in anyloop calls it).
+   */
+  static _useNativeStep(native: Step): void {
+    Object.defineProperty(native, 'kit', {
+      value: Object.freeze({
+        taskStep, stepThrow, loopState, yielded, isCancelled, TypeError, Error,
+        futureProto: Future.prototype, delegationProto: Delegation.prototype,
+        cancelledProto: CancelledError.prototype, Delegation, PENDING, RESULT, CANCELLED,
+      }),
+    });
+    step = native;
+    Object.defineProperty(CoroutineFuture.prototype, '_doneCallback', { value: native, configurable: true });
+  }
+
 }
 
 /**
@@ -181,7 +204,17 @@ export function level<T>(coro: Coroutine<T>): Coroutine<T> {
   return new Delegation(coro) as unknown as Coroutine<T>;
 }
 
-/** What `r` holds in step() while a level of the coroutine runs: an exception then is the coroutine's. */
+/** A task step: `taskStep`'s signature. */
+type Step = (c: CoroutineFuture<unknown>, ok?: boolean, value?: unknown) => void;
+
+/**
+ * The step tasks schedule and run: `taskStep`, or a native step installed in
+ * its place (useNativeStep). A module binding, read where a step is
+ * scheduled as `taskStep` would be: the TypeScript path pays nothing for it.
+ */
+let step: Step = taskStep;
+
+/** What `r` holds in taskStep() while a level of the coroutine runs: an exception then is the coroutine's. */
 const RUNNING = { done: false, value: undefined };
 
 /**
@@ -194,7 +227,7 @@ const RUNNING = { done: false, value: undefined };
  * coroutine at that yield, in its next step: the step itself never throws but
  * when the loop refuses that step (closed).
  */
-function step(c: CoroutineFuture<unknown>, ok?: boolean, value?: unknown): void {
+function taskStep(c: CoroutineFuture<unknown>, ok?: boolean, value?: unknown): void {
   // Few locals: each costs computrons on every call, and is a slot of XS
   // stack under every resumption (`value` holds what is awaited, too).
   if (ok === undefined) {
@@ -342,7 +375,27 @@ function stepThrow(c: CoroutineFuture<unknown>, e: unknown): void {
   step(c, false, e);
 }
 
-Object.defineProperty(CoroutineFuture.prototype, '_doneCallback', { value: step });
+Object.defineProperty(CoroutineFuture.prototype, '_doneCallback', { value: step, configurable: true });
+
+/**
+ * taskStep's checks of a yielded value that is not a Future or a Delegation
+ * to a native step, which cannot apply `instanceof` as JavaScript does (a
+ * Proxy): the Future to wait on, or null for a Delegation; a value that is
+ * neither throws (the native step throws it into the coroutine).
+ */
+function yielded(value: unknown, c: CoroutineFuture<unknown>): Future<unknown> | null {
+  if (value instanceof Future) return value;
+  if (value instanceof Delegation) return null;
+  if (!isThenable(value)) {
+    throw new TypeError(`a coroutine may only yield Futures or PromiseLikes (use yield* fut), got ${describe(value)}`);
+  }
+  return futureFromThenable(value, c._loop);
+}
+
+/** taskStep's `e instanceof CancelledError`, for a native step (a Proxy). */
+function isCancelled(e: unknown): boolean {
+  return e instanceof CancelledError;
+}
 
 function describe(v: unknown): string {
   if (v === undefined) return 'undefined (a bare yield)';

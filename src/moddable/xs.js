@@ -12,3 +12,9 @@ if (runOnce !== undefined) {
 	Object.defineProperty(XsLoop.prototype, "_runOnce", { value: runOnce, writable: true, configurable: true });
 	Object.defineProperty(XsLoop.prototype, "_loopState", { value: loopState });
 }
+
+// The task step in C (native.c's xs_anyloop_step): the same algorithm as
+// coroutine.ts's taskStep, installed for every task while preloaded.
+import { CoroutineFuture } from "anyloop/dist/future/coroutine";
+import { step } from "anyloop/native";
+if (step !== undefined) CoroutineFuture._useNativeStep(step);

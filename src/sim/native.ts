@@ -12,6 +12,7 @@
 /** The C functions, as native.js declares them. */
 interface Native {
   runOnce(this: object, limit?: number): void;
+  step(c: object, ok?: boolean, value?: unknown): void;
 }
 
 const g = globalThis as { anyloopNative?: Native };
@@ -20,3 +21,6 @@ delete g.anyloopNative;
 
 /** XsLoop's turn (BaseLoop's `_runOnce`) in C. */
 export const runOnce = native?.runOnce;
+
+/** A task's step (coroutine.ts's `taskStep`) in C. */
+export const step = native?.step;
