@@ -154,7 +154,7 @@ static xsMachine* gStepIdsOf = NULL;
 static xsIdentifier sid_kit, sid_taskStep, sid_stepThrow, sid_loopState, sid_futureProto, sid_delegationProto,
 	sid_cancelledProto, sid_Delegation, sid_yielded, sid_isCancelled, sid_TypeError, sid_Error, sid_PENDING,
 	sid_RESULT, sid_CANCELLED, sid_rvalue, sid_waitingOn, sid_mustCancel, sid_state, sid_value, sid_failure, sid_task,
-	sid_turn, sid_loop, sid_coro, sid_constructor, sid_next, sid_throw, sid_done, sid_complete,
+	sid_turn, sid_loop, sid_coro, sid_levelCoro, sid_constructor, sid_next, sid_throw, sid_done, sid_complete,
 	sid_completeException, sid_outer, sid_callSoon, sid_soon, sid_retrieved, sid_callbacks, sid_listen,
 	sid_cancel, sid_msg;
 
@@ -186,6 +186,7 @@ static void stepIds(xsMachine* the)
 	sid_turn = xsID("turn");
 	sid_loop = xsID("_loop");
 	sid_coro = xsID("_coro");
+	sid_levelCoro = xsID("coro");
 	sid_constructor = xsID("constructor");
 	sid_next = xsID("next");
 	sid_throw = xsID("throw");
@@ -231,7 +232,8 @@ static void anyloopStepThrow(xsMachine* the, xsSlot* kit, xsSlot* c, xsSlot* e, 
 void xs_anyloop_step(xsMachine* the)
 {
 	xsIntegerValue argc = xsToInteger(xsArgc);
-	xsBooleanValue ok, running = 0, delegated = 0, again, finished = 0, failed = 0;
+	/* volatile: read after a longjmp (xsCatch) that may have left them in registers. */
+	volatile xsBooleanValue ok, running = 0, delegated = 0, again, finished = 0, failed = 0;
 	stepIds(the);
 	/* 0: c, 1: value, 2: kit, 3: loopState, 4: the outer task, 5: the outer turn, 6: level, 7: coro, 8: r, 9, 10, 12, 13: scratch, 11: the exception */
 	xsVars(14);
@@ -290,7 +292,7 @@ void xs_anyloop_step(xsMachine* the)
 			for (;;) {
 				xsVar(9) = xsGet(xsVar(6), sid_constructor);
 				xsVar(10) = xsGet(xsVar(2), sid_Delegation);
-				xsVar(7) = anyloopSame(xsVar(9), xsVar(10)) ? xsGet(xsVar(6), sid_coro) : xsVar(6);
+				xsVar(7) = anyloopSame(xsVar(9), xsVar(10)) ? xsGet(xsVar(6), sid_levelCoro) : xsVar(6);
 				delegated = !anyloopSame(xsVar(7), xsVar(6));
 				running = 1;
 				xsVar(8) = ok ? xsCall1(xsVar(7), sid_next, xsVar(1)) : xsCall1(xsVar(7), sid_throw, xsVar(1));
