@@ -93,7 +93,7 @@ Timer.set(() => {
 }, 50);
 `));
     expect(xs).toEqual(node);
-    const printed = node.map((e) => e.print).join('\n');
+    const printed = node.map((e) => ('print' in e ? e.print : '')).join('\n');
     expect(printed).toContain('failed: Exception in callback: boom; handle function');
     expect(printed).toContain('failed: Exception in callback: timer boom; handle function');
     expect(printed).toContain('array arg [1,2]');
@@ -253,7 +253,7 @@ Timer.set(() => {
 }, 50);
 `));
     expect(xs).toEqual(node);
-    const printed = node.map((e) => e.print).join('\n');
+    const printed = node.map((e) => ('print' in e ? e.print : '')).join('\n');
     for (const line of [
       'done future done: result done-future-task', 'pending future done: result 42', 'delegation done: result 0',
       'cancelled while waiting done: cancelled', 'in-step cancel reached CancelledError', 'cancelled in its last step done: cancelled',

@@ -37,8 +37,8 @@ export class CoroutineFuture<T> extends Future<T> {
     // The first step is `step` itself, told by `_waitingOn` never set: no
     // frame in between (XS stack is short, and the first step is the deepest).
     const l: MaybeSoon = loop;
-    if (l._soon !== undefined) l._soon(step, this);
-    else l.callSoon(step, this);
+    if (l._soon !== undefined) l._soon(taskStep, this);
+    else l.callSoon(taskStep, this);
   }
 
   /**
@@ -79,7 +79,7 @@ export class CoroutineFuture<T> extends Future<T> {
    * for the coroutine to start where asyncio starts it.
    */
   _startNow(): void {
-    step(this, true, undefined);
+    taskStep(this, true, undefined);
   }
 
   /**
@@ -107,24 +107,24 @@ export class CoroutineFuture<T> extends Future<T> {
 
   /**
    * @internal Installs `native`, the same algorithm as the task step
-   * (`taskStep`) in native code (anyloop/xs: src/moddable/native.c on XS), as
+   * (`step`) in native code (anyloop/xs: src/moddable/native.c on XS), as
    * the step every task runs from now on: the one the constructor and a
    * completing Future schedule, and the wake-up. It gets what it needs from
    * JavaScript as `native.kit`, frozen: the prototypes it checks values
    * against, loopState, the state constants, and the TypeScript for what it
-   * hands over (a task with a cancellation pending goes to `taskStep`, a
+   * hands over (a task with a cancellation pending goes to `step`, a
    * yielded value that is no plain Future or Delegation to `yielded`). A
    * static, not an export: the build keeps it (nothing in anyloop calls it).
    */
   static _useNativeStep(native: Step): void {
     Object.defineProperty(native, 'kit', {
       value: Object.freeze({
-        taskStep, stepThrow, loopState, yielded, isCancelled, TypeError, Error,
+        step, stepThrow, loopState, yielded, isCancelled, TypeError, Error,
         futureProto: Future.prototype, delegationProto: Delegation.prototype,
         cancelledProto: CancelledError.prototype, Delegation, PENDING, RESULT, CANCELLED,
       }),
     });
-    step = native;
+    taskStep = native;
     Object.defineProperty(CoroutineFuture.prototype, '_doneCallback', { value: native, configurable: true });
   }
 
@@ -204,17 +204,17 @@ export function level<T>(coro: Coroutine<T>): Coroutine<T> {
   return new Delegation(coro) as unknown as Coroutine<T>;
 }
 
-/** A task step: `taskStep`'s signature. */
+/** A task step: `step`'s signature. */
 type Step = (c: CoroutineFuture<unknown>, ok?: boolean, value?: unknown) => void;
 
 /**
- * The step tasks schedule and run: `taskStep`, or a native step installed in
- * its place (useNativeStep). A module binding, read where a step is
- * scheduled as `taskStep` would be: the TypeScript path pays nothing for it.
+ * The step tasks schedule and run: `step`, or a native step installed in
+ * its place (CoroutineFuture._useNativeStep). A module binding, read where a
+ * step is scheduled as `step` would be: the TypeScript path pays nothing for it.
  */
-let step: Step = taskStep;
+let taskStep: Step = step;
 
-/** What `r` holds in taskStep() while a level of the coroutine runs: an exception then is the coroutine's. */
+/** What `r` holds in step() while a level of the coroutine runs: an exception then is the coroutine's. */
 const RUNNING = { done: false, value: undefined };
 
 /**
@@ -227,7 +227,7 @@ const RUNNING = { done: false, value: undefined };
  * coroutine at that yield, in its next step: the step itself never throws but
  * when the loop refuses that step (closed).
  */
-function taskStep(c: CoroutineFuture<unknown>, ok?: boolean, value?: unknown): void {
+function step(c: CoroutineFuture<unknown>, ok?: boolean, value?: unknown): void {
   // Few locals: each costs computrons on every call, and is a slot of XS
   // stack under every resumption (`value` holds what is awaited, too).
   if (ok === undefined) {
@@ -320,8 +320,8 @@ function taskStep(c: CoroutineFuture<unknown>, ok?: boolean, value?: unknown): v
       } else {
         if ((value as Future<unknown>)._state > 0) {
           // Already done: woken in a later callback, as addDoneCallback does.
-          if ((c._loop as MaybeSoon)._soon !== undefined) (c._loop as MaybeSoon)._soon!(step, c);
-          else c._loop.callSoon(step, c);
+          if ((c._loop as MaybeSoon)._soon !== undefined) (c._loop as MaybeSoon)._soon!(taskStep, c);
+          else c._loop.callSoon(taskStep, c);
           (value as Future<unknown>)._retrieved();
         } else if ((value as Future<unknown>)._callbacks == null) {
           // _listen() inlined for the common case, the only listener.
@@ -368,17 +368,17 @@ function taskStep(c: CoroutineFuture<unknown>, ok?: boolean, value?: unknown): v
 }
 
 function stepFirst(c: CoroutineFuture<unknown>): void {
-  step(c, true, undefined);
+  taskStep(c, true, undefined);
 }
 
 function stepThrow(c: CoroutineFuture<unknown>, e: unknown): void {
-  step(c, false, e);
+  taskStep(c, false, e);
 }
 
-Object.defineProperty(CoroutineFuture.prototype, '_doneCallback', { value: step, configurable: true });
+Object.defineProperty(CoroutineFuture.prototype, '_doneCallback', { value: taskStep, configurable: true });
 
 /**
- * taskStep's checks of a yielded value that is not a Future or a Delegation
+ * step's checks of a yielded value that is not a Future or a Delegation
  * to a native step, which cannot apply `instanceof` as JavaScript does (a
  * Proxy): the Future to wait on, or null for a Delegation; a value that is
  * neither throws (the native step throws it into the coroutine).
@@ -392,7 +392,7 @@ function yielded(value: unknown, c: CoroutineFuture<unknown>): Future<unknown> |
   return futureFromThenable(value, c._loop);
 }
 
-/** taskStep's `e instanceof CancelledError`, for a native step (a Proxy). */
+/** step's `e instanceof CancelledError`, for a native step (a Proxy). */
 function isCancelled(e: unknown): boolean {
   return e instanceof CancelledError;
 }

@@ -139,10 +139,10 @@ void xs_anyloop_runOnce(xsMachine* the)
 }
 
 /*
- * The task step (src/future/coroutine.ts, `taskStep`): one step of a
+ * The task step (src/future/coroutine.ts, `step`): one step of a
  * CoroutineFuture (a task), as the TypeScript runs it, on the same objects.
  * What it needs from JavaScript comes in `kit`, a frozen object on the
- * function itself (coroutine.ts's useNativeStep defines it): Future's,
+ * function itself (CoroutineFuture._useNativeStep defines it): Future's,
  * Delegation's and CancelledError's prototypes, loopState, the state
  * constants, and the TypeScript for the rare cases. A task with a
  * cancellation pending is handed to the TypeScript step before anything
@@ -151,7 +151,7 @@ void xs_anyloop_runOnce(xsMachine* the)
  * TypeScript's `yielded`, which applies `instanceof` as the step does.
  */
 static xsMachine* gStepIdsOf = NULL;
-static xsIdentifier sid_kit, sid_taskStep, sid_stepThrow, sid_loopState, sid_futureProto, sid_delegationProto,
+static xsIdentifier sid_kit, sid_step, sid_stepThrow, sid_loopState, sid_futureProto, sid_delegationProto,
 	sid_cancelledProto, sid_Delegation, sid_yielded, sid_isCancelled, sid_TypeError, sid_Error, sid_PENDING,
 	sid_RESULT, sid_CANCELLED, sid_rvalue, sid_waitingOn, sid_mustCancel, sid_state, sid_value, sid_failure, sid_task,
 	sid_turn, sid_loop, sid_coro, sid_levelCoro, sid_constructor, sid_next, sid_throw, sid_done, sid_complete,
@@ -162,7 +162,7 @@ static void stepIds(xsMachine* the)
 {
 	if (gStepIdsOf == the) return;
 	sid_kit = xsID("kit");
-	sid_taskStep = xsID("taskStep");
+	sid_step = xsID("step");
 	sid_stepThrow = xsID("stepThrow");
 	sid_loopState = xsID("loopState");
 	sid_futureProto = xsID("futureProto");
@@ -242,7 +242,7 @@ void xs_anyloop_step(xsMachine* the)
 	xsVar(9) = xsGet(xsVar(0), sid_mustCancel);
 	if (!anyloopUndefined(xsVar(9))) {
 		/* A cancellation pending (rare): the TypeScript step, from the start. */
-		xsVar(12) = xsGet(xsVar(2), sid_taskStep);
+		xsVar(12) = xsGet(xsVar(2), sid_step);
 		xsVar(9) = argc > 1 ? xsArg(1) : xsUndefined;
 		xsVar(10) = argc > 2 ? xsArg(2) : xsUndefined;
 		xsCallFunction3(xsVar(12), xsUndefined, xsVar(0), xsVar(9), xsVar(10));

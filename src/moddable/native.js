@@ -5,7 +5,7 @@
 /** XsLoop's `_runOnce(limit)`: one turn (BaseLoop's, in C). */
 function runOnce(limit) @ "xs_anyloop_runOnce";
 
-/** A task's step (coroutine.ts's `taskStep`, in C): coroutine.ts's useNativeStep installs it. */
+/** A task's step (coroutine.ts's `step`, in C): CoroutineFuture._useNativeStep installs it. */
 function step(c, ok, value) @ "xs_anyloop_step";
 
 export { runOnce };

@@ -14,7 +14,7 @@ if (runOnce !== undefined) {
 }
 
 // The task step in C (native.c's xs_anyloop_step): the same algorithm as
-// coroutine.ts's taskStep, installed for every task while preloaded.
+// coroutine.ts's step, installed for every task while preloaded.
 import { CoroutineFuture } from "anyloop/dist/future/coroutine";
 import { step } from "anyloop/native";
 if (step !== undefined) CoroutineFuture._useNativeStep(step);

@@ -22,5 +22,5 @@ delete g.anyloopNative;
 /** XsLoop's turn (BaseLoop's `_runOnce`) in C. */
 export const runOnce = native?.runOnce;
 
-/** A task's step (coroutine.ts's `taskStep`) in C. */
+/** A task's step (coroutine.ts's `step`) in C. */
 export const step = native?.step;
