@@ -62,22 +62,22 @@ describe('the XS engine has the device stack', () => {
   // the timeout and their bodies are levels of the task, not nested
   // generators): what is left is the host's path to the task's step, the
   // app's own yield* levels (29 slots each in XS) and the sleep at the bottom.
-  it('resumes a task 7 yield* levels deep in a timeout in a TaskGroup at the default 384-slot stack', async () => {
-    const r = await run(deepTask(7), { end: 100 });
+  it('resumes a task 8 yield* levels deep in a timeout in a TaskGroup at the default 384-slot stack', async () => {
+    const r = await run(deepTask(8), { end: 100 });
     expect(r.failure).toBeNull();
-    expect(r.trace.events).toEqual([{ t: 10, print: 'resumed at depth 7' }]);
+    expect(r.trace.events).toEqual([{ t: 10, print: 'resumed at depth 8' }]);
   }, SLOW);
 
   it('aborts the run with the device\'s stack-overflow report one level deeper', async () => {
-    const r = await run(deepTask(8), { end: 100 });
+    const r = await run(deepTask(9), { end: 100 });
     expect(r.failure).toBe('XS abort: JavaScript stack overflow at 0 ms');
     expect(r.reached).toBe(0);
     expect(r.ok).toBe(false);
   }, SLOW);
 
-  it('takes a board\'s stack: 11 levels fit in 512 slots, 12 do not', async () => {
-    expect((await run(deepTask(11), { end: 100 }, { stack: 512 })).trace.events).toEqual([{ t: 10, print: 'resumed at depth 11' }]);
-    expect((await run(deepTask(12), { end: 100 }, { stack: 512 })).failure).toBe('XS abort: JavaScript stack overflow at 0 ms');
+  it('takes a board\'s stack: 12 levels fit in 512 slots, 13 do not', async () => {
+    expect((await run(deepTask(12), { end: 100 }, { stack: 512 })).trace.events).toEqual([{ t: 10, print: 'resumed at depth 12' }]);
+    expect((await run(deepTask(13), { end: 100 }, { stack: 512 })).failure).toBe('XS abort: JavaScript stack overflow at 0 ms');
   }, SLOW);
 
   it('resumes a task 10 and 200 levels deep in a timeout in a TaskGroup at 384 slots when each level is yield* delegate(...)', async () => {
