@@ -34,7 +34,7 @@ export class CoroutineFuture<T> extends Future<T> {
     }
     this._coro = coro;
     if (!scheduled) return;
-    // The first step is `step` itself, told by `_waitingOn` never set: no
+    // The first step is the step itself (taskStep), told by `_waitingOn` never set: no
     // frame in between (XS stack is short, and the first step is the deepest).
     const l: MaybeSoon = loop;
     if (l._soon !== undefined) l._soon(taskStep, this);
@@ -378,10 +378,11 @@ function stepThrow(c: CoroutineFuture<unknown>, e: unknown): void {
 Object.defineProperty(CoroutineFuture.prototype, '_doneCallback', { value: taskStep, configurable: true });
 
 /**
- * step's checks of a yielded value that is not a Future or a Delegation
- * to a native step, which cannot apply `instanceof` as JavaScript does (a
- * Proxy): the Future to wait on, or null for a Delegation; a value that is
- * neither throws (the native step throws it into the coroutine).
+ * For a native step: step's checks of a yielded value in which its own
+ * prototype walk found no Future or Delegation (a Proxy's traps are
+ * JavaScript's, a thenable, anything else): the Future to wait on, or null
+ * for a Delegation; a value that is neither throws (the native step throws
+ * it into the coroutine at its yield, as step does).
  */
 function yielded(value: unknown, c: CoroutineFuture<unknown>): Future<unknown> | null {
   if (value instanceof Future) return value;
