@@ -62,14 +62,14 @@ describe('the XS engine has the device stack', () => {
   // the timeout and their bodies are levels of the task, not nested
   // generators): what is left is the host's path to the task's step, the
   // app's own yield* levels (29 slots each in XS) and the sleep at the bottom.
-  it('resumes a task 7 yield* levels deep in a timeout in a TaskGroup at the default 384-slot stack', async () => {
-    const r = await run(deepTask(7), { end: 100 });
+  it('resumes a task 8 yield* levels deep in a timeout in a TaskGroup at the default 384-slot stack', async () => {
+    const r = await run(deepTask(8), { end: 100 });
     expect(r.failure).toBeNull();
-    expect(r.trace.events).toEqual([{ t: 10, print: 'resumed at depth 7' }]);
+    expect(r.trace.events).toEqual([{ t: 10, print: 'resumed at depth 8' }]);
   }, SLOW);
 
   it('aborts the run with the device\'s stack-overflow report one level deeper', async () => {
-    const r = await run(deepTask(8), { end: 100 });
+    const r = await run(deepTask(9), { end: 100 });
     expect(r.failure).toBe('XS abort: JavaScript stack overflow at 0 ms');
     expect(r.reached).toBe(0);
     expect(r.ok).toBe(false);

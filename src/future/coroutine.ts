@@ -34,11 +34,11 @@ export class CoroutineFuture<T> extends Future<T> {
     }
     this._coro = coro;
     if (!scheduled) return;
-    // The first step is `step` itself, told by `_waitingOn` never set: no
+    // The first step is the step itself (taskStep), told by `_waitingOn` never set: no
     // frame in between (XS stack is short, and the first step is the deepest).
     const l: MaybeSoon = loop;
-    if (l._soon !== undefined) l._soon(step, this);
-    else l.callSoon(step, this);
+    if (l._soon !== undefined) l._soon(taskStep, this);
+    else l.callSoon(taskStep, this);
   }
 
   /**
@@ -79,7 +79,7 @@ export class CoroutineFuture<T> extends Future<T> {
    * for the coroutine to start where asyncio starts it.
    */
   _startNow(): void {
-    step(this, true, undefined);
+    taskStep(this, true, undefined);
   }
 
   /**
@@ -103,6 +103,29 @@ export class CoroutineFuture<T> extends Future<T> {
       }
     }
     if (failed) throw error;
+  }
+
+  /**
+   * @internal Installs `native`, the same algorithm as the task step
+   * (`step`) in native code (anyloop/xs: src/moddable/native.c on XS), as
+   * the step every task runs from now on: the one the constructor and a
+   * completing Future schedule, and the wake-up. It gets what it needs from
+   * JavaScript as `native.kit`, frozen: the prototypes it checks values
+   * against, loopState, the state constants, and the TypeScript for what it
+   * hands over (a task with a cancellation pending goes to `step`, a
+   * yielded value that is no plain Future or Delegation to `yielded`). A
+   * static, not an export: the build keeps it (nothing in anyloop calls it).
+   */
+  static _useNativeStep(native: Step): void {
+    Object.defineProperty(native, 'kit', {
+      value: Object.freeze({
+        step, stepThrow, loopState, yielded, isCancelled, TypeError, Error,
+        futureProto: Future.prototype, delegationProto: Delegation.prototype,
+        cancelledProto: CancelledError.prototype, Delegation, PENDING, RESULT, CANCELLED,
+      }),
+    });
+    taskStep = native;
+    Object.defineProperty(CoroutineFuture.prototype, '_doneCallback', { value: native, configurable: true });
   }
 
 }
@@ -180,6 +203,16 @@ export function delegate<T>(coro: Coroutine<T>): Coroutine<T> {
 export function level<T>(coro: Coroutine<T>): Coroutine<T> {
   return new Delegation(coro) as unknown as Coroutine<T>;
 }
+
+/** A task step: `step`'s signature. */
+type Step = (c: CoroutineFuture<unknown>, ok?: boolean, value?: unknown) => void;
+
+/**
+ * The step tasks schedule and run: `step`, or a native step installed in
+ * its place (CoroutineFuture._useNativeStep). A module binding, read where a
+ * step is scheduled as `step` would be: the TypeScript path pays nothing for it.
+ */
+let taskStep: Step = step;
 
 /** What `r` holds in step() while a level of the coroutine runs: an exception then is the coroutine's. */
 const RUNNING = { done: false, value: undefined };
@@ -287,8 +320,8 @@ function step(c: CoroutineFuture<unknown>, ok?: boolean, value?: unknown): void 
       } else {
         if ((value as Future<unknown>)._state > 0) {
           // Already done: woken in a later callback, as addDoneCallback does.
-          if ((c._loop as MaybeSoon)._soon !== undefined) (c._loop as MaybeSoon)._soon!(step, c);
-          else c._loop.callSoon(step, c);
+          if ((c._loop as MaybeSoon)._soon !== undefined) (c._loop as MaybeSoon)._soon!(taskStep, c);
+          else c._loop.callSoon(taskStep, c);
           (value as Future<unknown>)._retrieved();
         } else if ((value as Future<unknown>)._callbacks == null) {
           // _listen() inlined for the common case, the only listener.
@@ -335,14 +368,35 @@ function step(c: CoroutineFuture<unknown>, ok?: boolean, value?: unknown): void 
 }
 
 function stepFirst(c: CoroutineFuture<unknown>): void {
-  step(c, true, undefined);
+  taskStep(c, true, undefined);
 }
 
 function stepThrow(c: CoroutineFuture<unknown>, e: unknown): void {
-  step(c, false, e);
+  taskStep(c, false, e);
 }
 
-Object.defineProperty(CoroutineFuture.prototype, '_doneCallback', { value: step });
+Object.defineProperty(CoroutineFuture.prototype, '_doneCallback', { value: taskStep, configurable: true });
+
+/**
+ * For a native step: step's checks of a yielded value in which its own
+ * prototype walk found no Future or Delegation (a Proxy's traps are
+ * JavaScript's, a thenable, anything else): the Future to wait on, or null
+ * for a Delegation; a value that is neither throws (the native step throws
+ * it into the coroutine at its yield, as step does).
+ */
+function yielded(value: unknown, c: CoroutineFuture<unknown>): Future<unknown> | null {
+  if (value instanceof Future) return value;
+  if (value instanceof Delegation) return null;
+  if (!isThenable(value)) {
+    throw new TypeError(`a coroutine may only yield Futures or PromiseLikes (use yield* fut), got ${describe(value)}`);
+  }
+  return futureFromThenable(value, c._loop);
+}
+
+/** step's `e instanceof CancelledError`, for a native step (a Proxy). */
+function isCancelled(e: unknown): boolean {
+  return e instanceof CancelledError;
+}
 
 function describe(v: unknown): string {
   if (v === undefined) return 'undefined (a bare yield)';

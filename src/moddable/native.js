@@ -5,6 +5,9 @@
 /** XsLoop's `_runOnce(limit)`: one turn (BaseLoop's, in C). */
 function runOnce(limit) @ "xs_anyloop_runOnce";
 
+/** A task's step (coroutine.ts's `step`, in C): CoroutineFuture._useNativeStep installs it. */
+function step(c, ok, value) @ "xs_anyloop_step";
+
 export { runOnce };
 
 /** XsLoop's `_onHost(timer)`: its host timer fired (the turns of a firing, then `_arm()`). */
@@ -31,3 +34,4 @@ function resultLater(delayMs, fut) @ "xs_anyloop_resultLater";
 function timedDone(fut) @ "xs_anyloop_timedDone";
 
 export { soon, at, expireAt, expireCancel, resultLater, timedDone };
+export { step };

@@ -49,3 +49,8 @@ if (soon !== undefined) {
 	Object.defineProperty(XsLoop.prototype, "_resultLater", { value: resultLater, ...method });
 	Object.defineProperty(XsLoop.prototype, "_timedDone", { value: timedDone, ...method });
 }
+// The task step in C (native.c's xs_anyloop_step): the same algorithm as
+// coroutine.ts's step, installed for every task while preloaded.
+import { CoroutineFuture } from "anyloop/dist/future/coroutine";
+import { step } from "anyloop/native";
+if (step !== undefined) CoroutineFuture._useNativeStep(step);

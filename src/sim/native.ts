@@ -22,6 +22,7 @@ interface Native {
   expireCancel(this: object, entry: object): void;
   resultLater(this: object, delayMs: number, fut: object): void;
   timedDone(this: object, fut: object): void;
+  step(c: object, ok?: boolean, value?: unknown): void;
 }
 
 const g = globalThis as { anyloopNative?: Native };
@@ -44,3 +45,5 @@ export const expireAt = native?.expireAt;
 export const expireCancel = native?.expireCancel;
 export const resultLater = native?.resultLater;
 export const timedDone = native?.timedDone;
+/** A task's step (coroutine.ts's `step`) in C. */
+export const step = native?.step;

@@ -85,6 +85,11 @@ const PATCHES: readonly (readonly [string, string])[] = [
     '\txsResult = xsNewHostFunction(xs_anyloop_resultLater, 2);\n\txsDefine(xsVar(0), xsID("resultLater"), xsResult, xsDefault);\n' +
     '\txsResult = xsNewHostFunction(xs_anyloop_timedDone, 1);\n\txsDefine(xsVar(0), xsID("timedDone"), xsResult, xsDefault);\n' +
     '\txsDefine(xsGlobal, xsID("anyloopNative"), xsVar(0), xsDontEnum);\n'],
+  // The task step (native.c's xs_anyloop_step).
+  ['static void xsBuildAgent(xsMachine* the);\n', 'static void xsBuildAgent(xsMachine* the);\nvoid xs_anyloop_step(xsMachine* the);\n'],
+  ['\txsDefine(xsGlobal, xsID("anyloopNative"), xsVar(0), xsDontEnum);\n',
+    '\txsResult = xsNewHostFunction(xs_anyloop_step, 3);\n\txsDefine(xsVar(0), xsID("step"), xsResult, xsDefault);\n' +
+    '\txsDefine(xsGlobal, xsID("anyloopNative"), xsVar(0), xsDontEnum);\n'],
 ];
 
 /**
