@@ -115,8 +115,6 @@ trace(\`\${XsLoop._onHost.constants === c} \${XsLoop.prototype._arm.constants ==
   }, SLOW);
 
   it('runs firings as the TypeScript does: turn bounds, timers amid a ping-pong, stop and runForever from callbacks, the tick wrap, a refused re-arming, a failed turn', async () => {
-describe('the task step in C', () => {
-  it('is the step every task runs in XS (installed by anyloop/xs), the TypeScript one in Node', async () => {
     const { node, xs } = await bothEngines(app(`
 import Timer from 'timer';
 import Time from 'time';
@@ -210,6 +208,9 @@ Timer.set(() => {
     expect(printed).toContain('handler: Exception in the XsLoop host timer callback: turn boom');
     expect(printed).toContain('after the failed turn');
     expect(printed).toMatch(/slept 3 turn \d+ time 2147483\d+ ticks -2147483/);
+  }, SLOW);
+});
+
 describe('XsLoop\'s timers and hand-offs in C', () => {
   it('are what XsLoop runs in XS: _soon, _at, _expireAt, _expireCancel, _resultLater and _timedDone, BaseLoop\'s TypeScript in Node', async () => {
     const { node, xs } = await bothEngines(app(`
@@ -382,6 +383,15 @@ Timer.set(() => {
     expect(printed).toMatch(/70 two of five late sleeps cancelled: .*\| 72\/\d+x 73\/\d+x 74\/\d+ 80\/\d+ 81\/\d+$/m);
     expect(printed).toMatch(/73 at 73: size 6, done 0, .*\| 74\/\d+ 80\/\d+ 81\/\d+$/m);
     expect(printed).toMatch(/bursts queued: size \d+, done \S+, seq \d+, ready \d+\/(64|128|256)/);
+  }, SLOW);
+});
+
+describe('the task step in C', () => {
+  it('is the step every task runs in XS (installed by anyloop/xs), the TypeScript one in Node', async () => {
+    const { node, xs } = await bothEngines(app(`
+import Timer from 'timer';
+import Time from 'time';
+import { XsLoop } from 'anyloop/xs';
 import { createTask } from 'anyloop';
 const loop = new XsLoop({ Timer, Time });
 const task = createTask(function* () {}, { loop });
