@@ -137,3 +137,262 @@ void xs_anyloop_runOnce(xsMachine* the)
 	if (xsTypeOf(xsVar(6)) != xsUndefinedType && anyloopInt(xsVar(6), id_length) > 0)
 		xsCall1(xsThis, id_runTurnEnd, xsVar(6));
 }
+
+/*
+ * The Future layer's hot paths (src/future/future.ts, waiter.ts,
+ * src/tasks/wait-for.ts): what every wait of a task runs besides the loop's
+ * turn. anyloop/xs installs them as the prototype methods they replace, and
+ * defines `_anyloopFutures` on those prototypes: the states (read once per
+ * machine) and the JavaScript values the C needs (the loop state, the
+ * waiter's resume callback, the timeout's expiry callback, the report's
+ * message), frozen. A branch these functions leave to the TypeScript hands
+ * over before any side effect: the original method, kept on the prototype.
+ */
+#include <math.h>
+
+static xsMachine* gFutureIdsOf = NULL;
+static xsIdentifier fid_state, fid_value, fid_callbacks, fid_doneCallback, fid_loop, fid_soon, fid_callSoon,
+	fid_notify, fid_callExceptionHandler, fid_message, fid_exception, fid_future, fid_length, fid_Array,
+	fid_isArray, fid_Object, fid_is, fid_anyloopFutures, fid_resume, fid_onTimeout, fid_callbackFailed,
+	fid_loopState, fid_task, fid_done, fid_result, fid_futureOf, fid_cancelRequests, fid_cancelling, fid_when,
+	fid_time, fid_expireAt, fid_expireCancel, fid_disarm, fid_handle, fid_index, fid_scriptNext, fid_valueProp, fid_taskOf;
+static xsIntegerValue kPending, kResult, kWoken, kCreated, kEntered, kExited;
+
+static void anyloopFutureIds(xsMachine* the)
+{
+	if (gFutureIdsOf == the) return;
+	fid_state = xsID("_state");
+	fid_value = xsID("_value");
+	fid_callbacks = xsID("_callbacks");
+	fid_doneCallback = xsID("_doneCallback");
+	fid_loop = xsID("_loop");
+	fid_soon = xsID("_soon");
+	fid_callSoon = xsID("callSoon");
+	fid_notify = xsID("_notify");
+	fid_callExceptionHandler = xsID("callExceptionHandler");
+	fid_message = xsID("message");
+	fid_exception = xsID("exception");
+	fid_future = xsID("future");
+	fid_length = xsID("length");
+	fid_Array = xsID("Array");
+	fid_isArray = xsID("isArray");
+	fid_Object = xsID("Object");
+	fid_is = xsID("is");
+	fid_anyloopFutures = xsID("_anyloopFutures");
+	fid_resume = xsID("resume");
+	fid_onTimeout = xsID("onTimeout");
+	fid_callbackFailed = xsID("callbackFailed");
+	fid_loopState = xsID("loopState");
+	fid_task = xsID("task");
+	fid_done = xsID("done");
+	fid_result = xsID("result");
+	fid_futureOf = xsID("_future");
+	fid_cancelRequests = xsID("_cancelRequests");
+	fid_cancelling = xsID("_cancelling");
+	fid_when = xsID("_when");
+	fid_time = xsID("time");
+	fid_expireAt = xsID("_expireAt");
+	fid_expireCancel = xsID("_expireCancel");
+	fid_disarm = xsID("_disarm");
+	fid_handle = xsID("_handle");
+	fid_index = xsID("_index");
+	fid_scriptNext = xsID("_scriptNext");
+	fid_valueProp = xsID("value");
+	fid_taskOf = xsID("_task");
+	/* Every prototype these functions are installed on has _anyloopFutures. */
+	xsResult = xsGet(xsThis, fid_anyloopFutures);
+	kPending = xsToInteger(xsGet(xsResult, xsID("PENDING")));
+	kResult = xsToInteger(xsGet(xsResult, xsID("RESULT")));
+	kWoken = xsToInteger(xsGet(xsResult, xsID("WOKEN")));
+	kCreated = xsToInteger(xsGet(xsResult, xsID("CREATED")));
+	kEntered = xsToInteger(xsGet(xsResult, xsID("ENTERED")));
+	kExited = xsToInteger(xsGet(xsResult, xsID("EXITED")));
+	xsResult = xsUndefined;
+	gFutureIdsOf = the;
+}
+
+#define anyloopIsNullish(_SLOT) (xsTypeOf(_SLOT) == xsUndefinedType || xsTypeOf(_SLOT) == xsNullType)
+#define anyloopIsNumber(_SLOT) (xsTypeOf(_SLOT) == xsIntegerType || xsTypeOf(_SLOT) == xsNumberType)
+
+/*
+ * The end of Future.prototype._notify(listener, inline): `callback(arg)`
+ * (callback in xsVar(1), arg in xsVar(2)) scheduled through the loop's
+ * `_soon`, else `callSoon`, or, `inline`, run now, a failure reported to the
+ * loop's handler. Uses xsVar(3) and xsVar(4).
+ */
+static void anyloopTell(xsMachine* the, xsBooleanValue inlined)
+{
+	xsVar(3) = xsGet(xsThis, fid_loop);
+	if (!inlined) {
+		if (xsTypeOf(xsGet(xsVar(3), fid_soon)) != xsUndefinedType) xsCall2(xsVar(3), fid_soon, xsVar(1), xsVar(2));
+		else xsCall2(xsVar(3), fid_callSoon, xsVar(1), xsVar(2));
+		return;
+	}
+	xsTry {
+		xsCallFunction1(xsVar(1), xsUndefined, xsVar(2));
+	}
+	xsCatch {
+		xsVar(4) = xsException;
+		xsVar(1) = xsNewObject();
+		xsSet(xsVar(1), fid_message, xsGet(xsGet(xsThis, fid_anyloopFutures), fid_callbackFailed));
+		xsSet(xsVar(1), fid_exception, xsVar(4));
+		xsSet(xsVar(1), fid_future, xsThis);
+		xsVar(3) = xsGet(xsThis, fid_loop);
+		xsCall1(xsVar(3), fid_callExceptionHandler, xsVar(1));
+	}
+}
+
+/*
+ * Future.prototype._complete(state, value, inline): the future is done; its
+ * listeners are told (one function, one DoneListener, an array of them), a
+ * promise Reaction through the TypeScript `_notify`, as the TypeScript does.
+ */
+void xs_anyloop_complete(xsMachine* the)
+{
+	xsIntegerValue argc = xsToInteger(xsArgc), i;
+	xsBooleanValue inlined = argc > 2 && xsTest(xsArg(2));
+	anyloopFutureIds(the);
+	/* 0: the listeners, 1: a callback, 2: its argument, 3: the loop, 4: an exception */
+	xsVars(5);
+	xsSet(xsThis, fid_state, argc > 0 ? xsArg(0) : xsUndefined);
+	xsSet(xsThis, fid_value, argc > 1 ? xsArg(1) : xsUndefined);
+	xsVar(0) = xsGet(xsThis, fid_callbacks);
+	if (anyloopIsNullish(xsVar(0))) return;
+	xsSet(xsThis, fid_callbacks, xsNull);
+	if (xsIsCallable(xsVar(0))) {
+		xsVar(1) = xsVar(0);
+		xsVar(2) = xsThis;
+		anyloopTell(the, inlined);
+		return;
+	}
+	/* The common case, one DoneListener (a task). An array has no _doneCallback. */
+	xsVar(1) = xsGet(xsVar(0), fid_doneCallback);
+	if (xsTypeOf(xsVar(1)) != xsUndefinedType) {
+		xsVar(2) = xsVar(0);
+		anyloopTell(the, inlined);
+		return;
+	}
+	xsVar(3) = xsGet(xsGlobal, fid_Array);
+	if (!xsTest(xsCall1(xsVar(3), fid_isArray, xsVar(0)))) {
+		xsCall2(xsThis, fid_notify, xsVar(0), xsBoolean(inlined));
+		return;
+	}
+	for (i = 0; i < anyloopInt(xsVar(0), fid_length); i++) {
+		/* _notify(listener, inline) */
+		xsVar(1) = xsGetIndex(xsVar(0), i);
+		if (xsIsCallable(xsVar(1))) {
+			xsVar(2) = xsThis;
+		}
+		else {
+			xsVar(2) = xsVar(1);
+			xsVar(1) = xsGet(xsVar(2), fid_doneCallback);
+			if (xsTypeOf(xsVar(1)) == xsUndefinedType) {
+				/* A promise Reaction: the TypeScript settles it. */
+				xsCall2(xsThis, fid_notify, xsVar(2), xsBoolean(inlined));
+				continue;
+			}
+		}
+		anyloopTell(the, inlined);
+	}
+}
+
+/*
+ * FutureIterator.prototype.next() (src/future/future.ts): `yield* fut`
+ * yields the iterator while the future is pending, then its result.
+ */
+void xs_anyloop_futureNext(xsMachine* the)
+{
+	xsIntegerValue s;
+	anyloopFutureIds(the);
+	xsVars(1);
+	xsVar(0) = xsGet(xsThis, fid_futureOf);
+	s = xsToInteger(xsGet(xsVar(0), fid_state));
+	if (s > 0) {
+		if (s == kResult) xsSet(xsThis, fid_valueProp, xsGet(xsVar(0), fid_value));
+		else xsSet(xsThis, fid_valueProp, xsCall0(xsVar(0), fid_result));
+		xsSet(xsThis, fid_done, xsTrue);
+	}
+	xsResult = xsThis;
+}
+
+/*
+ * Waiter.prototype._wake() (src/future/waiter.ts): asyncio's
+ * `fut.set_result()`; the waiter resumes through the loop.
+ */
+void xs_anyloop_wake(xsMachine* the)
+{
+	anyloopFutureIds(the);
+	xsVars(2);
+	if (xsToInteger(xsGet(xsThis, fid_state)) != kPending) {
+		xsResult = xsFalse;
+		return;
+	}
+	xsSet(xsThis, fid_state, xsInteger(kWoken));
+	xsVar(0) = xsGet(xsThis, fid_loop);
+	xsVar(1) = xsGet(xsGet(xsThis, fid_anyloopFutures), fid_resume);
+	if (xsTypeOf(xsGet(xsVar(0), fid_soon)) != xsUndefinedType) xsCall2(xsVar(0), fid_soon, xsVar(1), xsThis);
+	else xsCall2(xsVar(0), fid_callSoon, xsVar(1), xsThis);
+	xsResult = xsTrue;
+}
+
+/*
+ * FutureWait.prototype.next() (src/tasks/wait-for.ts), its two common
+ * paths: entering with the future pending (on a loop with the EntryTimers
+ * hook when there is a limit), and leaving with its result. The rest (no
+ * task, a future done at once, a failure, an expiry) is the TypeScript's.
+ */
+void xs_anyloop_waitNext(xsMachine* the)
+{
+	xsIntegerValue state;
+	xsBooleanValue timed;
+	xsNumberValue now, when;
+	anyloopFutureIds(the);
+	/* 0: the future, 1: its loop, 2: the task, 3: the limit, 4: a temporary */
+	xsVars(5);
+	state = xsToInteger(xsGet(xsThis, fid_state));
+	xsVar(0) = xsGet(xsThis, fid_futureOf);
+	xsVar(1) = xsGet(xsVar(0), fid_loop);
+	if (state == kCreated) {
+		xsVar(2) = xsGet(xsGet(xsGet(xsThis, fid_anyloopFutures), fid_loopState), fid_task);
+		if (xsTypeOf(xsVar(2)) != xsReferenceType) goto script;
+		xsVar(4) = xsGet(xsGlobal, fid_Object);
+		if (!xsTest(xsCall2(xsVar(4), fid_is, xsGet(xsVar(2), fid_loop), xsVar(1)))) goto script;
+		if (xsToInteger(xsGet(xsVar(0), fid_state)) > 0) goto script;
+		xsVar(3) = xsGet(xsThis, fid_when);
+		timed = xsTypeOf(xsVar(3)) != xsNullType && !(anyloopIsNumber(xsVar(3)) && xsToNumber(xsVar(3)) == INFINITY);
+		if (timed && !xsIsCallable(xsGet(xsVar(1), fid_expireAt))) goto script;
+		xsSet(xsThis, fid_state, xsInteger(kEntered));
+		xsSet(xsThis, fid_taskOf, xsVar(2));
+		/* task.cancelling(), read in place */
+		xsVar(4) = xsGet(xsVar(2), fid_cancelRequests);
+		if (xsTypeOf(xsVar(4)) != xsUndefinedType && !(anyloopIsNumber(xsVar(4)) && xsToNumber(xsVar(4)) == 0))
+			xsSet(xsThis, fid_cancelling, xsVar(4));
+		if (timed) {
+			now = xsToNumber(xsCall0(xsVar(1), fid_time));
+			when = now + xsToNumber(xsVar(3));
+			xsSet(xsThis, fid_when, xsNumber(when));
+			if (when > now) xsCall1(xsVar(1), fid_expireAt, xsThis);
+			else {
+				xsVar(4) = xsGet(xsGet(xsThis, fid_anyloopFutures), fid_onTimeout);
+				xsSet(xsThis, fid_handle, xsCall2(xsVar(1), fid_callSoon, xsVar(4), xsThis));
+			}
+		}
+		xsSet(xsThis, fid_done, xsFalse);
+		xsSet(xsThis, fid_valueProp, xsVar(0));
+		xsResult = xsThis;
+		return;
+	}
+	if (state == kEntered && xsToInteger(xsGet(xsVar(0), fid_state)) == kResult) {
+		/* The common end: the timer goes, nothing expired. */
+		xsVar(4) = xsGet(xsThis, fid_index);
+		if (anyloopIsNumber(xsVar(4)) && xsToNumber(xsVar(4)) >= 0) xsCall1(xsVar(1), fid_expireCancel, xsThis);
+		else xsCall0(xsThis, fid_disarm);
+		xsSet(xsThis, fid_state, xsInteger(kExited));
+		xsSet(xsThis, fid_done, xsTrue);
+		xsSet(xsThis, fid_valueProp, xsGet(xsVar(0), fid_value));
+		xsResult = xsThis;
+		return;
+	}
+script:
+	xsResult = xsCall0(xsThis, fid_scriptNext);
+}

@@ -6,3 +6,11 @@
 function runOnce(limit) @ "xs_anyloop_runOnce";
 
 export { runOnce };
+
+/** Future's `_complete(state, value, inline)`, FutureIterator's `next()`, Waiter's `_wake()`, FutureWait's `next()`. */
+function complete(state, value, inline) @ "xs_anyloop_complete";
+function futureNext() @ "xs_anyloop_futureNext";
+function wake() @ "xs_anyloop_wake";
+function waitNext() @ "xs_anyloop_waitNext";
+
+export { complete, futureNext, wake, waitNext };

@@ -4,6 +4,11 @@ export * from "anyloop/dist/xs";
 import { XsLoop } from "anyloop/dist/xs";
 import { loopState } from "anyloop/dist/contract/default-loop";
 import { runOnce } from "anyloop/native";
+import { Future, FutureIterator, PENDING, RESULT } from "anyloop/dist/future/future";
+import { Waiter, WOKEN, resume } from "anyloop/dist/future/waiter";
+import { FutureWait } from "anyloop/dist/tasks/wait-for";
+import { CREATED, ENTERED, EXITED, onTimeout } from "anyloop/dist/tasks/timeout";
+import { complete, futureNext, wake, waitNext } from "anyloop/native";
 
 // XsLoop's turn in C (native.c): the same algorithm as BaseLoop's
 // `_runOnce`, at a fraction of its cost in XS. Installed while the module is
@@ -11,4 +16,25 @@ import { runOnce } from "anyloop/native";
 if (runOnce !== undefined) {
 	Object.defineProperty(XsLoop.prototype, "_runOnce", { value: runOnce, writable: true, configurable: true });
 	Object.defineProperty(XsLoop.prototype, "_loopState", { value: loopState });
+}
+
+// The Future layer's hot paths in C (native.c): a future's completion, a
+// waiter's wake-up, `yield* fut` and `yield* waitFor(fut, ms)`, the same
+// algorithms as the TypeScript methods they replace. FutureWait keeps its
+// TypeScript `next` for the branches the C hands over. `_anyloopFutures`:
+// what the C reads of the TypeScript (the states, the loop state, callbacks).
+if (complete !== undefined) {
+	const futures = Object.freeze({
+		PENDING, RESULT, WOKEN, CREATED, ENTERED, EXITED, loopState, resume, onTimeout,
+		callbackFailed: "Exception in callback",
+	});
+	const install = (prototype, name, value) =>
+		Object.defineProperty(prototype, name, { value, writable: true, configurable: true });
+	for (const prototype of [Future.prototype, FutureIterator.prototype, FutureWait.prototype])
+		Object.defineProperty(prototype, "_anyloopFutures", { value: futures });
+	install(Future.prototype, "_complete", complete);
+	install(Waiter.prototype, "_wake", wake);
+	install(FutureIterator.prototype, "next", futureNext);
+	install(FutureWait.prototype, "_scriptNext", FutureWait.prototype.next);
+	install(FutureWait.prototype, "next", waitNext);
 }

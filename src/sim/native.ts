@@ -12,6 +12,10 @@
 /** The C functions, as native.js declares them. */
 interface Native {
   runOnce(this: object, limit?: number): void;
+  complete(this: object, state: number, value: unknown, inline: boolean): void;
+  futureNext(this: object): unknown;
+  wake(this: object): boolean;
+  waitNext(this: object): unknown;
 }
 
 const g = globalThis as { anyloopNative?: Native };
@@ -20,3 +24,9 @@ delete g.anyloopNative;
 
 /** XsLoop's turn (BaseLoop's `_runOnce`) in C. */
 export const runOnce = native?.runOnce;
+
+/** Future's `_complete`, FutureIterator's `next`, Waiter's `_wake`, FutureWait's `next`, in C. */
+export const complete = native?.complete;
+export const futureNext = native?.futureNext;
+export const wake = native?.wake;
+export const waitNext = native?.waitNext;
