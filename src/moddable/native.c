@@ -155,7 +155,7 @@ static xsIdentifier fid_state, fid_value, fid_callbacks, fid_doneCallback, fid_l
 	fid_notify, fid_callExceptionHandler, fid_message, fid_exception, fid_future, fid_length, fid_Array,
 	fid_isArray, fid_Object, fid_is, fid_anyloopFutures, fid_resume, fid_onTimeout, fid_callbackFailed,
 	fid_loopState, fid_task, fid_done, fid_result, fid_futureOf, fid_cancelRequests, fid_cancelling, fid_when,
-	fid_time, fid_expireAt, fid_expireCancel, fid_disarm, fid_handle, fid_index, fid_scriptNext, fid_valueProp, fid_taskOf;
+	fid_time, fid_expireAt, fid_expireCancel, fid_disarm, fid_handle, fid_index, fid_scriptNext, fid_valueProp, fid_taskOf, fid_create, fid_iteratorPrototype;
 static xsIntegerValue kPending, kResult, kWoken, kCreated, kEntered, kExited;
 
 static void anyloopFutureIds(xsMachine* the)
@@ -199,6 +199,8 @@ static void anyloopFutureIds(xsMachine* the)
 	fid_scriptNext = xsID("_scriptNext");
 	fid_valueProp = xsID("value");
 	fid_taskOf = xsID("_task");
+	fid_create = xsID("create");
+	fid_iteratorPrototype = xsID("iteratorPrototype");
 	/* Every prototype these functions are installed on has _anyloopFutures. */
 	xsResult = xsGet(xsThis, fid_anyloopFutures);
 	kPending = xsToInteger(xsGet(xsResult, xsID("PENDING")));
@@ -312,6 +314,28 @@ void xs_anyloop_futureNext(xsMachine* the)
 		else xsSet(xsThis, fid_valueProp, xsCall0(xsVar(0), fid_result));
 		xsSet(xsThis, fid_done, xsTrue);
 	}
+	xsResult = xsThis;
+}
+
+/*
+ * Future.prototype[Symbol.iterator]() (src/future/future.ts): the
+ * FutureIterator `yield* fut` drives, `new FutureIterator(this)`: the same
+ * ordinary object, its fields in the constructor's order.
+ */
+void xs_anyloop_futureIterator(xsMachine* the)
+{
+	anyloopFutureIds(the);
+	xsVars(1);
+	xsVar(0) = xsGet(xsGlobal, fid_Object);
+	xsResult = xsCall1(xsVar(0), fid_create, xsGet(xsGet(xsThis, fid_anyloopFutures), fid_iteratorPrototype));
+	xsSet(xsResult, fid_futureOf, xsThis);
+	xsSet(xsResult, fid_done, xsFalse);
+	xsSet(xsResult, fid_valueProp, xsThis);
+}
+
+/* FutureWait.prototype[Symbol.iterator]() (src/tasks/wait-for.ts): the wait is its own iterator. */
+void xs_anyloop_returnThis(xsMachine* the)
+{
 	xsResult = xsThis;
 }
 

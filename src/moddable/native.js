@@ -7,10 +7,15 @@ function runOnce(limit) @ "xs_anyloop_runOnce";
 
 export { runOnce };
 
-/** Future's `_complete(state, value, inline)`, FutureIterator's `next()`, Waiter's `_wake()`, FutureWait's `next()`. */
+/**
+ * Future's `_complete(state, value, inline)` and `[Symbol.iterator]()`, FutureIterator's `next()`, Waiter's `_wake()`,
+ * FutureWait's `next()` and `[Symbol.iterator]()` (`returnThis`: returns `this`).
+ */
 function complete(state, value, inline) @ "xs_anyloop_complete";
+function futureIterator() @ "xs_anyloop_futureIterator";
 function futureNext() @ "xs_anyloop_futureNext";
+function returnThis() @ "xs_anyloop_returnThis";
 function wake() @ "xs_anyloop_wake";
 function waitNext() @ "xs_anyloop_waitNext";
 
-export { complete, futureNext, wake, waitNext };
+export { complete, futureIterator, futureNext, returnThis, wake, waitNext };

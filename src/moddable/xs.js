@@ -8,7 +8,7 @@ import { Future, FutureIterator, PENDING, RESULT } from "anyloop/dist/future/fut
 import { Waiter, WOKEN, resume } from "anyloop/dist/future/waiter";
 import { FutureWait } from "anyloop/dist/tasks/wait-for";
 import { CREATED, ENTERED, EXITED, onTimeout } from "anyloop/dist/tasks/timeout";
-import { complete, futureNext, wake, waitNext } from "anyloop/native";
+import { complete, futureIterator, futureNext, returnThis, wake, waitNext } from "anyloop/native";
 
 // XsLoop's turn in C (native.c): the same algorithm as BaseLoop's
 // `_runOnce`, at a fraction of its cost in XS. Installed while the module is
@@ -19,14 +19,15 @@ if (runOnce !== undefined) {
 }
 
 // The Future layer's hot paths in C (native.c): a future's completion, a
-// waiter's wake-up, `yield* fut` and `yield* waitFor(fut, ms)`, the same
+// waiter's wake-up, `yield* fut` and `yield* waitFor(fut, ms)` (their
+// iterators and steps), the same
 // algorithms as the TypeScript methods they replace. FutureWait keeps its
 // TypeScript `next` for the branches the C hands over. `_anyloopFutures`:
 // what the C reads of the TypeScript (the states, the loop state, callbacks).
 if (complete !== undefined) {
 	const futures = Object.freeze({
 		PENDING, RESULT, WOKEN, CREATED, ENTERED, EXITED, loopState, resume, onTimeout,
-		callbackFailed: "Exception in callback",
+		callbackFailed: "Exception in callback", iteratorPrototype: FutureIterator.prototype,
 	});
 	const install = (prototype, name, value) =>
 		Object.defineProperty(prototype, name, { value, writable: true, configurable: true });
@@ -34,7 +35,9 @@ if (complete !== undefined) {
 		Object.defineProperty(prototype, "_anyloopFutures", { value: futures });
 	install(Future.prototype, "_complete", complete);
 	install(Waiter.prototype, "_wake", wake);
+	install(Future.prototype, Symbol.iterator, futureIterator);
 	install(FutureIterator.prototype, "next", futureNext);
 	install(FutureWait.prototype, "_scriptNext", FutureWait.prototype.next);
 	install(FutureWait.prototype, "next", waitNext);
+	install(FutureWait.prototype, Symbol.iterator, returnThis);
 }

@@ -13,7 +13,9 @@
 interface Native {
   runOnce(this: object, limit?: number): void;
   complete(this: object, state: number, value: unknown, inline: boolean): void;
+  futureIterator(this: object): unknown;
   futureNext(this: object): unknown;
+  returnThis(this: object): unknown;
   wake(this: object): boolean;
   waitNext(this: object): unknown;
 }
@@ -25,8 +27,10 @@ delete g.anyloopNative;
 /** XsLoop's turn (BaseLoop's `_runOnce`) in C. */
 export const runOnce = native?.runOnce;
 
-/** Future's `_complete`, FutureIterator's `next`, Waiter's `_wake`, FutureWait's `next`, in C. */
+/** Future's `_complete` and `[Symbol.iterator]`, FutureIterator's `next`, Waiter's `_wake`, FutureWait's `next` and `[Symbol.iterator]`, in C. */
 export const complete = native?.complete;
+export const futureIterator = native?.futureIterator;
+export const returnThis = native?.returnThis;
 export const futureNext = native?.futureNext;
 export const wake = native?.wake;
 export const waitNext = native?.waitNext;
