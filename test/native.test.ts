@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runScenario } from '../src/sim/host/run.js';
+import { isPrintEvent } from '../src/sim/trace.js';
 
 // anyloop/native (src/moddable/native.c): XsLoop's hot paths in C, which the
 // simulator's XS engine is built with as a device build links them. Node runs
@@ -93,7 +94,7 @@ Timer.set(() => {
 }, 50);
 `));
     expect(xs).toEqual(node);
-    const printed = node.map((e) => e.print).join('\n');
+    const printed = node.filter(isPrintEvent).map((e) => e.print).join('\n');
     expect(printed).toContain('failed: Exception in callback: boom; handle function');
     expect(printed).toContain('failed: Exception in callback: timer boom; handle function');
     expect(printed).toContain('array arg [1,2]');
@@ -239,7 +240,7 @@ Timer.set(() => {
 }, 50);
 `));
     expect(xs).toEqual(node);
-    const printed = node.map((e) => e.print).join('\n');
+    const printed = node.filter(isPrintEvent).map((e) => e.print).join('\n');
     for (const line of [
       'none nobody', 'one callback 1', 'many callback 1 m', 'many task got m', 'many then m', 'many callback 2 m',
       'reported: Exception in callback: callback boom', 'awaited a', 'failing task failed Error: failed',
