@@ -100,8 +100,7 @@ export abstract class Waiter<T, O> extends Future<T> {
   }
 }
 
-/** @internal What a woken or cancelled waiter's loop callback runs (exported for anyloop/xs's C `_wake`). */
-export function resume(w: Waiter<unknown, unknown>): void {
+function resume(w: Waiter<unknown, unknown>): void {
   // A waiter may be scheduled once per wake-up; one that already finished
   // (completed through another path) has nothing left to do. Woken or
   // cancelled, it is in one of the pending sub-states, all below PENDING (0).

@@ -155,10 +155,11 @@ static xsIdentifier fid_state, fid_value, fid_callbacks, fid_doneCallback, fid_l
 	fid_notify, fid_callExceptionHandler, fid_message, fid_exception, fid_future, fid_length, fid_Array,
 	fid_isArray, fid_Object, fid_is, fid_anyloopFutures, fid_resume, fid_onTimeout, fid_callbackFailed,
 	fid_loopState, fid_task, fid_done, fid_result, fid_futureOf, fid_cancelRequests, fid_cancelling, fid_when,
-	fid_time, fid_expireAt, fid_expireCancel, fid_disarm, fid_handle, fid_index, fid_scriptNext, fid_valueProp, fid_taskOf, fid_create, fid_iteratorPrototype;
+	fid_time, fid_expireAt, fid_expireCancel, fid_disarm, fid_handle, fid_index, fid_scriptNext, fid_valueProp, fid_taskOf, fid_create, fid_iteratorPrototype, fid_resumeStep;
 static xsIntegerValue kPending, kResult, kWoken, kCreated, kEntered, kExited;
 
-static void anyloopFutureIds(xsMachine* the)
+/* `of`: an object of a prototype the functions are installed on (a Future, a FutureIterator, a FutureWait). */
+static void anyloopFutureIds(xsMachine* the, xsSlot* of)
 {
 	if (gFutureIdsOf == the) return;
 	fid_state = xsID("_state");
@@ -200,9 +201,10 @@ static void anyloopFutureIds(xsMachine* the)
 	fid_valueProp = xsID("value");
 	fid_taskOf = xsID("_task");
 	fid_create = xsID("create");
+	fid_resumeStep = xsID("_resume");
 	fid_iteratorPrototype = xsID("iteratorPrototype");
 	/* Every prototype these functions are installed on has _anyloopFutures. */
-	xsResult = xsGet(xsThis, fid_anyloopFutures);
+	xsResult = xsGet(*of, fid_anyloopFutures);
 	kPending = xsToInteger(xsGet(xsResult, xsID("PENDING")));
 	kResult = xsToInteger(xsGet(xsResult, xsID("RESULT")));
 	kWoken = xsToInteger(xsGet(xsResult, xsID("WOKEN")));
@@ -253,7 +255,7 @@ void xs_anyloop_complete(xsMachine* the)
 {
 	xsIntegerValue argc = xsToInteger(xsArgc), i;
 	xsBooleanValue inlined = argc > 2 && xsTest(xsArg(2));
-	anyloopFutureIds(the);
+	anyloopFutureIds(the, &xsThis);
 	/* 0: the listeners, 1: a callback, 2: its argument, 3: the loop, 4: an exception */
 	xsVars(5);
 	xsSet(xsThis, fid_state, argc > 0 ? xsArg(0) : xsUndefined);
@@ -305,7 +307,7 @@ void xs_anyloop_complete(xsMachine* the)
 void xs_anyloop_futureNext(xsMachine* the)
 {
 	xsIntegerValue s;
-	anyloopFutureIds(the);
+	anyloopFutureIds(the, &xsThis);
 	xsVars(1);
 	xsVar(0) = xsGet(xsThis, fid_futureOf);
 	s = xsToInteger(xsGet(xsVar(0), fid_state));
@@ -324,7 +326,7 @@ void xs_anyloop_futureNext(xsMachine* the)
  */
 void xs_anyloop_futureIterator(xsMachine* the)
 {
-	anyloopFutureIds(the);
+	anyloopFutureIds(the, &xsThis);
 	xsVars(1);
 	xsVar(0) = xsGet(xsGlobal, fid_Object);
 	xsResult = xsCall1(xsVar(0), fid_create, xsGet(xsGet(xsThis, fid_anyloopFutures), fid_iteratorPrototype));
@@ -345,7 +347,7 @@ void xs_anyloop_returnThis(xsMachine* the)
  */
 void xs_anyloop_wake(xsMachine* the)
 {
-	anyloopFutureIds(the);
+	anyloopFutureIds(the, &xsThis);
 	xsVars(2);
 	if (xsToInteger(xsGet(xsThis, fid_state)) != kPending) {
 		xsResult = xsFalse;
@@ -360,6 +362,17 @@ void xs_anyloop_wake(xsMachine* the)
 }
 
 /*
+ * resume(w) (src/future/waiter.ts): the loop callback of a woken or
+ * cancelled waiter, which `_wake` schedules. A waiter that finished since
+ * has nothing left to do.
+ */
+void xs_anyloop_resume(xsMachine* the)
+{
+	anyloopFutureIds(the, &xsArg(0));
+	if (xsToInteger(xsGet(xsArg(0), fid_state)) < kPending) xsCall0(xsArg(0), fid_resumeStep);
+}
+
+/*
  * FutureWait.prototype.next() (src/tasks/wait-for.ts), its two common
  * paths: entering with the future pending (on a loop with the EntryTimers
  * hook when there is a limit), and leaving with its result. The rest (no
@@ -370,7 +383,7 @@ void xs_anyloop_waitNext(xsMachine* the)
 	xsIntegerValue state;
 	xsBooleanValue timed;
 	xsNumberValue now, when;
-	anyloopFutureIds(the);
+	anyloopFutureIds(the, &xsThis);
 	/* 0: the future, 1: its loop, 2: the task, 3: the limit, 4: a temporary */
 	xsVars(5);
 	state = xsToInteger(xsGet(xsThis, fid_state));

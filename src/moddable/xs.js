@@ -5,10 +5,10 @@ import { XsLoop } from "anyloop/dist/xs";
 import { loopState } from "anyloop/dist/contract/default-loop";
 import { runOnce } from "anyloop/native";
 import { Future, FutureIterator, PENDING, RESULT } from "anyloop/dist/future/future";
-import { Waiter, WOKEN, resume } from "anyloop/dist/future/waiter";
+import { Waiter, WOKEN } from "anyloop/dist/future/waiter";
 import { FutureWait } from "anyloop/dist/tasks/wait-for";
 import { CREATED, ENTERED, EXITED, onTimeout } from "anyloop/dist/tasks/timeout";
-import { complete, futureIterator, futureNext, returnThis, wake, waitNext } from "anyloop/native";
+import { complete, futureIterator, futureNext, resume, returnThis, wake, waitNext } from "anyloop/native";
 
 // XsLoop's turn in C (native.c): the same algorithm as BaseLoop's
 // `_runOnce`, at a fraction of its cost in XS. Installed while the module is
@@ -23,7 +23,8 @@ if (runOnce !== undefined) {
 // iterators and steps), the same
 // algorithms as the TypeScript methods they replace. FutureWait keeps its
 // TypeScript `next` for the branches the C hands over. `_anyloopFutures`:
-// what the C reads of the TypeScript (the states, the loop state, callbacks).
+// what the C reads of the TypeScript (the states, the loop state, callbacks;
+// `resume`, the waiter's loop callback `_wake` schedules, is the C's too).
 if (complete !== undefined) {
 	const futures = Object.freeze({
 		PENDING, RESULT, WOKEN, CREATED, ENTERED, EXITED, loopState, resume, onTimeout,

@@ -16,6 +16,7 @@ interface Native {
   futureIterator(this: object): unknown;
   futureNext(this: object): unknown;
   returnThis(this: object): unknown;
+  resume(waiter: object): void;
   wake(this: object): boolean;
   waitNext(this: object): unknown;
 }
@@ -31,6 +32,8 @@ export const runOnce = native?.runOnce;
 export const complete = native?.complete;
 export const futureIterator = native?.futureIterator;
 export const returnThis = native?.returnThis;
+/** A waiter's loop callback (waiter.ts's `resume`), in C. */
+export const resume = native?.resume;
 export const futureNext = native?.futureNext;
 export const wake = native?.wake;
 export const waitNext = native?.waitNext;
