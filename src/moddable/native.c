@@ -155,7 +155,7 @@ static xsIdentifier fid_state, fid_value, fid_callbacks, fid_doneCallback, fid_l
 	fid_notify, fid_callExceptionHandler, fid_message, fid_exception, fid_future, fid_length, fid_Array,
 	fid_isArray, fid_Object, fid_is, fid_anyloopFutures, fid_resume, fid_onTimeout, fid_callbackFailed,
 	fid_loopState, fid_task, fid_done, fid_result, fid_futureOf, fid_cancelRequests, fid_cancelling, fid_when,
-	fid_time, fid_expireAt, fid_expireCancel, fid_disarm, fid_handle, fid_index, fid_scriptNext, fid_valueProp, fid_taskOf, fid_create, fid_iteratorPrototype, fid_resumeStep;
+	fid_time, fid_expireAt, fid_expireCancel, fid_disarm, fid_handle, fid_index, fid_scriptNext, fid_valueProp, fid_taskOf, fid_create, fid_iteratorPrototype, fid_resumeStep, fid_callAt;
 static xsIntegerValue kPending, kResult, kWoken, kCreated, kEntered, kExited;
 
 /* `of`: an object of a prototype the functions are installed on (a Future, a FutureIterator, a FutureWait). */
@@ -202,6 +202,7 @@ static void anyloopFutureIds(xsMachine* the, xsSlot* of)
 	fid_taskOf = xsID("_task");
 	fid_create = xsID("create");
 	fid_resumeStep = xsID("_resume");
+	fid_callAt = xsID("callAt");
 	fid_iteratorPrototype = xsID("iteratorPrototype");
 	/* Every prototype these functions are installed on has _anyloopFutures. */
 	xsResult = xsGet(*of, fid_anyloopFutures);
@@ -397,7 +398,8 @@ void xs_anyloop_waitNext(xsMachine* the)
 		if (xsToInteger(xsGet(xsVar(0), fid_state)) > 0) goto script;
 		xsVar(3) = xsGet(xsThis, fid_when);
 		timed = xsTypeOf(xsVar(3)) != xsNullType && !(anyloopIsNumber(xsVar(3)) && xsToNumber(xsVar(3)) == INFINITY);
-		if (timed && !xsIsCallable(xsGet(xsVar(1), fid_expireAt))) goto script;
+		/* A limit is a number (waitFor checked it); a loop without the hook takes callAt: the TypeScript's. */
+		if (timed && (!anyloopIsNumber(xsVar(3)) || !xsIsCallable(xsGet(xsVar(1), fid_expireAt)))) goto script;
 		xsSet(xsThis, fid_state, xsInteger(kEntered));
 		xsSet(xsThis, fid_taskOf, xsVar(2));
 		/* task.cancelling(), read in place */
@@ -411,7 +413,8 @@ void xs_anyloop_waitNext(xsMachine* the)
 			if (when > now) xsCall1(xsVar(1), fid_expireAt, xsThis);
 			else {
 				xsVar(4) = xsGet(xsGet(xsThis, fid_anyloopFutures), fid_onTimeout);
-				xsSet(xsThis, fid_handle, xsCall2(xsVar(1), fid_callSoon, xsVar(4), xsThis));
+				if (when <= now) xsSet(xsThis, fid_handle, xsCall2(xsVar(1), fid_callSoon, xsVar(4), xsThis));
+				else xsSet(xsThis, fid_handle, xsCall3(xsVar(1), fid_callAt, xsNumber(when), xsVar(4), xsThis));
 			}
 		}
 		xsSet(xsThis, fid_done, xsFalse);
