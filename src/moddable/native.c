@@ -336,12 +336,6 @@ void xs_anyloop_futureIterator(xsMachine* the)
 	xsSet(xsResult, fid_valueProp, xsThis);
 }
 
-/* FutureWait.prototype[Symbol.iterator]() (src/tasks/wait-for.ts): the wait is its own iterator. */
-void xs_anyloop_returnThis(xsMachine* the)
-{
-	xsResult = xsThis;
-}
-
 /*
  * Waiter.prototype._wake() (src/future/waiter.ts): asyncio's
  * `fut.set_result()`; the waiter resumes through the loop.

@@ -9,15 +9,13 @@ export { runOnce };
 
 /**
  * Future's `_complete(state, value, inline)` and `[Symbol.iterator]()`, FutureIterator's `next()`, Waiter's `_wake()`,
- * FutureWait's `next()` and `[Symbol.iterator]()` (`returnThis`: returns `this`), and `resume(waiter)`, the
- * waiter's loop callback (waiter.ts).
+ * FutureWait's `next()`, and `resume(waiter)`, the waiter's loop callback (waiter.ts): anyloop/xs installs them.
  */
 function complete(state, value, inline) @ "xs_anyloop_complete";
 function futureIterator() @ "xs_anyloop_futureIterator";
 function futureNext() @ "xs_anyloop_futureNext";
-function returnThis() @ "xs_anyloop_returnThis";
 function resume(waiter) @ "xs_anyloop_resume";
 function wake() @ "xs_anyloop_wake";
 function waitNext() @ "xs_anyloop_waitNext";
 
-export { complete, futureIterator, futureNext, resume, returnThis, wake, waitNext };
+export { complete, futureIterator, futureNext, resume, wake, waitNext };

@@ -8,7 +8,7 @@ import { Future, FutureIterator, PENDING, RESULT } from "anyloop/dist/future/fut
 import { Waiter, WOKEN } from "anyloop/dist/future/waiter";
 import { FutureWait } from "anyloop/dist/tasks/wait-for";
 import { CREATED, ENTERED, EXITED, onTimeout } from "anyloop/dist/tasks/timeout";
-import { complete, futureIterator, futureNext, resume, returnThis, wake, waitNext } from "anyloop/native";
+import { complete, futureIterator, futureNext, resume, wake, waitNext } from "anyloop/native";
 
 // XsLoop's turn in C (native.c): the same algorithm as BaseLoop's
 // `_runOnce`, at a fraction of its cost in XS. Installed while the module is
@@ -19,8 +19,8 @@ if (runOnce !== undefined) {
 }
 
 // The Future layer's hot paths in C (native.c): a future's completion, a
-// waiter's wake-up, `yield* fut` and `yield* waitFor(fut, ms)` (their
-// iterators and steps), the same
+// waiter's wake-up and resumption, `yield* fut` (its iterator and steps)
+// and `yield* waitFor(fut, ms)`'s steps, the same
 // algorithms as the TypeScript methods they replace. FutureWait keeps its
 // TypeScript `next` for the branches the C hands over. `_anyloopFutures`:
 // what the C reads of the TypeScript (the states, the loop state, callbacks;
@@ -40,5 +40,4 @@ if (complete !== undefined) {
 	install(FutureIterator.prototype, "next", futureNext);
 	install(FutureWait.prototype, "_scriptNext", FutureWait.prototype.next);
 	install(FutureWait.prototype, "next", waitNext);
-	install(FutureWait.prototype, Symbol.iterator, returnThis);
 }

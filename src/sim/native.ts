@@ -15,7 +15,6 @@ interface Native {
   complete(this: object, state: number, value: unknown, inline: boolean): void;
   futureIterator(this: object): unknown;
   futureNext(this: object): unknown;
-  returnThis(this: object): unknown;
   resume(waiter: object): void;
   wake(this: object): boolean;
   waitNext(this: object): unknown;
@@ -28,12 +27,11 @@ delete g.anyloopNative;
 /** XsLoop's turn (BaseLoop's `_runOnce`) in C. */
 export const runOnce = native?.runOnce;
 
-/** Future's `_complete` and `[Symbol.iterator]`, FutureIterator's `next`, Waiter's `_wake`, FutureWait's `next` and `[Symbol.iterator]`, in C. */
+/** Future's `_complete` and `[Symbol.iterator]`, FutureIterator's `next`, Waiter's `_wake`, FutureWait's `next`, in C. */
 export const complete = native?.complete;
 export const futureIterator = native?.futureIterator;
-export const returnThis = native?.returnThis;
-/** A waiter's loop callback (waiter.ts's `resume`), in C. */
-export const resume = native?.resume;
 export const futureNext = native?.futureNext;
 export const wake = native?.wake;
 export const waitNext = native?.waitNext;
+/** A waiter's loop callback (waiter.ts's `resume`), in C. */
+export const resume = native?.resume;
