@@ -216,6 +216,7 @@ static void anyloopFutureIds(xsMachine* the, xsSlot* of)
 	gFutureIdsOf = the;
 }
 
+/* No xs macro is an argument of another that pushes (xsGet, xsSet, xsCall, xsTest): C leaves the order of their stack operations unspecified. */
 #define anyloopIsNullish(_SLOT) (xsTypeOf(_SLOT) == xsUndefinedType || xsTypeOf(_SLOT) == xsNullType)
 #define anyloopIsNumber(_SLOT) (xsTypeOf(_SLOT) == xsIntegerType || xsTypeOf(_SLOT) == xsNumberType)
 
@@ -239,7 +240,9 @@ static void anyloopTell(xsMachine* the, xsBooleanValue inlined)
 	xsCatch {
 		xsVar(4) = xsException;
 		xsVar(1) = xsNewObject();
-		xsSet(xsVar(1), fid_message, xsGet(xsGet(xsThis, fid_anyloopFutures), fid_callbackFailed));
+		xsVar(2) = xsGet(xsThis, fid_anyloopFutures);
+		xsVar(2) = xsGet(xsVar(2), fid_callbackFailed);
+		xsSet(xsVar(1), fid_message, xsVar(2));
 		xsSet(xsVar(1), fid_exception, xsVar(4));
 		xsSet(xsVar(1), fid_future, xsThis);
 		xsVar(3) = xsGet(xsThis, fid_loop);
@@ -278,7 +281,8 @@ void xs_anyloop_complete(xsMachine* the)
 		return;
 	}
 	xsVar(3) = xsGet(xsGlobal, fid_Array);
-	if (!xsTest(xsCall1(xsVar(3), fid_isArray, xsVar(0)))) {
+	xsVar(3) = xsCall1(xsVar(3), fid_isArray, xsVar(0));
+	if (!xsTest(xsVar(3))) {
 		xsCall2(xsThis, fid_notify, xsVar(0), xsBoolean(inlined));
 		return;
 	}
@@ -309,12 +313,13 @@ void xs_anyloop_futureNext(xsMachine* the)
 {
 	xsIntegerValue s;
 	anyloopFutureIds(the, &xsThis);
-	xsVars(1);
+	xsVars(2);
 	xsVar(0) = xsGet(xsThis, fid_futureOf);
 	s = xsToInteger(xsGet(xsVar(0), fid_state));
 	if (s > 0) {
-		if (s == kResult) xsSet(xsThis, fid_valueProp, xsGet(xsVar(0), fid_value));
-		else xsSet(xsThis, fid_valueProp, xsCall0(xsVar(0), fid_result));
+		if (s == kResult) xsVar(1) = xsGet(xsVar(0), fid_value);
+		else xsVar(1) = xsCall0(xsVar(0), fid_result);
+		xsSet(xsThis, fid_valueProp, xsVar(1));
 		xsSet(xsThis, fid_done, xsTrue);
 	}
 	xsResult = xsThis;
@@ -328,9 +333,11 @@ void xs_anyloop_futureNext(xsMachine* the)
 void xs_anyloop_futureIterator(xsMachine* the)
 {
 	anyloopFutureIds(the, &xsThis);
-	xsVars(1);
+	xsVars(2);
 	xsVar(0) = xsGet(xsGlobal, fid_Object);
-	xsResult = xsCall1(xsVar(0), fid_create, xsGet(xsGet(xsThis, fid_anyloopFutures), fid_iteratorPrototype));
+	xsVar(1) = xsGet(xsThis, fid_anyloopFutures);
+	xsVar(1) = xsGet(xsVar(1), fid_iteratorPrototype);
+	xsResult = xsCall1(xsVar(0), fid_create, xsVar(1));
 	xsSet(xsResult, fid_futureOf, xsThis);
 	xsSet(xsResult, fid_done, xsFalse);
 	xsSet(xsResult, fid_valueProp, xsThis);
@@ -350,7 +357,8 @@ void xs_anyloop_wake(xsMachine* the)
 	}
 	xsSet(xsThis, fid_state, xsInteger(kWoken));
 	xsVar(0) = xsGet(xsThis, fid_loop);
-	xsVar(1) = xsGet(xsGet(xsThis, fid_anyloopFutures), fid_resume);
+	xsVar(1) = xsGet(xsThis, fid_anyloopFutures);
+	xsVar(1) = xsGet(xsVar(1), fid_resume);
 	if (xsTypeOf(xsGet(xsVar(0), fid_soon)) != xsUndefinedType) xsCall2(xsVar(0), fid_soon, xsVar(1), xsThis);
 	else xsCall2(xsVar(0), fid_callSoon, xsVar(1), xsThis);
 	xsResult = xsTrue;
@@ -385,10 +393,14 @@ void xs_anyloop_waitNext(xsMachine* the)
 	xsVar(0) = xsGet(xsThis, fid_futureOf);
 	xsVar(1) = xsGet(xsVar(0), fid_loop);
 	if (state == kCreated) {
-		xsVar(2) = xsGet(xsGet(xsGet(xsThis, fid_anyloopFutures), fid_loopState), fid_task);
+		xsVar(2) = xsGet(xsThis, fid_anyloopFutures);
+		xsVar(2) = xsGet(xsVar(2), fid_loopState);
+		xsVar(2) = xsGet(xsVar(2), fid_task);
 		if (xsTypeOf(xsVar(2)) != xsReferenceType) goto script;
 		xsVar(4) = xsGet(xsGlobal, fid_Object);
-		if (!xsTest(xsCall2(xsVar(4), fid_is, xsGet(xsVar(2), fid_loop), xsVar(1)))) goto script;
+		xsVar(3) = xsGet(xsVar(2), fid_loop);
+		xsVar(3) = xsCall2(xsVar(4), fid_is, xsVar(3), xsVar(1));
+		if (!xsTest(xsVar(3))) goto script;
 		if (xsToInteger(xsGet(xsVar(0), fid_state)) > 0) goto script;
 		xsVar(3) = xsGet(xsThis, fid_when);
 		timed = xsTypeOf(xsVar(3)) != xsNullType && !(anyloopIsNumber(xsVar(3)) && xsToNumber(xsVar(3)) == INFINITY);
@@ -406,9 +418,12 @@ void xs_anyloop_waitNext(xsMachine* the)
 			xsSet(xsThis, fid_when, xsNumber(when));
 			if (when > now) xsCall1(xsVar(1), fid_expireAt, xsThis);
 			else {
-				xsVar(4) = xsGet(xsGet(xsThis, fid_anyloopFutures), fid_onTimeout);
-				if (when <= now) xsSet(xsThis, fid_handle, xsCall2(xsVar(1), fid_callSoon, xsVar(4), xsThis));
-				else xsSet(xsThis, fid_handle, xsCall3(xsVar(1), fid_callAt, xsNumber(when), xsVar(4), xsThis));
+				/* the task (stored) gives its slot to the handle */
+				xsVar(4) = xsGet(xsThis, fid_anyloopFutures);
+				xsVar(4) = xsGet(xsVar(4), fid_onTimeout);
+				if (when <= now) xsVar(2) = xsCall2(xsVar(1), fid_callSoon, xsVar(4), xsThis);
+				else xsVar(2) = xsCall3(xsVar(1), fid_callAt, xsNumber(when), xsVar(4), xsThis);
+				xsSet(xsThis, fid_handle, xsVar(2));
 			}
 		}
 		xsSet(xsThis, fid_done, xsFalse);
@@ -423,7 +438,8 @@ void xs_anyloop_waitNext(xsMachine* the)
 		else xsCall0(xsThis, fid_disarm);
 		xsSet(xsThis, fid_state, xsInteger(kExited));
 		xsSet(xsThis, fid_done, xsTrue);
-		xsSet(xsThis, fid_valueProp, xsGet(xsVar(0), fid_value));
+		xsVar(4) = xsGet(xsVar(0), fid_value);
+		xsSet(xsThis, fid_valueProp, xsVar(4));
 		xsResult = xsThis;
 		return;
 	}
