@@ -367,7 +367,7 @@ export interface DoneListener {
 type Listener = DoneCallback<any> | Reaction | DoneListener;
 
 /**
- * What `yield* fut` drives: `next()` yields the future while it is pending,
+ * @internal What `yield* fut` drives: `next()` yields the future while it is pending,
  * and returns the result or throws once it is done. A task resumes the
  * coroutine only once what it waits on is done (a cancellation is thrown in
  * instead), so the state of the future alone tells the two calls apart.
@@ -377,7 +377,7 @@ type Listener = DoneCallback<any> | Reaction | DoneListener;
  * hands the object to the task as it is, so a wait makes one object, not
  * three. Only Future[Symbol.iterator] makes one.
  */
-class FutureIterator<T> {
+export class FutureIterator<T> {
   /** True once the result is read. */
   done = false;
   /** The future while it is yielded, then its result. */

@@ -49,6 +49,14 @@ static void anyloopIds(xsMachine* the)
 
 #define anyloopInt(_THIS, _ID) xsToInteger(xsGet(_THIS, _ID))
 
+/* `Array.isArray(*value)` (a host function: no JavaScript runs). */
+static xsBooleanValue anyloopIsArray(xsMachine* the, xsSlot* value)
+{
+	xsSlot array = xsGet(xsGlobal, id_Array);
+	xsSlot result = xsCall1(array, id_isArray, *value);
+	return xsTest(result);
+}
+
 /* The timers' section, at the end of the file. */
 static xsNumberValue anyloopWhenAt(xsMachine* the, xsSlot* heap, xsIntegerValue i);
 static xsBooleanValue anyloopEmpty(xsMachine* the, xsSlot* heap);
@@ -113,8 +121,11 @@ void xs_anyloop_runOnce(xsMachine* the)
 		xsVar(3) = xsGetIndex(xsVar(1), head + 1);
 		xsSetIndex(xsVar(1), head, xsUndefined);
 		xsSetIndex(xsVar(1), head + 1, xsUndefined);
-		xsSet(xsVar(0), id_head, xsInteger((head + 2) & anyloopInt(xsVar(0), id_mask)));
-		xsSet(xsVar(0), id_length, xsInteger(anyloopInt(xsVar(0), id_length) - 1));
+		/* Read first: an xs macro nested in another's argument is unsequenced C. */
+		mask = anyloopInt(xsVar(0), id_mask);
+		xsSet(xsVar(0), id_head, xsInteger((head + 2) & mask));
+		length = anyloopInt(xsVar(0), id_length);
+		xsSet(xsVar(0), id_length, xsInteger(length - 1));
 		xsTry {
 			if (xsIsCallable(xsVar(2))) {
 				/* A pair: anyloop's own callback and its argument. */
@@ -127,7 +138,7 @@ void xs_anyloop_runOnce(xsMachine* the)
 					xsVar(3) = xsGet(xsVar(2), id_args);
 					if (xsTypeOf(xsVar(3)) == xsUndefinedType)
 						xsCallFunction0(xsVar(6), xsUndefined);
-					else if (xsTypeOf(xsVar(3)) == xsReferenceType && xsTest(xsCall1(xsGet(xsGlobal, id_Array), id_isArray, xsVar(3))))
+					else if (xsTypeOf(xsVar(3)) == xsReferenceType && anyloopIsArray(the, &xsVar(3)))
 						xsCall0(xsVar(2), id_run);
 					else
 						xsCallFunction1(xsVar(6), xsUndefined, xsVar(3));
@@ -202,7 +213,7 @@ static void anyloopHostIds(xsMachine* the)
 }
 
 /* A number as XS keeps it: an integer slot when it is one. */
-static xsSlot anyloopNumber(xsMachine* the, xsNumberValue v)
+static xsSlot anyloopNumberSlot(xsMachine* the, xsNumberValue v)
 {
 	if (v >= -2147483648.0 && v <= 2147483647.0 && (xsNumberValue)(xsIntegerValue)v == v && !(v == 0 && signbit(v)))
 		return xsInteger((xsIntegerValue)v);
@@ -229,7 +240,7 @@ static xsNumberValue anyloopTick(xsMachine* the, xsIntegerValue v)
 	xsVar(v) = xsGet(xsVar(v), idh_ticks);
 	ticks = xsToNumber(xsVar(v));
 	now += anyloopInt32(ticks - now);
-	xsSet(xsThis, idh_now, anyloopNumber(the, now));
+	xsSet(xsThis, idh_now, anyloopNumberSlot(the, now));
 	return now;
 }
 
@@ -240,7 +251,7 @@ void xs_anyloop_time(xsMachine* the)
 	anyloopHostIds(the);
 	xsVars(1);
 	now = anyloopTick(the, 0);
-	xsResult = anyloopNumber(the, now);
+	xsResult = anyloopNumberSlot(the, now);
 }
 
 /*
@@ -300,10 +311,10 @@ void xs_anyloop_arm(xsMachine* the)
 	at = now + delay;
 	xsVar(1) = xsGet(xsThis, idh_armedAt);
 	if (xsToNumber(xsVar(1)) <= at) return;
-	xsSet(xsThis, idh_armedAt, anyloopNumber(the, at));
+	xsSet(xsThis, idh_armedAt, anyloopNumberSlot(the, at));
 	xsVar(0) = xsGet(xsThis, idh_Timer);
 	xsVar(1) = xsGet(xsThis, idh_host);
-	xsCall3(xsVar(0), idh_schedule, xsVar(1), anyloopNumber(the, delay), anyloopNumber(the, guard));
+	xsCall3(xsVar(0), idh_schedule, xsVar(1), anyloopNumberSlot(the, delay), anyloopNumberSlot(the, guard));
 }
 
 /*
@@ -335,7 +346,7 @@ void xs_anyloop_onHost(xsMachine* the)
 			xsVar(2) = xsGet(xsVar(1), idh_running);
 			if (!xsTest(xsVar(2))) break;
 			xsVar(2) = xsGet(xsVar(1), idh_turns);
-			xsSet(xsVar(1), idh_turns, anyloopNumber(the, xsToNumber(xsVar(2)) + 1));
+			xsSet(xsVar(1), idh_turns, anyloopNumberSlot(the, xsToNumber(xsVar(2)) + 1));
 			/* loop._runOnce(loop._maxPerTurn ?? MAX_PER_TURN) */
 			xsVar(2) = xsGet(xsVar(1), idh_maxPerTurn);
 			if (xsTypeOf(xsVar(2)) == xsUndefinedType || xsTypeOf(xsVar(2)) == xsNullType)
@@ -362,6 +373,9 @@ void xs_anyloop_onHost(xsMachine* the)
 			xsCall1(xsVar(1), idh_callExceptionHandler, xsVar(2));
 		}
 	}
+}
+
+/*
  * The loop's timers and hand-offs (src/loops/base.ts, timer-heap.ts): the
  * two heaps of TimerHeap worked on in place, as its functions do, and
  * XsLoop's `_soon`, `_at`, `_expireAt` and `_expireCancel`. What they need
@@ -437,10 +451,14 @@ static xsBooleanValue anyloopDone(xsMachine* the, xsSlot fut)
 static xsSlot anyloopStep(xsMachine* the, xsSlot obj, xsIdentifier id, xsIntegerValue delta)
 {
 	xsSlot old = xsGet(obj, id);
-	if (xsTypeOf(old) == xsIntegerType && xsToInteger(old) < 0x7FFFFFFF && xsToInteger(old) > -0x7FFFFFFF)
-		xsSet(obj, id, xsInteger(xsToInteger(old) + delta));
-	else
-		xsSet(obj, id, xsNumber(xsToNumber(old) + delta));
+	xsIntegerValue n;
+	xsNumberValue d;
+	if (xsTypeOf(old) == xsIntegerType && (n = xsToInteger(old)) < 0x7FFFFFFF && n > -0x7FFFFFFF)
+		xsSet(obj, id, xsInteger(n + delta));
+	else {
+		d = xsToNumber(old);
+		xsSet(obj, id, xsNumber(d + delta));
+	}
 	return old;
 }
 
@@ -767,6 +785,7 @@ void xs_anyloop_resultLater(xsMachine* the)
 void xs_anyloop_timedDone(xsMachine* the)
 {
 	xsNumberValue done;
+	xsIntegerValue n;
 	anyloopTimerIds(the);
 	/* 0: the timer heap, then a value */
 	xsVars(2);
@@ -774,14 +793,19 @@ void xs_anyloop_timedDone(xsMachine* the)
 	xsVar(1) = xsGet(xsVar(0), id_done);
 	/* `(this._done ?? 0) + 1` */
 	if (xsTypeOf(xsVar(1)) == xsUndefinedType || xsTypeOf(xsVar(1)) == xsNullType) xsVar(1) = xsInteger(0);
-	if (xsTypeOf(xsVar(1)) == xsIntegerType && xsToInteger(xsVar(1)) < 0x7FFFFFFF)
-		xsVar(1) = xsInteger(xsToInteger(xsVar(1)) + 1);
-	else
-		xsVar(1) = xsNumber(xsToNumber(xsVar(1)) + 1);
+	if (xsTypeOf(xsVar(1)) == xsIntegerType && (n = xsToInteger(xsVar(1))) < 0x7FFFFFFF)
+		xsVar(1) = xsInteger(n + 1);
+	else {
+		done = xsToNumber(xsVar(1));
+		xsVar(1) = xsNumber(done + 1);
+	}
 	xsSet(xsVar(0), id_done, xsVar(1));
 	done = xsToNumber(xsVar(1));
 	xsVar(1) = xsGet(xsVar(0), id_futures2);
 	if (done * 2 > anyloopNumber(the, xsVar(1), id_length2)) xsCall0(xsVar(0), id_sweep);
+}
+
+/*
  * The task step (src/future/coroutine.ts, `step`): one step of a
  * CoroutineFuture (a task), as the TypeScript runs it, on the same objects.
  * What it needs from JavaScript comes in `kit`, a frozen object on the
@@ -1071,4 +1095,313 @@ void xs_anyloop_step(xsMachine* the)
 	}
 	xsSet(xsVar(3), sid_task, xsVar(4));
 	xsSet(xsVar(3), sid_turn, xsVar(5));
+}
+
+/*
+ * The Future layer's hot paths (src/future/future.ts, waiter.ts,
+ * src/tasks/wait-for.ts): what every wait of a task runs besides the loop's
+ * turn. anyloop/xs installs them as the prototype methods they replace, and
+ * defines `_anyloopFutures` on those prototypes: the states (read once per
+ * machine) and the JavaScript values the C needs (the loop state, the
+ * waiter's resume callback, the timeout's expiry callback, the report's
+ * message), frozen. A branch these functions leave to the TypeScript hands
+ * over before any side effect: the original method, kept on the prototype.
+ */
+#include <math.h>
+
+static xsMachine* gFutureIdsOf = NULL;
+static xsIdentifier fid_state, fid_value, fid_callbacks, fid_doneCallback, fid_loop, fid_soon, fid_callSoon,
+	fid_notify, fid_callExceptionHandler, fid_message, fid_exception, fid_future, fid_length, fid_Array,
+	fid_isArray, fid_Object, fid_is, fid_anyloopFutures, fid_resume, fid_onTimeout, fid_callbackFailed,
+	fid_loopState, fid_task, fid_done, fid_result, fid_futureOf, fid_cancelRequests, fid_cancelling, fid_when,
+	fid_time, fid_expireAt, fid_expireCancel, fid_disarm, fid_handle, fid_index, fid_scriptNext, fid_valueProp, fid_taskOf, fid_create, fid_iteratorPrototype, fid_resumeStep, fid_callAt;
+static xsIntegerValue kPending, kResult, kWoken, kCreated, kEntered, kExited;
+
+/* `of`: an object of a prototype the functions are installed on (a Future, a FutureIterator, a FutureWait). */
+static void anyloopFutureIds(xsMachine* the, xsSlot* of)
+{
+	if (gFutureIdsOf == the) return;
+	fid_state = xsID("_state");
+	fid_value = xsID("_value");
+	fid_callbacks = xsID("_callbacks");
+	fid_doneCallback = xsID("_doneCallback");
+	fid_loop = xsID("_loop");
+	fid_soon = xsID("_soon");
+	fid_callSoon = xsID("callSoon");
+	fid_notify = xsID("_notify");
+	fid_callExceptionHandler = xsID("callExceptionHandler");
+	fid_message = xsID("message");
+	fid_exception = xsID("exception");
+	fid_future = xsID("future");
+	fid_length = xsID("length");
+	fid_Array = xsID("Array");
+	fid_isArray = xsID("isArray");
+	fid_Object = xsID("Object");
+	fid_is = xsID("is");
+	fid_anyloopFutures = xsID("_anyloopFutures");
+	fid_resume = xsID("resume");
+	fid_onTimeout = xsID("onTimeout");
+	fid_callbackFailed = xsID("callbackFailed");
+	fid_loopState = xsID("loopState");
+	fid_task = xsID("task");
+	fid_done = xsID("done");
+	fid_result = xsID("result");
+	fid_futureOf = xsID("_future");
+	fid_cancelRequests = xsID("_cancelRequests");
+	fid_cancelling = xsID("_cancelling");
+	fid_when = xsID("_when");
+	fid_time = xsID("time");
+	fid_expireAt = xsID("_expireAt");
+	fid_expireCancel = xsID("_expireCancel");
+	fid_disarm = xsID("_disarm");
+	fid_handle = xsID("_handle");
+	fid_index = xsID("_index");
+	fid_scriptNext = xsID("_scriptNext");
+	fid_valueProp = xsID("value");
+	fid_taskOf = xsID("_task");
+	fid_create = xsID("create");
+	fid_resumeStep = xsID("_resume");
+	fid_callAt = xsID("callAt");
+	fid_iteratorPrototype = xsID("iteratorPrototype");
+	/* Every prototype these functions are installed on has _anyloopFutures. */
+	xsResult = xsGet(*of, fid_anyloopFutures);
+	kPending = xsToInteger(xsGet(xsResult, xsID("PENDING")));
+	kResult = xsToInteger(xsGet(xsResult, xsID("RESULT")));
+	kWoken = xsToInteger(xsGet(xsResult, xsID("WOKEN")));
+	kCreated = xsToInteger(xsGet(xsResult, xsID("CREATED")));
+	kEntered = xsToInteger(xsGet(xsResult, xsID("ENTERED")));
+	kExited = xsToInteger(xsGet(xsResult, xsID("EXITED")));
+	xsResult = xsUndefined;
+	gFutureIdsOf = the;
+}
+
+/* No xs macro is an argument of another that pushes (xsGet, xsSet, xsCall, xsTest): C leaves the order of their stack operations unspecified. */
+#define anyloopIsNullish(_SLOT) (xsTypeOf(_SLOT) == xsUndefinedType || xsTypeOf(_SLOT) == xsNullType)
+#define anyloopIsNumber(_SLOT) (xsTypeOf(_SLOT) == xsIntegerType || xsTypeOf(_SLOT) == xsNumberType)
+
+/*
+ * The end of Future.prototype._notify(listener, inline): `callback(arg)`
+ * (callback in xsVar(1), arg in xsVar(2)) scheduled through the loop's
+ * `_soon`, else `callSoon`, or, `inline`, run now, a failure reported to the
+ * loop's handler. Uses xsVar(3) and xsVar(4).
+ */
+static void anyloopTell(xsMachine* the, xsBooleanValue inlined)
+{
+	xsVar(3) = xsGet(xsThis, fid_loop);
+	if (!inlined) {
+		if (xsTypeOf(xsGet(xsVar(3), fid_soon)) != xsUndefinedType) xsCall2(xsVar(3), fid_soon, xsVar(1), xsVar(2));
+		else xsCall2(xsVar(3), fid_callSoon, xsVar(1), xsVar(2));
+		return;
+	}
+	xsTry {
+		xsCallFunction1(xsVar(1), xsUndefined, xsVar(2));
+	}
+	xsCatch {
+		xsVar(4) = xsException;
+		xsVar(1) = xsNewObject();
+		xsVar(2) = xsGet(xsThis, fid_anyloopFutures);
+		xsVar(2) = xsGet(xsVar(2), fid_callbackFailed);
+		xsSet(xsVar(1), fid_message, xsVar(2));
+		xsSet(xsVar(1), fid_exception, xsVar(4));
+		xsSet(xsVar(1), fid_future, xsThis);
+		xsVar(3) = xsGet(xsThis, fid_loop);
+		xsCall1(xsVar(3), fid_callExceptionHandler, xsVar(1));
+	}
+}
+
+/*
+ * Future.prototype._complete(state, value, inline): the future is done; its
+ * listeners are told (one function, one DoneListener, an array of them), a
+ * promise Reaction through the TypeScript `_notify`, as the TypeScript does.
+ */
+void xs_anyloop_complete(xsMachine* the)
+{
+	xsIntegerValue argc = xsToInteger(xsArgc), i;
+	xsBooleanValue inlined = argc > 2 && xsTest(xsArg(2));
+	anyloopFutureIds(the, &xsThis);
+	/* 0: the listeners, 1: a callback, 2: its argument, 3: the loop, 4: an exception */
+	xsVars(5);
+	xsSet(xsThis, fid_state, argc > 0 ? xsArg(0) : xsUndefined);
+	xsSet(xsThis, fid_value, argc > 1 ? xsArg(1) : xsUndefined);
+	xsVar(0) = xsGet(xsThis, fid_callbacks);
+	if (anyloopIsNullish(xsVar(0))) return;
+	xsSet(xsThis, fid_callbacks, xsNull);
+	if (xsIsCallable(xsVar(0))) {
+		xsVar(1) = xsVar(0);
+		xsVar(2) = xsThis;
+		anyloopTell(the, inlined);
+		return;
+	}
+	/* The common case, one DoneListener (a task). An array has no _doneCallback. */
+	xsVar(1) = xsGet(xsVar(0), fid_doneCallback);
+	if (xsTypeOf(xsVar(1)) != xsUndefinedType) {
+		xsVar(2) = xsVar(0);
+		anyloopTell(the, inlined);
+		return;
+	}
+	xsVar(3) = xsGet(xsGlobal, fid_Array);
+	xsVar(3) = xsCall1(xsVar(3), fid_isArray, xsVar(0));
+	if (!xsTest(xsVar(3))) {
+		xsCall2(xsThis, fid_notify, xsVar(0), xsBoolean(inlined));
+		return;
+	}
+	for (i = 0; i < anyloopInt(xsVar(0), fid_length); i++) {
+		/* _notify(listener, inline) */
+		xsVar(1) = xsGetIndex(xsVar(0), i);
+		if (xsIsCallable(xsVar(1))) {
+			xsVar(2) = xsThis;
+		}
+		else {
+			xsVar(2) = xsVar(1);
+			xsVar(1) = xsGet(xsVar(2), fid_doneCallback);
+			if (xsTypeOf(xsVar(1)) == xsUndefinedType) {
+				/* A promise Reaction: the TypeScript settles it. */
+				xsCall2(xsThis, fid_notify, xsVar(2), xsBoolean(inlined));
+				continue;
+			}
+		}
+		anyloopTell(the, inlined);
+	}
+}
+
+/*
+ * FutureIterator.prototype.next() (src/future/future.ts): `yield* fut`
+ * yields the iterator while the future is pending, then its result.
+ */
+void xs_anyloop_futureNext(xsMachine* the)
+{
+	xsIntegerValue s;
+	anyloopFutureIds(the, &xsThis);
+	xsVars(2);
+	xsVar(0) = xsGet(xsThis, fid_futureOf);
+	s = xsToInteger(xsGet(xsVar(0), fid_state));
+	if (s > 0) {
+		if (s == kResult) xsVar(1) = xsGet(xsVar(0), fid_value);
+		else xsVar(1) = xsCall0(xsVar(0), fid_result);
+		xsSet(xsThis, fid_valueProp, xsVar(1));
+		xsSet(xsThis, fid_done, xsTrue);
+	}
+	xsResult = xsThis;
+}
+
+/*
+ * Future.prototype[Symbol.iterator]() (src/future/future.ts): the
+ * FutureIterator `yield* fut` drives, `new FutureIterator(this)`: the same
+ * ordinary object, its fields in the constructor's order.
+ */
+void xs_anyloop_futureIterator(xsMachine* the)
+{
+	anyloopFutureIds(the, &xsThis);
+	xsVars(2);
+	xsVar(0) = xsGet(xsGlobal, fid_Object);
+	xsVar(1) = xsGet(xsThis, fid_anyloopFutures);
+	xsVar(1) = xsGet(xsVar(1), fid_iteratorPrototype);
+	xsResult = xsCall1(xsVar(0), fid_create, xsVar(1));
+	xsSet(xsResult, fid_futureOf, xsThis);
+	xsSet(xsResult, fid_done, xsFalse);
+	xsSet(xsResult, fid_valueProp, xsThis);
+}
+
+/*
+ * Waiter.prototype._wake() (src/future/waiter.ts): asyncio's
+ * `fut.set_result()`; the waiter resumes through the loop.
+ */
+void xs_anyloop_wake(xsMachine* the)
+{
+	anyloopFutureIds(the, &xsThis);
+	xsVars(2);
+	if (xsToInteger(xsGet(xsThis, fid_state)) != kPending) {
+		xsResult = xsFalse;
+		return;
+	}
+	xsSet(xsThis, fid_state, xsInteger(kWoken));
+	xsVar(0) = xsGet(xsThis, fid_loop);
+	xsVar(1) = xsGet(xsThis, fid_anyloopFutures);
+	xsVar(1) = xsGet(xsVar(1), fid_resume);
+	if (xsTypeOf(xsGet(xsVar(0), fid_soon)) != xsUndefinedType) xsCall2(xsVar(0), fid_soon, xsVar(1), xsThis);
+	else xsCall2(xsVar(0), fid_callSoon, xsVar(1), xsThis);
+	xsResult = xsTrue;
+}
+
+/*
+ * resume(w) (src/future/waiter.ts): the loop callback of a woken or
+ * cancelled waiter, which `_wake` schedules. A waiter that finished since
+ * has nothing left to do.
+ */
+void xs_anyloop_resume(xsMachine* the)
+{
+	anyloopFutureIds(the, &xsArg(0));
+	if (xsToInteger(xsGet(xsArg(0), fid_state)) < kPending) xsCall0(xsArg(0), fid_resumeStep);
+}
+
+/*
+ * FutureWait.prototype.next() (src/tasks/wait-for.ts), its two common
+ * paths: entering with the future pending (on a loop with the EntryTimers
+ * hook when there is a limit), and leaving with its result. The rest (no
+ * task, a future done at once, a failure, an expiry) is the TypeScript's.
+ */
+void xs_anyloop_waitNext(xsMachine* the)
+{
+	xsIntegerValue state;
+	xsBooleanValue timed;
+	xsNumberValue now, when;
+	anyloopFutureIds(the, &xsThis);
+	/* 0: the future, 1: its loop, 2: the task, 3: the limit, 4: a temporary */
+	xsVars(5);
+	state = xsToInteger(xsGet(xsThis, fid_state));
+	xsVar(0) = xsGet(xsThis, fid_futureOf);
+	xsVar(1) = xsGet(xsVar(0), fid_loop);
+	if (state == kCreated) {
+		xsVar(2) = xsGet(xsThis, fid_anyloopFutures);
+		xsVar(2) = xsGet(xsVar(2), fid_loopState);
+		xsVar(2) = xsGet(xsVar(2), fid_task);
+		if (xsTypeOf(xsVar(2)) != xsReferenceType) goto script;
+		xsVar(4) = xsGet(xsGlobal, fid_Object);
+		xsVar(3) = xsGet(xsVar(2), fid_loop);
+		xsVar(3) = xsCall2(xsVar(4), fid_is, xsVar(3), xsVar(1));
+		if (!xsTest(xsVar(3))) goto script;
+		if (xsToInteger(xsGet(xsVar(0), fid_state)) > 0) goto script;
+		xsVar(3) = xsGet(xsThis, fid_when);
+		timed = xsTypeOf(xsVar(3)) != xsNullType && !(anyloopIsNumber(xsVar(3)) && xsToNumber(xsVar(3)) == INFINITY);
+		/* A limit is a number (waitFor checked it); a loop without the hook takes callAt: the TypeScript's. */
+		if (timed && (!anyloopIsNumber(xsVar(3)) || !xsIsCallable(xsGet(xsVar(1), fid_expireAt)))) goto script;
+		xsSet(xsThis, fid_state, xsInteger(kEntered));
+		xsSet(xsThis, fid_taskOf, xsVar(2));
+		/* task.cancelling(), read in place */
+		xsVar(4) = xsGet(xsVar(2), fid_cancelRequests);
+		if (xsTypeOf(xsVar(4)) != xsUndefinedType && !(anyloopIsNumber(xsVar(4)) && xsToNumber(xsVar(4)) == 0))
+			xsSet(xsThis, fid_cancelling, xsVar(4));
+		if (timed) {
+			now = xsToNumber(xsCall0(xsVar(1), fid_time));
+			when = now + xsToNumber(xsVar(3));
+			xsSet(xsThis, fid_when, xsNumber(when));
+			if (when > now) xsCall1(xsVar(1), fid_expireAt, xsThis);
+			else {
+				/* the task (stored) gives its slot to the handle */
+				xsVar(4) = xsGet(xsThis, fid_anyloopFutures);
+				xsVar(4) = xsGet(xsVar(4), fid_onTimeout);
+				if (when <= now) xsVar(2) = xsCall2(xsVar(1), fid_callSoon, xsVar(4), xsThis);
+				else xsVar(2) = xsCall3(xsVar(1), fid_callAt, xsNumber(when), xsVar(4), xsThis);
+				xsSet(xsThis, fid_handle, xsVar(2));
+			}
+		}
+		xsSet(xsThis, fid_done, xsFalse);
+		xsSet(xsThis, fid_valueProp, xsVar(0));
+		xsResult = xsThis;
+		return;
+	}
+	if (state == kEntered && xsToInteger(xsGet(xsVar(0), fid_state)) == kResult) {
+		/* The common end: the timer goes, nothing expired. */
+		xsVar(4) = xsGet(xsThis, fid_index);
+		if (anyloopIsNumber(xsVar(4)) && xsToNumber(xsVar(4)) >= 0) xsCall1(xsVar(1), fid_expireCancel, xsThis);
+		else xsCall0(xsThis, fid_disarm);
+		xsSet(xsThis, fid_state, xsInteger(kExited));
+		xsSet(xsThis, fid_done, xsTrue);
+		xsVar(4) = xsGet(xsVar(0), fid_value);
+		xsSet(xsThis, fid_valueProp, xsVar(4));
+		xsResult = xsThis;
+		return;
+	}
+script:
+	xsResult = xsCall0(xsThis, fid_scriptNext);
 }

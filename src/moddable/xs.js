@@ -3,54 +3,68 @@
 export * from "anyloop/dist/xs";
 import { XsLoop } from "anyloop/dist/xs";
 import { loopState } from "anyloop/dist/contract/default-loop";
-import { runOnce, onHost, arm, time } from "anyloop/native";
+import { Handle, TimerHandle } from "anyloop/dist/contract/handle";
+import { Future, FutureIterator, PENDING, RESULT, resultUnlessDone } from "anyloop/dist/future/future";
+import { CoroutineFuture } from "anyloop/dist/future/coroutine";
+import { Waiter, WOKEN } from "anyloop/dist/future/waiter";
+import { BaseLoop } from "anyloop/dist/loops/base";
+import { expire } from "anyloop/dist/loops/timer-heap";
+import { FutureWait } from "anyloop/dist/tasks/wait-for";
+import { CREATED, ENTERED, EXITED, onTimeout } from "anyloop/dist/tasks/timeout";
+import {
+	runOnce, onHost, arm, time,
+	soon, at, expireAt, expireCancel, resultLater, timedDone,
+	step,
+	complete, futureIterator, futureNext, resume, wake, waitNext,
+} from "anyloop/native";
 
-// XsLoop's turn in C (native.c): the same algorithm as BaseLoop's
-// `_runOnce`, at a fraction of its cost in XS. Installed while the module is
-// preloaded (no native call), on XsLoop only: other loops keep their own.
+// anyloop/native (native.c): the hot paths of XsLoop, of tasks and of
+// futures in C, each the same algorithm as the TypeScript it replaces, on
+// the same objects. Installed while the module is preloaded (no native call
+// then). The C reads what it needs of the TypeScript (constants,
+// prototypes, the loop state) from the frozen objects defined here, which
+// preload keeps in flash. The simulator's Node engine has no C: there
+// everything stays TypeScript, and its traces are compared with XS's.
 if (runOnce !== undefined) {
-	Object.defineProperty(XsLoop.prototype, "_runOnce", { value: runOnce, writable: true, configurable: true });
-	Object.defineProperty(XsLoop.prototype, "_loopState", { value: loopState });
-}
+	const install = (target, name, value) =>
+		Object.defineProperty(target, name, { value, writable: true, configurable: true });
 
-// XsLoop's host firing in C (native.c): its host timer's callback, its
-// re-arming and its clock. The C finds the module's constants (the symbol
-// of the loop on its host timer among them) on the functions themselves.
-if (onHost !== undefined) {
+	// XsLoop's turn, its host firing (the host timer's callback, re-arming,
+	// the clock), its hand-offs and its timers; other loops keep BaseLoop's.
+	Object.defineProperty(XsLoop.prototype, "_loopState", { value: loopState });
 	Object.defineProperty(onHost, "constants", { value: XsLoop._constants });
 	Object.defineProperty(arm, "constants", { value: XsLoop._constants });
-	Object.defineProperty(XsLoop, "_onHost", { value: onHost, writable: true, configurable: true });
-	Object.defineProperty(XsLoop.prototype, "_arm", { value: arm, writable: true, configurable: true });
-	Object.defineProperty(XsLoop.prototype, "time", { value: time, writable: true, configurable: true });
-}
-
-// XsLoop's hand-offs and timers in C (native.c's timers section): the
-// same algorithms as BaseLoop's `_soon`, `_at`, `_expireAt`,
-// `_expireCancel`, `_resultLater`, `_timedDone` and TimerHeap's `popDue`
-// (in the turn). The C makes the Handles these make, from `_timerKit`
-// (frozen: preload keeps it in flash), and calls BaseLoop's
-// `_checkSchedule` only when the JavaScript would.
-import { soon, at, expireAt, expireCancel, resultLater, timedDone } from "anyloop/native";
-import { Handle, TimerHandle } from "anyloop/dist/contract/handle";
-import { resultUnlessDone } from "anyloop/dist/future/future";
-import { expire } from "anyloop/dist/loops/timer-heap";
-import { BaseLoop } from "anyloop/dist/loops/base";
-
-if (soon !== undefined) {
-	const method = { writable: true, configurable: true };
 	Object.defineProperty(XsLoop.prototype, "_timerKit", { value: Object.freeze({
 		Handle: Handle.prototype, TimerHandle: TimerHandle.prototype, create: Object.create,
 		resultUnlessDone, expire, checkSchedule: BaseLoop.prototype._checkSchedule,
 	}) });
-	Object.defineProperty(XsLoop.prototype, "_soon", { value: soon, ...method });
-	Object.defineProperty(XsLoop.prototype, "_at", { value: at, ...method });
-	Object.defineProperty(XsLoop.prototype, "_expireAt", { value: expireAt, ...method });
-	Object.defineProperty(XsLoop.prototype, "_expireCancel", { value: expireCancel, ...method });
-	Object.defineProperty(XsLoop.prototype, "_resultLater", { value: resultLater, ...method });
-	Object.defineProperty(XsLoop.prototype, "_timedDone", { value: timedDone, ...method });
+	install(XsLoop.prototype, "_runOnce", runOnce);
+	install(XsLoop, "_onHost", onHost);
+	install(XsLoop.prototype, "_arm", arm);
+	install(XsLoop.prototype, "time", time);
+	install(XsLoop.prototype, "_soon", soon);
+	install(XsLoop.prototype, "_at", at);
+	install(XsLoop.prototype, "_expireAt", expireAt);
+	install(XsLoop.prototype, "_expireCancel", expireCancel);
+	install(XsLoop.prototype, "_resultLater", resultLater);
+	install(XsLoop.prototype, "_timedDone", timedDone);
+
+	// The task step, for every task.
+	CoroutineFuture._useNativeStep(step);
+
+	// A future's completion, a waiter's wake-up and resumption, `yield* fut`
+	// and `yield* waitFor(fut, ms)`'s common steps. FutureWait keeps its
+	// TypeScript `next` for the branches the C hands over.
+	const futures = Object.freeze({
+		PENDING, RESULT, WOKEN, CREATED, ENTERED, EXITED, loopState, resume, onTimeout,
+		callbackFailed: "Exception in callback", iteratorPrototype: FutureIterator.prototype,
+	});
+	for (const prototype of [Future.prototype, FutureIterator.prototype, FutureWait.prototype])
+		Object.defineProperty(prototype, "_anyloopFutures", { value: futures });
+	install(Future.prototype, "_complete", complete);
+	install(Waiter.prototype, "_wake", wake);
+	install(Future.prototype, Symbol.iterator, futureIterator);
+	install(FutureIterator.prototype, "next", futureNext);
+	install(FutureWait.prototype, "_scriptNext", FutureWait.prototype.next);
+	install(FutureWait.prototype, "next", waitNext);
 }
-// The task step in C (native.c's xs_anyloop_step): the same algorithm as
-// coroutine.ts's step, installed for every task while preloaded.
-import { CoroutineFuture } from "anyloop/dist/future/coroutine";
-import { step } from "anyloop/native";
-if (step !== undefined) CoroutineFuture._useNativeStep(step);

@@ -9,13 +9,12 @@
  * @module
  */
 
-/** The C functions, as native.js declares them. */
+/** The C functions, as native.js declares them (see there what each replaces). */
 interface Native {
   runOnce(this: object, limit?: number): void;
   onHost(timer: object): void;
   arm(this: object): void;
   time(this: object): number;
-  // The timers' section of native.c.
   soon(this: object, callback: (arg: any) => void, arg: object): void;
   at(this: object, when: number, callback: (arg: any) => void, arg: object): unknown;
   expireAt(this: object, entry: object): void;
@@ -23,27 +22,35 @@ interface Native {
   resultLater(this: object, delayMs: number, fut: object): void;
   timedDone(this: object, fut: object): void;
   step(c: object, ok?: boolean, value?: unknown): void;
+  complete(this: object, state: number, value: unknown, inline: boolean): void;
+  futureIterator(this: object): unknown;
+  futureNext(this: object): unknown;
+  resume(waiter: object): void;
+  wake(this: object): boolean;
+  waitNext(this: object): unknown;
 }
 
 const g = globalThis as { anyloopNative?: Native };
 const native = g.anyloopNative;
 delete g.anyloopNative;
 
-/** XsLoop's turn (BaseLoop's `_runOnce`) in C. */
+// XsLoop's
 export const runOnce = native?.runOnce;
-
-/** XsLoop's host timer callback (`XsLoop._onHost`) in C. */
 export const onHost = native?.onHost;
-/** XsLoop's `_arm()` in C. */
 export const arm = native?.arm;
-/** XsLoop's `time()` in C. */
 export const time = native?.time;
-// The timers' section of native.c: BaseLoop's `_soon`, `_at`, `_expireAt` and `_expireCancel` in C.
 export const soon = native?.soon;
 export const at = native?.at;
 export const expireAt = native?.expireAt;
 export const expireCancel = native?.expireCancel;
 export const resultLater = native?.resultLater;
 export const timedDone = native?.timedDone;
-/** A task's step (coroutine.ts's `step`) in C. */
+// Tasks'
 export const step = native?.step;
+// Futures'
+export const complete = native?.complete;
+export const futureIterator = native?.futureIterator;
+export const futureNext = native?.futureNext;
+export const resume = native?.resume;
+export const wake = native?.wake;
+export const waitNext = native?.waitNext;

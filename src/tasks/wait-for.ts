@@ -135,7 +135,7 @@ function* cancelAndWait(fut: Future<unknown>, loop: Loop): Coroutine<void> {
 }
 
 /**
- * `waitFor(future, ms)` with no signal and `ms` null or positive, which is
+ * @internal `waitFor(future, ms)` with no signal and `ms` null or positive, which is
  * asyncio's `async with timeout(ms): return await future`, as one iterator
  * that `yield*` drives: its first `next()` enters the timeout (arms the
  * timer, as Timeout does) and yields the future, the next one returns its
@@ -148,7 +148,7 @@ function* cancelAndWait(fut: Future<unknown>, loop: Loop): Coroutine<void> {
  * On anyloop's own loops the wait is its own timer (the loop's EntryTimers
  * hook), with no TimerHandle; a loop without the hook gets `callAt`.
  */
-class FutureWait<T> implements TimeoutState, TimerEntry {
+export class FutureWait<T> implements TimeoutState, TimerEntry {
   _state = CREATED;
   _task: Task<unknown> | null = null;
   /** @internal The time limit (ms, null: none) until the wait is entered; from then on its deadline (loop time). */

@@ -90,6 +90,18 @@ const PATCHES: readonly (readonly [string, string])[] = [
   ['\txsDefine(xsGlobal, xsID("anyloopNative"), xsVar(0), xsDontEnum);\n',
     '\txsResult = xsNewHostFunction(xs_anyloop_step, 3);\n\txsDefine(xsVar(0), xsID("step"), xsResult, xsDefault);\n' +
     '\txsDefine(xsGlobal, xsID("anyloopNative"), xsVar(0), xsDontEnum);\n'],
+  // The Future layer's C (native.c): declared, then handed to anyloop/native beside runOnce.
+  ['static xsSlot* gxAnyloopBottom = NULL;\n', 'void xs_anyloop_complete(xsMachine* the);\nvoid xs_anyloop_futureNext(xsMachine* the);\n' +
+    'void xs_anyloop_wake(xsMachine* the);\nvoid xs_anyloop_waitNext(xsMachine* the);\n' +
+    'void xs_anyloop_futureIterator(xsMachine* the);\nvoid xs_anyloop_resume(xsMachine* the);\n\nstatic xsSlot* gxAnyloopBottom = NULL;\n'],
+  ['\txsDefine(xsGlobal, xsID("anyloopNative"), xsVar(0), xsDontEnum);\n',
+    '\txsResult = xsNewHostFunction(xs_anyloop_complete, 3);\n\txsDefine(xsVar(0), xsID("complete"), xsResult, xsDefault);\n' +
+    '\txsResult = xsNewHostFunction(xs_anyloop_futureNext, 0);\n\txsDefine(xsVar(0), xsID("futureNext"), xsResult, xsDefault);\n' +
+    '\txsResult = xsNewHostFunction(xs_anyloop_wake, 0);\n\txsDefine(xsVar(0), xsID("wake"), xsResult, xsDefault);\n' +
+    '\txsResult = xsNewHostFunction(xs_anyloop_waitNext, 0);\n\txsDefine(xsVar(0), xsID("waitNext"), xsResult, xsDefault);\n' +
+    '\txsResult = xsNewHostFunction(xs_anyloop_futureIterator, 0);\n\txsDefine(xsVar(0), xsID("futureIterator"), xsResult, xsDefault);\n' +
+    '\txsResult = xsNewHostFunction(xs_anyloop_resume, 1);\n\txsDefine(xsVar(0), xsID("resume"), xsResult, xsDefault);\n' +
+    '\txsDefine(xsGlobal, xsID("anyloopNative"), xsVar(0), xsDontEnum);\n'],
 ];
 
 /**
