@@ -63,6 +63,15 @@ describe.skipIf(missing !== null)(`xsc compiles anyloop's Moddable modules as a 
     expect(imported.filter((name) => !hosts.includes(name))).toEqual([]);
   });
 
+  it('gives the simulator\'s XS engine the same host functions, each with the parameter count native.js declares', () => {
+    const worker = readFileSync(new URL('../src/sim/host/device-worker.ts', import.meta.url), 'utf8');
+    const hosts = xscCompile(xsc, join(MODDABLE, 'native.js'), ['-c']).hosts;
+    for (const { name, params, cName } of hosts) {
+      expect(worker).toContain(`xsNewHostFunction(${cName}, ${params})`);
+      expect(worker).toContain(`xsID("${name}")`);
+    }
+  });
+
   it.each(['xs.js', 'anyloop.js'])('compiles %s (debug and release): no error, no host function', (file) => {
     for (const options of [['-c', '-d'], ['-c']]) {
       const r = xscCompile(xsc, join(MODDABLE, file), options);

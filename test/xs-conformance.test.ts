@@ -75,12 +75,15 @@ function expectedChecks(): string[] {
 
 const prints = (r: SimReport): string[] => r.trace.events.filter(isPrintEvent).map((e) => e.print);
 
+const runs: Partial<Record<'xs' | 'node', Promise<SimReport>>> = {};
+const run = (engine: 'xs' | 'node') => (runs[engine] ??= runScenario({ app: APP, scenario: { end: 10_000 }, engine, stack: STACK }));
+
 describe.each([
   ['xs', 'XsLoop with its turn in C', true],
   ['node', 'XsLoop with BaseLoop\'s TypeScript turn', false],
 ] as const)('the loop conformance kit in the %s engine (%s)', (engine, _what, native) => {
   it('passes every check, run by an app on the simulated board', async () => {
-    const r = await runScenario({ app: APP, scenario: { end: 10_000 }, engine, stack: STACK });
+    const r = await run(engine);
     expect(r.failure).toBeNull();
     expect(r.unhandled).toEqual([]);
     const out = prints(r);
@@ -91,5 +94,14 @@ describe.each([
     expect(out.filter((line) => line.startsWith('pass ')).map((line) => line.slice('pass '.length))).toEqual(names);
     expect(out.at(-1)).toBe(`done ${names.length}`);
     expect(names.length).toBeGreaterThan(20);
+  }, SLOW);
+});
+
+describe('the loop conformance kit in both engines', () => {
+  it('ends each check at the same virtual time with the C in XS as with the TypeScript in Node', async () => {
+    const [xs, node] = [await run('xs'), await run('node')];
+    // The first line says which turn runs: it differs on purpose.
+    expect(xs.trace.events.slice(1)).toEqual(node.trace.events.slice(1));
+    expect(new Set(xs.trace.events.map((e) => e.t)).size).toBeGreaterThan(2);
   }, SLOW);
 });
