@@ -7,11 +7,12 @@ import { buildXsc, missingCTools, xscCompile, xsnapPackage } from './support/xs-
 
 // What a Moddable device build does with anyloop's Moddable modules, done
 // with the XS sources @agoric/xsnap ships: XS's compiler xsc compiles
-// src/moddable/*.js as mcconfig has it do (-c: host functions allowed; -d in
-// a debug build), and the C compiler compiles src/moddable/native.c against
-// Moddable's xs.h, warnings as errors, for a 32-bit target too (the ESP32 is
-// 32-bit). The simulator's XS engine links native.c into its worker too, but
-// compiled with -O3 and no warnings, after all of XS's own headers.
+// src/moddable/*.js as mcconfig's module rule has it do (-c: host functions
+// allowed, as in a build with native code; -d in a debug build), and the C
+// compiler compiles src/moddable/native.c against Moddable's xs.h, warnings
+// as errors, for a 32-bit target too (the ESP32 is 32-bit). The simulator's
+// XS engine links native.c into its worker too, but compiled with -O3 and no
+// warnings, after all of XS's own headers.
 
 const SLOW = 120_000;
 const MODDABLE = new URL('../src/moddable/', import.meta.url).pathname;

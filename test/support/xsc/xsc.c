@@ -8,9 +8,11 @@
  *   xsc [-c] [-d] [-p] <file.js>
  *
  * compiles the module (a program with -p) with the parser flags xsc takes
- * from the same options (-c: host functions `function f() @ "xs_f";`, which
- * mcconfig always passes; -d: debug), as xsc does before it writes the .xsb,
- * then prints, one a line, each host function the module declares:
+ * from the same options (mcconfig's module rule passes -c, host functions
+ * `function f() @ "xs_f";`, when the build has native code, -d in a debug
+ * build, -p for a CommonJS module; its -e, -o and -r only shape the output),
+ * as xsc does before it writes the .xsb, then prints, one a line, each host
+ * function the module declares:
  *
  *   host <JavaScript name> <parameter count> <C name>
  *
