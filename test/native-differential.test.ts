@@ -9,12 +9,13 @@ import { isPrintEvent } from '../src/sim/trace.js';
 // replaces, on workloads a seeded generator makes: callbacks with every
 // shape of arguments, timers at and after now, cancellations before and
 // during their turn, failures, callbacks that schedule more, bursts that
-// grow the ready queue, futures' done callbacks, tasks that sleep, and a
-// per-turn limit from 1 up. Each workload runs in the XS engine with the C,
-// in the XS engine with the C taken off XsLoop's prototype (BaseLoop's
-// TypeScript turn, same engine), and in Node; the logs (what ran, in which
-// turn, at what loop time, with which arguments, and each failure report)
-// must be identical.
+// grow the ready queue, futures' done callbacks, tasks that sleep, a
+// per-turn limit from 1 up, and stop() (then runForever() from a host
+// timer) and close() called from a callback in the middle of a turn. Each
+// workload runs in the XS engine with the C, in the XS engine with the C
+// taken off XsLoop's prototype (BaseLoop's TypeScript turn, same engine),
+// and in Node; the logs (what ran, in which turn, at what loop time, with
+// which arguments, and each failure report) must be identical.
 
 const SLOW = 120_000;
 const dir = mkdtempSync(join(tmpdir(), 'anyloop-native-differential-'));
@@ -62,10 +63,25 @@ function workload(seed) {
     const more = depth < 2 ? pick(3) : 0;
     const cancelOther = pick(5) === 0;
     const throws = pick(8) === 0;
+    // Rarely: stop in the middle of a turn and run again later, or close the loop from a callback.
+    const lifecycle = pick(40);
     const callback = (...got) => {
       log.push(\`\${at()} run \${id} \${JSON.stringify(got)}\`);
       if (cancelOther && handles.length > 0) handles[pick(handles.length)].cancel();
       for (let i = 0; i < more; i++) schedule(depth + 1);
+      if (lifecycle === 0) {
+        loop.stop();
+        const after = pick(3);
+        Timer.set(() => {
+          if (loop.isClosed() || loop.isRunning()) return;
+          log.push(\`\${at()} runs again\`);
+          loop.runForever();
+        }, after);
+      } else if (lifecycle === 1) {
+        loop.stop();
+        loop.close();
+        log.push(\`\${at()} closed\`);
+      }
       if (throws) throw new Error('boom ' + id);
     };
     if (kind < 5) handles.push(loop.callSoon(callback, ...args));
@@ -129,6 +145,8 @@ describe('XsLoop\'s turn in C against the TypeScript on seeded random workloads'
     expect(all).toMatch(/run \d+ \[\[\d+,"a"\]\]/);
     expect(all).toMatch(/done again \d+/);
     expect(all).toMatch(/task 2/);
+    expect(all).toMatch(/^\d+@\d+ runs again$/m);
+    expect(all).toMatch(/^\d+@\d+ closed$/m);
     expect(withC.length).toBeGreaterThan(300);
   }, SLOW);
 });
