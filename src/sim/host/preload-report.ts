@@ -35,7 +35,10 @@ const WALK = `(modules) => {
   const walk = (module, o, path, kind) => {
     if (((typeof o !== 'object' || o === null) && typeof o !== 'function') || seen.has(o)) return;
     seen.add(o);
-    if (kind !== null && typeof o !== 'function' && !Object.isFrozen(o)) out.push({ module, path, kind });
+    // A class's or function's own prototype, however the walk reached it first (a frozen object of anyloop/xs's install holds some).
+    const c = typeof o === 'object' ? Object.getOwnPropertyDescriptor(o, 'constructor')?.value : undefined;
+    const ownPrototype = typeof c === 'function' && !isGenerator(c) && Object.getOwnPropertyDescriptor(c, 'prototype')?.value === o;
+    if (kind !== null && typeof o !== 'function' && !ownPrototype && !Object.isFrozen(o)) out.push({ module, path, kind });
     for (const key of Reflect.ownKeys(o)) {
       const d = Object.getOwnPropertyDescriptor(o, key);
       const name = typeof key === 'symbol' ? '[' + String(key.description) + ']' : key;
@@ -64,13 +67,19 @@ export async function preloadReport(): Promise<PreloadWarning[]> {
   const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { modules: Record<string, string> };
   const modules: [string, string][] = [];
   for (const [name, path] of Object.entries(manifest.modules)) {
+    // anyloop/native's functions are C (its native.js declares them with XS's host syntax): the
+    // simulator's module stands in for it, given a plain function for each, so that anyloop/xs
+    // installs them here as it does on the device.
+    if (name === 'anyloop/native') modules.push([name, moduleFile('sim/native')]);
     // dist/ is src/ in this repository.
-    modules.push([name, path.startsWith('./dist/') ? moduleFile(path.slice('./dist/'.length)) : sourceFile(join(dirname(ROOT), path))!]);
+    else modules.push([name, path.startsWith('./dist/') ? moduleFile(path.slice('./dist/'.length)) : sourceFile(join(dirname(ROOT), path))!]);
   }
   // Each object is named after the first module that reaches it: the one that defines it, before those that re-export it.
   modules.sort(([a], [b]) => Number(!a.includes('/dist/')) - Number(!b.includes('/dist/')) || Number(a.endsWith('/index')) - Number(b.endsWith('/index')));
   const code = await bundleModules(modules);
+  const hostFunctions = [...readFileSync(join(dirname(ROOT), 'src', 'moddable', 'native.js'), 'utf8').matchAll(/^function (\w+)\(.*\) @ "\w+";$/gm)].map((m) => m[1]!);
   const context = createContext({});
+  runInContext(`globalThis.anyloopNative = { ${hostFunctions.map((f) => `${f}() {}`).join(', ')} };`, context);
   runInContext(code, context);
   runInContext(`(${FREEZE_INTRINSICS})()`, context);
   return JSON.parse(runInContext(`(${WALK})(__anyloopPreloaded)`, context) as string) as PreloadWarning[];
