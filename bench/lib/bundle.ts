@@ -79,9 +79,29 @@ function transpileTs(): Plugin {
   };
 }
 
-function plugins(source: string, minify: boolean): Plugin[] {
+/**
+ * Resolves `anyloop` and `anyloop/xs` as a Moddable build does: to the
+ * Moddable entry points (src/moddable/), whose `anyloop/native` (the C the
+ * device worker is built with) is the simulator's module, and whose
+ * `anyloop/dist/*` imports are the built files.
+ */
+function anyloopAsOnTheDevice(): Plugin {
+  return {
+    name: 'anyloop-as-on-the-device',
+    resolveId(id) {
+      if (id === 'anyloop') return join(ROOT, 'src/moddable/anyloop.js');
+      if (id === 'anyloop/xs') return join(ROOT, 'src/moddable/xs.js');
+      if (id === 'anyloop/native') return join(ROOT, 'dist/sim/native.js');
+      if (id.startsWith('anyloop/dist/')) return join(ROOT, `${id.slice('anyloop/'.length)}.js`);
+      return null;
+    },
+  };
+}
+
+function plugins(source: string, minify: boolean, device = false): Plugin[] {
   return [
     virtualEntry(source),
+    ...(device ? [anyloopAsOnTheDevice()] : []),
     anyloopFromDist(),
     nodeResolve({ exportConditions: ['import', 'default'], mainFields: ['module', 'main'], extensions: ['.mjs', '.js', '.ts'] }),
     transpileTs(),
@@ -135,12 +155,14 @@ function sizeOf(code: string): Size {
  * Bundles an ES module `source` into one classic script for the XS engine
  * (which evaluates scripts, not modules): its imports are inlined, nothing is
  * exported, nothing is minified. Tree-shaking drops work whose outcome is
- * never read, so benchmark code must read (check) what it measures.
+ * never read, so benchmark code must read (check) what it measures. With
+ * `device`, anyloop is bundled as a Moddable build links it (its C
+ * installed: run the script in the device worker).
  */
-export async function xsScript(source: string): Promise<string> {
+export async function xsScript(source: string, options: { device?: boolean } = {}): Promise<string> {
   const bundle = await rollup({
     input: ENTRY,
-    plugins: plugins(source, false),
+    plugins: plugins(source, false, options.device),
     onwarn: (w, warn) => { if (w.code !== 'CIRCULAR_DEPENDENCY' && w.code !== 'THIS_IS_UNDEFINED') warn(w); },
   });
   try {

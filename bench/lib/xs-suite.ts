@@ -1,12 +1,13 @@
 import { join } from 'node:path';
-import { XsWorker } from '../../src/sim/host/xsnap.js';
+import { startDeviceWorker } from '../../src/sim/host/device-worker.js';
+import type { XsWorker } from '../../src/sim/host/xsnap.js';
 import { ROOT, xsScript } from './bundle.js';
 
 let harness: Promise<string> | null = null;
 
 /** The XS harness (bench/xs/harness.ts) bundled with anyloop and the peers, built once. */
 export function harnessScript(): Promise<string> {
-  harness ??= xsScript(`import { bench } from ${JSON.stringify(join(ROOT, 'bench/xs/harness.ts'))};\nglobalThis.bench = bench;`);
+  harness ??= xsScript(`import { bench } from ${JSON.stringify(join(ROOT, 'bench/xs/harness.ts'))};\nglobalThis.bench = bench;`, { device: true });
   return harness;
 }
 
@@ -21,7 +22,8 @@ export class XsBench {
   private constructor(private readonly _xs: XsWorker) {}
 
   static async start(): Promise<XsBench> {
-    const xs = new XsWorker({ name: 'anyloop-bench' });
+    // The device's XS (anyloop's C built in, installed by anyloop/xs as on the device), with room on its stack for the peers.
+    const xs = await startDeviceWorker({ name: 'anyloop-bench', stack: 3072 });
     try {
       await xs.evaluate(await harnessScript());
     } catch (e) {
