@@ -22,8 +22,9 @@ export class XsBench {
   private constructor(private readonly _xs: XsWorker) {}
 
   static async start(): Promise<XsBench> {
-    // The device's XS (anyloop's C built in, installed by anyloop/xs as on the device), with room on its stack for the peers.
-    const xs = await startDeviceWorker({ name: 'anyloop-bench', stack: 3072 });
+    // The device's XS (anyloop's C built in, installed by anyloop/xs as on the device), with room on its
+    // stack for the peers and xsnap's heaps (the device's grow 64 slots at a time: a collection per step).
+    const xs = await startDeviceWorker({ name: 'anyloop-bench', stack: 3072, heaps: [256 * 1024, 128 * 1024, 32 * 1024 * 1024, 4 * 1024 * 1024] });
     try {
       await xs.evaluate(await harnessScript());
     } catch (e) {

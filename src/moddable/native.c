@@ -872,8 +872,49 @@ static void stepIds(xsMachine* the)
 }
 
 /* `===`: XS's own (xs.h has none). */
-extern xsBooleanValue fxIsSameSlot(xsMachine* the, xsSlot* a, xsSlot* b);
-#define anyloopSame(_A, _B) fxIsSameSlot(the, &(_A), &(_B))
+#include <string.h>
+
+/*
+ * `a === b` through xs.h alone (XS's own comparison is internal): the step
+ * compares states (numbers) and levels and constructors (objects).
+ */
+static xsBooleanValue anyloopStrictEqual(xsMachine* the, xsSlot* a, xsSlot* b)
+{
+	xsType ta = xsTypeOf(*a), tb = xsTypeOf(*b);
+	xsNumberValue na, nb;
+	xsBooleanValue ba, bb;
+	xsStringValue sa, sb;
+	void *ra, *rb;
+	if ((ta == xsIntegerType || ta == xsNumberType) && (tb == xsIntegerType || tb == xsNumberType)) {
+		na = xsToNumber(*a);
+		nb = xsToNumber(*b);
+		return na == nb;
+	}
+	if (ta != tb) return 0;
+	switch (ta) {
+	case xsUndefinedType:
+	case xsNullType:
+		return 1;
+	case xsBooleanType:
+		ba = xsTest(*a);
+		bb = xsTest(*b);
+		return ba == bb;
+	case xsReferenceType:
+		/* One macro per statement: each goes through the machine's one scratch slot. */
+		ra = xsToReference(*a);
+		rb = xsToReference(*b);
+		return ra == rb;
+	case xsStringType:
+	case xsStringXType:
+		sa = xsToString(*a);
+		sb = xsToString(*b);
+		return strcmp(sa, sb) == 0;
+	default:
+		/* A symbol or a bigint: no level, state or constructor is one. */
+		return 0;
+	}
+}
+#define anyloopSame(_A, _B) anyloopStrictEqual(the, &(_A), &(_B))
 #define anyloopUndefined(_SLOT) (xsTypeOf(_SLOT) == xsUndefinedType)
 
 /* Strict nesting: an xs.h macro's argument must not push (fxPush's store and its operand are unsequenced). */

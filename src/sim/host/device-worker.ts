@@ -108,7 +108,14 @@ const PATCHES: readonly (readonly [string, string])[] = [
  * anyloop's C module, src/moddable/native.c (beside dist/ in the package):
  * the worker is compiled with it, as a device build is.
  */
-const NATIVE_C = fileURLToPath(new URL('../../../src/moddable/native.c', import.meta.url));
+function nativeC(): string {
+  // The package's root is above this module: src/sim/host, dist/sim/host, or a compiled copy (out/src/sim/host).
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    const file = join(dir, 'src', 'moddable', 'native.c');
+    if (existsSync(file)) return file;
+    if (dirname(dir) === dir) throw new XsError('cannot build the device worker: anyloop\'s src/moddable/native.c is missing');
+  }
+}
 
 /** Stack slots the worker has beyond the device's, for the simulator's own frames below the app's. */
 const HOST_STACK = 1024;
@@ -175,7 +182,7 @@ export async function buildWorker(variant?: WorkerVariant): Promise<string> {
   const original = await readFile(join(native, 'sources', 'xsnap-worker.c'), 'utf8');
   const what = variant?.what ?? 'device worker';
   const notOurs = `${what}: @agoric/xsnap ${version}'s xsnap-worker.c is not the one anyloop patches`;
-  let patched = `${applyPatches(original, PATCHES, notOurs)}\n${await readFile(NATIVE_C, 'utf8')}`;
+  let patched = `${applyPatches(original, PATCHES, notOurs)}\n${await readFile(nativeC(), 'utf8')}`;
   let keyed = `${version}\n${platform}\n${patched}`;
   const xsSources: [string, string][] = [];
   if (variant !== undefined) {
@@ -279,13 +286,15 @@ export interface DeviceLimits {
  * `options.stack` slots (and room for the simulator's frames: the host
  * limits each host callback to the device's stack with `anyloopStack`) and mcconfig's default heaps (2048 + 64 slots, 32 +
  * 1 KB of chunks), so that the heaps grow in small steps as on the device.
- * With `options.profile`, it runs the profiling worker it names (see
+ * `options.heaps` replaces those four (for a benchmark that holds
+ * thousands of objects: grown 64 slots at a time, the heap is collected at
+ * every step). With `options.profile`, it runs the profiling worker it names (see
  * `profiling-worker.ts`), which writes `<prefix>.stacks` as it runs and
  * `<prefix>.cpuprofile` when it is closed (not when it is terminated).
  */
-export async function startDeviceWorker(options: XsWorkerOptions & { stack: number; profile?: ProfileOption }): Promise<XsWorker> {
+export async function startDeviceWorker(options: XsWorkerOptions & { stack: number; profile?: ProfileOption; heaps?: readonly [number, number, number, number] }): Promise<XsWorker> {
   const executable = options.profile === undefined ? await deviceWorkerPath() : options.profile.worker;
-  const args = ['-S', String(options.stack + HOST_STACK), '-H', '2048,64,32768,1024', '-i', String(WATCHDOG_INTERVAL)];
+  const args = ['-S', String(options.stack + HOST_STACK), '-H', (options.heaps ?? [2048, 64, 32768, 1024]).join(','), '-i', String(WATCHDOG_INTERVAL)];
   if (options.profile !== undefined) args.push('-P', options.profile.prefix);
   return new XsWorker({ ...options, executable, args });
 }
