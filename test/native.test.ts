@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runScenario } from '../src/sim/host/run.js';
 import { isPrintEvent } from '../src/sim/trace.js';
+import type { Scenario } from '../src/sim/scenario.js';
 
 // anyloop/native (src/moddable/native.c): XsLoop's hot paths in C, which the
 // simulator's XS engine is built with as a device build links them. Node runs
@@ -702,5 +703,75 @@ Timer.set(() => {
       'waitFor custom expiring failed TimeoutError', 'waitFor infinite got v9 at 6', 'caught CancelledError: first',
       'cancelling waitFor failed TimeoutError: the timeout expired at 4', 'outside a task',
     ]) expect(printed).toContain(line);
+  }, SLOW);
+});
+
+describe('DigitalIn\'s interrupt in C (the port\'s onReadable, DigitalIn._onReadable)', () => {
+  async function bothOn(file: string, scenario: Scenario) {
+    const [node, xs] = await Promise.all([
+      runScenario({ app: file, scenario, engine: 'node' }),
+      runScenario({ app: file, scenario, engine: 'xs' }),
+    ]);
+    expect(node.failure).toBeNull();
+    expect(xs.failure).toBeNull();
+    return { node: node.trace.events.filter(isPrintEvent), xs: xs.trace.events.filter(isPrintEvent) };
+  }
+  // Pin 0 bounces 3 times per change, pin 4 makes clean changes and a short pulse.
+  const scenario: Scenario = {
+    end: 400,
+    pins: { 0: { initial: 1 }, 4: { initial: 1 }, 5: { initial: 1 } },
+    waveforms: [
+      { pin: 0, levels: [[50, 0], [51, 1], [53, 0], [56, 1], [58, 0], [200, 1], [202, 0], [203, 1]] },
+      { pin: 4, levels: [[60, 0], [120, 1], [121, 0], [122, 1]] },
+      { pin: 5, levels: [[70, 0], [71, 1], [72, 0], [300, 1]] },
+    ],
+  };
+
+  it('debounces, hands the other paths to the TypeScript, and reports a failing timer, as the TypeScript does', async () => {
+    const { node, xs } = await bothOn(app(`
+import Timer from 'timer';
+import Time from 'time';
+import Digital from 'embedded:io/digital';
+import { createTask } from 'anyloop';
+import { DigitalIn, XsLoop } from 'anyloop/xs';
+
+const own = Object.prototype.hasOwnProperty.call(DigitalIn.prototype, '_scriptOnReadable');
+trace(\`C \${own}\\n\`);
+const loop = new XsLoop({ Timer, Time });
+loop.setExceptionHandler((l, ctx) => trace(\`failed: \${ctx.message}: \${ctx.exception.message}\\n\`));
+// A loop whose debounce timer cannot be set: the failure goes to its handler.
+class NoTimers extends XsLoop {
+  _at() { throw new Error('no timer'); }
+}
+const broken = new NoTimers({ Timer, Time });
+broken.setExceptionHandler((l, ctx) => trace(\`broken: \${ctx.message}: \${ctx.exception.message}\\n\`));
+const debounced = new DigitalIn({ pin: 0, mode: Digital.InputPullUp, edge: 'both', debounce: 5, io: Digital, loop });
+const plain = new DigitalIn({ pin: 4, mode: Digital.InputPullUp, edge: 'both', io: Digital, loop });
+const failing = new DigitalIn({ pin: 5, mode: Digital.InputPullUp, edge: 'both', debounce: 5, io: Digital, loop: broken });
+for (const [name, d] of [['debounced', debounced], ['plain', plain]]) {
+  createTask(function* () {
+    for (;;) {
+      const e = yield* d.edge();
+      trace(\`\${name} \${e.value} at \${e.time}, timer \${d._timer === undefined ? 'none' : d._timer === null ? 'null' : 'set'}, last change \${d._lastChange}\\n\`);
+    }
+  }, { loop });
+}
+loop.runForever();
+broken.runForever();
+Timer.set(() => {
+  debounced.close();
+  // Closed: an interrupt does nothing.
+  debounced._onReadable();
+  trace(\`closed, last change \${debounced._lastChange}, overflows \${debounced.overflows}\\n\`);
+}, 250);
+`), scenario);
+    expect(xs[0]).toEqual({ t: 0, print: 'C true' });
+    expect(node[0]).toEqual({ t: 0, print: 'C false' });
+    expect(xs.slice(1)).toEqual(node.slice(1));
+    const printed = node.map((e) => e.print);
+    expect(printed).toContain('debounced 0 at 58, timer null, last change 58');
+    expect(printed.filter((p) => p.startsWith('plain'))).toHaveLength(4);
+    expect(printed.filter((p) => p.startsWith('broken: Exception in DigitalIn onReadable (pin 5): no timer')).length).toBeGreaterThan(0);
+    expect(printed).toContain('closed, last change 203, overflows 0');
   }, SLOW);
 });

@@ -1405,3 +1405,112 @@ void xs_anyloop_waitNext(xsMachine* the)
 script:
 	xsResult = xsCall0(xsThis, fid_scriptNext);
 }
+
+/*
+ * DigitalIn's interrupt (src/io/digital-in.ts): the port's `onReadable`
+ * (`this.target._onReadable()`) and `DigitalIn.prototype._onReadable`, its
+ * debounce path: a bouncing contact interrupts at every change, and each
+ * one only notes the time and keeps the debounce timer. anyloop/xs defines
+ * `_anyloopDigital` on DigitalIn.prototype: the C method (to tell it is the
+ * one installed), XsLoop's C `time` (the clock the C reads itself) and the
+ * debounce timer's callback `settle`, frozen. The other paths (no
+ * debounce, another loop's clock) hand over to the TypeScript, kept as
+ * `_scriptOnReadable`, before any side effect.
+ */
+static xsMachine* gDigitalIdsOf = NULL;
+static xsIdentifier did_target, did_onReadable, did_anyloopDigital, did_readable, did_closed, did_loop, did_debounce,
+	did_time, did_lastChange, did_timer, did_at, did_callAt, did_settle, did_scriptOnReadable, did_readableFailed;
+
+static void anyloopDigitalIds(xsMachine* the)
+{
+	if (gDigitalIdsOf == the) return;
+	did_target = xsID("target");
+	did_onReadable = xsID("_onReadable");
+	did_anyloopDigital = xsID("_anyloopDigital");
+	did_readable = xsID("readable");
+	did_closed = xsID("_closed");
+	did_loop = xsID("_loop");
+	did_debounce = xsID("_debounce");
+	did_time = xsID("time");
+	did_lastChange = xsID("_lastChange");
+	did_timer = xsID("_timer");
+	did_at = xsID("_at");
+	did_callAt = xsID("callAt");
+	did_settle = xsID("settle");
+	did_scriptOnReadable = xsID("_scriptOnReadable");
+	did_readableFailed = xsID("_readableFailed");
+	gDigitalIdsOf = the;
+}
+
+/*
+ * `d._onReadable()` for the DigitalIn in xsVar(0), its `_anyloopDigital` in
+ * xsVar(1); uses xsVar(2) to xsVar(5). A closed input returns; a debounce on
+ * XsLoop's clock is done here; the rest is the TypeScript's.
+ */
+static void anyloopReadable(xsMachine* the)
+{
+	xsNumberValue debounce, now;
+	xsVar(2) = xsGet(xsVar(0), did_closed);
+	if (xsTest(xsVar(2))) return;
+	xsVar(2) = xsGet(xsVar(0), did_loop);
+	xsVar(3) = xsGet(xsVar(0), did_debounce);
+	xsVar(4) = xsGet(xsVar(2), did_time);
+	xsVar(5) = xsGet(xsVar(1), did_time);
+	/* Reads only so far (the TypeScript's fields): the other paths are the TypeScript's, from the start. */
+	if (!anyloopIsNumber(xsVar(3)) || !(xsToNumber(xsVar(3)) > 0) || !anyloopSame(xsVar(4), xsVar(5))) {
+		xsCall0(xsVar(0), did_scriptOnReadable);
+		return;
+	}
+	debounce = xsToNumber(xsVar(3));
+	xsTry {
+		/* The level is read once it has held still (settle): a bouncing contact costs no read per change. */
+		xsVar(3) = xsCallFunction0(xsVar(4), xsVar(2));
+		now = xsToNumber(xsVar(3));
+		xsSet(xsVar(0), did_lastChange, xsVar(3));
+		xsVar(4) = xsGet(xsVar(0), did_timer);
+		if (anyloopIsNullish(xsVar(4))) {
+			xsVar(4) = xsGet(xsVar(2), did_at);
+			xsVar(5) = xsGet(xsVar(1), did_settle);
+			xsVar(3) = anyloopNumberSlot(the, now + debounce);
+			if (!anyloopUndefined(xsVar(4)))
+				xsVar(4) = xsCall3(xsVar(2), did_at, xsVar(3), xsVar(5), xsVar(0));
+			else
+				xsVar(4) = xsCall3(xsVar(2), did_callAt, xsVar(3), xsVar(5), xsVar(0));
+			xsSet(xsVar(0), did_timer, xsVar(4));
+		}
+	}
+	xsCatch {
+		xsVar(3) = xsException;
+		xsCall1(xsVar(0), did_readableFailed, xsVar(3));
+	}
+}
+
+/* DigitalIn.prototype._onReadable() */
+void xs_anyloop_onReadable(xsMachine* the)
+{
+	anyloopDigitalIds(the);
+	xsVars(6);
+	xsVar(0) = xsThis;
+	xsVar(1) = xsGet(xsThis, did_anyloopDigital);
+	anyloopReadable(the);
+}
+
+/* The port's onReadable (`this` the port): `this.target._onReadable()`, the C one run in place. */
+void xs_anyloop_portReadable(xsMachine* the)
+{
+	anyloopDigitalIds(the);
+	xsVars(6);
+	xsVar(0) = xsGet(xsThis, did_target);
+	xsVar(2) = xsGet(xsVar(0), did_onReadable);
+	if (xsTypeOf(xsVar(0)) == xsReferenceType) {
+		xsVar(1) = xsGet(xsVar(0), did_anyloopDigital);
+		if (xsTypeOf(xsVar(1)) == xsReferenceType) {
+			xsVar(3) = xsGet(xsVar(1), did_readable);
+			if (anyloopSame(xsVar(2), xsVar(3))) {
+				anyloopReadable(the);
+				return;
+			}
+		}
+	}
+	xsCallFunction0(xsVar(2), xsVar(0));
+}

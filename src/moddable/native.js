@@ -44,8 +44,15 @@ function wake() @ "xs_anyloop_wake";
 /** FutureWait's `next()` (its common paths; the rest goes to its TypeScript `_scriptNext`). */
 function waitNext() @ "xs_anyloop_waitNext";
 
+// DigitalIn (src/io/digital-in.ts)
+/** DigitalIn's `_onReadable()` (its debounce path; the rest goes to its TypeScript `_scriptOnReadable`). */
+function digitalReadable() @ "xs_anyloop_onReadable";
+/** The port's `onReadable` (DigitalIn._portReadable): `this.target._onReadable()`. */
+function portReadable() @ "xs_anyloop_portReadable";
+
 export {
 	runOnce, onHost, arm, time, soon, at, expireAt, expireCancel, resultLater, timedDone,
 	step,
 	complete, futureIterator, futureNext, resume, wake, waitNext,
+	digitalReadable, portReadable,
 };

@@ -11,11 +11,13 @@ import { BaseLoop } from "anyloop/dist/loops/base";
 import { expire } from "anyloop/dist/loops/timer-heap";
 import { FutureWait } from "anyloop/dist/tasks/wait-for";
 import { CREATED, ENTERED, EXITED, onTimeout } from "anyloop/dist/tasks/timeout";
+import { DigitalIn, settle } from "anyloop/dist/io/digital-in";
 import {
 	runOnce, onHost, arm, time,
 	soon, at, expireAt, expireCancel, resultLater, timedDone,
 	step,
 	complete, futureIterator, futureNext, resume, wake, waitNext,
+	digitalReadable, portReadable,
 } from "anyloop/native";
 
 // anyloop/native (native.c): the hot paths of XsLoop, of tasks and of
@@ -67,4 +69,11 @@ if (runOnce !== undefined) {
 	install(FutureIterator.prototype, "next", futureNext);
 	install(FutureWait.prototype, "_scriptNext", FutureWait.prototype.next);
 	install(FutureWait.prototype, "next", waitNext);
+
+	// DigitalIn's interrupt: the port's callback and `_onReadable`, the
+	// debounce path in C (the rest stays TypeScript, as `_scriptOnReadable`).
+	Object.defineProperty(DigitalIn.prototype, "_anyloopDigital", { value: Object.freeze({ readable: digitalReadable, time, settle }) });
+	install(DigitalIn.prototype, "_scriptOnReadable", DigitalIn.prototype._onReadable);
+	install(DigitalIn.prototype, "_onReadable", digitalReadable);
+	install(DigitalIn, "_portReadable", portReadable);
 }

@@ -28,6 +28,8 @@ interface Native {
   resume(waiter: object): void;
   wake(this: object): boolean;
   waitNext(this: object): unknown;
+  digitalReadable(this: object): void;
+  portReadable(this: object): void;
 }
 
 const g = globalThis as { anyloopNative?: Native };
@@ -54,3 +56,6 @@ export const futureNext = native?.futureNext;
 export const resume = native?.resume;
 export const wake = native?.wake;
 export const waitNext = native?.waitNext;
+// DigitalIn's
+export const digitalReadable = native?.digitalReadable;
+export const portReadable = native?.portReadable;
