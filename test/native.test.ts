@@ -775,3 +775,98 @@ Timer.set(() => {
     expect(printed).toContain('closed, last change 203, overflows 0');
   }, SLOW);
 });
+
+describe('The waits that make a waiter in C (Event.wait, Queue.get, Interval.tick)', () => {
+  it('make the same waiters and take the same paths as the TypeScript: lone and listed waiters, options, debug, storage hooks, late ticks', async () => {
+    const { node, xs } = await bothEngines(app(`
+import Timer from 'timer';
+import Time from 'time';
+import { Event, Queue, LifoQueue, createTask, sleep } from 'anyloop';
+import { XsLoop, interval } from 'anyloop/xs';
+
+const say = (s) => trace(s + '\\n');
+const own = (C, name) => Object.prototype.hasOwnProperty.call(C.prototype, name);
+say(\`C \${own(Event, '_scriptWait')} \${own(Queue, '_scriptGet')}\`);
+const loop = new XsLoop({ Timer, Time });
+loop.setExceptionHandler((l, ctx) => say(\`failed: \${ctx.message}: \${ctx.exception?.message}\`));
+// A waiter's fields, in order, and what it is.
+const shape = (w) => \`\${Object.keys(w).join(',')} \${Object.getPrototypeOf(w).constructor.name} \${w._owner !== undefined} \${w.done()}\`;
+const ev = new Event({ loop });
+const q = new Queue(3, { loop });
+const lifo = new LifoQueue(0, { loop });
+const ticker = interval(10, { loop });
+const signal = { aborted: false, addEventListener() {} };
+const tasks = [];
+const run = (name, body) => tasks.push(createTask(function* () {
+  try { say(\`\${name} -> \${JSON.stringify(yield* body())}\`); } catch (e) { say(\`\${name} failed \${e.name}: \${e.message}\`); }
+}, { loop, name }));
+const wait = (name, make) => run(name, function* () { const w = make(); say(\`\${name}: \${shape(w)}\`); return yield* w; });
+wait('event 1', () => ev.wait());
+wait('event 2', () => ev.wait());
+wait('event signal', () => ev.wait({ signal }));
+wait('get 1', () => q.get());
+wait('get 2', () => q.get());
+wait('lifo', () => lifo.get());
+wait('tick 1', () => ticker.tick());
+wait('tick 2', () => ticker.tick());
+run('ticks', function* () {
+  const out = [];
+  for (let i = 0; i < 3; i++) { const w = ticker.tick(); out.push(shape(w)); out.push(yield* w); }
+  yield* sleep(35, undefined, { loop });
+  const late = ticker.tick();
+  out.push(shape(late), yield* late);
+  return out;
+});
+run('producer', function* () {
+  yield* sleep(5, undefined, { loop });
+  ev.set();
+  q.putNowait('a'); q.putNowait('b'); q.putNowait('c');
+  lifo.putNowait('x');
+  yield* sleep(1, undefined, { loop });
+  const w = q.get();
+  say(\`ready get: \${shape(w)} \${yield* w}\`);
+  say(\`set event: \${shape(ev.wait())}\`);
+  ev.clear();
+  loop.setDebug(true);
+  const d = ev.wait();
+  say(\`debug: \${shape(d)} \${typeof d._source}\`);
+  d.cancel();
+  loop.setDebug(false);
+  const e = ev.wait({});
+  say(\`empty options: \${shape(e)}\`);
+  e.cancel();
+  q.shutdown();
+  const s = q.get();
+  say(\`shut down: \${shape(s)}\`);
+  yield* sleep(100, undefined, { loop });
+  ticker.close();
+  const c = ticker.tick();
+  say(\`closed: \${shape(c)}\`);
+  return 'done';
+});
+loop.runForever();
+`), 200);
+    expect(xs[0]).toEqual({ t: 0, print: 'C true true' });
+    expect(node[0]).toEqual({ t: 0, print: 'C false false' });
+    expect(xs.slice(1)).toEqual(node.slice(1));
+    const printed = node.map((e) => ('print' in e ? e.print : ''));
+    // The fields of `new EventWaiter(owner, loop)`, in the order of the build (one that defines class fields defines _loop first).
+    const fields = (extra = '') => `(_state,_loop|_loop,_state)${extra},_owner`;
+    expect(printed).toEqual(expect.arrayContaining([
+      expect.stringMatching(new RegExp(`^event 1: ${fields()} EventWaiter true false$`)),
+      expect.stringMatching(new RegExp(`^get 2: ${fields()} GetWaiter true false$`)),
+      expect.stringMatching(new RegExp(`^tick 1: ${fields()} TickWaiter true false$`)),
+      expect.stringMatching(new RegExp(`^debug: ${fields(',_source')} EventWaiter true false string$`)),
+    ]));
+    // The paths handed to the TypeScript: an item there, an event set, a shut-down queue, a closed interval, a late tick.
+    expect(printed).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^ready get: .* Future false true c$/),
+      expect.stringMatching(/^set event: .* Future false true$/),
+      expect.stringMatching(/^shut down: .* Future false true$/),
+      expect.stringMatching(/^closed: .* Future false true$/),
+      expect.stringMatching(/\{"time":80,"missed":2\}\]$/),
+      'lifo -> "x"',
+      'producer -> "done"',
+    ]));
+  }, SLOW);
+});

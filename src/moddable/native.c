@@ -1514,3 +1514,231 @@ void xs_anyloop_portReadable(xsMachine* the)
 	}
 	xsCallFunction0(xsVar(2), xsVar(0));
 }
+
+/*
+ * The waits that make a waiter (src/primitives/event.ts, queue.ts,
+ * src/tasks/interval.ts): `Event.prototype.wait`, `Queue.prototype.get`
+ * and `Interval.prototype.tick`, their common path: no options, the
+ * primitive's loop bound, nothing there to take, so a waiter is made and
+ * listed (the interval's timer armed). The waiter is the object its class
+ * constructor makes (`_state`, `_loop`, `_owner`, in that order, on its
+ * prototype), made in C when the loop's `getDebug` is BaseLoop's and off
+ * (asked without a call). anyloop/xs defines `_anyloopWaits` on the three
+ * prototypes: the waiter prototypes, the TypeScript's helpers and the
+ * methods whose default the C does in place (`Queue._qsize`, `Ring.push`,
+ * `Interval._setTimer`), frozen. Any other path hands over to the
+ * TypeScript, kept as `_scriptWait`, `_scriptGet`, `_scriptTick`, before any
+ * side effect.
+ */
+static xsMachine* gWaitIdsOf = NULL;
+static xsIdentifier wid_anyloopWaits, wid_loop, wid_getDebug, wid_debug, wid_Object, wid_create, wid_state, wid_owner,
+	wid_PENDING, wid_waiters, wid_addWaiter, wid_value, wid_scriptWait, wid_eventWaiter, wid_qsize, wid_ring, wid_length,
+	wid_isShutdown, wid_getters, wid_NO_WAITERS, wid_push, wid_ringPush, wid_items, wid_head, wid_grow, wid_getWaiter,
+	wid_scriptGet, wid_closed, wid_now, wid_next, wid_tickWaiter, wid_when, wid_setTimer, wid_expireAt, wid_scriptTick, wid_stateFirst;
+
+static void anyloopWaitIds(xsMachine* the)
+{
+	if (gWaitIdsOf == the) return;
+	wid_anyloopWaits = xsID("_anyloopWaits");
+	wid_loop = xsID("_loop");
+	wid_getDebug = xsID("getDebug");
+	wid_debug = xsID("_debug");
+	wid_Object = xsID("Object");
+	wid_create = xsID("create");
+	wid_state = xsID("_state");
+	wid_owner = xsID("_owner");
+	wid_PENDING = xsID("PENDING");
+	wid_waiters = xsID("_waiters");
+	wid_addWaiter = xsID("addWaiter");
+	wid_value = xsID("_value");
+	wid_scriptWait = xsID("_scriptWait");
+	wid_eventWaiter = xsID("eventWaiter");
+	wid_qsize = xsID("_qsize");
+	wid_ring = xsID("_ring");
+	wid_length = xsID("length");
+	wid_isShutdown = xsID("_isShutdown");
+	wid_getters = xsID("_getters");
+	wid_NO_WAITERS = xsID("NO_WAITERS");
+	wid_push = xsID("push");
+	wid_ringPush = xsID("ringPush");
+	wid_items = xsID("_items");
+	wid_head = xsID("_head");
+	wid_grow = xsID("_grow");
+	wid_getWaiter = xsID("getWaiter");
+	wid_scriptGet = xsID("_scriptGet");
+	wid_closed = xsID("_closed");
+	wid_now = xsID("_now");
+	wid_next = xsID("_next");
+	wid_tickWaiter = xsID("tickWaiter");
+	wid_when = xsID("_when");
+	wid_setTimer = xsID("_setTimer");
+	wid_expireAt = xsID("_expireAt");
+	wid_scriptTick = xsID("_scriptTick");
+	wid_stateFirst = xsID("stateFirst");
+	gWaitIdsOf = the;
+}
+
+/* `options` given (not undefined): the TypeScript's path. */
+#define anyloopWaitOptions() (xsToInteger(xsArgc) > 0 && xsTypeOf(xsArg(0)) != xsUndefinedType)
+
+/*
+ * True when the loop in xsVar(1) runs BaseLoop's `getDebug` and its debug
+ * mode is off: a waiter made then is `new W(owner, loop)` without the
+ * call. xsVar(0) holds `_anyloopWaits`; uses xsVar(3) and xsVar(4).
+ */
+static xsBooleanValue anyloopPlainWaiter(xsMachine* the)
+{
+	if (xsTypeOf(xsVar(1)) != xsReferenceType) return 0;
+	xsVar(3) = xsGet(xsVar(1), wid_getDebug);
+	xsVar(4) = xsGet(xsVar(0), wid_getDebug);
+	if (!anyloopSame(xsVar(3), xsVar(4))) return 0;
+	xsVar(3) = xsGet(xsVar(1), wid_debug);
+	return !(xsTypeOf(xsVar(3)) == xsBooleanType && xsTest(xsVar(3)));
+}
+
+/*
+ * `new W(xsThis, loop)` for the waiter prototype in xsVar(2) and the loop in
+ * xsVar(1), into xsVar(2); uses xsVar(3) and xsVar(4). Its fields in the
+ * build's order (`stateFirst`): a build that defines class fields defines
+ * the declared `_loop` before `_state`.
+ */
+static void anyloopMakeWaiter(xsMachine* the)
+{
+	xsVar(3) = xsGet(xsGlobal, wid_Object);
+	xsVar(2) = xsCall1(xsVar(3), wid_create, xsVar(2));
+	xsVar(4) = xsGet(xsVar(0), wid_stateFirst);
+	xsVar(3) = xsGet(xsVar(0), wid_PENDING);
+	if (xsTest(xsVar(4))) {
+		xsSet(xsVar(2), wid_state, xsVar(3));
+		xsSet(xsVar(2), wid_loop, xsVar(1));
+	}
+	else {
+		xsSet(xsVar(2), wid_loop, xsVar(1));
+		xsSet(xsVar(2), wid_state, xsVar(3));
+	}
+	xsSet(xsVar(2), wid_owner, xsThis);
+}
+
+/* `this._waiters = waiters === null ? w : addWaiter(waiters, w)` for the waiter in xsVar(2); uses xsVar(3) and xsVar(4). */
+static void anyloopListWaiter(xsMachine* the)
+{
+	xsVar(3) = xsGet(xsThis, wid_waiters);
+	if (xsTypeOf(xsVar(3)) == xsNullType)
+		xsSet(xsThis, wid_waiters, xsVar(2));
+	else {
+		xsVar(4) = xsGet(xsVar(0), wid_addWaiter);
+		xsVar(3) = xsCallFunction2(xsVar(4), xsUndefined, xsVar(3), xsVar(2));
+		xsSet(xsThis, wid_waiters, xsVar(3));
+	}
+}
+
+/* Event.prototype.wait(options) */
+void xs_anyloop_eventWait(xsMachine* the)
+{
+	anyloopWaitIds(the);
+	/* 0: _anyloopWaits, 1: the loop, 2: the waiter, 3 and 4: scratch */
+	xsVars(5);
+	if (anyloopWaitOptions()) goto script;
+	xsVar(0) = xsGet(xsThis, wid_anyloopWaits);
+	xsVar(1) = xsGet(xsThis, wid_loop);
+	if (!anyloopPlainWaiter(the)) goto script;
+	xsVar(3) = xsGet(xsThis, wid_value);
+	if (xsTest(xsVar(3))) goto script;
+	xsVar(2) = xsGet(xsVar(0), wid_eventWaiter);
+	anyloopMakeWaiter(the);
+	anyloopListWaiter(the);
+	xsResult = xsVar(2);
+	return;
+script:
+	if (xsToInteger(xsArgc) > 0) xsResult = xsCall1(xsThis, wid_scriptWait, xsArg(0));
+	else xsResult = xsCall0(xsThis, wid_scriptWait);
+}
+
+/* Queue.prototype.get(options) */
+void xs_anyloop_queueGet(xsMachine* the)
+{
+	xsIntegerValue length, head, capacity;
+	anyloopWaitIds(the);
+	/* 0: _anyloopWaits, 1: the loop, then the getters, 2: the waiter, 3 and 4: scratch, 5: the ring's items */
+	xsVars(6);
+	if (anyloopWaitOptions()) goto script;
+	xsVar(0) = xsGet(xsThis, wid_anyloopWaits);
+	xsVar(1) = xsGet(xsThis, wid_loop);
+	if (!anyloopPlainWaiter(the)) goto script;
+	/* this._qsize() !== 0, the default storage's read in place: an item there is the TypeScript's */
+	xsVar(3) = xsGet(xsThis, wid_qsize);
+	xsVar(4) = xsGet(xsVar(0), wid_qsize);
+	if (!anyloopSame(xsVar(3), xsVar(4))) goto script;
+	xsVar(3) = xsGet(xsThis, wid_ring);
+	xsVar(3) = xsGet(xsVar(3), wid_length);
+	if (!anyloopIsNumber(xsVar(3)) || xsToNumber(xsVar(3)) != 0) goto script;
+	xsVar(3) = xsGet(xsThis, wid_isShutdown);
+	if (xsTest(xsVar(3))) goto script;
+	/* The first getter makes the Ring: the TypeScript's. Ring.push is done in place (its default). */
+	xsVar(5) = xsGet(xsThis, wid_getters);
+	xsVar(3) = xsGet(xsVar(0), wid_NO_WAITERS);
+	if (anyloopSame(xsVar(5), xsVar(3))) goto script;
+	xsVar(3) = xsGet(xsVar(5), wid_push);
+	xsVar(4) = xsGet(xsVar(0), wid_ringPush);
+	if (!anyloopSame(xsVar(3), xsVar(4))) goto script;
+	xsVar(2) = xsGet(xsVar(0), wid_getWaiter);
+	anyloopMakeWaiter(the);
+	/* this._getters.push(w) */
+	xsVar(1) = xsVar(5);
+	length = anyloopInt(xsVar(1), wid_length);
+	xsVar(5) = xsGet(xsVar(1), wid_items);
+	if (length == anyloopInt(xsVar(5), wid_length)) {
+		xsCall0(xsVar(1), wid_grow);
+		xsVar(5) = xsGet(xsVar(1), wid_items);
+	}
+	head = anyloopInt(xsVar(1), wid_head);
+	capacity = anyloopInt(xsVar(5), wid_length);
+	xsSetIndex(xsVar(5), (head + length) & (capacity - 1), xsVar(2));
+	xsSet(xsVar(1), wid_length, xsInteger(length + 1));
+	xsResult = xsVar(2);
+	return;
+script:
+	if (xsToInteger(xsArgc) > 0) xsResult = xsCall1(xsThis, wid_scriptGet, xsArg(0));
+	else xsResult = xsCall0(xsThis, wid_scriptGet);
+}
+
+/* Interval.prototype.tick(options) */
+void xs_anyloop_intervalTick(xsMachine* the)
+{
+	anyloopWaitIds(the);
+	/* 0: _anyloopWaits, 1: the loop, 2: the waiter, 3 and 4: scratch */
+	xsVars(5);
+	if (anyloopWaitOptions()) goto script;
+	xsVar(3) = xsGet(xsThis, wid_closed);
+	if (xsTest(xsVar(3))) goto script;
+	/* The loop time a tick was just taken at (set while its consumer's step runs): else the TypeScript reads the clock. */
+	xsVar(3) = xsGet(xsThis, wid_now);
+	xsVar(4) = xsGet(xsThis, wid_next);
+	if (!anyloopIsNumber(xsVar(3)) || !anyloopIsNumber(xsVar(4)) || !(xsToNumber(xsVar(3)) < xsToNumber(xsVar(4)))) goto script;
+	xsVar(0) = xsGet(xsThis, wid_anyloopWaits);
+	xsVar(1) = xsGet(xsThis, wid_loop);
+	if (!anyloopPlainWaiter(the)) goto script;
+	xsVar(2) = xsGet(xsVar(0), wid_tickWaiter);
+	anyloopMakeWaiter(the);
+	anyloopListWaiter(the);
+	xsVar(3) = xsGet(xsThis, wid_when);
+	if (xsTypeOf(xsVar(3)) == xsNullType) {
+		/* _setTimer(), its default on a loop with the EntryTimers hook, in place */
+		xsVar(3) = xsGet(xsThis, wid_setTimer);
+		xsVar(4) = xsGet(xsVar(0), wid_setTimer);
+		if (anyloopSame(xsVar(3), xsVar(4))) xsVar(3) = xsGet(xsVar(1), wid_expireAt);
+		else xsVar(3) = xsUndefined;
+		if (!anyloopUndefined(xsVar(3))) {
+			xsVar(3) = xsGet(xsThis, wid_next);
+			xsSet(xsThis, wid_when, xsVar(3));
+			xsCall1(xsVar(1), wid_expireAt, xsThis);
+		}
+		else
+			xsCall0(xsThis, wid_setTimer);
+	}
+	xsResult = xsVar(2);
+	return;
+script:
+	if (xsToInteger(xsArgc) > 0) xsResult = xsCall1(xsThis, wid_scriptTick, xsArg(0));
+	else xsResult = xsCall0(xsThis, wid_scriptTick);
+}

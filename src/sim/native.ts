@@ -30,6 +30,9 @@ interface Native {
   waitNext(this: object): unknown;
   digitalReadable(this: object): void;
   portReadable(this: object): void;
+  eventWait(this: object, options?: object): unknown;
+  queueGet(this: object, options?: object): unknown;
+  intervalTick(this: object, options?: object): unknown;
 }
 
 const g = globalThis as { anyloopNative?: Native };
@@ -59,3 +62,7 @@ export const waitNext = native?.waitNext;
 // DigitalIn's
 export const digitalReadable = native?.digitalReadable;
 export const portReadable = native?.portReadable;
+// The waits that make a waiter
+export const eventWait = native?.eventWait;
+export const queueGet = native?.queueGet;
+export const intervalTick = native?.intervalTick;

@@ -108,6 +108,14 @@ const PATCHES: readonly (readonly [string, string])[] = [
     '\txsResult = xsNewHostFunction(xs_anyloop_onReadable, 0);\n\txsDefine(xsVar(0), xsID("digitalReadable"), xsResult, xsDefault);\n' +
     '\txsResult = xsNewHostFunction(xs_anyloop_portReadable, 0);\n\txsDefine(xsVar(0), xsID("portReadable"), xsResult, xsDefault);\n' +
     '\txsDefine(xsGlobal, xsID("anyloopNative"), xsVar(0), xsDontEnum);\n'],
+  // The waits that make a waiter (native.c): declared, then handed to anyloop/native.
+  ['static xsSlot* gxAnyloopBottom = NULL;\n', 'void xs_anyloop_eventWait(xsMachine* the);\nvoid xs_anyloop_queueGet(xsMachine* the);\n' +
+    'void xs_anyloop_intervalTick(xsMachine* the);\n\nstatic xsSlot* gxAnyloopBottom = NULL;\n'],
+  ['\txsDefine(xsGlobal, xsID("anyloopNative"), xsVar(0), xsDontEnum);\n',
+    '\txsResult = xsNewHostFunction(xs_anyloop_eventWait, 1);\n\txsDefine(xsVar(0), xsID("eventWait"), xsResult, xsDefault);\n' +
+    '\txsResult = xsNewHostFunction(xs_anyloop_queueGet, 1);\n\txsDefine(xsVar(0), xsID("queueGet"), xsResult, xsDefault);\n' +
+    '\txsResult = xsNewHostFunction(xs_anyloop_intervalTick, 1);\n\txsDefine(xsVar(0), xsID("intervalTick"), xsResult, xsDefault);\n' +
+    '\txsDefine(xsGlobal, xsID("anyloopNative"), xsVar(0), xsDontEnum);\n'],
 ];
 
 /**
