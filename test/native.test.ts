@@ -869,4 +869,68 @@ loop.runForever();
       'producer -> "done"',
     ]));
   }, SLOW);
+
+  it('puts as the TypeScript does (Queue.put): room, a getter to wake, a cancelled one, full, options, debug, other storage', async () => {
+    const { node, xs } = await bothEngines(app(`
+import Timer from 'timer';
+import Time from 'time';
+import { Queue, PriorityQueue, createTask, sleep } from 'anyloop';
+import { XsLoop } from 'anyloop/xs';
+
+const say = (s) => trace(s + '\\n');
+say(\`C \${Object.prototype.hasOwnProperty.call(Queue.prototype, '_scriptPut')}\`);
+const loop = new XsLoop({ Timer, Time });
+loop.setExceptionHandler((l, ctx) => say(\`failed: \${ctx.message}: \${ctx.exception?.message}\`));
+const shape = (f) => \`\${Object.keys(f).sort().join(',')} \${Object.getPrototypeOf(f).constructor.name} \${f.done()}\${f.done() && !f.cancelled() ? ' ' + JSON.stringify(f.exception() === null ? f.result() : String(f.exception())) : ''}\`;
+const q = new Queue(2, { loop });
+const free = new Queue(0, { loop });
+const pq = new PriorityQueue(0, undefined, { loop });
+const got = [];
+const getter = (name, queue) => createTask(function* () { got.push(\`\${name} \${yield* queue.get()}\`); }, { loop, name });
+getter('g1', q);
+const cancelled = getter('g2', q);
+getter('g3', q);
+createTask(function* () {
+  yield* sleep(1, undefined, { loop });
+  cancelled.cancel();
+  yield* sleep(1, undefined, { loop });
+  say('wake: ' + shape(q.put('a')));
+  say('cancelled skipped: ' + shape(q.put('b')));
+  yield* sleep(1, undefined, { loop });
+  say('room: ' + shape(q.put('c')) + ' ' + q.qsize() + ' ' + q._unfinishedTasks);
+  say('room 2: ' + shape(q.put('d')) + ' ' + q.qsize());
+  const full = q.put('e');
+  say('full: ' + shape(full));
+  say('options: ' + shape(free.put(1, {})));
+  for (let i = 2; i < 8; i++) free.put(i);
+  say('unbounded: ' + free.qsize() + ' ' + free._ring._items.length);
+  say('priority: ' + shape(pq.put(3)) + ' ' + shape(pq.put(1)) + ' ' + pq.getNowait());
+  loop.setDebug(true);
+  const d = free.put(9);
+  say('debug: ' + shape(d) + ' ' + typeof d._source);
+  loop.setDebug(false);
+  say('got ' + got.join(', ') + '; ' + q.getNowait() + ' ' + q.getNowait());
+  yield* sleep(1, undefined, { loop });
+  say('putter: ' + shape(full));
+  q.shutdown();
+  say('shut down: ' + shape(q.put('f')));
+}, { loop });
+loop.runForever();
+`), 50);
+    expect(xs[0]).toEqual({ t: 0, print: 'C true' });
+    expect(node[0]).toEqual({ t: 0, print: 'C false' });
+    expect(xs.slice(1)).toEqual(node.slice(1));
+    const printed = node.map((e) => ('print' in e ? e.print : ''));
+    expect(printed).toEqual(expect.arrayContaining([
+      'wake: _loop,_state,_value Future true undefined',
+      'cancelled skipped: _loop,_state,_value Future true undefined',
+      'room: _loop,_state,_value Future true undefined 1 3',
+      'full: _item,_loop,_owner,_state PutWaiter false',
+      'unbounded: 7 8',
+      'debug: _loop,_source,_state,_value Future true undefined string',
+      'got g1 a, g3 b; c d',
+      'putter: _item,_loop,_owner,_state,_value PutWaiter true undefined',
+      'shut down: _loop,_state,_unretrieved,_value Future true "QueueShutDown"',
+    ]));
+  }, SLOW);
 });

@@ -1742,3 +1742,145 @@ script:
 	if (xsToInteger(xsArgc) > 0) xsResult = xsCall1(xsThis, wid_scriptTick, xsArg(0));
 	else xsResult = xsCall0(xsThis, wid_scriptTick);
 }
+
+/*
+ * Queue.prototype.put(item, options) (src/primitives/queue.ts), its common
+ * path: no options, the loop bound, room for the item in the default
+ * storage (`_qsize`, `_putNow`, `_put` and the Ring's `push` and `shift`
+ * the TypeScript's own, told by `_anyloopWaits`): the item is put, a
+ * waiting getter woken, and a done Future returned (`resolvedFuture`, made
+ * in C as the waiters are). Any other path hands over to the TypeScript,
+ * kept as `_scriptPut`, before any side effect.
+ */
+static xsIdentifier wid_maxsize, wid_putNow, wid_put, wid_unfinishedTasks, wid_shift, wid_ringShift, wid_wake,
+	wid_wakeUpNext, wid_future, wid_RESULT, wid_valueOf, wid_resolvedFuture, wid_failed, wid_scriptPut;
+static xsMachine* gPutIdsOf = NULL;
+
+static void anyloopPutIds(xsMachine* the)
+{
+	anyloopWaitIds(the);
+	if (gPutIdsOf == the) return;
+	wid_maxsize = xsID("_maxsize");
+	wid_putNow = xsID("_putNow");
+	wid_put = xsID("_put");
+	wid_unfinishedTasks = xsID("_unfinishedTasks");
+	wid_shift = xsID("shift");
+	wid_ringShift = xsID("ringShift");
+	wid_wake = xsID("_wake");
+	wid_wakeUpNext = xsID("wakeUpNext");
+	wid_future = xsID("future");
+	wid_RESULT = xsID("RESULT");
+	wid_valueOf = xsID("_value");
+	wid_resolvedFuture = xsID("resolvedFuture");
+	wid_failed = xsID("_failed");
+	wid_scriptPut = xsID("_scriptPut");
+	gPutIdsOf = the;
+}
+
+/* True when `this[id]` is `_anyloopWaits[id]` (in xsVar(0)); uses xsVar(3) and xsVar(4). */
+static xsBooleanValue anyloopDefault(xsMachine* the, xsSlot* of, xsIdentifier id, xsIdentifier kitId)
+{
+	xsVar(3) = xsGet(*of, id);
+	xsVar(4) = xsGet(xsVar(0), kitId);
+	return anyloopSame(xsVar(3), xsVar(4));
+}
+
+void xs_anyloop_queuePut(xsMachine* the)
+{
+	xsIntegerValue argc = xsToInteger(xsArgc), length, head, capacity;
+	xsNumberValue maxsize;
+	volatile xsBooleanValue failed = 0;
+	anyloopPutIds(the);
+	/* 0: _anyloopWaits, 1: the loop, 2: the ring, then the getters, then the future, 3 and 4: scratch, 5: the ring's items, then a getter, 6: the item */
+	xsVars(7);
+	if (argc > 1 && xsTypeOf(xsArg(1)) != xsUndefinedType) goto script;
+	xsVar(0) = xsGet(xsThis, wid_anyloopWaits);
+	xsVar(1) = xsGet(xsThis, wid_loop);
+	if (xsTypeOf(xsVar(1)) != xsReferenceType) goto script;
+	xsVar(3) = xsGet(xsThis, wid_isShutdown);
+	if (xsTest(xsVar(3))) goto script;
+	if (!anyloopDefault(the, &xsThis, wid_qsize, wid_qsize)) goto script;
+	if (!anyloopDefault(the, &xsThis, wid_putNow, wid_putNow)) goto script;
+	if (!anyloopDefault(the, &xsThis, wid_put, wid_put)) goto script;
+	xsVar(2) = xsGet(xsThis, wid_ring);
+	if (!anyloopDefault(the, &xsVar(2), wid_push, wid_ringPush)) goto script;
+	/* this._maxsize === 0 || this._qsize() < this._maxsize */
+	xsVar(3) = xsGet(xsThis, wid_maxsize);
+	xsVar(4) = xsGet(xsVar(2), wid_length);
+	if (!anyloopIsNumber(xsVar(3)) || !anyloopIsNumber(xsVar(4))) goto script;
+	maxsize = xsToNumber(xsVar(3));
+	if (!(maxsize == 0 || xsToNumber(xsVar(4)) < maxsize)) goto script;
+	xsVar(6) = argc > 0 ? xsArg(0) : xsUndefined;
+	xsTry {
+		/* _putNow(item): _put(item), the ring's push in place */
+		length = anyloopInt(xsVar(2), wid_length);
+		xsVar(5) = xsGet(xsVar(2), wid_items);
+		if (length == anyloopInt(xsVar(5), wid_length)) {
+			xsCall0(xsVar(2), wid_grow);
+			xsVar(5) = xsGet(xsVar(2), wid_items);
+		}
+		head = anyloopInt(xsVar(2), wid_head);
+		capacity = anyloopInt(xsVar(5), wid_length);
+		xsSetIndex(xsVar(5), (head + length) & (capacity - 1), xsVar(6));
+		xsSet(xsVar(2), wid_length, xsInteger(length + 1));
+		xsVar(3) = xsGet(xsThis, wid_unfinishedTasks);
+		xsSet(xsThis, wid_unfinishedTasks, anyloopNumberSlot(the, xsToNumber(xsVar(3)) + 1));
+		/* wakeUpNext's first round: the first getter, woken unless it was woken or cancelled already */
+		xsVar(2) = xsGet(xsThis, wid_getters);
+		if (anyloopInt(xsVar(2), wid_length) > 0) {
+			if (anyloopDefault(the, &xsVar(2), wid_shift, wid_ringShift)) {
+				length = anyloopInt(xsVar(2), wid_length);
+				xsVar(3) = xsGet(xsVar(2), wid_items);
+				head = anyloopInt(xsVar(2), wid_head);
+				xsVar(5) = xsGetIndex(xsVar(3), head);
+				xsSetIndex(xsVar(3), head, xsUndefined);
+				capacity = anyloopInt(xsVar(3), wid_length);
+				xsSet(xsVar(2), wid_head, xsInteger((head + 1) & (capacity - 1)));
+				xsSet(xsVar(2), wid_length, xsInteger(length - 1));
+			}
+			else
+				xsVar(5) = xsCall0(xsVar(2), wid_shift);
+			xsVar(3) = xsCall0(xsVar(5), wid_wake);
+			if (!xsTest(xsVar(3))) {
+				xsVar(4) = xsGet(xsVar(0), wid_wakeUpNext);
+				xsCallFunction1(xsVar(4), xsUndefined, xsVar(2));
+			}
+		}
+	}
+	xsCatch {
+		failed = 1;
+		xsVar(6) = xsException;
+	}
+	if (failed) {
+		xsResult = xsCall1(xsThis, wid_failed, xsVar(6));
+		return;
+	}
+	/* resolvedFuture(loop, undefined), made in C while the loop's debug mode is off (asked without a call) */
+	if (!anyloopPlainWaiter(the)) {
+		xsVar(4) = xsGet(xsVar(0), wid_resolvedFuture);
+		xsResult = xsCallFunction2(xsVar(4), xsUndefined, xsVar(1), xsUndefined);
+		return;
+	}
+	xsVar(3) = xsGet(xsGlobal, wid_Object);
+	xsVar(4) = xsGet(xsVar(0), wid_future);
+	xsVar(2) = xsCall1(xsVar(3), wid_create, xsVar(4));
+	xsVar(4) = xsGet(xsVar(0), wid_stateFirst);
+	xsVar(3) = xsGet(xsVar(0), wid_PENDING);
+	if (xsTest(xsVar(4))) {
+		xsSet(xsVar(2), wid_state, xsVar(3));
+		xsSet(xsVar(2), wid_loop, xsVar(1));
+	}
+	else {
+		xsSet(xsVar(2), wid_loop, xsVar(1));
+		xsSet(xsVar(2), wid_state, xsVar(3));
+	}
+	xsVar(3) = xsGet(xsVar(0), wid_RESULT);
+	xsSet(xsVar(2), wid_state, xsVar(3));
+	xsSet(xsVar(2), wid_valueOf, xsUndefined);
+	xsResult = xsVar(2);
+	return;
+script:
+	if (argc > 1) xsResult = xsCall2(xsThis, wid_scriptPut, xsArg(0), xsArg(1));
+	else if (argc > 0) xsResult = xsCall1(xsThis, wid_scriptPut, xsArg(0));
+	else xsResult = xsCall0(xsThis, wid_scriptPut);
+}

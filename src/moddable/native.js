@@ -57,6 +57,8 @@ function eventWait(options) @ "xs_anyloop_eventWait";
 function queueGet(options) @ "xs_anyloop_queueGet";
 /** Interval's `tick(options)` (its common path; the rest goes to its TypeScript `_scriptTick`). */
 function intervalTick(options) @ "xs_anyloop_intervalTick";
+/** Queue's `put(item, options)` (its common path; the rest goes to its TypeScript `_scriptPut`). */
+function queuePut(item, options) @ "xs_anyloop_queuePut";
 
 export {
 	runOnce, onHost, arm, time, soon, at, expireAt, expireCancel, resultLater, timedDone,
@@ -64,4 +66,5 @@ export {
 	complete, futureIterator, futureNext, resume, wake, waitNext,
 	digitalReadable, portReadable,
 	eventWait, queueGet, intervalTick,
+	queuePut,
 };

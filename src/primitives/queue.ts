@@ -282,8 +282,8 @@ export class Queue<T = unknown> extends LoopBound {
   }
 }
 
-/** asyncio's `_wakeup_next`: removes waiters from the front until one that was still waiting is woken. */
-function wakeUpNext(waiters: Ring<Waiter<unknown, unknown>>): void {
+/** @internal asyncio's `_wakeup_next`: removes waiters from the front until one that was still waiting is woken. */
+export function wakeUpNext(waiters: Ring<Waiter<unknown, unknown>>): void {
   let w: Waiter<unknown, unknown> | undefined;
   while ((w = waiters.shift()) !== undefined) {
     if (w._wake()) return;

@@ -33,6 +33,7 @@ interface Native {
   eventWait(this: object, options?: object): unknown;
   queueGet(this: object, options?: object): unknown;
   intervalTick(this: object, options?: object): unknown;
+  queuePut(this: object, item: unknown, options?: object): unknown;
 }
 
 const g = globalThis as { anyloopNative?: Native };
@@ -66,3 +67,4 @@ export const portReadable = native?.portReadable;
 export const eventWait = native?.eventWait;
 export const queueGet = native?.queueGet;
 export const intervalTick = native?.intervalTick;
+export const queuePut = native?.queuePut;

@@ -116,6 +116,11 @@ const PATCHES: readonly (readonly [string, string])[] = [
     '\txsResult = xsNewHostFunction(xs_anyloop_queueGet, 1);\n\txsDefine(xsVar(0), xsID("queueGet"), xsResult, xsDefault);\n' +
     '\txsResult = xsNewHostFunction(xs_anyloop_intervalTick, 1);\n\txsDefine(xsVar(0), xsID("intervalTick"), xsResult, xsDefault);\n' +
     '\txsDefine(xsGlobal, xsID("anyloopNative"), xsVar(0), xsDontEnum);\n'],
+  // Queue.put (native.c)
+  ['static xsSlot* gxAnyloopBottom = NULL;\n', 'void xs_anyloop_queuePut(xsMachine* the);\n\nstatic xsSlot* gxAnyloopBottom = NULL;\n'],
+  ['\txsDefine(xsGlobal, xsID("anyloopNative"), xsVar(0), xsDontEnum);\n',
+    '\txsResult = xsNewHostFunction(xs_anyloop_queuePut, 2);\n\txsDefine(xsVar(0), xsID("queuePut"), xsResult, xsDefault);\n' +
+    '\txsDefine(xsGlobal, xsID("anyloopNative"), xsVar(0), xsDontEnum);\n'],
 ];
 
 /**
