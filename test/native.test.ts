@@ -737,6 +737,10 @@ import { DigitalIn, XsLoop } from 'anyloop/xs';
 
 const own = Object.prototype.hasOwnProperty.call(DigitalIn.prototype, '_scriptOnReadable');
 trace(\`C \${own}\\n\`);
+// In XS, the interrupts the C hands over to the TypeScript, by pin (none in Node, which has no C).
+const handed = {};
+const script = DigitalIn.prototype._scriptOnReadable;
+if (script !== undefined) DigitalIn.prototype._scriptOnReadable = function () { handed[this.pin] = (handed[this.pin] ?? 0) + 1; return script.call(this); };
 const loop = new XsLoop({ Timer, Time });
 loop.setExceptionHandler((l, ctx) => trace(\`failed: \${ctx.message}: \${ctx.exception.message}\\n\`));
 // A loop whose debounce timer cannot be set: the failure goes to its handler.
@@ -763,11 +767,17 @@ Timer.set(() => {
   // Closed: an interrupt does nothing.
   debounced._onReadable();
   trace(\`closed, last change \${debounced._lastChange}, overflows \${debounced.overflows}\\n\`);
+  trace(\`handed \${JSON.stringify(handed)}\\n\`);
 }, 250);
 `), scenario);
     expect(xs[0]).toEqual({ t: 0, print: 'C true' });
     expect(node[0]).toEqual({ t: 0, print: 'C false' });
-    expect(xs.slice(1)).toEqual(node.slice(1));
+    // Only the input without debounce was handed to the TypeScript, at each of its interrupts.
+    const handed = (events: typeof xs) => events.filter((e) => e.print.startsWith('handed '));
+    expect(handed(node)).toEqual([{ t: 250, print: 'handed {}' }]);
+    expect(handed(xs)).toEqual([{ t: 250, print: 'handed {"4":4}' }]);
+    const others = (events: typeof xs) => events.slice(1).filter((e) => !e.print.startsWith('handed '));
+    expect(others(xs)).toEqual(others(node));
     const printed = node.map((e) => e.print);
     expect(printed).toContain('debounced 0 at 58, timer null, last change 58');
     expect(printed.filter((p) => p.startsWith('plain'))).toHaveLength(4);
@@ -782,9 +792,15 @@ describe('The waits that make a waiter in C (Event.wait, Queue.get, Interval.tic
 import Timer from 'timer';
 import Time from 'time';
 import { Event, Queue, LifoQueue, createTask, sleep } from 'anyloop';
-import { XsLoop, interval } from 'anyloop/xs';
+import { XsLoop, interval, Interval } from 'anyloop/xs';
 
 const say = (s) => trace(s + '\\n');
+// In XS, the calls the C hands over to the TypeScript (none in Node, which has no C).
+const handed = {};
+for (const [C, m] of [[Event, '_scriptWait'], [Queue, '_scriptGet'], [Queue, '_scriptPut'], [Interval, '_scriptTick']]) {
+  const f = C?.prototype[m];
+  if (f !== undefined) C.prototype[m] = function (...a) { handed[m] = (handed[m] ?? 0) + 1; return f.apply(this, a); };
+}
 const own = (C, name) => Object.prototype.hasOwnProperty.call(C.prototype, name);
 say(\`C \${own(Event, '_scriptWait')} \${own(Queue, '_scriptGet')}\`);
 const loop = new XsLoop({ Timer, Time });
@@ -842,13 +858,19 @@ run('producer', function* () {
   ticker.close();
   const c = ticker.tick();
   say(\`closed: \${shape(c)}\`);
+  say(\`handed \${JSON.stringify(handed)}\`);
   return 'done';
 });
 loop.runForever();
 `), 200);
     expect(xs[0]).toEqual({ t: 0, print: 'C true true' });
     expect(node[0]).toEqual({ t: 0, print: 'C false false' });
-    expect(xs.slice(1)).toEqual(node.slice(1));
+    // The common waits ran in C: only the paths the C leaves to the TypeScript were handed over.
+    const handed = (events: typeof xs) => events.filter((e) => 'print' in e && e.print.startsWith('handed '));
+    expect(handed(node)).toEqual([{ t: expect.any(Number), print: 'handed {}' }]);
+    expect(handed(xs)).toEqual([{ t: expect.any(Number), print: 'handed {"_scriptWait":4,"_scriptGet":4,"_scriptTick":5}' }]);
+    const others = (events: typeof xs) => events.slice(1).filter((e) => !('print' in e && e.print.startsWith('handed ')));
+    expect(others(xs)).toEqual(others(node));
     const printed = node.map((e) => ('print' in e ? e.print : ''));
     // The fields of `new EventWaiter(owner, loop)`, in the order of the build (one that defines class fields defines _loop first).
     const fields = (extra = '') => `(_state,_loop|_loop,_state)${extra},_owner`;
@@ -875,9 +897,16 @@ loop.runForever();
 import Timer from 'timer';
 import Time from 'time';
 import { Queue, PriorityQueue, createTask, sleep } from 'anyloop';
-import { XsLoop } from 'anyloop/xs';
+import { XsLoop, Interval } from 'anyloop/xs';
+const Event = undefined;
 
 const say = (s) => trace(s + '\\n');
+// In XS, the calls the C hands over to the TypeScript (none in Node, which has no C).
+const handed = {};
+for (const [C, m] of [[Event, '_scriptWait'], [Queue, '_scriptGet'], [Queue, '_scriptPut'], [Interval, '_scriptTick']]) {
+  const f = C?.prototype[m];
+  if (f !== undefined) C.prototype[m] = function (...a) { handed[m] = (handed[m] ?? 0) + 1; return f.apply(this, a); };
+}
 say(\`C \${Object.prototype.hasOwnProperty.call(Queue.prototype, '_scriptPut')}\`);
 const loop = new XsLoop({ Timer, Time });
 loop.setExceptionHandler((l, ctx) => say(\`failed: \${ctx.message}: \${ctx.exception?.message}\`));
@@ -914,12 +943,17 @@ createTask(function* () {
   say('putter: ' + shape(full));
   q.shutdown();
   say('shut down: ' + shape(q.put('f')));
+  say(\`handed \${JSON.stringify(handed)}\`);
 }, { loop });
 loop.runForever();
 `), 50);
     expect(xs[0]).toEqual({ t: 0, print: 'C true' });
     expect(node[0]).toEqual({ t: 0, print: 'C false' });
-    expect(xs.slice(1)).toEqual(node.slice(1));
+    const handed = (events: typeof xs) => events.filter((e) => 'print' in e && e.print.startsWith('handed '));
+    expect(handed(node)).toEqual([{ t: expect.any(Number), print: 'handed {}' }]);
+    expect(handed(xs)).toEqual([{ t: expect.any(Number), print: 'handed {"_scriptGet":1,"_scriptPut":5}' }]);
+    const others = (events: typeof xs) => events.slice(1).filter((e) => !('print' in e && e.print.startsWith('handed ')));
+    expect(others(xs)).toEqual(others(node));
     const printed = node.map((e) => ('print' in e ? e.print : ''));
     expect(printed).toEqual(expect.arrayContaining([
       'wake: _loop,_state,_value Future true undefined',

@@ -1705,6 +1705,7 @@ script:
 /* Interval.prototype.tick(options) */
 void xs_anyloop_intervalTick(xsMachine* the)
 {
+	xsNumberValue now, next;
 	anyloopWaitIds(the);
 	/* 0: _anyloopWaits, 1: the loop, 2: the waiter, 3 and 4: scratch */
 	xsVars(5);
@@ -1714,7 +1715,11 @@ void xs_anyloop_intervalTick(xsMachine* the)
 	/* The loop time a tick was just taken at (set while its consumer's step runs): else the TypeScript reads the clock. */
 	xsVar(3) = xsGet(xsThis, wid_now);
 	xsVar(4) = xsGet(xsThis, wid_next);
-	if (!anyloopIsNumber(xsVar(3)) || !anyloopIsNumber(xsVar(4)) || !(xsToNumber(xsVar(3)) < xsToNumber(xsVar(4)))) goto script;
+	if (!anyloopIsNumber(xsVar(3)) || !anyloopIsNumber(xsVar(4))) goto script;
+	/* One conversion per statement: xsToNumber goes through the machine's scratch slot. */
+	now = xsToNumber(xsVar(3));
+	next = xsToNumber(xsVar(4));
+	if (!(now < next)) goto script;
 	xsVar(0) = xsGet(xsThis, wid_anyloopWaits);
 	xsVar(1) = xsGet(xsThis, wid_loop);
 	if (!anyloopPlainWaiter(the)) goto script;
@@ -1824,7 +1829,8 @@ void xs_anyloop_queuePut(xsMachine* the)
 		xsSetIndex(xsVar(5), (head + length) & (capacity - 1), xsVar(6));
 		xsSet(xsVar(2), wid_length, xsInteger(length + 1));
 		xsVar(3) = xsGet(xsThis, wid_unfinishedTasks);
-		xsSet(xsThis, wid_unfinishedTasks, anyloopNumberSlot(the, xsToNumber(xsVar(3)) + 1));
+		xsVar(3) = anyloopNumberSlot(the, xsToNumber(xsVar(3)) + 1);
+		xsSet(xsThis, wid_unfinishedTasks, xsVar(3));
 		/* wakeUpNext's first round: the first getter, woken unless it was woken or cancelled already */
 		xsVar(2) = xsGet(xsThis, wid_getters);
 		if (anyloopInt(xsVar(2), wid_length) > 0) {
