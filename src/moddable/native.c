@@ -1685,14 +1685,16 @@ void xs_anyloop_queueGet(xsMachine* the)
 	anyloopMakeWaiter(the);
 	/* this._getters.push(w) */
 	xsVar(1) = xsVar(5);
+	/* The items' length read once while they stay (an array's length is a getter call in XS). */
 	length = anyloopInt(xsVar(1), wid_length);
 	xsVar(5) = xsGet(xsVar(1), wid_items);
-	if (length == anyloopInt(xsVar(5), wid_length)) {
+	capacity = anyloopInt(xsVar(5), wid_length);
+	if (length == capacity) {
 		xsCall0(xsVar(1), wid_grow);
 		xsVar(5) = xsGet(xsVar(1), wid_items);
+		capacity = anyloopInt(xsVar(5), wid_length);
 	}
 	head = anyloopInt(xsVar(1), wid_head);
-	capacity = anyloopInt(xsVar(5), wid_length);
 	xsSetIndex(xsVar(5), (head + length) & (capacity - 1), xsVar(2));
 	xsSet(xsVar(1), wid_length, xsInteger(length + 1));
 	xsResult = xsVar(2);
@@ -1820,12 +1822,13 @@ void xs_anyloop_queuePut(xsMachine* the)
 		/* _putNow(item): _put(item), the ring's push in place */
 		length = anyloopInt(xsVar(2), wid_length);
 		xsVar(5) = xsGet(xsVar(2), wid_items);
-		if (length == anyloopInt(xsVar(5), wid_length)) {
+		capacity = anyloopInt(xsVar(5), wid_length);
+		if (length == capacity) {
 			xsCall0(xsVar(2), wid_grow);
 			xsVar(5) = xsGet(xsVar(2), wid_items);
+			capacity = anyloopInt(xsVar(5), wid_length);
 		}
 		head = anyloopInt(xsVar(2), wid_head);
-		capacity = anyloopInt(xsVar(5), wid_length);
 		xsSetIndex(xsVar(5), (head + length) & (capacity - 1), xsVar(6));
 		xsSet(xsVar(2), wid_length, xsInteger(length + 1));
 		xsVar(3) = xsGet(xsThis, wid_unfinishedTasks);
