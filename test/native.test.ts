@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runScenario } from '../src/sim/host/run.js';
 import { isPrintEvent } from '../src/sim/trace.js';
+import type { Scenario } from '../src/sim/scenario.js';
 
 // anyloop/native (src/moddable/native.c): XsLoop's hot paths in C, which the
 // simulator's XS engine is built with as a device build links them. Node runs
@@ -702,5 +703,268 @@ Timer.set(() => {
       'waitFor custom expiring failed TimeoutError', 'waitFor infinite got v9 at 6', 'caught CancelledError: first',
       'cancelling waitFor failed TimeoutError: the timeout expired at 4', 'outside a task',
     ]) expect(printed).toContain(line);
+  }, SLOW);
+});
+
+describe('DigitalIn\'s interrupt in C (the port\'s onReadable, DigitalIn._onReadable)', () => {
+  async function bothOn(file: string, scenario: Scenario) {
+    const [node, xs] = await Promise.all([
+      runScenario({ app: file, scenario, engine: 'node' }),
+      runScenario({ app: file, scenario, engine: 'xs' }),
+    ]);
+    expect(node.failure).toBeNull();
+    expect(xs.failure).toBeNull();
+    return { node: node.trace.events.filter(isPrintEvent), xs: xs.trace.events.filter(isPrintEvent) };
+  }
+  // Pin 0 bounces 3 times per change, pin 4 makes clean changes and a short pulse.
+  const scenario: Scenario = {
+    end: 400,
+    pins: { 0: { initial: 1 }, 4: { initial: 1 }, 5: { initial: 1 } },
+    waveforms: [
+      { pin: 0, levels: [[50, 0], [51, 1], [53, 0], [56, 1], [58, 0], [200, 1], [202, 0], [203, 1]] },
+      { pin: 4, levels: [[60, 0], [120, 1], [121, 0], [122, 1]] },
+      { pin: 5, levels: [[70, 0], [71, 1], [72, 0], [300, 1]] },
+    ],
+  };
+
+  it('debounces, hands the other paths to the TypeScript, and reports a failing timer, as the TypeScript does', async () => {
+    const { node, xs } = await bothOn(app(`
+import Timer from 'timer';
+import Time from 'time';
+import Digital from 'embedded:io/digital';
+import { createTask } from 'anyloop';
+import { DigitalIn, XsLoop } from 'anyloop/xs';
+
+const own = Object.prototype.hasOwnProperty.call(DigitalIn.prototype, '_scriptOnReadable');
+trace(\`C \${own}\\n\`);
+// In XS, the interrupts the C hands over to the TypeScript, by pin (none in Node, which has no C).
+const handed = {};
+const script = DigitalIn.prototype._scriptOnReadable;
+if (script !== undefined) DigitalIn.prototype._scriptOnReadable = function () { handed[this.pin] = (handed[this.pin] ?? 0) + 1; return script.call(this); };
+const loop = new XsLoop({ Timer, Time });
+loop.setExceptionHandler((l, ctx) => trace(\`failed: \${ctx.message}: \${ctx.exception.message}\\n\`));
+// A loop whose debounce timer cannot be set: the failure goes to its handler.
+class NoTimers extends XsLoop {
+  _at() { throw new Error('no timer'); }
+}
+const broken = new NoTimers({ Timer, Time });
+broken.setExceptionHandler((l, ctx) => trace(\`broken: \${ctx.message}: \${ctx.exception.message}\\n\`));
+const debounced = new DigitalIn({ pin: 0, mode: Digital.InputPullUp, edge: 'both', debounce: 5, io: Digital, loop });
+const plain = new DigitalIn({ pin: 4, mode: Digital.InputPullUp, edge: 'both', io: Digital, loop });
+const failing = new DigitalIn({ pin: 5, mode: Digital.InputPullUp, edge: 'both', debounce: 5, io: Digital, loop: broken });
+for (const [name, d] of [['debounced', debounced], ['plain', plain]]) {
+  createTask(function* () {
+    for (;;) {
+      const e = yield* d.edge();
+      trace(\`\${name} \${e.value} at \${e.time}, timer \${d._timer === undefined ? 'none' : d._timer === null ? 'null' : 'set'}, last change \${d._lastChange}\\n\`);
+    }
+  }, { loop });
+}
+loop.runForever();
+broken.runForever();
+Timer.set(() => {
+  debounced.close();
+  // Closed: an interrupt does nothing.
+  debounced._onReadable();
+  trace(\`closed, last change \${debounced._lastChange}, overflows \${debounced.overflows}\\n\`);
+  trace(\`handed \${JSON.stringify(handed)}\\n\`);
+}, 250);
+`), scenario);
+    expect(xs[0]).toEqual({ t: 0, print: 'C true' });
+    expect(node[0]).toEqual({ t: 0, print: 'C false' });
+    // Only the input without debounce was handed to the TypeScript, at each of its interrupts.
+    const handed = (events: typeof xs) => events.filter((e) => e.print.startsWith('handed '));
+    expect(handed(node)).toEqual([{ t: 250, print: 'handed {}' }]);
+    expect(handed(xs)).toEqual([{ t: 250, print: 'handed {"4":4}' }]);
+    const others = (events: typeof xs) => events.slice(1).filter((e) => !e.print.startsWith('handed '));
+    expect(others(xs)).toEqual(others(node));
+    const printed = node.map((e) => e.print);
+    expect(printed).toContain('debounced 0 at 58, timer null, last change 58');
+    expect(printed.filter((p) => p.startsWith('plain'))).toHaveLength(4);
+    expect(printed.filter((p) => p.startsWith('broken: Exception in DigitalIn onReadable (pin 5): no timer')).length).toBeGreaterThan(0);
+    expect(printed).toContain('closed, last change 203, overflows 0');
+  }, SLOW);
+});
+
+describe('The waits that make a waiter in C (Event.wait, Queue.get, Interval.tick)', () => {
+  it('make the same waiters and take the same paths as the TypeScript: lone and listed waiters, options, debug, storage hooks, late ticks', async () => {
+    const { node, xs } = await bothEngines(app(`
+import Timer from 'timer';
+import Time from 'time';
+import { Event, Queue, LifoQueue, createTask, sleep } from 'anyloop';
+import { XsLoop, interval, Interval } from 'anyloop/xs';
+
+const say = (s) => trace(s + '\\n');
+// In XS, the calls the C hands over to the TypeScript (none in Node, which has no C).
+const handed = {};
+for (const [C, m] of [[Event, '_scriptWait'], [Queue, '_scriptGet'], [Queue, '_scriptPut'], [Interval, '_scriptTick']]) {
+  const f = C?.prototype[m];
+  if (f !== undefined) C.prototype[m] = function (...a) { handed[m] = (handed[m] ?? 0) + 1; return f.apply(this, a); };
+}
+const own = (C, name) => Object.prototype.hasOwnProperty.call(C.prototype, name);
+say(\`C \${own(Event, '_scriptWait')} \${own(Queue, '_scriptGet')}\`);
+const loop = new XsLoop({ Timer, Time });
+loop.setExceptionHandler((l, ctx) => say(\`failed: \${ctx.message}: \${ctx.exception?.message}\`));
+// A waiter's fields, in order, and what it is.
+const shape = (w) => \`\${Object.keys(w).join(',')} \${Object.getPrototypeOf(w).constructor.name} \${w._owner !== undefined} \${w.done()}\`;
+const ev = new Event({ loop });
+const q = new Queue(3, { loop });
+const lifo = new LifoQueue(0, { loop });
+const ticker = interval(10, { loop });
+const signal = { aborted: false, addEventListener() {} };
+const tasks = [];
+const run = (name, body) => tasks.push(createTask(function* () {
+  try { say(\`\${name} -> \${JSON.stringify(yield* body())}\`); } catch (e) { say(\`\${name} failed \${e.name}: \${e.message}\`); }
+}, { loop, name }));
+const wait = (name, make) => run(name, function* () { const w = make(); say(\`\${name}: \${shape(w)}\`); return yield* w; });
+wait('event 1', () => ev.wait());
+wait('event 2', () => ev.wait());
+wait('event signal', () => ev.wait({ signal }));
+wait('get 1', () => q.get());
+wait('get 2', () => q.get());
+wait('lifo', () => lifo.get());
+wait('tick 1', () => ticker.tick());
+wait('tick 2', () => ticker.tick());
+run('ticks', function* () {
+  const out = [];
+  for (let i = 0; i < 3; i++) { const w = ticker.tick(); out.push(shape(w)); out.push(yield* w); }
+  yield* sleep(35, undefined, { loop });
+  const late = ticker.tick();
+  out.push(shape(late), yield* late);
+  return out;
+});
+run('producer', function* () {
+  yield* sleep(5, undefined, { loop });
+  ev.set();
+  q.putNowait('a'); q.putNowait('b'); q.putNowait('c');
+  lifo.putNowait('x');
+  yield* sleep(1, undefined, { loop });
+  const w = q.get();
+  say(\`ready get: \${shape(w)} \${yield* w}\`);
+  say(\`set event: \${shape(ev.wait())}\`);
+  ev.clear();
+  loop.setDebug(true);
+  const d = ev.wait();
+  say(\`debug: \${shape(d)} \${typeof d._source}\`);
+  d.cancel();
+  loop.setDebug(false);
+  const e = ev.wait({});
+  say(\`empty options: \${shape(e)}\`);
+  e.cancel();
+  q.shutdown();
+  const s = q.get();
+  say(\`shut down: \${shape(s)}\`);
+  yield* sleep(100, undefined, { loop });
+  ticker.close();
+  const c = ticker.tick();
+  say(\`closed: \${shape(c)}\`);
+  say(\`handed \${JSON.stringify(handed)}\`);
+  return 'done';
+});
+loop.runForever();
+`), 200);
+    expect(xs[0]).toEqual({ t: 0, print: 'C true true' });
+    expect(node[0]).toEqual({ t: 0, print: 'C false false' });
+    // The common waits ran in C: only the paths the C leaves to the TypeScript were handed over.
+    const handed = (events: typeof xs) => events.filter((e) => 'print' in e && e.print.startsWith('handed '));
+    expect(handed(node)).toEqual([{ t: expect.any(Number), print: 'handed {}' }]);
+    expect(handed(xs)).toEqual([{ t: expect.any(Number), print: 'handed {"_scriptWait":4,"_scriptGet":4,"_scriptTick":5}' }]);
+    const others = (events: typeof xs) => events.slice(1).filter((e) => !('print' in e && e.print.startsWith('handed ')));
+    expect(others(xs)).toEqual(others(node));
+    const printed = node.map((e) => ('print' in e ? e.print : ''));
+    // The fields of `new EventWaiter(owner, loop)`, in the order of the build (one that defines class fields defines _loop first).
+    const fields = (extra = '') => `(_state,_loop|_loop,_state)${extra},_owner`;
+    expect(printed).toEqual(expect.arrayContaining([
+      expect.stringMatching(new RegExp(`^event 1: ${fields()} EventWaiter true false$`)),
+      expect.stringMatching(new RegExp(`^get 2: ${fields()} GetWaiter true false$`)),
+      expect.stringMatching(new RegExp(`^tick 1: ${fields()} TickWaiter true false$`)),
+      expect.stringMatching(new RegExp(`^debug: ${fields(',_source')} EventWaiter true false string$`)),
+    ]));
+    // The paths handed to the TypeScript: an item there, an event set, a shut-down queue, a closed interval, a late tick.
+    expect(printed).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^ready get: .* Future false true c$/),
+      expect.stringMatching(/^set event: .* Future false true$/),
+      expect.stringMatching(/^shut down: .* Future false true$/),
+      expect.stringMatching(/^closed: .* Future false true$/),
+      expect.stringMatching(/\{"time":80,"missed":2\}\]$/),
+      'lifo -> "x"',
+      'producer -> "done"',
+    ]));
+  }, SLOW);
+
+  it('puts as the TypeScript does (Queue.put): room, a getter to wake, a cancelled one, full, options, debug, other storage', async () => {
+    const { node, xs } = await bothEngines(app(`
+import Timer from 'timer';
+import Time from 'time';
+import { Queue, PriorityQueue, createTask, sleep } from 'anyloop';
+import { XsLoop, Interval } from 'anyloop/xs';
+const Event = undefined;
+
+const say = (s) => trace(s + '\\n');
+// In XS, the calls the C hands over to the TypeScript (none in Node, which has no C).
+const handed = {};
+for (const [C, m] of [[Event, '_scriptWait'], [Queue, '_scriptGet'], [Queue, '_scriptPut'], [Interval, '_scriptTick']]) {
+  const f = C?.prototype[m];
+  if (f !== undefined) C.prototype[m] = function (...a) { handed[m] = (handed[m] ?? 0) + 1; return f.apply(this, a); };
+}
+say(\`C \${Object.prototype.hasOwnProperty.call(Queue.prototype, '_scriptPut')}\`);
+const loop = new XsLoop({ Timer, Time });
+loop.setExceptionHandler((l, ctx) => say(\`failed: \${ctx.message}: \${ctx.exception?.message}\`));
+const shape = (f) => \`\${Object.keys(f).sort().join(',')} \${Object.getPrototypeOf(f).constructor.name} \${f.done()}\${f.done() && !f.cancelled() ? ' ' + JSON.stringify(f.exception() === null ? f.result() : String(f.exception())) : ''}\`;
+const q = new Queue(2, { loop });
+const free = new Queue(0, { loop });
+const pq = new PriorityQueue(0, undefined, { loop });
+const got = [];
+const getter = (name, queue) => createTask(function* () { got.push(\`\${name} \${yield* queue.get()}\`); }, { loop, name });
+getter('g1', q);
+const cancelled = getter('g2', q);
+getter('g3', q);
+createTask(function* () {
+  yield* sleep(1, undefined, { loop });
+  cancelled.cancel();
+  yield* sleep(1, undefined, { loop });
+  say('wake: ' + shape(q.put('a')));
+  say('cancelled skipped: ' + shape(q.put('b')));
+  yield* sleep(1, undefined, { loop });
+  say('room: ' + shape(q.put('c')) + ' ' + q.qsize() + ' ' + q._unfinishedTasks);
+  say('room 2: ' + shape(q.put('d')) + ' ' + q.qsize());
+  const full = q.put('e');
+  say('full: ' + shape(full));
+  say('options: ' + shape(free.put(1, {})));
+  for (let i = 2; i < 8; i++) free.put(i);
+  say('unbounded: ' + free.qsize() + ' ' + free._ring._items.length);
+  say('priority: ' + shape(pq.put(3)) + ' ' + shape(pq.put(1)) + ' ' + pq.getNowait());
+  loop.setDebug(true);
+  const d = free.put(9);
+  say('debug: ' + shape(d) + ' ' + typeof d._source);
+  loop.setDebug(false);
+  say('got ' + got.join(', ') + '; ' + q.getNowait() + ' ' + q.getNowait());
+  yield* sleep(1, undefined, { loop });
+  say('putter: ' + shape(full));
+  q.shutdown();
+  say('shut down: ' + shape(q.put('f')));
+  say(\`handed \${JSON.stringify(handed)}\`);
+}, { loop });
+loop.runForever();
+`), 50);
+    expect(xs[0]).toEqual({ t: 0, print: 'C true' });
+    expect(node[0]).toEqual({ t: 0, print: 'C false' });
+    const handed = (events: typeof xs) => events.filter((e) => 'print' in e && e.print.startsWith('handed '));
+    expect(handed(node)).toEqual([{ t: expect.any(Number), print: 'handed {}' }]);
+    expect(handed(xs)).toEqual([{ t: expect.any(Number), print: 'handed {"_scriptGet":1,"_scriptPut":5}' }]);
+    const others = (events: typeof xs) => events.slice(1).filter((e) => !('print' in e && e.print.startsWith('handed ')));
+    expect(others(xs)).toEqual(others(node));
+    const printed = node.map((e) => ('print' in e ? e.print : ''));
+    expect(printed).toEqual(expect.arrayContaining([
+      'wake: _loop,_state,_value Future true undefined',
+      'cancelled skipped: _loop,_state,_value Future true undefined',
+      'room: _loop,_state,_value Future true undefined 1 3',
+      'full: _item,_loop,_owner,_state PutWaiter false',
+      'unbounded: 7 8',
+      'debug: _loop,_source,_state,_value Future true undefined string',
+      'got g1 a, g3 b; c d',
+      'putter: _item,_loop,_owner,_state,_value PutWaiter true undefined',
+      'shut down: _loop,_state,_unretrieved,_value Future true "QueueShutDown"',
+    ]));
   }, SLOW);
 });

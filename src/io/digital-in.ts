@@ -108,7 +108,7 @@ export class DigitalIn implements AsyncIterable<EdgeEvent> {
       pin,
       mode: (options.mode ?? io.Input) as never,
       edge: io.Rising | io.Falling,
-      onReadable,
+      onReadable: DigitalIn._portReadable,
       target: this,
     });
     this._stable = levelOf(this._port.read());
@@ -195,6 +195,12 @@ export class DigitalIn implements AsyncIterable<EdgeEvent> {
     for (const w of this._levelWaiters ?? NO_LEVEL_WAITERS) w._closeWake();
   }
 
+  /**
+   * @internal The port's `onReadable`, shared by every input (anyloop/xs
+   * puts the C one here on XS: no JavaScript frame per interrupt).
+   */
+  static _portReadable: (this: { target?: unknown }) => void = onReadable;
+
   /** @internal The host says the pin changed (maybe more than once). Runs outside the loop; never throws. */
   _onReadable(): void {
     if (this._closed) return;
@@ -218,8 +224,13 @@ export class DigitalIn implements AsyncIterable<EdgeEvent> {
         this._change(level, now);
       }
     } catch (exception) {
-      loop.callExceptionHandler({ message: `Exception in DigitalIn onReadable (pin ${this.pin})`, exception });
+      this._readableFailed(exception);
     }
+  }
+
+  /** @internal `_onReadable` failed (the loop's clock, its timer): the loop's handler hears of it. */
+  _readableFailed(exception: unknown): void {
+    this._loop.callExceptionHandler({ message: `Exception in DigitalIn onReadable (pin ${this.pin})`, exception });
   }
 
   /** @internal A debounced level change: wake level waiters, buffer the edge if it is reported. */
@@ -267,8 +278,8 @@ function onReadable(this: { target?: unknown }): void {
   (this.target as DigitalIn)._onReadable();
 }
 
-/** The debounce timer: once the level held still for `debounce` ms, a change counts. */
-function settle(d: DigitalIn): void {
+/** @internal The debounce timer: once the level held still for `debounce` ms, a change counts. */
+export function settle(d: DigitalIn): void {
   d._timer = null;
   if (d._closed) return;
   const deadline = d._lastChange + d._debounce;

@@ -1446,3 +1446,491 @@ void xs_anyloop_waitNext(xsMachine* the)
 script:
 	xsResult = xsCall0(xsThis, fid_scriptNext);
 }
+
+/*
+ * DigitalIn's interrupt (src/io/digital-in.ts): the port's `onReadable`
+ * (`this.target._onReadable()`) and `DigitalIn.prototype._onReadable`, its
+ * debounce path: a bouncing contact interrupts at every change, and each
+ * one only notes the time and keeps the debounce timer. anyloop/xs defines
+ * `_anyloopDigital` on DigitalIn.prototype: the C method (to tell it is the
+ * one installed), XsLoop's C `time` (the clock the C reads itself) and the
+ * debounce timer's callback `settle`, frozen. The other paths (no
+ * debounce, another loop's clock) hand over to the TypeScript, kept as
+ * `_scriptOnReadable`, before any side effect.
+ */
+static xsMachine* gDigitalIdsOf = NULL;
+static xsIdentifier did_target, did_onReadable, did_anyloopDigital, did_readable, did_closed, did_loop, did_debounce,
+	did_time, did_lastChange, did_timer, did_at, did_callAt, did_settle, did_scriptOnReadable, did_readableFailed;
+
+static void anyloopDigitalIds(xsMachine* the)
+{
+	if (gDigitalIdsOf == the) return;
+	did_target = xsID("target");
+	did_onReadable = xsID("_onReadable");
+	did_anyloopDigital = xsID("_anyloopDigital");
+	did_readable = xsID("readable");
+	did_closed = xsID("_closed");
+	did_loop = xsID("_loop");
+	did_debounce = xsID("_debounce");
+	did_time = xsID("time");
+	did_lastChange = xsID("_lastChange");
+	did_timer = xsID("_timer");
+	did_at = xsID("_at");
+	did_callAt = xsID("callAt");
+	did_settle = xsID("settle");
+	did_scriptOnReadable = xsID("_scriptOnReadable");
+	did_readableFailed = xsID("_readableFailed");
+	gDigitalIdsOf = the;
+}
+
+/*
+ * `d._onReadable()` for the DigitalIn in xsVar(0), its `_anyloopDigital` in
+ * xsVar(1); uses xsVar(2) to xsVar(5). A closed input returns; a debounce on
+ * XsLoop's clock is done here; the rest is the TypeScript's.
+ */
+static void anyloopReadable(xsMachine* the)
+{
+	xsNumberValue debounce, now;
+	xsVar(2) = xsGet(xsVar(0), did_closed);
+	if (xsTest(xsVar(2))) return;
+	xsVar(2) = xsGet(xsVar(0), did_loop);
+	xsVar(3) = xsGet(xsVar(0), did_debounce);
+	xsVar(4) = xsGet(xsVar(2), did_time);
+	xsVar(5) = xsGet(xsVar(1), did_time);
+	/* Reads only so far (the TypeScript's fields): the other paths are the TypeScript's, from the start. */
+	if (!anyloopIsNumber(xsVar(3)) || !(xsToNumber(xsVar(3)) > 0) || !anyloopSame(xsVar(4), xsVar(5))) {
+		xsCall0(xsVar(0), did_scriptOnReadable);
+		return;
+	}
+	debounce = xsToNumber(xsVar(3));
+	xsTry {
+		/* The level is read once it has held still (settle): a bouncing contact costs no read per change. */
+		xsVar(3) = xsCallFunction0(xsVar(4), xsVar(2));
+		now = xsToNumber(xsVar(3));
+		xsSet(xsVar(0), did_lastChange, xsVar(3));
+		xsVar(4) = xsGet(xsVar(0), did_timer);
+		if (anyloopIsNullish(xsVar(4))) {
+			xsVar(4) = xsGet(xsVar(2), did_at);
+			xsVar(5) = xsGet(xsVar(1), did_settle);
+			xsVar(3) = anyloopNumberSlot(the, now + debounce);
+			if (!anyloopUndefined(xsVar(4)))
+				xsVar(4) = xsCall3(xsVar(2), did_at, xsVar(3), xsVar(5), xsVar(0));
+			else
+				xsVar(4) = xsCall3(xsVar(2), did_callAt, xsVar(3), xsVar(5), xsVar(0));
+			xsSet(xsVar(0), did_timer, xsVar(4));
+		}
+	}
+	xsCatch {
+		xsVar(3) = xsException;
+		xsCall1(xsVar(0), did_readableFailed, xsVar(3));
+	}
+}
+
+/* DigitalIn.prototype._onReadable() */
+void xs_anyloop_onReadable(xsMachine* the)
+{
+	anyloopDigitalIds(the);
+	xsVars(6);
+	xsVar(0) = xsThis;
+	xsVar(1) = xsGet(xsThis, did_anyloopDigital);
+	anyloopReadable(the);
+}
+
+/* The port's onReadable (`this` the port): `this.target._onReadable()`, the C one run in place. */
+void xs_anyloop_portReadable(xsMachine* the)
+{
+	anyloopDigitalIds(the);
+	xsVars(6);
+	xsVar(0) = xsGet(xsThis, did_target);
+	xsVar(2) = xsGet(xsVar(0), did_onReadable);
+	if (xsTypeOf(xsVar(0)) == xsReferenceType) {
+		xsVar(1) = xsGet(xsVar(0), did_anyloopDigital);
+		if (xsTypeOf(xsVar(1)) == xsReferenceType) {
+			xsVar(3) = xsGet(xsVar(1), did_readable);
+			if (anyloopSame(xsVar(2), xsVar(3))) {
+				anyloopReadable(the);
+				return;
+			}
+		}
+	}
+	xsCallFunction0(xsVar(2), xsVar(0));
+}
+
+/*
+ * The waits that make a waiter (src/primitives/event.ts, queue.ts,
+ * src/tasks/interval.ts): `Event.prototype.wait`, `Queue.prototype.get`
+ * and `Interval.prototype.tick`, their common path: no options, the
+ * primitive's loop bound, nothing there to take, so a waiter is made and
+ * listed (the interval's timer armed). The waiter is the object its class
+ * constructor makes (`_state`, `_loop`, `_owner`, in that order, on its
+ * prototype), made in C when the loop's `getDebug` is BaseLoop's and off
+ * (asked without a call). anyloop/xs defines `_anyloopWaits` on the three
+ * prototypes: the waiter prototypes, the TypeScript's helpers and the
+ * methods whose default the C does in place (`Queue._qsize`, `Ring.push`,
+ * `Interval._setTimer`), frozen. Any other path hands over to the
+ * TypeScript, kept as `_scriptWait`, `_scriptGet`, `_scriptTick`, before any
+ * side effect.
+ */
+static xsMachine* gWaitIdsOf = NULL;
+static xsIdentifier wid_anyloopWaits, wid_loop, wid_getDebug, wid_debug, wid_Object, wid_create, wid_state, wid_owner,
+	wid_PENDING, wid_waiters, wid_addWaiter, wid_value, wid_scriptWait, wid_eventWaiter, wid_qsize, wid_ring, wid_length,
+	wid_isShutdown, wid_getters, wid_NO_WAITERS, wid_push, wid_ringPush, wid_items, wid_head, wid_grow, wid_getWaiter,
+	wid_scriptGet, wid_closed, wid_now, wid_next, wid_tickWaiter, wid_when, wid_setTimer, wid_expireAt, wid_scriptTick, wid_stateFirst;
+
+static void anyloopWaitIds(xsMachine* the)
+{
+	if (gWaitIdsOf == the) return;
+	wid_anyloopWaits = xsID("_anyloopWaits");
+	wid_loop = xsID("_loop");
+	wid_getDebug = xsID("getDebug");
+	wid_debug = xsID("_debug");
+	wid_Object = xsID("Object");
+	wid_create = xsID("create");
+	wid_state = xsID("_state");
+	wid_owner = xsID("_owner");
+	wid_PENDING = xsID("PENDING");
+	wid_waiters = xsID("_waiters");
+	wid_addWaiter = xsID("addWaiter");
+	wid_value = xsID("_value");
+	wid_scriptWait = xsID("_scriptWait");
+	wid_eventWaiter = xsID("eventWaiter");
+	wid_qsize = xsID("_qsize");
+	wid_ring = xsID("_ring");
+	wid_length = xsID("length");
+	wid_isShutdown = xsID("_isShutdown");
+	wid_getters = xsID("_getters");
+	wid_NO_WAITERS = xsID("NO_WAITERS");
+	wid_push = xsID("push");
+	wid_ringPush = xsID("ringPush");
+	wid_items = xsID("_items");
+	wid_head = xsID("_head");
+	wid_grow = xsID("_grow");
+	wid_getWaiter = xsID("getWaiter");
+	wid_scriptGet = xsID("_scriptGet");
+	wid_closed = xsID("_closed");
+	wid_now = xsID("_now");
+	wid_next = xsID("_next");
+	wid_tickWaiter = xsID("tickWaiter");
+	wid_when = xsID("_when");
+	wid_setTimer = xsID("_setTimer");
+	wid_expireAt = xsID("_expireAt");
+	wid_scriptTick = xsID("_scriptTick");
+	wid_stateFirst = xsID("stateFirst");
+	gWaitIdsOf = the;
+}
+
+/* `options` given (not undefined): the TypeScript's path. */
+#define anyloopWaitOptions() (xsToInteger(xsArgc) > 0 && xsTypeOf(xsArg(0)) != xsUndefinedType)
+
+/*
+ * True when the loop in xsVar(1) runs BaseLoop's `getDebug` and its debug
+ * mode is off: a waiter made then is `new W(owner, loop)` without the
+ * call. xsVar(0) holds `_anyloopWaits`; uses xsVar(3) and xsVar(4).
+ */
+static xsBooleanValue anyloopPlainWaiter(xsMachine* the)
+{
+	if (xsTypeOf(xsVar(1)) != xsReferenceType) return 0;
+	xsVar(3) = xsGet(xsVar(1), wid_getDebug);
+	xsVar(4) = xsGet(xsVar(0), wid_getDebug);
+	if (!anyloopSame(xsVar(3), xsVar(4))) return 0;
+	xsVar(3) = xsGet(xsVar(1), wid_debug);
+	return !(xsTypeOf(xsVar(3)) == xsBooleanType && xsTest(xsVar(3)));
+}
+
+/*
+ * `new W(xsThis, loop)` for the waiter prototype in xsVar(2) and the loop in
+ * xsVar(1), into xsVar(2); uses xsVar(3) and xsVar(4). Its fields in the
+ * build's order (`stateFirst`): a build that defines class fields defines
+ * the declared `_loop` before `_state`.
+ */
+static void anyloopMakeWaiter(xsMachine* the)
+{
+	xsVar(3) = xsGet(xsGlobal, wid_Object);
+	xsVar(2) = xsCall1(xsVar(3), wid_create, xsVar(2));
+	xsVar(4) = xsGet(xsVar(0), wid_stateFirst);
+	xsVar(3) = xsGet(xsVar(0), wid_PENDING);
+	if (xsTest(xsVar(4))) {
+		xsSet(xsVar(2), wid_state, xsVar(3));
+		xsSet(xsVar(2), wid_loop, xsVar(1));
+	}
+	else {
+		xsSet(xsVar(2), wid_loop, xsVar(1));
+		xsSet(xsVar(2), wid_state, xsVar(3));
+	}
+	xsSet(xsVar(2), wid_owner, xsThis);
+}
+
+/* `this._waiters = waiters === null ? w : addWaiter(waiters, w)` for the waiter in xsVar(2); uses xsVar(3) and xsVar(4). */
+static void anyloopListWaiter(xsMachine* the)
+{
+	xsVar(3) = xsGet(xsThis, wid_waiters);
+	if (xsTypeOf(xsVar(3)) == xsNullType)
+		xsSet(xsThis, wid_waiters, xsVar(2));
+	else {
+		xsVar(4) = xsGet(xsVar(0), wid_addWaiter);
+		xsVar(3) = xsCallFunction2(xsVar(4), xsUndefined, xsVar(3), xsVar(2));
+		xsSet(xsThis, wid_waiters, xsVar(3));
+	}
+}
+
+/* Event.prototype.wait(options) */
+void xs_anyloop_eventWait(xsMachine* the)
+{
+	anyloopWaitIds(the);
+	/* 0: _anyloopWaits, 1: the loop, 2: the waiter, 3 and 4: scratch */
+	xsVars(5);
+	if (anyloopWaitOptions()) goto script;
+	xsVar(0) = xsGet(xsThis, wid_anyloopWaits);
+	xsVar(1) = xsGet(xsThis, wid_loop);
+	if (!anyloopPlainWaiter(the)) goto script;
+	xsVar(3) = xsGet(xsThis, wid_value);
+	if (xsTest(xsVar(3))) goto script;
+	xsVar(2) = xsGet(xsVar(0), wid_eventWaiter);
+	anyloopMakeWaiter(the);
+	anyloopListWaiter(the);
+	xsResult = xsVar(2);
+	return;
+script:
+	if (xsToInteger(xsArgc) > 0) xsResult = xsCall1(xsThis, wid_scriptWait, xsArg(0));
+	else xsResult = xsCall0(xsThis, wid_scriptWait);
+}
+
+/* Queue.prototype.get(options) */
+void xs_anyloop_queueGet(xsMachine* the)
+{
+	xsIntegerValue length, head, capacity;
+	anyloopWaitIds(the);
+	/* 0: _anyloopWaits, 1: the loop, then the getters, 2: the waiter, 3 and 4: scratch, 5: the ring's items */
+	xsVars(6);
+	if (anyloopWaitOptions()) goto script;
+	xsVar(0) = xsGet(xsThis, wid_anyloopWaits);
+	xsVar(1) = xsGet(xsThis, wid_loop);
+	if (!anyloopPlainWaiter(the)) goto script;
+	/* this._qsize() !== 0, the default storage's read in place: an item there is the TypeScript's */
+	xsVar(3) = xsGet(xsThis, wid_qsize);
+	xsVar(4) = xsGet(xsVar(0), wid_qsize);
+	if (!anyloopSame(xsVar(3), xsVar(4))) goto script;
+	xsVar(3) = xsGet(xsThis, wid_ring);
+	xsVar(3) = xsGet(xsVar(3), wid_length);
+	if (!anyloopIsNumber(xsVar(3)) || xsToNumber(xsVar(3)) != 0) goto script;
+	xsVar(3) = xsGet(xsThis, wid_isShutdown);
+	if (xsTest(xsVar(3))) goto script;
+	/* The first getter makes the Ring: the TypeScript's. Ring.push is done in place (its default). */
+	xsVar(5) = xsGet(xsThis, wid_getters);
+	xsVar(3) = xsGet(xsVar(0), wid_NO_WAITERS);
+	if (anyloopSame(xsVar(5), xsVar(3))) goto script;
+	xsVar(3) = xsGet(xsVar(5), wid_push);
+	xsVar(4) = xsGet(xsVar(0), wid_ringPush);
+	if (!anyloopSame(xsVar(3), xsVar(4))) goto script;
+	xsVar(2) = xsGet(xsVar(0), wid_getWaiter);
+	anyloopMakeWaiter(the);
+	/* this._getters.push(w) */
+	xsVar(1) = xsVar(5);
+	/* The items' length read once while they stay (an array's length is a getter call in XS). */
+	length = anyloopInt(xsVar(1), wid_length);
+	xsVar(5) = xsGet(xsVar(1), wid_items);
+	capacity = anyloopInt(xsVar(5), wid_length);
+	if (length == capacity) {
+		xsCall0(xsVar(1), wid_grow);
+		xsVar(5) = xsGet(xsVar(1), wid_items);
+		capacity = anyloopInt(xsVar(5), wid_length);
+	}
+	head = anyloopInt(xsVar(1), wid_head);
+	xsSetIndex(xsVar(5), (head + length) & (capacity - 1), xsVar(2));
+	xsSet(xsVar(1), wid_length, xsInteger(length + 1));
+	xsResult = xsVar(2);
+	return;
+script:
+	if (xsToInteger(xsArgc) > 0) xsResult = xsCall1(xsThis, wid_scriptGet, xsArg(0));
+	else xsResult = xsCall0(xsThis, wid_scriptGet);
+}
+
+/* Interval.prototype.tick(options) */
+void xs_anyloop_intervalTick(xsMachine* the)
+{
+	xsNumberValue now, next;
+	anyloopWaitIds(the);
+	/* 0: _anyloopWaits, 1: the loop, 2: the waiter, 3 and 4: scratch */
+	xsVars(5);
+	if (anyloopWaitOptions()) goto script;
+	xsVar(3) = xsGet(xsThis, wid_closed);
+	if (xsTest(xsVar(3))) goto script;
+	/* The loop time a tick was just taken at (set while its consumer's step runs): else the TypeScript reads the clock. */
+	xsVar(3) = xsGet(xsThis, wid_now);
+	xsVar(4) = xsGet(xsThis, wid_next);
+	if (!anyloopIsNumber(xsVar(3)) || !anyloopIsNumber(xsVar(4))) goto script;
+	/* One conversion per statement: xsToNumber goes through the machine's scratch slot. */
+	now = xsToNumber(xsVar(3));
+	next = xsToNumber(xsVar(4));
+	if (!(now < next)) goto script;
+	xsVar(0) = xsGet(xsThis, wid_anyloopWaits);
+	xsVar(1) = xsGet(xsThis, wid_loop);
+	if (!anyloopPlainWaiter(the)) goto script;
+	xsVar(2) = xsGet(xsVar(0), wid_tickWaiter);
+	anyloopMakeWaiter(the);
+	anyloopListWaiter(the);
+	xsVar(3) = xsGet(xsThis, wid_when);
+	if (xsTypeOf(xsVar(3)) == xsNullType) {
+		/* _setTimer(), its default on a loop with the EntryTimers hook, in place */
+		xsVar(3) = xsGet(xsThis, wid_setTimer);
+		xsVar(4) = xsGet(xsVar(0), wid_setTimer);
+		if (anyloopSame(xsVar(3), xsVar(4))) xsVar(3) = xsGet(xsVar(1), wid_expireAt);
+		else xsVar(3) = xsUndefined;
+		if (!anyloopUndefined(xsVar(3))) {
+			xsVar(3) = xsGet(xsThis, wid_next);
+			xsSet(xsThis, wid_when, xsVar(3));
+			xsCall1(xsVar(1), wid_expireAt, xsThis);
+		}
+		else
+			xsCall0(xsThis, wid_setTimer);
+	}
+	xsResult = xsVar(2);
+	return;
+script:
+	if (xsToInteger(xsArgc) > 0) xsResult = xsCall1(xsThis, wid_scriptTick, xsArg(0));
+	else xsResult = xsCall0(xsThis, wid_scriptTick);
+}
+
+/*
+ * Queue.prototype.put(item, options) (src/primitives/queue.ts), its common
+ * path: no options, the loop bound, room for the item in the default
+ * storage (`_qsize`, `_putNow`, `_put` and the Ring's `push` and `shift`
+ * the TypeScript's own, told by `_anyloopWaits`): the item is put, a
+ * waiting getter woken, and a done Future returned (`resolvedFuture`, made
+ * in C as the waiters are). Any other path hands over to the TypeScript,
+ * kept as `_scriptPut`, before any side effect.
+ */
+static xsIdentifier wid_maxsize, wid_putNow, wid_put, wid_unfinishedTasks, wid_shift, wid_ringShift, wid_wake,
+	wid_wakeUpNext, wid_future, wid_RESULT, wid_valueOf, wid_resolvedFuture, wid_failed, wid_scriptPut;
+static xsMachine* gPutIdsOf = NULL;
+
+static void anyloopPutIds(xsMachine* the)
+{
+	anyloopWaitIds(the);
+	if (gPutIdsOf == the) return;
+	wid_maxsize = xsID("_maxsize");
+	wid_putNow = xsID("_putNow");
+	wid_put = xsID("_put");
+	wid_unfinishedTasks = xsID("_unfinishedTasks");
+	wid_shift = xsID("shift");
+	wid_ringShift = xsID("ringShift");
+	wid_wake = xsID("_wake");
+	wid_wakeUpNext = xsID("wakeUpNext");
+	wid_future = xsID("future");
+	wid_RESULT = xsID("RESULT");
+	wid_valueOf = xsID("_value");
+	wid_resolvedFuture = xsID("resolvedFuture");
+	wid_failed = xsID("_failed");
+	wid_scriptPut = xsID("_scriptPut");
+	gPutIdsOf = the;
+}
+
+/* True when `this[id]` is `_anyloopWaits[id]` (in xsVar(0)); uses xsVar(3) and xsVar(4). */
+static xsBooleanValue anyloopDefault(xsMachine* the, xsSlot* of, xsIdentifier id, xsIdentifier kitId)
+{
+	xsVar(3) = xsGet(*of, id);
+	xsVar(4) = xsGet(xsVar(0), kitId);
+	return anyloopSame(xsVar(3), xsVar(4));
+}
+
+void xs_anyloop_queuePut(xsMachine* the)
+{
+	xsIntegerValue argc = xsToInteger(xsArgc), length, head, capacity;
+	xsNumberValue maxsize;
+	volatile xsBooleanValue failed = 0;
+	anyloopPutIds(the);
+	/* 0: _anyloopWaits, 1: the loop, 2: the ring, then the getters, then the future, 3 and 4: scratch, 5: the ring's items, then a getter, 6: the item */
+	xsVars(7);
+	if (argc > 1 && xsTypeOf(xsArg(1)) != xsUndefinedType) goto script;
+	xsVar(0) = xsGet(xsThis, wid_anyloopWaits);
+	xsVar(1) = xsGet(xsThis, wid_loop);
+	if (xsTypeOf(xsVar(1)) != xsReferenceType) goto script;
+	xsVar(3) = xsGet(xsThis, wid_isShutdown);
+	if (xsTest(xsVar(3))) goto script;
+	if (!anyloopDefault(the, &xsThis, wid_qsize, wid_qsize)) goto script;
+	if (!anyloopDefault(the, &xsThis, wid_putNow, wid_putNow)) goto script;
+	if (!anyloopDefault(the, &xsThis, wid_put, wid_put)) goto script;
+	xsVar(2) = xsGet(xsThis, wid_ring);
+	if (!anyloopDefault(the, &xsVar(2), wid_push, wid_ringPush)) goto script;
+	/* this._maxsize === 0 || this._qsize() < this._maxsize */
+	xsVar(3) = xsGet(xsThis, wid_maxsize);
+	xsVar(4) = xsGet(xsVar(2), wid_length);
+	if (!anyloopIsNumber(xsVar(3)) || !anyloopIsNumber(xsVar(4))) goto script;
+	maxsize = xsToNumber(xsVar(3));
+	if (!(maxsize == 0 || xsToNumber(xsVar(4)) < maxsize)) goto script;
+	xsVar(6) = argc > 0 ? xsArg(0) : xsUndefined;
+	xsTry {
+		/* _putNow(item): _put(item), the ring's push in place */
+		length = anyloopInt(xsVar(2), wid_length);
+		xsVar(5) = xsGet(xsVar(2), wid_items);
+		capacity = anyloopInt(xsVar(5), wid_length);
+		if (length == capacity) {
+			xsCall0(xsVar(2), wid_grow);
+			xsVar(5) = xsGet(xsVar(2), wid_items);
+			capacity = anyloopInt(xsVar(5), wid_length);
+		}
+		head = anyloopInt(xsVar(2), wid_head);
+		xsSetIndex(xsVar(5), (head + length) & (capacity - 1), xsVar(6));
+		xsSet(xsVar(2), wid_length, xsInteger(length + 1));
+		xsVar(3) = xsGet(xsThis, wid_unfinishedTasks);
+		xsVar(3) = anyloopNumberSlot(the, xsToNumber(xsVar(3)) + 1);
+		xsSet(xsThis, wid_unfinishedTasks, xsVar(3));
+		/* wakeUpNext's first round: the first getter, woken unless it was woken or cancelled already */
+		xsVar(2) = xsGet(xsThis, wid_getters);
+		if (anyloopInt(xsVar(2), wid_length) > 0) {
+			if (anyloopDefault(the, &xsVar(2), wid_shift, wid_ringShift)) {
+				length = anyloopInt(xsVar(2), wid_length);
+				xsVar(3) = xsGet(xsVar(2), wid_items);
+				head = anyloopInt(xsVar(2), wid_head);
+				xsVar(5) = xsGetIndex(xsVar(3), head);
+				xsSetIndex(xsVar(3), head, xsUndefined);
+				capacity = anyloopInt(xsVar(3), wid_length);
+				xsSet(xsVar(2), wid_head, xsInteger((head + 1) & (capacity - 1)));
+				xsSet(xsVar(2), wid_length, xsInteger(length - 1));
+			}
+			else
+				xsVar(5) = xsCall0(xsVar(2), wid_shift);
+			xsVar(3) = xsCall0(xsVar(5), wid_wake);
+			if (!xsTest(xsVar(3))) {
+				xsVar(4) = xsGet(xsVar(0), wid_wakeUpNext);
+				xsCallFunction1(xsVar(4), xsUndefined, xsVar(2));
+			}
+		}
+	}
+	xsCatch {
+		failed = 1;
+		xsVar(6) = xsException;
+	}
+	if (failed) {
+		xsResult = xsCall1(xsThis, wid_failed, xsVar(6));
+		return;
+	}
+	/* resolvedFuture(loop, undefined), made in C while the loop's debug mode is off (asked without a call) */
+	if (!anyloopPlainWaiter(the)) {
+		xsVar(4) = xsGet(xsVar(0), wid_resolvedFuture);
+		xsResult = xsCallFunction2(xsVar(4), xsUndefined, xsVar(1), xsUndefined);
+		return;
+	}
+	xsVar(3) = xsGet(xsGlobal, wid_Object);
+	xsVar(4) = xsGet(xsVar(0), wid_future);
+	xsVar(2) = xsCall1(xsVar(3), wid_create, xsVar(4));
+	xsVar(4) = xsGet(xsVar(0), wid_stateFirst);
+	xsVar(3) = xsGet(xsVar(0), wid_PENDING);
+	if (xsTest(xsVar(4))) {
+		xsSet(xsVar(2), wid_state, xsVar(3));
+		xsSet(xsVar(2), wid_loop, xsVar(1));
+	}
+	else {
+		xsSet(xsVar(2), wid_loop, xsVar(1));
+		xsSet(xsVar(2), wid_state, xsVar(3));
+	}
+	xsVar(3) = xsGet(xsVar(0), wid_RESULT);
+	xsSet(xsVar(2), wid_state, xsVar(3));
+	xsSet(xsVar(2), wid_valueOf, xsUndefined);
+	xsResult = xsVar(2);
+	return;
+script:
+	if (argc > 1) xsResult = xsCall2(xsThis, wid_scriptPut, xsArg(0), xsArg(1));
+	else if (argc > 0) xsResult = xsCall1(xsThis, wid_scriptPut, xsArg(0));
+	else xsResult = xsCall0(xsThis, wid_scriptPut);
+}

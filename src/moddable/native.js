@@ -44,8 +44,27 @@ function wake() @ "xs_anyloop_wake";
 /** FutureWait's `next()` (its common paths; the rest goes to its TypeScript `_scriptNext`). */
 function waitNext() @ "xs_anyloop_waitNext";
 
+// DigitalIn (src/io/digital-in.ts)
+/** DigitalIn's `_onReadable()` (its debounce path; the rest goes to its TypeScript `_scriptOnReadable`). */
+function digitalReadable() @ "xs_anyloop_onReadable";
+/** The port's `onReadable` (DigitalIn._portReadable): `this.target._onReadable()`. */
+function portReadable() @ "xs_anyloop_portReadable";
+
+// The waits that make a waiter (src/primitives/event.ts, queue.ts, src/tasks/interval.ts)
+/** Event's `wait(options)` (its common path; the rest goes to its TypeScript `_scriptWait`). */
+function eventWait(options) @ "xs_anyloop_eventWait";
+/** Queue's `get(options)` (its common path; the rest goes to its TypeScript `_scriptGet`). */
+function queueGet(options) @ "xs_anyloop_queueGet";
+/** Interval's `tick(options)` (its common path; the rest goes to its TypeScript `_scriptTick`). */
+function intervalTick(options) @ "xs_anyloop_intervalTick";
+/** Queue's `put(item, options)` (its common path; the rest goes to its TypeScript `_scriptPut`). */
+function queuePut(item, options) @ "xs_anyloop_queuePut";
+
 export {
 	runOnce, onHost, arm, time, soon, at, expireAt, expireCancel, resultLater, timedDone,
 	step,
 	complete, futureIterator, futureNext, resume, wake, waitNext,
+	digitalReadable, portReadable,
+	eventWait, queueGet, intervalTick,
+	queuePut,
 };

@@ -4,18 +4,27 @@ export * from "anyloop/dist/xs";
 import { XsLoop } from "anyloop/dist/xs";
 import { loopState } from "anyloop/dist/contract/default-loop";
 import { Handle, TimerHandle } from "anyloop/dist/contract/handle";
-import { Future, FutureIterator, PENDING, RESULT, resultUnlessDone } from "anyloop/dist/future/future";
+import { Future, FutureIterator, PENDING, RESULT, resultUnlessDone, resolvedFuture } from "anyloop/dist/future/future";
 import { CoroutineFuture } from "anyloop/dist/future/coroutine";
 import { Waiter, WOKEN } from "anyloop/dist/future/waiter";
 import { BaseLoop } from "anyloop/dist/loops/base";
 import { expire } from "anyloop/dist/loops/timer-heap";
 import { FutureWait } from "anyloop/dist/tasks/wait-for";
 import { CREATED, ENTERED, EXITED, onTimeout } from "anyloop/dist/tasks/timeout";
+import { DigitalIn, settle } from "anyloop/dist/io/digital-in";
+import { Event, EventWaiter } from "anyloop/dist/primitives/event";
+import { Queue, GetWaiter, NO_WAITERS, wakeUpNext } from "anyloop/dist/primitives/queue";
+import { Ring } from "anyloop/dist/future/ring";
+import { addWaiter } from "anyloop/dist/primitives/waiters";
+import { Interval, TickWaiter } from "anyloop/dist/tasks/interval";
 import {
 	runOnce, onHost, arm, time,
 	soon, at, expireAt, expireCancel, resultLater, timedDone,
 	step,
 	complete, futureIterator, futureNext, resume, wake, waitNext,
+	digitalReadable, portReadable,
+	eventWait, queueGet, intervalTick,
+	queuePut,
 } from "anyloop/native";
 
 // anyloop/native (native.c): the hot paths of XsLoop, of tasks and of
@@ -67,4 +76,36 @@ if (runOnce !== undefined) {
 	install(FutureIterator.prototype, "next", futureNext);
 	install(FutureWait.prototype, "_scriptNext", FutureWait.prototype.next);
 	install(FutureWait.prototype, "next", waitNext);
+
+	// DigitalIn's interrupt: the port's callback and `_onReadable`, the
+	// debounce path in C (the rest stays TypeScript, as `_scriptOnReadable`).
+	Object.defineProperty(DigitalIn.prototype, "_anyloopDigital", { value: Object.freeze({ readable: digitalReadable, time, settle }) });
+	install(DigitalIn.prototype, "_scriptOnReadable", DigitalIn.prototype._onReadable);
+	install(DigitalIn.prototype, "_onReadable", digitalReadable);
+	install(DigitalIn, "_portReadable", portReadable);
+
+	// Event.wait, Queue.get and Interval.tick: their common path (a waiter
+	// made and listed) in C, and Queue.put's (the item put, a done future); the rest stays TypeScript, as `_scriptWait`,
+	// `_scriptGet`, `_scriptTick`. The C makes a waiter's fields in the order
+	// this build's constructors do (a probe tells).
+	const probe = Object.keys(new EventWaiter(undefined, { getDebug: () => false }));
+	const waits = Object.freeze({
+		stateFirst: probe[0] === "_state",
+		PENDING, getDebug: BaseLoop.prototype.getDebug, addWaiter, NO_WAITERS,
+		eventWaiter: EventWaiter.prototype, getWaiter: GetWaiter.prototype, tickWaiter: TickWaiter.prototype,
+		_qsize: Queue.prototype._qsize, ringPush: Ring.prototype.push, _setTimer: Interval.prototype._setTimer,
+		// Queue.put's
+		_putNow: Queue.prototype._putNow, _put: Queue.prototype._put, ringShift: Ring.prototype.shift, wakeUpNext,
+		future: Future.prototype, RESULT, resolvedFuture,
+	});
+	for (const prototype of [Event.prototype, Queue.prototype, Interval.prototype])
+		Object.defineProperty(prototype, "_anyloopWaits", { value: waits });
+	install(Event.prototype, "_scriptWait", Event.prototype.wait);
+	install(Event.prototype, "wait", eventWait);
+	install(Queue.prototype, "_scriptGet", Queue.prototype.get);
+	install(Queue.prototype, "get", queueGet);
+	install(Interval.prototype, "_scriptTick", Interval.prototype.tick);
+	install(Interval.prototype, "tick", intervalTick);
+	install(Queue.prototype, "_scriptPut", Queue.prototype.put);
+	install(Queue.prototype, "put", queuePut);
 }

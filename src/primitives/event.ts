@@ -65,7 +65,8 @@ export class Event extends LoopBound {
   }
 }
 
-class EventWaiter extends Waiter<true, Event> {
+/** @internal A wait() waiting for the flag (exported for anyloop/xs, whose C makes it). */
+export class EventWaiter extends Waiter<true, Event> {
   // Explicit: XS runs an implicit derived constructor as `super(...args)`, about 80 computrons more per wait.
   constructor(owner: Event, loop: Loop) {
     super(owner, loop);

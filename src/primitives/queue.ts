@@ -13,8 +13,9 @@ import { pyRepr } from './repr.js';
  * The getters' and putters' Ring until a first one waits: empty and frozen,
  * shared, so a queue nobody waits on (an unbounded one's putters, say) does
  * not pay a Ring's XS slots.
+ * @internal
  */
-const NO_WAITERS = Object.freeze(new Ring<never>(1)) as Ring<never>;
+export const NO_WAITERS = Object.freeze(new Ring<never>(1)) as Ring<never>;
 
 /**
  * asyncio.Queue (CPython 3.13): a FIFO queue for producers and consumers.
@@ -281,8 +282,8 @@ export class Queue<T = unknown> extends LoopBound {
   }
 }
 
-/** asyncio's `_wakeup_next`: removes waiters from the front until one that was still waiting is woken. */
-function wakeUpNext(waiters: Ring<Waiter<unknown, unknown>>): void {
+/** @internal asyncio's `_wakeup_next`: removes waiters from the front until one that was still waiting is woken. */
+export function wakeUpNext(waiters: Ring<Waiter<unknown, unknown>>): void {
   let w: Waiter<unknown, unknown> | undefined;
   while ((w = waiters.shift()) !== undefined) {
     if (w._wake()) return;
@@ -313,8 +314,8 @@ class JoinWaiter extends Waiter<void, Queue<unknown>> {
   }
 }
 
-/** A get() waiting for an item: the loop body of asyncio's `Queue.get`. */
-class GetWaiter<T> extends Waiter<T, Queue<T>> {
+/** @internal A get() waiting for an item: the loop body of asyncio's `Queue.get` (exported for anyloop/xs, whose C makes it). */
+export class GetWaiter<T> extends Waiter<T, Queue<T>> {
   // Explicit: XS runs an implicit derived constructor as `super(...args)`, about 80 computrons more per wait.
   constructor(owner: Queue<T>, loop: Loop) {
     super(owner, loop);

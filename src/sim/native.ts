@@ -28,6 +28,12 @@ interface Native {
   resume(waiter: object): void;
   wake(this: object): boolean;
   waitNext(this: object): unknown;
+  digitalReadable(this: object): void;
+  portReadable(this: object): void;
+  eventWait(this: object, options?: object): unknown;
+  queueGet(this: object, options?: object): unknown;
+  intervalTick(this: object, options?: object): unknown;
+  queuePut(this: object, item: unknown, options?: object): unknown;
 }
 
 const g = globalThis as { anyloopNative?: Native };
@@ -54,3 +60,11 @@ export const futureNext = native?.futureNext;
 export const resume = native?.resume;
 export const wake = native?.wake;
 export const waitNext = native?.waitNext;
+// DigitalIn's
+export const digitalReadable = native?.digitalReadable;
+export const portReadable = native?.portReadable;
+// The waits that make a waiter
+export const eventWait = native?.eventWait;
+export const queueGet = native?.queueGet;
+export const intervalTick = native?.intervalTick;
+export const queuePut = native?.queuePut;

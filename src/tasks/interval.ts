@@ -231,7 +231,8 @@ function isWaiting(w: TickWaiter): boolean {
   return w._state === PENDING;
 }
 
-class TickWaiter extends Waiter<Tick, Interval> {
+/** @internal A tick() waiting for its deadline (exported for anyloop/xs, whose C makes it). */
+export class TickWaiter extends Waiter<Tick, Interval> {
   // Explicit: XS runs an implicit derived constructor as `super(...args)`, about 80 computrons more per tick.
   constructor(owner: Interval, loop: Loop) {
     super(owner, loop);

@@ -102,6 +102,25 @@ const PATCHES: readonly (readonly [string, string])[] = [
     '\txsResult = xsNewHostFunction(xs_anyloop_futureIterator, 0);\n\txsDefine(xsVar(0), xsID("futureIterator"), xsResult, xsDefault);\n' +
     '\txsResult = xsNewHostFunction(xs_anyloop_resume, 1);\n\txsDefine(xsVar(0), xsID("resume"), xsResult, xsDefault);\n' +
     '\txsDefine(xsGlobal, xsID("anyloopNative"), xsVar(0), xsDontEnum);\n'],
+  // DigitalIn's interrupt (native.c): declared, then handed to anyloop/native.
+  ['static xsSlot* gxAnyloopBottom = NULL;\n', 'void xs_anyloop_onReadable(xsMachine* the);\nvoid xs_anyloop_portReadable(xsMachine* the);\n\nstatic xsSlot* gxAnyloopBottom = NULL;\n'],
+  ['\txsDefine(xsGlobal, xsID("anyloopNative"), xsVar(0), xsDontEnum);\n',
+    '\txsResult = xsNewHostFunction(xs_anyloop_onReadable, 0);\n\txsDefine(xsVar(0), xsID("digitalReadable"), xsResult, xsDefault);\n' +
+    '\txsResult = xsNewHostFunction(xs_anyloop_portReadable, 0);\n\txsDefine(xsVar(0), xsID("portReadable"), xsResult, xsDefault);\n' +
+    '\txsDefine(xsGlobal, xsID("anyloopNative"), xsVar(0), xsDontEnum);\n'],
+  // The waits that make a waiter (native.c): declared, then handed to anyloop/native.
+  ['static xsSlot* gxAnyloopBottom = NULL;\n', 'void xs_anyloop_eventWait(xsMachine* the);\nvoid xs_anyloop_queueGet(xsMachine* the);\n' +
+    'void xs_anyloop_intervalTick(xsMachine* the);\n\nstatic xsSlot* gxAnyloopBottom = NULL;\n'],
+  ['\txsDefine(xsGlobal, xsID("anyloopNative"), xsVar(0), xsDontEnum);\n',
+    '\txsResult = xsNewHostFunction(xs_anyloop_eventWait, 1);\n\txsDefine(xsVar(0), xsID("eventWait"), xsResult, xsDefault);\n' +
+    '\txsResult = xsNewHostFunction(xs_anyloop_queueGet, 1);\n\txsDefine(xsVar(0), xsID("queueGet"), xsResult, xsDefault);\n' +
+    '\txsResult = xsNewHostFunction(xs_anyloop_intervalTick, 1);\n\txsDefine(xsVar(0), xsID("intervalTick"), xsResult, xsDefault);\n' +
+    '\txsDefine(xsGlobal, xsID("anyloopNative"), xsVar(0), xsDontEnum);\n'],
+  // Queue.put (native.c)
+  ['static xsSlot* gxAnyloopBottom = NULL;\n', 'void xs_anyloop_queuePut(xsMachine* the);\n\nstatic xsSlot* gxAnyloopBottom = NULL;\n'],
+  ['\txsDefine(xsGlobal, xsID("anyloopNative"), xsVar(0), xsDontEnum);\n',
+    '\txsResult = xsNewHostFunction(xs_anyloop_queuePut, 2);\n\txsDefine(xsVar(0), xsID("queuePut"), xsResult, xsDefault);\n' +
+    '\txsDefine(xsGlobal, xsID("anyloopNative"), xsVar(0), xsDontEnum);\n'],
 ];
 
 /**
