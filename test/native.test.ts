@@ -968,3 +968,29 @@ loop.runForever();
     ]));
   }, SLOW);
 });
+
+describe('the C installed by anyloop/xs serves tasks and futures on any loop', () => {
+  it('steps tasks, completes futures and hands off through a Queue on a VirtualTimeLoop, as the TypeScript does', async () => {
+    const { node, xs } = await bothEngines(app(`
+import { createTask, Future, Queue, gather, sleep, waitFor } from 'anyloop';
+import { VirtualTimeLoop } from 'anyloop/testing';
+import 'anyloop/xs';
+
+const out = [];
+const loop = new VirtualTimeLoop();
+const fut = new Future({ loop });
+const t = createTask(function* () { out.push('start'); const v = yield* fut; out.push('got ' + v); return v; }(), { loop });
+loop.callSoon(() => fut.setResult(5));
+loop.runUntilComplete(t);
+out.push('task ' + t.result());
+const q = new Queue(1, { loop });
+let sum = 0;
+const p = createTask(function* () { for (let k = 0; k < 3; k++) { yield* q.put(k); yield* sleep(1); } }(), { loop });
+const c = createTask(function* () { for (let k = 0; k < 3; k++) { sum += yield* waitFor(q.get(), 10); out.push('at ' + loop.time() + ' sum ' + sum); } }(), { loop });
+loop.runUntilComplete(gather([p, c], { loop }));
+trace(out.join(' | ') + '\\n');
+`));
+    expect(xs).toEqual(node);
+    expect(node).toEqual([{ t: 0, print: 'start | got 5 | task 5 | at 0 sum 0 | at 1 sum 1 | at 2 sum 3' }]);
+  }, SLOW);
+});

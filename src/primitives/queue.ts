@@ -16,6 +16,8 @@ import { pyRepr } from './repr.js';
  * @internal
  */
 export const NO_WAITERS = Object.freeze(new Ring<never>(1)) as Ring<never>;
+// Its slots frozen too (never written: the first waiter gets a ring of its own): xsl copies a preloaded object left mutable to RAM.
+Object.freeze(NO_WAITERS._items);
 
 /**
  * asyncio.Queue (CPython 3.13): a FIFO queue for producers and consumers.
