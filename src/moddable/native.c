@@ -1643,6 +1643,27 @@ static xsBooleanValue anyloopPlainWaiter(xsMachine* the)
  * build's order (`stateFirst`): a build that defines class fields defines
  * the declared `_loop` before `_state`.
  */
+/*
+ * Ring's push(value) in place (src/future/ring.ts), for a ring whose push is
+ * Ring's own; `*items` is a slot for the ring's array. The array's length
+ * is read once while it stays (it is a getter call in XS).
+ */
+static void anyloopRingPush(xsMachine* the, xsSlot* ring, xsSlot* items, xsSlot* value)
+{
+	xsIntegerValue length, capacity, head;
+	length = anyloopInt(*ring, wid_length);
+	*items = xsGet(*ring, wid_items);
+	capacity = anyloopInt(*items, wid_length);
+	if (length == capacity) {
+		xsCall0(*ring, wid_grow);
+		*items = xsGet(*ring, wid_items);
+		capacity = anyloopInt(*items, wid_length);
+	}
+	head = anyloopInt(*ring, wid_head);
+	xsSetIndex(*items, (head + length) & (capacity - 1), *value);
+	xsSet(*ring, wid_length, xsInteger(length + 1));
+}
+
 static void anyloopMakeWaiter(xsMachine* the)
 {
 	xsVar(3) = xsGet(xsGlobal, wid_Object);
@@ -1698,7 +1719,6 @@ script:
 /* Queue.prototype.get(options) */
 void xs_anyloop_queueGet(xsMachine* the)
 {
-	xsIntegerValue length, head, capacity;
 	anyloopWaitIds(the);
 	/* 0: _anyloopWaits, 1: the loop, then the getters, 2: the waiter, 3 and 4: scratch, 5: the ring's items */
 	xsVars(6);
@@ -1726,18 +1746,7 @@ void xs_anyloop_queueGet(xsMachine* the)
 	anyloopMakeWaiter(the);
 	/* this._getters.push(w) */
 	xsVar(1) = xsVar(5);
-	/* The items' length read once while they stay (an array's length is a getter call in XS). */
-	length = anyloopInt(xsVar(1), wid_length);
-	xsVar(5) = xsGet(xsVar(1), wid_items);
-	capacity = anyloopInt(xsVar(5), wid_length);
-	if (length == capacity) {
-		xsCall0(xsVar(1), wid_grow);
-		xsVar(5) = xsGet(xsVar(1), wid_items);
-		capacity = anyloopInt(xsVar(5), wid_length);
-	}
-	head = anyloopInt(xsVar(1), wid_head);
-	xsSetIndex(xsVar(5), (head + length) & (capacity - 1), xsVar(2));
-	xsSet(xsVar(1), wid_length, xsInteger(length + 1));
+	anyloopRingPush(the, &xsVar(1), &xsVar(5), &xsVar(2));
 	xsResult = xsVar(2);
 	return;
 script:
@@ -1861,17 +1870,7 @@ void xs_anyloop_queuePut(xsMachine* the)
 	xsVar(6) = argc > 0 ? xsArg(0) : xsUndefined;
 	xsTry {
 		/* _putNow(item): _put(item), the ring's push in place */
-		length = anyloopInt(xsVar(2), wid_length);
-		xsVar(5) = xsGet(xsVar(2), wid_items);
-		capacity = anyloopInt(xsVar(5), wid_length);
-		if (length == capacity) {
-			xsCall0(xsVar(2), wid_grow);
-			xsVar(5) = xsGet(xsVar(2), wid_items);
-			capacity = anyloopInt(xsVar(5), wid_length);
-		}
-		head = anyloopInt(xsVar(2), wid_head);
-		xsSetIndex(xsVar(5), (head + length) & (capacity - 1), xsVar(6));
-		xsSet(xsVar(2), wid_length, xsInteger(length + 1));
+		anyloopRingPush(the, &xsVar(2), &xsVar(5), &xsVar(6));
 		xsVar(3) = xsGet(xsThis, wid_unfinishedTasks);
 		xsVar(3) = anyloopNumberSlot(the, xsToNumber(xsVar(3)) + 1);
 		xsSet(xsThis, wid_unfinishedTasks, xsVar(3));
