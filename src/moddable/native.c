@@ -1664,7 +1664,12 @@ static void anyloopRingPush(xsMachine* the, xsSlot* ring, xsSlot* items, xsSlot*
 	xsSet(*ring, wid_length, xsInteger(length + 1));
 }
 
-static void anyloopMakeWaiter(xsMachine* the)
+/*
+ * A pending Future's fields on a new object of the prototype in xsVar(2),
+ * in the order the constructor sets them (xsVar(0): the kit, xsVar(1): the
+ * loop; xsVar(3) and xsVar(4) are scratch).
+ */
+static void anyloopMakeFuture(xsMachine* the)
 {
 	xsVar(3) = xsGet(xsGlobal, wid_Object);
 	xsVar(2) = xsCall1(xsVar(3), wid_create, xsVar(2));
@@ -1678,6 +1683,12 @@ static void anyloopMakeWaiter(xsMachine* the)
 		xsSet(xsVar(2), wid_loop, xsVar(1));
 		xsSet(xsVar(2), wid_state, xsVar(3));
 	}
+}
+
+/* A waiter of this primitive (its prototype in xsVar(2)): a pending Future and its owner. */
+static void anyloopMakeWaiter(xsMachine* the)
+{
+	anyloopMakeFuture(the);
 	xsSet(xsVar(2), wid_owner, xsThis);
 }
 
@@ -1910,19 +1921,8 @@ void xs_anyloop_queuePut(xsMachine* the)
 		xsResult = xsCallFunction2(xsVar(4), xsUndefined, xsVar(1), xsUndefined);
 		return;
 	}
-	xsVar(3) = xsGet(xsGlobal, wid_Object);
-	xsVar(4) = xsGet(xsVar(0), wid_future);
-	xsVar(2) = xsCall1(xsVar(3), wid_create, xsVar(4));
-	xsVar(4) = xsGet(xsVar(0), wid_stateFirst);
-	xsVar(3) = xsGet(xsVar(0), wid_PENDING);
-	if (xsTest(xsVar(4))) {
-		xsSet(xsVar(2), wid_state, xsVar(3));
-		xsSet(xsVar(2), wid_loop, xsVar(1));
-	}
-	else {
-		xsSet(xsVar(2), wid_loop, xsVar(1));
-		xsSet(xsVar(2), wid_state, xsVar(3));
-	}
+	xsVar(2) = xsGet(xsVar(0), wid_future);
+	anyloopMakeFuture(the);
 	xsVar(3) = xsGet(xsVar(0), wid_RESULT);
 	xsSet(xsVar(2), wid_state, xsVar(3));
 	xsSet(xsVar(2), wid_valueOf, xsUndefined);
